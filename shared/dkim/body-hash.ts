@@ -1,0 +1,186 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { Canonicalization } from './canonicalize-header.ts';
+
+/**
+ * Canonicalises a message body and hashes it in one pass, without building the canonical body in memory
+ * (RFC 6376 §3.4.3, §3.4.4). This is the hot path of a dump verification: contiguous runs of lines that are
+ * already canonical (CRLF-terminated, no white space to fold) are handed to the hash as slices of the original
+ * buffer; only lines that need rewriting are copied, and runs of empty lines are held back until a non-empty
+ * line proves they are not trailing.
+ */
+export interface BodyHashResult {
+  /** Base64 digest of the first `limit` canonical bytes (all of them when there is no limit). */
+  digest: string;
+  /** Length of the whole canonical body: what l= is measured against. */
+  canonicalLength: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const HTAB = 0x09;
+const CRLF = Buffer.from('\r\n');
+const SPACE = Buffer.from(' ');
+const DOUBLE_SPACE = Buffer.from('  ');
+
+export function hashBody(
+  body: Buffer,
+  mode: Canonicalization,
+  algorithm: 'sha256' | 'sha1',
+  limit: number | null = null,
+): BodyHashResult {
+  const sink = new LimitedHash(createHash(algorithm), limit);
+  if (mode === 'simple') simpleBody(body, sink);
+  else relaxedBody(body, sink);
+  return { digest: sink.hash.digest('base64'), canonicalLength: sink.length };
+}
+
+/** Feeds a hash no more than `limit` bytes while counting every byte offered. */
+class LimitedHash {
+  readonly hash: Hash;
+  readonly limit: number | null;
+  length = 0;
+  constructor(hash: Hash, limit: number | null) {
+    this.hash = hash;
+    this.limit = limit;
+  }
+  update(bytes: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    const room = this.limit === null ? end - start : Math.max(0, Math.min(end - start, this.limit - this.length));
+    if (room > 0) this.hash.update(bytes.subarray(start, start + room));
+    this.length += end - start;
+  }
+}
+
+/**
+ * Walks the body line by line. `emitLine` receives each line's content range (line end excluded); empty
+ * lines are counted and only written once a later non-empty line shows they are not trailing.
+ */
+function forEachLine(body: Buffer, onLine: (start: number, end: number, lineEnd: number) => void): void {
+  let pos = 0;
+  while (pos < body.length) {
+    const lf = body.indexOf(LF, pos);
+    if (lf === -1) {
+      onLine(pos, body.length, body.length);
+      return;
+    }
+    onLine(pos, lf > pos && body[lf - 1] === CR ? lf - 1 : lf, lf + 1);
+    pos = lf + 1;
+  }
+}
+
+/** Simple: lines unchanged, every line end CRLF, trailing empty lines dropped, an empty body is one CRLF. */
+function simpleBody(body: Buffer, sink: LimitedHash): void {
+  const run = new Run(body, sink);
+  let pendingEmpty = 0;
+  let wroteLine = false;
+  forEachLine(body, (start, end, lineEnd) => {
+    if (start === end) {
+      pendingEmpty++;
+      return;
+    }
+    run.emptyLines(pendingEmpty);
+    pendingEmpty = 0;
+    run.line(start, end, lineEnd);
+    wroteLine = true;
+  });
+  run.flush();
+  if (!wroteLine) sink.update(CRLF, 0, 2);
+}
+
+/** Relaxed: white space runs become one space, trailing white space goes, then as simple — but empty stays empty. */
+function relaxedBody(body: Buffer, sink: LimitedHash): void {
+  const run = new Run(body, sink);
+  const finder = new WhitespaceFinder(body);
+  let pendingEmpty = 0;
+  forEachLine(body, (start, end, lineEnd) => {
+    let contentEnd = end;
+    while (contentEnd > start && isWsp(body[contentEnd - 1]!)) contentEnd--;
+    if (contentEnd === start) {
+      pendingEmpty++;
+      return;
+    }
+    run.emptyLines(pendingEmpty);
+    pendingEmpty = 0;
+    if (contentEnd === end && !finder.foldableWithin(start, end)) run.line(start, end, lineEnd);
+    else run.rewrittenLine(start, contentEnd);
+  });
+  run.flush();
+}
+
+function isWsp(byte: number): boolean {
+  return byte === SP || byte === HTAB;
+}
+
+/**
+ * Finds tabs and double spaces with native searches whose results are reused until passed, so the cost of
+ * "does this line need folding?" is amortised over the body instead of scanning every byte in JavaScript.
+ */
+class WhitespaceFinder {
+  private readonly body: Buffer;
+  private nextTab = -2;
+  private nextDouble = -2;
+  constructor(body: Buffer) {
+    this.body = body;
+  }
+  foldableWithin(start: number, end: number): boolean {
+    if (this.nextTab !== -1 && this.nextTab < start) this.nextTab = this.body.indexOf(HTAB, start);
+    if (this.nextDouble !== -1 && this.nextDouble < start) this.nextDouble = this.body.indexOf(DOUBLE_SPACE, start);
+    return (this.nextTab !== -1 && this.nextTab < end) || (this.nextDouble !== -1 && this.nextDouble < end);
+  }
+}
+
+/**
+ * Collects canonical output. Lines that already end in CRLF in the source and need no change are extended into
+ * one contiguous slice of the source; anything else is written out piecewise.
+ */
+class Run {
+  private readonly body: Buffer;
+  private readonly sink: LimitedHash;
+  private runStart = 0;
+  private runEnd = 0;
+  constructor(body: Buffer, sink: LimitedHash) {
+    this.body = body;
+    this.sink = sink;
+  }
+  emptyLines(count: number): void {
+    for (let i = 0; i < count; i++) this.write(CRLF, 0, 2);
+  }
+  /** A line that is canonical as it stands. */
+  line(start: number, end: number, lineEnd: number): void {
+    const crlfTerminated = lineEnd === end + 2;
+    if (crlfTerminated) {
+      if (this.runEnd !== start) this.flush();
+      if (this.runEnd === this.runStart) this.runStart = start;
+      this.runEnd = lineEnd;
+      return;
+    }
+    this.flush();
+    this.sink.update(this.body, start, end);
+    this.sink.update(CRLF, 0, 2);
+  }
+  /** A line whose white space runs fold to one space; trailing white space already cut by the caller. */
+  rewrittenLine(start: number, end: number): void {
+    this.flush();
+    let segment = start;
+    let i = start;
+    while (i < end) {
+      if (isWsp(this.body[i]!)) {
+        this.sink.update(this.body, segment, i);
+        this.sink.update(SPACE, 0, 1);
+        while (i < end && isWsp(this.body[i]!)) i++;
+        segment = i;
+      } else i++;
+    }
+    this.sink.update(this.body, segment, end);
+    this.sink.update(CRLF, 0, 2);
+  }
+  private write(bytes: Buffer, start: number, end: number): void {
+    this.flush();
+    this.sink.update(bytes, start, end);
+  }
+  flush(): void {
+    if (this.runEnd > this.runStart) this.sink.update(this.body, this.runStart, this.runEnd);
+    this.runStart = this.runEnd = 0;
+  }
+}

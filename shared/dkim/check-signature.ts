@@ -1,0 +1,143 @@
+import { createHash, verify } from 'node:crypto';
+import type { FoundKey } from '../ports/key-resolver.ts';
+import { hashBody, type BodyHashResult } from './body-hash.ts';
+import { signedHeaderData } from './header-hash.ts';
+import type { HeaderField } from './header-fields.ts';
+import { parseKeyRecord, type KeyRecord } from './key-record.ts';
+import type { DkimSignature } from './signature-field.ts';
+
+/** A body to hash: the message's own, or (mbox) another reading of the same message. */
+export interface BodyReading {
+  name: string;
+  body: Buffer;
+}
+
+export interface SignatureCheck {
+  status: 'pass' | 'body-hash-mismatch' | 'signature-mismatch' | 'permerror' | 'key-revoked';
+  bodyHash: 'pass' | 'fail';
+  headerSignature: 'pass' | 'fail' | 'not-checked';
+  canonicalBodyLength: number;
+  /** The key that checked (or last failed) the header signature. */
+  key: FoundKey | null;
+  parsedKey: KeyRecord | null;
+  /** Name of the body reading whose hash matched, when it was not the first. */
+  reading: string | null;
+  detail: string | null;
+}
+
+/**
+ * Checks one well-formed signature against the keys published for its selector. The header signature is
+ * checked even when the body hash fails: that is what tells "headers genuine, body altered" from "does not
+ * match at all". Several archived keys may exist for one selector (rotation in place); any one verifying counts.
+ */
+export function checkSignature(
+  signature: DkimSignature,
+  fields: readonly HeaderField[],
+  readings: readonly BodyReading[],
+  keys: readonly FoundKey[],
+  bodyHashes: BodyHashCache,
+): SignatureCheck {
+  const body = matchBody(signature, readings, bodyHashes);
+  const base = { bodyHash: body.matched ? 'pass' : 'fail', canonicalBodyLength: body.result.canonicalLength } as const;
+  const reading = body.matched && body.reading !== readings[0]?.name ? body.reading : null;
+
+  let lastProblem: { key: FoundKey; parsed: KeyRecord; detail: string } | null = null;
+  let revoked: FoundKey | null = null;
+  let data: Buffer | null = null;
+  for (const key of keys) {
+    const parsed = parseKeyRecord(key.value);
+    if (parsed.status === 'revoked') {
+      revoked = key;
+      continue;
+    }
+    const unusable = parsed.status === 'invalid' ? parsed.detail : keyMismatch(signature, parsed);
+    if (unusable) {
+      lastProblem = { key, parsed, detail: unusable };
+      continue;
+    }
+    if (parsed.status !== 'usable') continue;
+    data ??= signedHeaderData(fields, signature);
+    const holds = verifyHeader(signature, parsed.keyType, parsed.key, data);
+    if (holds) {
+      return {
+        ...base,
+        status: body.matched ? 'pass' : 'body-hash-mismatch',
+        headerSignature: 'pass',
+        key,
+        parsedKey: parsed,
+        reading,
+        detail: body.matched ? null : 'header signature valid, body hash does not match: headers genuine, body altered',
+      };
+    }
+    lastProblem = { key, parsed, detail: 'header signature does not verify' };
+  }
+  if (lastProblem && lastProblem.detail === 'header signature does not verify') {
+    return { ...base, status: 'signature-mismatch', headerSignature: 'fail', key: lastProblem.key, parsedKey: lastProblem.parsed, reading, detail: lastProblem.detail };
+  }
+  if (lastProblem) {
+    return { ...base, status: 'permerror', headerSignature: 'not-checked', key: lastProblem.key, parsedKey: lastProblem.parsed, reading, detail: lastProblem.detail };
+  }
+  return { ...base, status: 'key-revoked', headerSignature: 'not-checked', key: revoked, parsedKey: { status: 'revoked' }, reading, detail: 'key revoked (empty p=)' };
+}
+
+function keyMismatch(signature: DkimSignature, key: Extract<KeyRecord, { status: 'usable' }>): string | null {
+  const [keyType, hash] = signature.algorithm.split('-') as [string, string];
+  if (keyType !== key.keyType) return `key is ${key.keyType}, signature is ${signature.algorithm}`;
+  if (key.hashes && !key.hashes.includes(hash)) return `key does not allow ${hash} (h=${key.hashes.join(':')})`;
+  if (key.strictIdentity && signature.identity !== null) {
+    const identityDomain = signature.identity.slice(signature.identity.lastIndexOf('@') + 1);
+    if (identityDomain.toLowerCase() !== signature.d.toLowerCase()) return 'key has t=s but i= is a subdomain of d=';
+  }
+  return null;
+}
+
+function verifyHeader(signature: DkimSignature, keyType: 'rsa' | 'ed25519', key: import('node:crypto').KeyObject, data: Buffer): boolean {
+  try {
+    if (keyType === 'ed25519') return verify(null, createHash('sha256').update(data).digest(), key, signature.signature);
+    return verify(signature.algorithm === 'rsa-sha1' ? 'sha1' : 'sha256', data, key, signature.signature);
+  } catch {
+    return false; // a signature of the wrong length for the key, say: it does not verify
+  }
+}
+
+/** Body hashes computed once per (reading, canonicalization, hash, l=): signatures of one message share them. */
+export class BodyHashCache {
+  private readonly results = new Map<string, BodyHashResult>();
+  get(reading: BodyReading, signature: DkimSignature): BodyHashResult {
+    const hash = signature.algorithm.endsWith('sha1') ? 'sha1' : 'sha256';
+    const key = `${reading.name}|${signature.bodyCanon}|${hash}|${signature.l ?? ''}`;
+    let result = this.results.get(key);
+    if (!result) {
+      result = hashBody(reading.body, signature.bodyCanon, hash, signature.l);
+      this.results.set(key, result);
+    }
+    return result;
+  }
+}
+
+const EMPTY_RELAXED_AS_CRLF: Record<string, string> = {
+  sha256: createHash('sha256').update('\r\n').digest('base64'),
+  sha1: createHash('sha1').update('\r\n').digest('base64'),
+};
+
+function matchBody(signature: DkimSignature, readings: readonly BodyReading[], cache: BodyHashCache) {
+  let first: BodyHashResult | null = null;
+  for (const reading of readings) {
+    const result = cache.get(reading, signature);
+    first ??= result;
+    if (result.digest === signature.bodyHash || emptyRelaxedAsCrlf(signature, result)) {
+      return { matched: true, result, reading: reading.name };
+    }
+  }
+  return { matched: false, result: first!, reading: null };
+}
+
+/**
+ * RFC 6376 erratum 3080 made the relaxed canonical form of an empty body empty; signers written before it
+ * (dkimpy among them) hash a single CRLF. Both mean "no body", so either is accepted.
+ */
+function emptyRelaxedAsCrlf(signature: DkimSignature, result: BodyHashResult): boolean {
+  if (signature.bodyCanon !== 'relaxed' || result.canonicalLength !== 0 || signature.l) return false;
+  return EMPTY_RELAXED_AS_CRLF[signature.algorithm.endsWith('sha1') ? 'sha1' : 'sha256'] === signature.bodyHash;
+}
+

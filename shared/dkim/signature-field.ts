@@ -1,0 +1,124 @@
+import type { HeaderField } from './header-fields.ts';
+import { fieldValue } from './header-fields.ts';
+import type { Canonicalization } from './canonicalize-header.ts';
+import { base64Value, parseTagList } from './tag-list.ts';
+
+export type Algorithm = 'rsa-sha256' | 'rsa-sha1' | 'ed25519-sha256';
+const ALGORITHMS: readonly string[] = ['rsa-sha256', 'rsa-sha1', 'ed25519-sha256'];
+
+/** The tags of a DKIM-Signature as written, before any validation: what the evidence reports. */
+export interface SignatureTags {
+  d: string | null;
+  s: string | null;
+  a: string | null;
+  c: string | null;
+  h: string[];
+  l: number | null;
+  t: number | null;
+  x: number | null;
+}
+
+/** A DKIM-Signature that is well-formed enough to check (RFC 6376 §3.5, §6.1.1). */
+export interface DkimSignature extends SignatureTags {
+  d: string;
+  s: string;
+  algorithm: Algorithm;
+  headerCanon: Canonicalization;
+  bodyCanon: Canonicalization;
+  signature: Buffer;
+  bodyHash: string;
+  identity: string | null;
+  field: HeaderField;
+}
+
+export type ParsedSignature =
+  | { ok: true; signature: DkimSignature }
+  | { ok: false; tags: SignatureTags; detail: string };
+
+const DOMAIN = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
+
+export function parseSignatureField(field: HeaderField): ParsedSignature {
+  let tags: Map<string, string>;
+  try {
+    tags = parseTagList(fieldValue(field));
+  } catch (error) {
+    return { ok: false, tags: emptyTags(), detail: `malformed DKIM-Signature: ${(error as Error).message}` };
+  }
+  const written = writtenTags(tags);
+  const invalid = (detail: string): ParsedSignature => ({ ok: false, tags: written, detail });
+
+  for (const required of ['v', 'a', 'b', 'bh', 'd', 'h', 's']) {
+    if (!tags.get(required)) return invalid(`DKIM-Signature lacks ${required}=`);
+  }
+  if (tags.get('v') !== '1') return invalid(`unsupported DKIM-Signature version v=${tags.get('v')}`);
+  const algorithm = written.a!.toLowerCase();
+  if (!ALGORITHMS.includes(algorithm)) return invalid(`unsupported algorithm a=${written.a}`);
+  const d = written.d!;
+  if (!DOMAIN.test(d)) return invalid(`d= is not a domain name: ${JSON.stringify(d)}`);
+  if (!DOMAIN.test(written.s!)) return invalid(`s= is not a selector: ${JSON.stringify(written.s)}`);
+  if (!written.h.includes('from')) return invalid('h= does not cover From');
+  for (const numeric of ['l', 't', 'x'] as const) {
+    const raw = tags.get(numeric);
+    if (raw !== undefined && written[numeric] === null) return invalid(`${numeric}= is not a number: ${raw}`);
+  }
+  if (written.t !== null && written.x !== null && written.x < written.t) return invalid('x= is earlier than t=');
+  const canon = canonicalization(written.c);
+  if (!canon) return invalid(`unsupported canonicalization c=${written.c}`);
+  const identity = tags.get('i') ?? null;
+  if (identity !== null && !isWithin(identity.slice(identity.lastIndexOf('@') + 1), d)) {
+    return invalid('i= is not within d=');
+  }
+  return {
+    ok: true,
+    signature: {
+      ...written,
+      d,
+      s: written.s!,
+      algorithm: algorithm as Algorithm,
+      headerCanon: canon[0],
+      bodyCanon: canon[1],
+      signature: Buffer.from(base64Value(tags.get('b')!), 'base64'),
+      bodyHash: base64Value(tags.get('bh')!),
+      identity,
+      field,
+    },
+  };
+}
+
+/** True when `domain` is `parent` or a subdomain of it. */
+export function isWithin(domain: string, parent: string): boolean {
+  const child = domain.toLowerCase().replace(/\.$/, '');
+  const base = parent.toLowerCase().replace(/\.$/, '');
+  return child === base || child.endsWith(`.${base}`);
+}
+
+function writtenTags(tags: Map<string, string>): SignatureTags {
+  return {
+    d: tags.get('d') ?? null,
+    s: tags.get('s') ?? null,
+    a: tags.get('a') ?? null,
+    c: tags.get('c') ?? null,
+    h: (tags.get('h') ?? '')
+      .split(':')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== ''),
+    l: decimal(tags.get('l')),
+    t: decimal(tags.get('t')),
+    x: decimal(tags.get('x')),
+  };
+}
+
+function emptyTags(): SignatureTags {
+  return { d: null, s: null, a: null, c: null, h: [], l: null, t: null, x: null };
+}
+
+function decimal(value: string | undefined): number | null {
+  return value !== undefined && /^\d{1,76}$/.test(value) ? Number(value) : null;
+}
+
+function canonicalization(c: string | null): [Canonicalization, Canonicalization] | null {
+  const [header = 'simple', body = 'simple'] = (c ?? 'simple/simple').toLowerCase().split('/');
+  const modes = ['simple', 'relaxed'];
+  if (!modes.includes(header) || !modes.includes(body)) return null;
+  return [header as Canonicalization, body as Canonicalization];
+}

@@ -1,0 +1,85 @@
+/**
+ * The verdict contract. Exported as-is (export, API): other tools parse it, so names and values here are
+ * a public interface — add, never rename.
+ */
+
+export const VERDICTS = ['verified', 'partially-verified', 'failed', 'unverified', 'error'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const REASONS = {
+  'partially-verified': [
+    'body-length-limit',
+    'weak-key',
+    'sha1',
+    'signer-not-aligned',
+    'unsigned-header',
+    'signature-expired',
+  ],
+  failed: ['body-hash-mismatch', 'signature-mismatch'],
+  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error'],
+  error: ['parse-error'],
+} as const;
+export type PartialReason = (typeof REASONS)['partially-verified'][number];
+export type FailReason = (typeof REASONS)['failed'][number];
+export type UnverifiedReason = (typeof REASONS)['unverified'][number];
+export type Reason = PartialReason | FailReason | UnverifiedReason | 'parse-error';
+
+/** Where the public key that checked a signature came from. */
+export interface KeyEvidence {
+  source: 'archive' | 'dns';
+  /** The TXT record as published. */
+  record: string;
+  keyType: 'rsa' | 'ed25519' | null;
+  bits: number | null;
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+  /** Who vouched for the record (an archive name, "dns", a file imported with `keys import`). */
+  origin: string | null;
+}
+
+/** What one DKIM-Signature proved, each tag as it stood in the signature. */
+export interface SignatureEvidence {
+  index: number;
+  d: string | null;
+  s: string | null;
+  a: string | null;
+  c: string | null;
+  /** Header field names the signature covers (h=), in order. */
+  h: string[];
+  l: number | null;
+  t: number | null;
+  x: number | null;
+  /** pass: body hash and header signature both hold. */
+  status: SignatureStatus;
+  bodyHash: 'pass' | 'fail' | 'not-checked';
+  headerSignature: 'pass' | 'fail' | 'not-checked';
+  /** Canonical body length, so a reader sees how much l= left unsigned. */
+  bodyLength: number | null;
+  key: KeyEvidence | null;
+  /** mbox only: which `>From ` reading of the body verified (see shared/dump/mbox.ts). */
+  mboxReading: string | null;
+  /** This signature's own contribution to the verdict. */
+  reasons: Reason[];
+  detail: string | null;
+}
+
+export type SignatureStatus =
+  | 'pass'
+  | 'body-hash-mismatch'
+  | 'signature-mismatch'
+  | 'permerror'
+  | 'key-unavailable'
+  | 'key-revoked'
+  | 'dns-error';
+
+export interface MessageVerdict {
+  verdict: Verdict;
+  reasons: Reason[];
+  signatures: SignatureEvidence[];
+  /** One line for `error` verdicts, or a caveat worth reading. */
+  detail: string | null;
+  /** The clock the verdict was computed against (ISO 8601): an input, never read inside the verifier. */
+  verifiedAt: string;
+  /** Receipt time used for x= (first Received, else Date), ISO 8601. */
+  receivedAt: string | null;
+}

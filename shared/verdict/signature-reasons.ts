@@ -1,0 +1,28 @@
+import type { SignatureCheck } from '../dkim/check-signature.ts';
+import type { DkimSignature } from '../dkim/signature-field.ts';
+import { PROTECTED_HEADERS, type MessageContext } from '../message/message-context.ts';
+import type { PartialReason, Reason, SignatureStatus } from './contract.ts';
+import { sameOrganization } from './organizational-domain.ts';
+
+/** What a signature that verifies still fails to prove (the `partially-verified` reasons), in contract order. */
+export function passReasons(signature: DkimSignature, check: SignatureCheck, context: MessageContext, at: Date): PartialReason[] {
+  const reasons: PartialReason[] = [];
+  if (signature.l !== null && signature.l < check.canonicalBodyLength) reasons.push('body-length-limit');
+  if (check.parsedKey?.status === 'usable' && check.parsedKey.keyType === 'rsa' && check.parsedKey.bits < 1024) {
+    reasons.push('weak-key');
+  }
+  if (signature.algorithm === 'rsa-sha1') reasons.push('sha1');
+  if (!context.fromDomain || !sameOrganization(signature.d, context.fromDomain)) reasons.push('signer-not-aligned');
+  if (PROTECTED_HEADERS.some((name) => context.headerCounts[name] > signature.h.filter((h) => h === name).length)) {
+    reasons.push('unsigned-header');
+  }
+  // x= is judged against when the message arrived, not against today: an old message is not forged for being old.
+  const judgedAt = context.receivedAt ?? at;
+  if (signature.x !== null && signature.x * 1000 < judgedAt.getTime()) reasons.push('signature-expired');
+  return reasons;
+}
+
+/** The reason a signature that does not verify gives. */
+export function failureReason(status: Exclude<SignatureStatus, 'pass'>): Reason {
+  return status === 'permerror' ? 'signature-mismatch' : status;
+}
