@@ -55,7 +55,8 @@ export function signMessage(message: Buffer, options: SignOptions): Buffer {
   ];
   const eol = lineEnding(message);
   const unsigned = `DKIM-Signature: ${tags.join(';' + eol + '\t')};${eol}\tb=`;
-  const field = { name: 'DKIM-Signature', key: 'dkim-signature', raw: Buffer.from(unsigned, 'latin1') };
+  // A placeholder b= lets the field parse; the header hash empties b= anyway.
+  const field = { name: 'DKIM-Signature', key: 'dkim-signature', raw: Buffer.from(unsigned + 'AA==', 'latin1') };
   const parsed = parseSignatureField(field);
   if (!parsed.ok) throw new Error(`cannot sign: ${parsed.detail}`);
   const data = signedHeaderData(split.fields, parsed.signature);

@@ -1,0 +1,104 @@
+/** Store records built by hand for the store adapter tests: every field set, only what a test varies exposed. */
+import { createHash } from 'node:crypto';
+import type { Locator } from '../../shared/dump/entry.ts';
+import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
+import type { DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
+import type { Reason, SignatureEvidence, Verdict } from '../../shared/verdict/contract.ts';
+
+type MessageRecord = Extract<EntryRecord, { kind: 'message' }>;
+type ErrorRecord = Extract<EntryRecord, { kind: 'error' }>;
+type SkippedRecord = Extract<EntryRecord, { kind: 'skipped' }>;
+
+export const VERIFIED_AT = '2025-03-01T12:00:00.000Z';
+
+export function sha256Of(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function dumpInput(
+  id = 'dump-1',
+  overrides: Partial<Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>> = {},
+): Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'> {
+  return { id, name: `${id}.zip`, source: `/dumps/${id}.zip`, bytes: 1234, ...overrides };
+}
+
+/** A signature by `d` (null: a signature missing its d= tag), passing unless told otherwise. */
+export function signature(d: string | null, overrides: Partial<SignatureEvidence> = {}): SignatureEvidence {
+  return {
+    index: 0,
+    d,
+    s: 'sel1',
+    a: 'rsa-sha256',
+    c: 'relaxed/relaxed',
+    h: ['from', 'to', 'subject', 'date'],
+    l: null,
+    t: 1_700_000_000,
+    x: null,
+    status: 'pass',
+    bodyHash: 'pass',
+    headerSignature: 'pass',
+    bodyLength: 42,
+    key: {
+      source: 'archive',
+      record: 'v=DKIM1; k=rsa; p=MIIB',
+      keyType: 'rsa',
+      bits: 2048,
+      firstSeenAt: null,
+      lastSeenAt: null,
+      origin: 'test',
+    },
+    mboxReading: null,
+    reasons: [],
+    detail: null,
+    ...overrides,
+  };
+}
+
+export interface MessageOptions {
+  verdict?: Verdict;
+  reasons?: Reason[];
+  /** One signature per entry, by its d= (null: no d= tag). */
+  signedBy?: (string | null)[];
+  offset?: number;
+  subject?: string | null;
+  detail?: string | null;
+}
+
+export function messageEntry(path: string, options: MessageOptions = {}): MessageRecord {
+  const locator: Locator = options.offset === undefined ? { path } : { path, offset: options.offset, length: 100 };
+  return {
+    kind: 'message',
+    locator,
+    sha256: sha256Of(`${path}#${options.offset ?? ''}`),
+    messageId: `<${path}@example.test>`,
+    from: 'Alice <alice@example.test>',
+    date: 'Tue, 14 Nov 2023 22:13:20 +0000',
+    subject: options.subject === undefined ? `Subject of ${path}` : options.subject,
+    verdict: options.verdict ?? 'verified',
+    reasons: options.reasons ?? [],
+    signatures: (options.signedBy ?? []).map((d, index) => signature(d, { index })),
+    detail: options.detail ?? null,
+    verifiedAt: VERIFIED_AT,
+    receivedAt: '2023-11-14T22:13:25.000Z',
+  };
+}
+
+export function skippedEntry(path: string, reason = 'not a message (image/png)'): SkippedRecord {
+  return { kind: 'skipped', locator: { path }, reason };
+}
+
+export function errorEntry(path: string, detail = 'zip entry truncated', sha256: string | null = null): ErrorRecord {
+  return { kind: 'error', locator: { path }, sha256, detail };
+}
+
+export function archivedKey(overrides: Partial<ArchivedKey> = {}): ArchivedKey {
+  return {
+    domain: 'example.com',
+    selector: 'sel1',
+    value: 'v=DKIM1; k=rsa; p=MIIBkey1',
+    firstSeenAt: null,
+    lastSeenAt: null,
+    source: 'test',
+    ...overrides,
+  };
+}
