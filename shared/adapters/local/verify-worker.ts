@@ -1,0 +1,53 @@
+/**
+ * A verification worker thread: receives messages from the WorkerPool, verifies them with keys from the
+ * archive (then DNS unless offline), and posts back the entry records. Each thread has its own connection to
+ * the store, which WAL mode lets read while the main thread writes verdicts.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { MessageEntry } from '../../dump/entry.ts';
+import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
+import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
+import type { EntryRecord } from '../../ports/verdict-store.ts';
+import { verifyEntry } from '../../pipeline/verify-entry.ts';
+import { createVerifier } from '../../verify/verify-message.ts';
+import { openLocalDatabase } from './sqlite-database.ts';
+import { SqliteKeyArchive } from './sqlite-key-archive.ts';
+
+export interface VerifyWorkerConfig {
+  home: string;
+  offline: boolean;
+  /** The verification time, ISO 8601: one clock for the whole run. */
+  at: string;
+}
+
+export interface WorkerReply {
+  id: number;
+  record?: EntryRecord;
+  error?: string;
+}
+
+if (!isMainThread && parentPort) {
+  const config = workerData as VerifyWorkerConfig;
+  const archive = new SqliteKeyArchive(openLocalDatabase(config.home));
+  const resolver = memoized(archiveFirstResolver({ archive, dns: config.offline ? null : systemTxtLookup(), now: () => new Date() }));
+  const verifier = createVerifier(resolver);
+  const at = new Date(config.at);
+  const port = parentPort;
+  port.on('message', async ({ id, entry }: { id: number; entry: MessageEntry }) => {
+    // Structured cloning turns Buffers into plain Uint8Arrays.
+    const message: MessageEntry = {
+      ...entry,
+      bytes: asBuffer(entry.bytes),
+      alternateReadings: entry.alternateReadings?.map((reading) => ({ ...reading, bytes: asBuffer(reading.bytes) })),
+    };
+    try {
+      port.postMessage({ id, record: await verifyEntry(message, verifier, at) } satisfies WorkerReply);
+    } catch (error) {
+      port.postMessage({ id, error: (error as Error).message } satisfies WorkerReply);
+    }
+  });
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

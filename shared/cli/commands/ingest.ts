@@ -1,0 +1,57 @@
+import { basename, resolve } from 'node:path';
+import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
+import { WorkerPool } from '../../adapters/local/worker-pool.ts';
+import { fingerprintDump } from '../../dump/fingerprint.ts';
+import { readDump } from '../../dump/open-dump.ts';
+import { importKeyFile } from '../../keys/key-import.ts';
+import { ingest } from '../../pipeline/ingest.ts';
+import { progressReporter } from '../progress.ts';
+import { summaryTable } from '../summary-table.ts';
+import { reportKeyImport } from './keys.ts';
+
+export interface IngestFlags {
+  keys?: string;
+  offline?: boolean;
+  workers?: number;
+  home?: string;
+  at?: Date;
+  json?: boolean;
+}
+
+/** `leakproof ingest <path>`: split, queue, verify and store a dump, then print its summary. */
+export async function ingestCommand(path: string, flags: IngestFlags): Promise<number> {
+  const local = openLocalHome(resolveHome(flags.home));
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    if (flags.keys) reportKeyImport(await importKeyFile(flags.keys, local.archive), flags.keys);
+    const at = flags.at ?? new Date();
+    const { id, bytes } = await fingerprintDump(path);
+    const progress = progressReporter(bytes);
+    const result = await ingest({
+      dump: { id, name: basename(resolve(path)), source: resolve(path), bytes },
+      entries: readDump(path),
+      store: local.store,
+      startQueue: (onResult) => new WorkerPool({ home: local.home, offline: flags.offline ?? false, at: at.toISOString(), workers: flags.workers, onResult }),
+      now: () => new Date(),
+      onProgress: (p) => progress.update(p),
+      signal: controller.signal,
+    });
+    progress.stop();
+    const summary = await local.store.summary(result.dump.id);
+    if (flags.json) process.stdout.write(JSON.stringify({ summary, run: result.progress }, null, 2) + '\n');
+    else {
+      process.stdout.write(summaryTable(summary!) + '\n');
+      if (result.progress.alreadyStored > 0) process.stdout.write(`(${result.progress.alreadyStored} entries were already stored by an earlier run and were not redone)\n`);
+    }
+    if (result.interrupted) {
+      process.stderr.write('leakproof: interrupted; run the same command again to resume\n');
+      return 130;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', interrupt);
+    local.close();
+  }
+}

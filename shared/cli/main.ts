@@ -1,0 +1,83 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ingestCommand } from './commands/ingest.ts';
+import { keysImportCommand } from './commands/keys.ts';
+import { exportCommand, summaryCommand } from './commands/report.ts';
+
+/**
+ * The `leakproof` command: a thin host over the core and the local adapters. Every failure ends as one line
+ * on stderr and a non-zero exit; a stack trace is printed only with LEAKPROOF_DEBUG set.
+ */
+const program = new Command('leakproof')
+  .description('Tell, message by message, what DKIM proves in a leaked mailbox dump.')
+  .showHelpAfterError('(run leakproof --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+  .exitOverride();
+
+const homeOption = () => new Option('--home <dir>', 'store directory (default $LEAKPROOF_HOME or ./.leakproof)');
+
+program
+  .command('ingest')
+  .description('split a dump, verify every message, store verdicts with evidence')
+  .argument('<path>', 'a .eml file, a folder (of .eml files, maildir), an mbox or a zip')
+  .option('--keys <file>', 'import DKIM keys (JSON lines) into the archive first')
+  .option('--offline', 'never ask DNS: keys come from the archive only')
+  .option('--workers <n>', 'verification threads (default: all cores)', positiveInteger)
+  .option('--at <time>', 'verification time, ISO 8601 (default: now)', isoTime)
+  .option('--json', 'print the summary as JSON')
+  .addOption(homeOption())
+  .action(async (path: string, flags) => finish(await ingestCommand(path, flags)));
+
+program
+  .command('keys')
+  .description('manage the DKIM key archive')
+  .command('import')
+  .description('import keys: JSON lines {"domain","selector","value","firstSeenAt"?,"lastSeenAt"?,"source"?}')
+  .argument('<file>')
+  .addOption(homeOption())
+  .action(async (file: string, flags) => finish(await keysImportCommand(file, flags)));
+
+program
+  .command('export')
+  .description('one record per message, with verdict and evidence')
+  .option('--dump <id>', 'dump id or prefix (default: the latest)')
+  .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+  .option('--output <file>', 'write to a file instead of stdout')
+  .addOption(homeOption())
+  .action(async (flags) => finish(await exportCommand(flags)));
+
+program
+  .command('summary')
+  .description('counts by verdict and reason, top signing domains, skipped, errors')
+  .option('--dump <id>', 'dump id or prefix (default: the latest)')
+  .option('--json', 'print JSON')
+  .addOption(homeOption())
+  .action(async (flags) => finish(await summaryCommand(flags)));
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function isoTime(value: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('expected a time like 2017-05-05T12:00:00Z');
+  return time;
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const commanderError = error as { code?: string; exitCode?: number };
+  if (commanderError.code?.startsWith('commander.')) {
+    process.exitCode = commanderError.exitCode ?? 2;
+  } else {
+    if (process.env.LEAKPROOF_DEBUG) console.error(error);
+    process.stderr.write(`leakproof: ${(error as Error).message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,64 @@
+import { SingleBar } from 'cli-progress';
+import type { IngestProgress } from '../pipeline/ingest.ts';
+import { duration, megabytes } from './format.ts';
+
+export interface ProgressReporter {
+  update(progress: IngestProgress): void;
+  stop(): void;
+}
+
+/**
+ * A live bar on a terminal (messages/s, MB/s, ETA against the dump's size), plain lines every few seconds
+ * otherwise (CI logs, files). Counts only: never a subject, address or any content.
+ */
+export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  const started = performance.now();
+  const rates = (progress: IngestProgress) => {
+    const seconds = Math.max((performance.now() - started) / 1000, 0.001);
+    return { seconds, messagesPerSecond: progress.verified / seconds, bytesPerSecond: progress.bytes / seconds };
+  };
+  if (stream.isTTY) {
+    const bar = new SingleBar(
+      { stream, format: '{bar} {percentage}% | {messages} messages | {rate} msg/s | {throughput} MB/s | ETA {remaining}', hideCursor: true, barsize: 24, fps: 5 },
+    );
+    bar.start(Math.max(totalBytes, 1), 0, { messages: 0, rate: '0', throughput: '0.0', remaining: '--' });
+    return {
+      update(progress) {
+        const { messagesPerSecond, bytesPerSecond } = rates(progress);
+        // A zip's messages can outgrow its compressed size: hold the bar short of full until the end.
+        const done = Math.min(progress.bytes, totalBytes * 0.99);
+        bar.update(done, {
+          messages: progress.verified + progress.skipped + progress.errors,
+          rate: messagesPerSecond.toFixed(0),
+          throughput: (bytesPerSecond / 1e6).toFixed(1),
+          remaining: duration((totalBytes - done) / Math.max(bytesPerSecond, 1)),
+        });
+      },
+      stop() {
+        bar.update(Math.max(totalBytes, 1));
+        bar.stop();
+      },
+    };
+  }
+  let lastLine = 0;
+  let last: IngestProgress | null = null;
+  const line = (progress: IngestProgress) => {
+    const { messagesPerSecond, bytesPerSecond } = rates(progress);
+    stream.write(
+      `ingest: ${progress.located} entries, ${progress.verified} verified, ${progress.skipped} skipped, ${progress.errors} errors, ` +
+        `${megabytes(progress.bytes)} (${messagesPerSecond.toFixed(0)} msg/s, ${(bytesPerSecond / 1e6).toFixed(1)} MB/s)\n`,
+    );
+  };
+  return {
+    update(progress) {
+      last = progress;
+      if (performance.now() - lastLine > 5000) {
+        lastLine = performance.now();
+        line(progress);
+      }
+    },
+    stop() {
+      if (last) line(last);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { DumpSummary } from '../ports/verdict-store.ts';
+import { REASONS, VERDICTS } from '../verdict/contract.ts';
+import { megabytes, row } from './format.ts';
+
+/** The closing table of `ingest` and the body of `summary`: counts by verdict and reason, domains, skips, errors. */
+export function summaryTable(summary: DumpSummary): string {
+  const { dump } = summary;
+  const lines = [
+    `Dump ${dump.id.slice(0, 12)}  ${dump.name}  ${megabytes(dump.bytes)}  ${dump.status}`,
+    '',
+    row('Verdict', 'Messages'),
+  ];
+  for (const verdict of VERDICTS) {
+    lines.push(row(verdict, summary.byVerdict[verdict] ?? 0));
+    const reasons: readonly string[] = verdict in REASONS ? REASONS[verdict as keyof typeof REASONS] : [];
+    for (const reason of reasons) {
+      const count = summary.byReason[reason as keyof typeof summary.byReason];
+      if (count) lines.push(row(`  ${reason}`, count));
+    }
+  }
+  lines.push(row('Total messages', summary.messages), row('Skipped (not messages)', summary.skipped), row('Errors (unreadable)', summary.errors));
+  if (summary.signingDomains.length > 0) {
+    lines.push('', row('Top signing domains', 'Messages'));
+    for (const { domain, messages } of summary.signingDomains) lines.push(row(`  ${domain}`, messages));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,95 @@
+import { locatorKey, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
+import type { DumpRecord, EntryRecord, VerdictStore } from '../ports/verdict-store.ts';
+import type { WorkQueue } from '../ports/work-queue.ts';
+
+/** What an ingest has done so far: every entry of the dump lands in exactly one of these counts. */
+export interface IngestProgress {
+  /** Entries read from the dump. */
+  located: number;
+  /** Messages with a stored verdict. */
+  verified: number;
+  skipped: number;
+  errors: number;
+  /** Entries stored by an earlier, interrupted run of the same dump, not redone. */
+  alreadyStored: number;
+  /** Message bytes verified. */
+  bytes: number;
+}
+
+export interface IngestOptions {
+  dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>;
+  entries: AsyncIterable<DumpEntry>;
+  store: VerdictStore;
+  /** Starts the queue that verifies messages and hands each finished record to `onResult`. */
+  startQueue: (onResult: (record: EntryRecord) => void) => WorkQueue<MessageEntry>;
+  /** The clock at the edge: when the run started and ended, for the dump record. */
+  now: () => Date;
+  onProgress?: (progress: IngestProgress) => void;
+  /** Set it to stop early (Ctrl-C): what is done is stored and the dump is marked interrupted. */
+  signal?: AbortSignal;
+}
+
+const BATCH_SIZE = 500;
+
+/**
+ * Splits a dump into entries, queues the messages for verification and stores every outcome. Idempotent:
+ * entries already stored for this dump (an interrupted earlier run) are counted, not redone.
+ */
+export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord; progress: IngestProgress; interrupted: boolean }> {
+  const { store, now } = options;
+  const dump = await store.openDump(options.dump, now());
+  const stored = await store.storedLocators(dump.id);
+  const progress: IngestProgress = { located: 0, verified: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
+  let batch: EntryRecord[] = [];
+  let writing: Promise<void> = Promise.resolve();
+
+  const flush = () => {
+    if (batch.length === 0) return writing;
+    const records = batch;
+    batch = [];
+    writing = writing.then(() => store.putEntries(dump.id, records));
+    return writing;
+  };
+  const record = (entry: EntryRecord, bytes = 0) => {
+    if (entry.kind === 'message') progress.verified++;
+    else if (entry.kind === 'skipped') progress.skipped++;
+    else progress.errors++;
+    progress.bytes += bytes;
+    batch.push(entry);
+    if (batch.length >= BATCH_SIZE) void flush();
+    options.onProgress?.(progress);
+  };
+
+  const sizes = new Map<string, number>();
+  const queue = options.startQueue((result) => {
+    const key = locatorKey(result.locator);
+    record(result, sizes.get(key) ?? 0);
+    sizes.delete(key);
+  });
+  let interrupted = false;
+  try {
+    for await (const entry of options.entries) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      progress.located++;
+      const key = locatorKey(entry.locator);
+      if (stored.has(key)) {
+        progress.alreadyStored++;
+        continue;
+      }
+      if (entry.kind === 'message') {
+        sizes.set(key, entry.bytes.length);
+        await queue.submit(entry);
+      } else if (entry.kind === 'skipped') record(entry);
+      else record({ kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason });
+    }
+    await queue.drain();
+  } finally {
+    await queue.close();
+    await flush();
+  }
+  await store.setStatus(dump.id, interrupted ? 'interrupted' : 'complete', now());
+  return { dump, progress, interrupted };
+}
