@@ -20,7 +20,7 @@ const CR = 0x0d;
 const SP = 0x20;
 const HTAB = 0x09;
 const CRLF = Buffer.from('\r\n');
-const SPACE = Buffer.from(' ');
+const SCRATCH_BYTES = 64 * 1024;
 const DOUBLE_SPACE = Buffer.from('  ');
 
 export function hashBody(
@@ -132,55 +132,79 @@ class WhitespaceFinder {
 
 /**
  * Collects canonical output. Lines that already end in CRLF in the source and need no change are extended into
- * one contiguous slice of the source; anything else is written out piecewise.
+ * one contiguous slice of the source; other lines are rewritten into a scratch buffer that is hashed when full.
+ * Only one of the two holds output at a time, so the hash sees the bytes in order.
  */
 class Run {
   private readonly body: Buffer;
   private readonly sink: LimitedHash;
   private runStart = 0;
   private runEnd = 0;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private used = 0;
   constructor(body: Buffer, sink: LimitedHash) {
     this.body = body;
     this.sink = sink;
   }
   emptyLines(count: number): void {
-    for (let i = 0; i < count; i++) this.write(CRLF, 0, 2);
+    for (let i = 0; i < count; i++) this.writeCrlf();
   }
   /** A line that is canonical as it stands. */
   line(start: number, end: number, lineEnd: number): void {
-    const crlfTerminated = lineEnd === end + 2;
-    if (crlfTerminated) {
-      if (this.runEnd !== start) this.flush();
+    if (lineEnd === end + 2) {
+      // CRLF-terminated: the source bytes are the canonical bytes.
+      this.flushScratch();
+      if (this.runEnd !== start) this.flushRun();
       if (this.runEnd === this.runStart) this.runStart = start;
       this.runEnd = lineEnd;
       return;
     }
-    this.flush();
-    this.sink.update(this.body, start, end);
-    this.sink.update(CRLF, 0, 2);
+    this.flushRun();
+    this.copy(start, end);
+    this.writeCrlf();
   }
   /** A line whose white space runs fold to one space; trailing white space already cut by the caller. */
   rewrittenLine(start: number, end: number): void {
-    this.flush();
-    let segment = start;
+    this.flushRun();
+    const body = this.body;
     let i = start;
     while (i < end) {
-      if (isWsp(this.body[i]!)) {
-        this.sink.update(this.body, segment, i);
-        this.sink.update(SPACE, 0, 1);
-        while (i < end && isWsp(this.body[i]!)) i++;
-        segment = i;
-      } else i++;
+      if (this.used + 1 > SCRATCH_BYTES) this.flushScratch();
+      const byte = body[i]!;
+      if (byte === SP || byte === HTAB) {
+        this.scratch[this.used++] = SP;
+        while (i < end && isWsp(body[i]!)) i++;
+      } else {
+        this.scratch[this.used++] = byte;
+        i++;
+      }
     }
-    this.sink.update(this.body, segment, end);
-    this.sink.update(CRLF, 0, 2);
-  }
-  private write(bytes: Buffer, start: number, end: number): void {
-    this.flush();
-    this.sink.update(bytes, start, end);
+    this.writeCrlf();
   }
   flush(): void {
+    this.flushRun();
+    this.flushScratch();
+  }
+  private copy(start: number, end: number): void {
+    while (start < end) {
+      if (this.used === SCRATCH_BYTES) this.flushScratch();
+      const copied = this.body.copy(this.scratch, this.used, start, Math.min(end, start + SCRATCH_BYTES - this.used));
+      this.used += copied;
+      start += copied;
+    }
+  }
+  private writeCrlf(): void {
+    this.flushRun();
+    if (this.used + 2 > SCRATCH_BYTES) this.flushScratch();
+    this.scratch[this.used++] = CR;
+    this.scratch[this.used++] = LF;
+  }
+  private flushRun(): void {
     if (this.runEnd > this.runStart) this.sink.update(this.body, this.runStart, this.runEnd);
     this.runStart = this.runEnd = 0;
+  }
+  private flushScratch(): void {
+    if (this.used > 0) this.sink.update(this.scratch, 0, this.used);
+    this.used = 0;
   }
 }
