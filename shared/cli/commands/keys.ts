@@ -7,7 +7,7 @@ export async function keysImportCommand(file: string, flags: { home?: string }):
   try {
     const result = await importKeyFile(file, local.archive);
     reportKeyImport(result, file);
-    return result.imported === 0 && result.errors.length > 0 ? 1 : 0;
+    return result.imported === 0 && result.rejected > 0 ? 1 : 0;
   } finally {
     local.close();
   }
@@ -15,6 +15,6 @@ export async function keysImportCommand(file: string, flags: { home?: string }):
 
 export function reportKeyImport(result: KeyImportResult, file: string): void {
   const updated = result.updated ? ` (${result.updated} already known)` : '';
-  process.stderr.write(`keys: ${result.imported} imported from ${file}${updated}, ${result.errors.length} rejected\n`);
+  process.stderr.write(`keys: ${result.imported} imported from ${file}${updated}, ${result.rejected} rejected\n`);
   for (const error of result.errors.slice(0, 10)) process.stderr.write(`keys: ${error}\n`);
 }

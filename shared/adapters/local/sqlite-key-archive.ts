@@ -1,0 +1,119 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ArchivedKey, KeyArchive } from '../../ports/key-archive.ts';
+import { inWriteTransaction } from './sqlite-database.ts';
+
+/** What recording a key did: a new record, a wider seen-window on a known one, or nothing new. */
+export type KeyRecordOutcome = 'added' | 'widened' | 'unchanged';
+
+interface KeyRow {
+  domain: string;
+  selector: string;
+  value: string;
+  first_seen_at: string | null;
+  last_seen_at: string | null;
+  source: string | null;
+}
+
+/** The key archive on the local SQLite file (see sqlite-database.ts). Takes an open, migrated connection. */
+export class SqliteKeyArchive implements KeyArchive {
+  readonly #db: DatabaseSync;
+  readonly #selectKeys: StatementSync;
+  readonly #selectKey: StatementSync;
+  readonly #insertKey: StatementSync;
+  readonly #widenKey: StatementSync;
+  readonly #countKeys: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    // Records with no date at all sort last: they cannot be placed in time. Insertion order breaks ties.
+    this.#selectKeys = db.prepare(`
+      SELECT * FROM keys WHERE domain = ? AND selector = ?
+      ORDER BY coalesce(first_seen_at, last_seen_at) IS NULL, coalesce(first_seen_at, last_seen_at), rowid`);
+    this.#selectKey = db.prepare(
+      'SELECT first_seen_at, last_seen_at FROM keys WHERE domain = ? AND selector = ? AND value = ?',
+    );
+    this.#insertKey = db.prepare(`
+      INSERT INTO keys (domain, selector, value, first_seen_at, last_seen_at, source) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.#widenKey = db.prepare(`
+      UPDATE keys SET first_seen_at = ?, last_seen_at = ? WHERE domain = ? AND selector = ? AND value = ?`);
+    this.#countKeys = db.prepare('SELECT count(*) AS n FROM keys');
+  }
+
+  async find(domain: string, selector: string): Promise<ArchivedKey[]> {
+    return this.#selectKeys
+      .all(normaliseName(domain), normaliseName(selector))
+      .map((row) => keyFromRow(row as unknown as KeyRow));
+  }
+
+  async record(key: ArchivedKey): Promise<void> {
+    inWriteTransaction(this.#db, () => this.#record(key));
+  }
+
+  /** Records many keys in one transaction (an import of millions would otherwise commit each one). */
+  async recordAll(keys: readonly ArchivedKey[]): Promise<KeyRecordOutcome[]> {
+    return inWriteTransaction(this.#db, () => keys.map((key) => this.#record(key)));
+  }
+
+  async count(): Promise<number> {
+    return (this.#countKeys.get() as { n: number }).n;
+  }
+
+  // Read then write, inside the caller's write transaction, so no other connection can slip in between.
+  #record(key: ArchivedKey): KeyRecordOutcome {
+    const domain = normaliseName(key.domain);
+    const selector = normaliseName(key.selector);
+    const firstSeenAt = normaliseTime(key.firstSeenAt, 'firstSeenAt');
+    const lastSeenAt = normaliseTime(key.lastSeenAt, 'lastSeenAt');
+    const stored = this.#selectKey.get(domain, selector, key.value) as
+      | Pick<KeyRow, 'first_seen_at' | 'last_seen_at'>
+      | undefined;
+    if (stored === undefined) {
+      this.#insertKey.run(domain, selector, key.value, firstSeenAt, lastSeenAt, key.source);
+      return 'added';
+    }
+    const first = earliest(stored.first_seen_at, firstSeenAt);
+    const last = latest(stored.last_seen_at, lastSeenAt);
+    if (first === stored.first_seen_at && last === stored.last_seen_at) return 'unchanged';
+    this.#widenKey.run(first, last, domain, selector, key.value);
+    return 'widened';
+  }
+}
+
+/** DNS names compare case-insensitively; a trailing dot names the same zone. */
+function normaliseName(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * Stored times must all be `toISOString()` form: the window is widened by comparing them as text, and
+ * "2024-01-01T00:00:00Z" would sort after "2024-01-01T00:00:00.000Z".
+ */
+function normaliseTime(time: string | null, field: string): string | null {
+  if (time === null) return null;
+  const parsed = new Date(time);
+  if (Number.isNaN(parsed.getTime())) throw new Error(`key ${field} is not a date: ${JSON.stringify(time)}`);
+  return parsed.toISOString();
+}
+
+function earliest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a >= b ? a : b;
+}
+
+function keyFromRow(row: KeyRow): ArchivedKey {
+  return {
+    domain: row.domain,
+    selector: row.selector,
+    value: row.value,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    source: row.source,
+  };
+}

@@ -1,0 +1,360 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLocalDatabase } from '../../../../shared/adapters/local/sqlite-database.ts';
+import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
+import { locatorKey } from '../../../../shared/dump/entry.ts';
+import type { EntryRecord, ExportRecord } from '../../../../shared/ports/verdict-store.ts';
+import { VERDICTS, type Reason } from '../../../../shared/verdict/contract.ts';
+import {
+  VERIFIED_AT,
+  dumpInput,
+  errorEntry,
+  messageEntry,
+  sha256Of,
+  signature,
+  skippedEntry,
+} from '../../../helpers/store-records.ts';
+
+let home: string;
+const connections: DatabaseSync[] = [];
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'leakproof-store-'));
+});
+afterEach(() => {
+  for (const db of connections.splice(0)) if (db.isOpen) db.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A store on its own connection to the temp home's file. */
+function openStore(): SqliteVerdictStore {
+  const db = openLocalDatabase(home);
+  connections.push(db);
+  return new SqliteVerdictStore(db);
+}
+
+async function collect(records: AsyncIterable<ExportRecord>): Promise<ExportRecord[]> {
+  const all: ExportRecord[] = [];
+  for await (const record of records) all.push(record);
+  return all;
+}
+
+const T0 = new Date('2025-01-01T00:00:00.000Z');
+const T1 = new Date('2025-01-02T00:00:00.000Z');
+const T2 = new Date('2025-01-03T00:00:00.000Z');
+
+describe('SqliteVerdictStore dumps', () => {
+  it('opens a new dump as processing, and returns the stored record when opened again', async () => {
+    const store = openStore();
+    const first = await store.openDump(dumpInput('d1'), T0);
+    expect(first).toEqual({ ...dumpInput('d1'), status: 'processing', startedAt: T0.toISOString(), finishedAt: null });
+
+    await store.setStatus('d1', 'interrupted', T1);
+    const again = await store.openDump(dumpInput('d1', { name: 'renamed.zip' }), T2);
+    expect(again).toEqual({ ...first, status: 'processing', finishedAt: null });
+    expect(await store.listDumps()).toEqual([again]);
+  });
+
+  it('leaves a complete dump complete when it is opened again', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.setStatus('d1', 'complete', T1);
+    const again = await store.openDump(dumpInput('d1'), T2);
+    expect(again.status).toBe('complete');
+    expect(again.finishedAt).toBe(T1.toISOString());
+  });
+
+  it('refuses a status for an unknown dump', async () => {
+    await expect(openStore().setStatus('nope', 'complete', T0)).rejects.toThrow(/no dump nope/);
+  });
+
+  it('lists dumps newest first, and summarises the newest when no id is given', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('old'), T0);
+    await store.openDump(dumpInput('new'), T1);
+    await store.putEntries('old', [messageEntry('a.eml')]);
+    await store.putEntries('new', [messageEntry('b.eml'), messageEntry('c.eml')]);
+    expect((await store.listDumps()).map((dump) => dump.id)).toEqual(['new', 'old']);
+    expect((await store.summary())?.dump.id).toBe('new');
+    expect((await store.summary())?.messages).toBe(2);
+    expect((await collect(store.exportRecords())).map((record) => record.locator)).toEqual(['b.eml', 'c.eml']);
+    expect((await store.summary('old'))?.messages).toBe(1);
+  });
+
+  it('has no summary and no export for an unknown dump, or when there is none', async () => {
+    const store = openStore();
+    expect(await store.summary()).toBeNull();
+    expect(await collect(store.exportRecords())).toEqual([]);
+    await store.openDump(dumpInput('d1'), T0);
+    expect(await store.summary('other')).toBeNull();
+    expect(await collect(store.exportRecords('other'))).toEqual([]);
+  });
+});
+
+describe('SqliteVerdictStore entries', () => {
+  it('counts an entry put twice once, and keeps the later version', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [
+      messageEntry('a.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'], signedBy: ['Old.example'] }),
+      skippedEntry('logo.png'),
+    ]);
+    await store.putEntries('d1', [
+      messageEntry('a.eml', { verdict: 'verified', signedBy: ['new.example'] }),
+      skippedEntry('logo.png'),
+    ]);
+    const summary = await store.summary('d1');
+    expect(summary?.messages).toBe(1);
+    expect(summary?.byVerdict).toEqual({ verified: 1 });
+    expect(summary?.byReason).toEqual({});
+    expect(summary?.signingDomains).toEqual([{ domain: 'new.example', messages: 1 }]);
+    expect(summary?.skipped).toBe(1);
+  });
+
+  it('replaces a message by an error entry at the same locator, dropping its signing domains', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [messageEntry('a.eml', { signedBy: ['example.com'] })]);
+    await store.putEntries('d1', [errorEntry('a.eml', 'unreadable')]);
+    const summary = await store.summary('d1');
+    expect(summary).toMatchObject({ messages: 0, byVerdict: {}, signingDomains: [], errors: 1 });
+  });
+
+  it('writes a batch whole or not at all', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    const bad = { ...messageEntry('b.eml'), verdict: undefined } as unknown as EntryRecord;
+    await expect(store.putEntries('d1', [messageEntry('a.eml'), bad])).rejects.toThrow();
+    expect(await store.storedLocators('d1')).toEqual(new Set());
+  });
+
+  it('refuses entries for a dump that was never opened', async () => {
+    await expect(openStore().putEntries('nope', [messageEntry('a.eml')])).rejects.toThrow(/no dump nope/);
+  });
+
+  it('tells which locators are stored, across connections, so an interrupted ingest can resume', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.openDump(dumpInput('d2'), T0);
+    const entries = [
+      messageEntry('inbox.mbox', { offset: 0 }),
+      messageEntry('inbox.mbox', { offset: 5120 }),
+      skippedEntry('logo.png'),
+      errorEntry('broken.eml'),
+    ];
+    await store.putEntries('d1', entries);
+    await store.putEntries('d2', [messageEntry('other.eml')]);
+    await store.setStatus('d1', 'interrupted', T1);
+
+    const resumed = openStore();
+    expect((await resumed.openDump(dumpInput('d1'), T2)).status).toBe('processing');
+    expect(await resumed.storedLocators('d1')).toEqual(new Set(entries.map((entry) => locatorKey(entry.locator))));
+    expect(await resumed.storedLocators('d1')).toEqual(
+      new Set(['inbox.mbox#0', 'inbox.mbox#5120', 'logo.png', 'broken.eml']),
+    );
+    expect(await resumed.storedLocators('nope')).toEqual(new Set());
+  });
+});
+
+describe('SqliteVerdictStore summary', () => {
+  it('counts messages by verdict and by reason, skipped entries and errors', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [
+      messageEntry('1.eml', { verdict: 'verified' }),
+      messageEntry('2.eml', { verdict: 'verified' }),
+      messageEntry('3.eml', { verdict: 'partially-verified', reasons: ['body-length-limit', 'weak-key'] }),
+      messageEntry('4.eml', { verdict: 'partially-verified', reasons: ['weak-key'] }),
+      messageEntry('5.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'] }),
+      messageEntry('6.eml', { verdict: 'unverified', reasons: ['no-signature'] }),
+      messageEntry('7.eml', { verdict: 'error', reasons: ['parse-error'] }),
+      // A repeated reason still counts the message once for it.
+      messageEntry('8.eml', { verdict: 'unverified', reasons: ['dns-error', 'dns-error'] }),
+      skippedEntry('a.png'),
+      skippedEntry('b.pdf'),
+      skippedEntry('c.txt'),
+      errorEntry('x.eml'),
+    ]);
+    const summary = await store.summary('d1');
+    expect(summary).toMatchObject({
+      messages: 8,
+      byVerdict: { verified: 2, 'partially-verified': 2, failed: 1, unverified: 2, error: 1 },
+      byReason: {
+        'body-length-limit': 1,
+        'weak-key': 2,
+        'body-hash-mismatch': 1,
+        'no-signature': 1,
+        'parse-error': 1,
+        'dns-error': 1,
+      },
+      skipped: 3,
+      // One unreadable entry, one message that could not be parsed.
+      errors: 2,
+    });
+  });
+
+  it('ranks signing domains by messages, each d= once per message and lower-cased, top 10', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    const entries: EntryRecord[] = [
+      // Two signatures by one domain (and one in other case) count that message once.
+      messageEntry('m0.eml', { signedBy: ['Big.example', 'big.example', 'relay.example'] }),
+      messageEntry('m1.eml', { signedBy: ['big.example', null, ''] }),
+      messageEntry('m2.eml', { signedBy: ['big.example'] }),
+      messageEntry('m3.eml', { signedBy: ['relay.example'] }),
+      messageEntry('unsigned.eml', { verdict: 'unverified', reasons: ['no-signature'] }),
+    ];
+    // Eleven domains signing one message each: only the alphabetically first few fit beside the two above.
+    for (let i = 10; i < 21; i++) entries.push(messageEntry(`x${i}.eml`, { signedBy: [`d${i}.example`] }));
+    await store.putEntries('d1', entries);
+    const domains = (await store.summary('d1'))?.signingDomains;
+    expect(domains).toEqual([
+      { domain: 'big.example', messages: 3 },
+      { domain: 'relay.example', messages: 2 },
+      ...[10, 11, 12, 13, 14, 15, 16, 17].map((i) => ({ domain: `d${i}.example`, messages: 1 })),
+    ]);
+  });
+
+  it('matches counts computed directly from the entries put', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    const reasonPool: Reason[] = ['weak-key', 'sha1', 'no-signature', 'dns-error', 'signature-mismatch'];
+    const entries: EntryRecord[] = [];
+    for (let i = 0; i < 500; i++) {
+      if (i % 37 === 0) entries.push(skippedEntry(`s${i}.bin`));
+      else if (i % 41 === 0) entries.push(errorEntry(`e${i}.eml`));
+      else {
+        const reasons = reasonPool.filter((_, r) => (i >> r) % 3 === 0);
+        const domains = [`d${i % 13}.example`, `D${(i * 7) % 13}.EXAMPLE`];
+        entries.push(messageEntry(`m${i}.eml`, { verdict: VERDICTS[i % VERDICTS.length], reasons, signedBy: domains }));
+      }
+    }
+    // Put in uneven batches, some entries twice.
+    for (let start = 0; start < entries.length; start += 97) await store.putEntries('d1', entries.slice(start, start + 97));
+    await store.putEntries('d1', entries.slice(100, 250));
+
+    const expected = { messages: 0, skipped: 0, errors: 0, byVerdict: {} as Record<string, number>, byReason: {} as Record<string, number> };
+    const domainCounts = new Map<string, number>();
+    for (const entry of entries) {
+      if (entry.kind === 'skipped') expected.skipped++;
+      if (entry.kind === 'error') expected.errors++;
+      if (entry.kind !== 'message') continue;
+      expected.messages++;
+      if (entry.verdict === 'error') expected.errors++;
+      expected.byVerdict[entry.verdict] = (expected.byVerdict[entry.verdict] ?? 0) + 1;
+      for (const reason of new Set(entry.reasons)) expected.byReason[reason] = (expected.byReason[reason] ?? 0) + 1;
+      for (const domain of new Set(entry.signatures.map((s) => s.d?.toLowerCase()))) {
+        if (domain) domainCounts.set(domain, (domainCounts.get(domain) ?? 0) + 1);
+      }
+    }
+    const expectedDomains = [...domainCounts]
+      .map(([domain, messages]) => ({ domain, messages }))
+      .sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1))
+      .slice(0, 10);
+
+    const summary = await store.summary('d1');
+    expect(summary).toMatchObject(expected);
+    expect(summary?.signingDomains).toEqual(expectedDomains);
+  });
+});
+
+describe('SqliteVerdictStore export', () => {
+  it('exports messages and error entries in locator order, leaving skipped entries out', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    const signed = messageEntry('b/2.eml', {
+      verdict: 'partially-verified',
+      reasons: ['body-length-limit'],
+      signedBy: ['example.com'],
+      detail: 'l= leaves 12 bytes unsigned',
+    });
+    signed.signatures[0] = signature('example.com', { l: 30, reasons: ['body-length-limit'] });
+    await store.putEntries('d1', [
+      signed,
+      skippedEntry('a/logo.png'),
+      errorEntry('a/broken.eml', 'zip entry truncated: expected 5120 bytes, got 812', sha256Of('broken')),
+      messageEntry('a/1.eml', { subject: null }),
+    ]);
+    const records = await collect(store.exportRecords('d1'));
+    expect(records.map((record) => record.locator)).toEqual(['a/1.eml', 'a/broken.eml', 'b/2.eml']);
+    expect(records[0]).toMatchObject({ verdict: 'verified', reasons: [], subject: null, signatures: [] });
+    expect(records[1]).toEqual({
+      dump: 'd1',
+      locator: 'a/broken.eml',
+      sha256: sha256Of('broken'),
+      messageId: null,
+      from: null,
+      date: null,
+      subject: null,
+      verdict: 'error',
+      reasons: ['parse-error'],
+      detail: 'zip entry truncated: expected 5120 bytes, got 812',
+      verifiedAt: null,
+      signatures: [],
+    });
+    expect(records[2]).toEqual({
+      dump: 'd1',
+      locator: 'b/2.eml',
+      sha256: signed.sha256,
+      messageId: signed.messageId,
+      from: signed.from,
+      date: signed.date,
+      subject: signed.subject,
+      verdict: 'partially-verified',
+      reasons: ['body-length-limit'],
+      detail: 'l= leaves 12 bytes unsigned',
+      verifiedAt: VERIFIED_AT,
+      signatures: signed.signatures,
+    });
+  });
+
+  it('streams: an export left early can be followed by another, and two can run side by side', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [messageEntry('1.eml'), messageEntry('2.eml'), messageEntry('3.eml')]);
+    for await (const record of store.exportRecords('d1')) {
+      expect(record.locator).toBe('1.eml');
+      break;
+    }
+    const left = store.exportRecords('d1')[Symbol.asyncIterator]();
+    const right = store.exportRecords('d1')[Symbol.asyncIterator]();
+    expect((await left.next()).value?.locator).toBe('1.eml');
+    expect((await right.next()).value?.locator).toBe('1.eml');
+    expect((await left.next()).value?.locator).toBe('2.eml');
+    expect((await right.next()).value?.locator).toBe('2.eml');
+    await left.return?.(undefined);
+    await right.return?.(undefined);
+  });
+
+  it('exports from one connection while another writes the same file (WAL)', async () => {
+    const writer = openStore();
+    const reader = openStore();
+    await writer.openDump(dumpInput('d1'), T0);
+    await writer.putEntries('d1', [messageEntry('1.eml'), messageEntry('2.eml')]);
+    const exported: string[] = [];
+    for await (const record of reader.exportRecords('d1')) {
+      exported.push(record.locator);
+      // Written while the reader is mid-export: its snapshot does not change under it.
+      await writer.putEntries('d1', [messageEntry(`late-${exported.length}.eml`)]);
+    }
+    expect(exported).toEqual(['1.eml', '2.eml']);
+    expect((await reader.summary('d1'))?.messages).toBe(4);
+  });
+});
+
+describe('SqliteVerdictStore batches', () => {
+  it('stores 10,000 entries in batches and counts each once', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    const entries = Array.from({ length: 10_000 }, (_, i) =>
+      messageEntry(`inbox.mbox`, { offset: i * 4096, signedBy: [`d${i % 50}.example`, 'relay.example'] }),
+    );
+    for (let start = 0; start < entries.length; start += 500) await store.putEntries('d1', entries.slice(start, start + 500));
+    const summary = await store.summary('d1');
+    expect(summary?.messages).toBe(10_000);
+    expect(summary?.signingDomains.find((d) => d.domain === 'relay.example')?.messages).toBe(10_000);
+  });
+});
