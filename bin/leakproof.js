@@ -1,5 +1,4 @@
 #!/usr/bin/env node
 // The leakproof command. Runs the TypeScript sources directly (Node >= 22.18 strips types; the `node`
 // devDependency puts such a Node first on PATH for npm scripts and npx).
-import '../shared/cli/silence-experimental-warnings.ts';
 await import('../shared/cli/main.ts');

@@ -9,8 +9,7 @@ import { exportCommand, summaryCommand } from './commands/report.ts';
  */
 const program = new Command('leakproof')
   .description('Tell, message by message, what DKIM proves in a leaked mailbox dump.')
-  .showHelpAfterError('(run leakproof --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+  .configureOutput({ outputError: (text, write) => write(`leakproof: ${text.split('\n')[0]!.replace(/^error: /, '')} (see leakproof --help)\n`) })
   .exitOverride();
 
 const homeOption = () => new Option('--home <dir>', 'store directory (default $LEAKPROOF_HOME or ./.leakproof)');
@@ -68,6 +67,12 @@ function isoTime(value: string): Date {
 function finish(code: number): void {
   process.exitCode = code;
 }
+
+// `leakproof export | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 try {
   await program.parseAsync(process.argv);

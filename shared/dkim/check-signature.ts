@@ -33,13 +33,13 @@ export interface SignatureCheck {
 export function checkSignature(
   signature: DkimSignature,
   fields: readonly HeaderField[],
-  readings: readonly BodyReading[],
+  readings: Iterable<BodyReading>,
   keys: readonly FoundKey[],
   bodyHashes: BodyHashCache,
 ): SignatureCheck {
   const body = matchBody(signature, readings, bodyHashes);
   const base = { bodyHash: body.matched ? 'pass' : 'fail', canonicalBodyLength: body.result.canonicalLength } as const;
-  const reading = body.matched && body.reading !== readings[0]?.name ? body.reading : null;
+  const reading = body.matched && !body.primary ? body.reading : null;
 
   let lastProblem: { key: FoundKey; parsed: KeyRecord; detail: string } | null = null;
   let revoked: FoundKey | null = null;
@@ -120,16 +120,18 @@ const EMPTY_RELAXED_AS_CRLF: Record<string, string> = {
   sha1: createHash('sha1').update('\r\n').digest('base64'),
 };
 
-function matchBody(signature: DkimSignature, readings: readonly BodyReading[], cache: BodyHashCache) {
+/** Hashes the readings in turn (the first is the message as read) until one matches bh=. */
+function matchBody(signature: DkimSignature, readings: Iterable<BodyReading>, cache: BodyHashCache) {
   let first: BodyHashResult | null = null;
   for (const reading of readings) {
     const result = cache.get(reading, signature);
+    const primary = first === null;
     first ??= result;
     if (result.digest === signature.bodyHash || emptyRelaxedAsCrlf(signature, result)) {
-      return { matched: true, result, reading: reading.name };
+      return { matched: true, result, reading: reading.name, primary };
     }
   }
-  return { matched: false, result: first!, reading: null };
+  return { matched: false, result: first!, reading: null, primary: true };
 }
 
 /**

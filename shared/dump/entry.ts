@@ -6,7 +6,14 @@
 /**
  * Where an entry lives inside a dump. `path` is the entry's path relative to the dump; crossing into a nested
  * container (a zip or mbox inside a zip) appends "!/" and the inner path. `offset`/`length` are byte positions
- * inside the innermost container when that container is an mbox.
+ * inside the innermost container when that container is an mbox: `offset` is where the message's "From " line
+ * starts (0 for a message stored before the first "From " line), `length` runs from there to the end of the
+ * stored message (the "From " line included, the blank separator line before the next "From " line excluded).
+ *
+ * Examples: "cur/1382298587.002228:2," (folder), "inbox.mbox" + offset (mbox), "folder/a.eml" (top-level zip),
+ * "outer/inner.zip!/folder/a.eml" (zip in a folder), "mail.zip!/box.mbox" + offset (mbox in a zip in a zip).
+ * When the dump is a single file, that file's path is its base name. A zip member whose name an earlier member
+ * already had gets "@<offset of its local header>" appended ("inbox/a.eml@81920").
  */
 export interface Locator {
   path: string;
@@ -27,8 +34,18 @@ export interface MessageEntry {
   /**
    * mbox only: other readings of the same message that the quoting makes possible. The verifier tries them
    * when a body hash fails on `bytes`, and says which reading verified.
+   *
+   * Present only when the message has lines matching /^>+From / (`bytes` is then the reading 'unquoted-all').
+   * There can be up to 63 readings, each a full copy of the message, so apart from 'as-stored' their `bytes`
+   * are getters that build the reading on access (uncached): unread readings cost no memory.
    */
-  alternateReadings?: { name: string; bytes: Buffer }[];
+  alternateReadings?: MessageReading[];
+}
+
+/** One way of reading a message's bytes, e.g. { name: 'as-stored' } or { name: 'unquoted-lines:1,3' }. */
+export interface MessageReading {
+  name: string;
+  bytes: Buffer;
 }
 
 export interface SkippedEntry {

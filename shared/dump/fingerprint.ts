@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { describeError } from './errors.ts';
 
 /**
  * A dump's identity: the SHA-256 of its bytes, so the same dump ingested twice (under any name) is one dump,
@@ -9,7 +10,9 @@ import { join, relative } from 'node:path';
  * and modification times: hashing every file twice would double the I/O of the ingest itself.
  */
 export async function fingerprintDump(path: string): Promise<{ id: string; bytes: number }> {
-  const info = await stat(path);
+  const info = await stat(path).catch((error: unknown) => {
+    throw new Error(`cannot open dump ${path}: ${describeError(error)}`);
+  });
   if (!info.isDirectory()) {
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);

@@ -56,7 +56,7 @@ export interface SignatureEvidence {
   /** Canonical body length, so a reader sees how much l= left unsigned. */
   bodyLength: number | null;
   key: KeyEvidence | null;
-  /** mbox only: which `>From ` reading of the body verified (see shared/dump/mbox.ts). */
+  /** mbox only: which `>From ` reading of the body verified (see shared/dump/mbox-quoting.ts). */
   mboxReading: string | null;
   /** This signature's own contribution to the verdict. */
   reasons: Reason[];

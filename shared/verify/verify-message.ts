@@ -1,5 +1,6 @@
 import { BodyHashCache, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
 import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
+import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
 import type { KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
@@ -18,8 +19,6 @@ export interface MessageVerifier {
   verify(message: MessageInput, at: Date): Promise<MessageVerdict>;
 }
 
-/** The primary reading's name in evidence when an mbox message had quoted lines. */
-export const PRIMARY_READING = 'unquoted-all';
 
 /**
  * Leakproof's own verifier: every DKIM-Signature checked independently, keys through `resolver`, the clock
@@ -38,11 +37,11 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
   const context = messageContext(split.fields);
   const parsed = split.fields.filter((field) => field.key === 'dkim-signature').map(parseSignatureField);
   const lookups = await lookupKeys(parsed, resolver);
-  const readings = bodyReadings(message, split);
+  const readings = replayable(bodyReadings(message, split));
   const bodyHashes = new BodyHashCache();
 
   const signatures = parsed.map((result, index) =>
-    evidenceFor(result, index, lookups, (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes), context, at, readings.length > 1),
+    evidenceFor(result, index, lookups, (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes), context, at, (message.alternateReadings?.length ?? 0) > 0),
   );
   const { verdict, reasons } = combine(signatures);
   return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null };
@@ -62,12 +61,13 @@ function selectorId(domain: string, selector: string): string {
   return `${selector}._domainkey.${domain}`.toLowerCase();
 }
 
-function bodyReadings(message: MessageInput, split: SplitMessage): BodyReading[] {
-  const readings: BodyReading[] = [{ name: PRIMARY_READING, body: message.bytes.subarray(split.bodyStart) }];
+/** The primary reading, then the others, each built only when a body hash has failed on all before it. */
+function* bodyReadings(message: MessageInput, split: SplitMessage): Generator<BodyReading> {
+  yield { name: PRIMARY_READING, body: message.bytes.subarray(split.bodyStart) };
   for (const alternate of message.alternateReadings ?? []) {
-    readings.push({ name: alternate.name, body: alternate.bytes.subarray(splitMessage(alternate.bytes).bodyStart) });
+    const bytes = alternate.bytes;
+    yield { name: alternate.name, body: bytes.subarray(splitMessage(bytes).bodyStart) };
   }
-  return readings;
 }
 
 function evidenceFor(
@@ -114,5 +114,22 @@ function keyEvidence(outcome: SignatureCheck): KeyEvidence {
     firstSeenAt: key.firstSeenAt,
     lastSeenAt: key.lastSeenAt,
     origin: key.source,
+  };
+}
+
+/** An iterable over a generator that builds each item once, however many signatures iterate it. */
+function replayable<T>(items: Iterator<T>): Iterable<T> {
+  const built: T[] = [];
+  return {
+    *[Symbol.iterator]() {
+      for (let i = 0; ; i++) {
+        if (i === built.length) {
+          const next = items.next();
+          if (next.done) return;
+          built.push(next.value);
+        }
+        yield built[i]!;
+      }
+    },
   };
 }

@@ -1,3 +1,4 @@
+import './quiet-sqlite-warning.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';

@@ -5,6 +5,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { MessageEntry } from '../../dump/entry.ts';
+import { mboxReadings } from '../../dump/mbox-quoting.ts';
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
 import type { EntryRecord } from '../../ports/verdict-store.ts';
@@ -20,6 +21,11 @@ export interface VerifyWorkerConfig {
   at: string;
 }
 
+export interface WorkerJob {
+  id: number;
+  job: { locator: MessageEntry['locator']; bytes: Uint8Array; asStored?: Uint8Array | undefined };
+}
+
 export interface WorkerReply {
   id: number;
   record?: EntryRecord;
@@ -33,13 +39,10 @@ if (!isMainThread && parentPort) {
   const verifier = createVerifier(resolver);
   const at = new Date(config.at);
   const port = parentPort;
-  port.on('message', async ({ id, entry }: { id: number; entry: MessageEntry }) => {
+  port.on('message', async ({ id, job }: WorkerJob) => {
     // Structured cloning turns Buffers into plain Uint8Arrays.
-    const message: MessageEntry = {
-      ...entry,
-      bytes: asBuffer(entry.bytes),
-      alternateReadings: entry.alternateReadings?.map((reading) => ({ ...reading, bytes: asBuffer(reading.bytes) })),
-    };
+    const message: MessageEntry = { kind: 'message', locator: job.locator, bytes: asBuffer(job.bytes) };
+    if (job.asStored) message.alternateReadings = mboxReadings(asBuffer(job.asStored)).alternateReadings;
     try {
       port.postMessage({ id, record: await verifyEntry(message, verifier, at) } satisfies WorkerReply);
     } catch (error) {

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { MessageEntry } from '../../dump/entry.ts';
 import type { EntryRecord } from '../../ports/verdict-store.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
-import type { VerifyWorkerConfig, WorkerReply } from './verify-worker.ts';
+import { AS_STORED_READING } from '../../dump/mbox-quoting.ts';
+import type { VerifyWorkerConfig, WorkerJob, WorkerReply } from './verify-worker.ts';
 
 export interface WorkerPoolOptions extends VerifyWorkerConfig {
   workers?: number;
@@ -47,7 +48,7 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
     this.pending.set(id, { bytes: entry.bytes.length, locator: entry.locator });
     this.inFlightBytes += entry.bytes.length;
     slot.inFlight++;
-    slot.worker.postMessage({ id, entry });
+    slot.worker.postMessage({ id, job: toJob(entry) } satisfies WorkerJob);
   }
 
   async drain(): Promise<void> {
@@ -86,4 +87,13 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * An mbox message travels as its primary reading plus its bytes as stored; the worker rebuilds the other
+ * readings from those. Cloning the readings themselves would build every one of them (up to 63 copies).
+ */
+function toJob(entry: MessageEntry): WorkerJob['job'] {
+  const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
+  return { locator: entry.locator, bytes: entry.bytes, asStored };
 }

@@ -1,5 +1,5 @@
-// node:sqlite still prints an ExperimentalWarning on Node 22. It says nothing a user can act on, so the CLI
-// hides that one warning and keeps printing every other.
+// node:sqlite still prints an ExperimentalWarning on Node 22, once per thread that loads it. It says nothing a
+// user can act on, so this hides that one warning and keeps printing every other. Imported before node:sqlite.
 const defaultListeners = process.listeners('warning');
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {

@@ -1,0 +1,92 @@
+/**
+ * Decides what each item of a dump is (classify.ts) and hands it to its reader; containers found inside are read
+ * the same way, recursively. Every item ends as at least one entry: message(s), skipped, or error.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DumpEntry, Locator } from './entry.ts';
+import type { DumpItem } from './item.ts';
+import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
+import { peek, spoolToFile, type Peeked } from './chunks.ts';
+import { readEml } from './eml.ts';
+import { describeError } from './errors.ts';
+import { MAX_CONTAINER_DEPTH } from './limits.ts';
+import { readMbox } from './mbox.ts';
+import { readZip } from './zip.ts';
+
+const NESTING_MARK = '!/';
+
+/** Turns a container's listing (items and ready-made entries) into entries. */
+export async function* expand(listing: AsyncIterable<DumpItem | DumpEntry>): AsyncGenerator<DumpEntry> {
+  for await (const itemOrEntry of listing) {
+    if (itemOrEntry.kind === 'item') yield* readItem(itemOrEntry);
+    else yield itemOrEntry;
+  }
+}
+
+/**
+ * `contentsPrefix` is prepended to the paths of what the item contains if it is a zip: "<its path>!/" when
+ * nested, "" for the dump's own file (a top-level zip's entries are named as in the zip).
+ */
+export async function* readItem(item: DumpItem, contentsPrefix = item.path + NESTING_MARK): AsyncGenerator<DumpEntry> {
+  const locator: Locator = { path: item.path };
+  const junk = junkReason(item.path);
+  if (junk !== undefined) {
+    yield { kind: 'skipped', locator, reason: junk };
+    return;
+  }
+  let peeked: Peeked;
+  try {
+    peeked = await peek(item.read(), SNIFF_BYTES);
+  } catch (error) {
+    yield { kind: 'error', locator, reason: describeError(error) };
+    return;
+  }
+  try {
+    const what = classify(item.path, peeked.head);
+    switch (what.kind) {
+      case 'skipped':
+        await peeked.close();
+        yield { kind: 'skipped', locator, reason: what.reason };
+        return;
+      case 'message':
+        yield await readEml(locator, peeked.chunks);
+        return;
+      case 'mbox':
+        yield* readMbox(item.path, peeked.chunks);
+        return;
+      case 'zip':
+        yield* readNestedZip(item, peeked, contentsPrefix);
+        return;
+    }
+  } finally {
+    await peeked.close();
+  }
+}
+
+async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string): AsyncGenerator<DumpEntry> {
+  if (item.path.split(NESTING_MARK).length > MAX_CONTAINER_DEPTH) {
+    yield { kind: 'error', locator: { path: item.path }, reason: `zip nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` };
+    return;
+  }
+  if (item.filePath !== undefined) {
+    await peeked.close();
+    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }));
+    return;
+  }
+  // A zip needs random access to its central directory: a zip inside a zip is copied out to a temp file first.
+  const directory = await mkdtemp(join(tmpdir(), 'leakproof-zip-'));
+  try {
+    const filePath = join(directory, 'nested.zip');
+    try {
+      await spoolToFile(peeked.chunks, filePath);
+    } catch (error) {
+      // Say so, then still read what was copied: the complete entries before the damage are worth having.
+      yield { kind: 'error', locator: { path: item.path }, reason: describeError(error) };
+    }
+    yield* expand(readZip({ filePath, path: item.path, prefix }));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}

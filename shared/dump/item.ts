@@ -1,0 +1,19 @@
+import { createReadStream } from 'node:fs';
+
+/**
+ * A file-like thing found inside a dump that still has to be classified: a file in a folder, an entry in a zip.
+ * Containers yield items; dispatch.ts decides what each item is and reads it.
+ */
+export interface DumpItem {
+  kind: 'item';
+  /** Its locator path (see Locator in entry.ts). */
+  path: string;
+  /** Streams its bytes once; throws a one-line Error when the bytes turn out to be bad (CRC, truncation). */
+  read(): AsyncIterable<Buffer>;
+  /** Set when the item is a plain file on disk, so a zip can be opened in place instead of copied to a temp file. */
+  filePath?: string;
+}
+
+export function fileItem(filePath: string, path: string): DumpItem {
+  return { kind: 'item', path, filePath, read: () => createReadStream(filePath) };
+}

@@ -1,0 +1,81 @@
+/**
+ * Lists a zip file's members in central-directory order (yauzl, lazily: one member at a time) as items for
+ * dispatch.ts, or errors. When the central directory cannot be used, falls back to zip-scan.ts.
+ */
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { DumpEntry } from './entry.ts';
+import type { DumpItem } from './item.ts';
+import { describeError } from './errors.ts';
+import { memberToItem } from './zip-member.ts';
+import { scanLocalHeaders } from './zip-scan.ts';
+
+export interface ZipSource {
+  /** The zip on disk (the dump's own file, or a temp copy of a zip found inside a zip). */
+  filePath: string;
+  /** The zip's own locator path, for errors about the archive as a whole. */
+  path: string;
+  /** Prepended to member names: "" for a top-level zip, "outer.zip!/" for a nested one. */
+  prefix: string;
+}
+
+const OPEN_OPTIONS: yauzl.Options = {
+  lazyEntries: true,
+  autoClose: false,
+  // Names are decoded below without yauzl's path-safety check: nothing is extracted, and one odd name
+  // ("../x.eml") must not make the whole archive unreadable.
+  decodeStrings: false,
+  // Sizes and CRC-32 are checked per member in zip-member.ts; yauzl's check fails the whole archive instead.
+  validateEntrySizes: false,
+};
+
+export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEntry> {
+  let zipfile: ZipFile;
+  try {
+    zipfile = await yauzl.openPromise(zip.filePath, OPEN_OPTIONS);
+  } catch (error) {
+    yield* scanLocalHeaders(zip, centralDirectoryProblem(error));
+    return;
+  }
+  try {
+    const entries = zipfile.eachEntry();
+    let read = 0;
+    let lastHeaderOffset = -1;
+    const seenNames = new Set<string>();
+    for (;;) {
+      let next: IteratorResult<Entry>;
+      try {
+        next = await entries.next();
+      } catch (error) {
+        const damage = `zip damaged: central directory unreadable after ${read} entries (${describeError(error)})`;
+        yield* scanLocalHeaders(zip, damage, lastHeaderOffset);
+        return;
+      }
+      if (next.done) return;
+      const entry = next.value;
+      read++;
+      lastHeaderOffset = Math.max(lastHeaderOffset, entry.relativeOffsetOfLocalHeader);
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+      const member = {
+        // A zip may hold two members of one name; the second gets its header offset so every entry keeps its own locator.
+        name: seenNames.has(name) ? `${name}@${entry.relativeOffsetOfLocalHeader}` : name,
+        flags: entry.generalPurposeBitFlag,
+        method: entry.compressionMethod,
+        crc32: entry.crc32,
+        compressedSize: entry.compressedSize,
+        uncompressedSize: entry.uncompressedSize,
+      };
+      seenNames.add(name);
+      const out = memberToItem(member, zip.prefix, () => zipfile.openReadStreamPromise(entry, { decodeFileData: false }));
+      if (out !== undefined) yield out;
+    }
+  } finally {
+    zipfile.close();
+  }
+}
+
+function centralDirectoryProblem(error: unknown): string {
+  const message = describeError(error);
+  return /end of central directory record signature not found/i.test(message)
+    ? 'zip truncated: central directory missing'
+    : `zip damaged: central directory unreadable (${message})`;
+}

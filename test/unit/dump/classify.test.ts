@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { classify, extensionOf, junkReason, looksLikeHeader } from '../../../shared/dump/classify.ts';
+
+const MESSAGE = Buffer.from('Return-Path: <a@example.org>\r\nFrom: a@example.org\r\n\r\nhi\r\n', 'latin1');
+const ENVELOPE = Buffer.from('From a@example.org Thu Jan  1 00:00:00 1970\nFrom: a@example.org\n\nhi\n', 'latin1');
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+const PDF = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
+const OLE2 = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(64)]);
+
+describe('classify', () => {
+  it('takes header-looking files under message names as messages', () => {
+    for (const path of ['a.eml', 'a.msg822', 'a.txt', 'noext', 'cur/1382298587.002228:2,', 'x/1529425589.M615261P21663.len:2,S']) {
+      expect(classify(path, MESSAGE), path).toEqual({ kind: 'message' });
+    }
+  });
+
+  it('takes any name inside maildir cur/ or new/ as a message name', () => {
+    expect(classify('new/1202135443.V805I1ed08eM906143.mail.example.com', MESSAGE)).toEqual({ kind: 'message' });
+    expect(classify('mail.example.com', MESSAGE)).toEqual({ kind: 'skipped', reason: 'not a message (com)' });
+  });
+
+  it('takes "From " first lines as mboxes, unless the name promises a single message', () => {
+    expect(classify('Inbox', ENVELOPE)).toEqual({ kind: 'mbox' });
+    expect(classify('2011-March.txt', ENVELOPE)).toEqual({ kind: 'mbox' });
+    expect(classify('box.mbox', ENVELOPE)).toEqual({ kind: 'mbox' });
+    expect(classify('a.eml', ENVELOPE)).toEqual({ kind: 'message' });
+    expect(classify('cur/1:2,S', ENVELOPE)).toEqual({ kind: 'message' });
+  });
+
+  it('takes .mbox files without a "From " line as mboxes (the mbox reader judges their start)', () => {
+    expect(classify('message.mbox', MESSAGE)).toEqual({ kind: 'mbox' });
+  });
+
+  it('recognises zips by magic, whatever the name', () => {
+    expect(classify('a.eml', Buffer.from('PK\x03\x04rest', 'latin1'))).toEqual({ kind: 'zip' });
+    expect(classify('empty.zip', Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'latin1'))).toEqual({ kind: 'zip' });
+  });
+
+  it('skips documents and images, naming the sniffed type', () => {
+    expect(classify('scan.png', PNG)).toEqual({ kind: 'skipped', reason: 'not a message (png)' });
+    expect(classify('a.eml', PDF)).toEqual({ kind: 'skipped', reason: 'not a message (pdf)' });
+    expect(classify('report.doc', OLE2)).toEqual({ kind: 'skipped', reason: 'not a message (doc)' });
+    expect(classify('notes.yml', Buffer.from('name: x\n'))).toEqual({ kind: 'skipped', reason: 'not a message (yml)' });
+    expect(classify('README', Buffer.from('Hello there\n'))).toEqual({ kind: 'skipped', reason: 'not a message (text)' });
+    expect(classify('blob', Buffer.from([1, 0, 2]))).toEqual({ kind: 'skipped', reason: 'not a message (binary)' });
+  });
+
+  it('skips Outlook files as not supported yet', () => {
+    expect(classify('a.pst', Buffer.from('!BDN\0\0\0\0', 'latin1'))).toEqual({ kind: 'skipped', reason: 'Outlook .pst not supported yet' });
+    expect(classify('a.msg', OLE2)).toEqual({ kind: 'skipped', reason: 'Outlook .msg not supported yet' });
+    // A .msg that is really an RFC 5322 message is read as one.
+    expect(classify('a.msg', MESSAGE)).toEqual({ kind: 'message' });
+  });
+
+  it('skips empty files and OS litter', () => {
+    expect(classify('a.eml', Buffer.alloc(0))).toEqual({ kind: 'skipped', reason: 'empty file' });
+    expect(classify('x/.DS_Store', MESSAGE)).toEqual({ kind: 'skipped', reason: 'macOS metadata (.DS_Store)' });
+    expect(classify('__MACOSX/x/._a.eml', MESSAGE)).toEqual({ kind: 'skipped', reason: 'macOS metadata (__MACOSX/)' });
+    expect(junkReason('d/._a.eml')).toBe('macOS metadata (AppleDouble ._ file)');
+    expect(junkReason('d/Thumbs.db')).toBe('Windows metadata (Thumbs.db)');
+    expect(junkReason('d/a.eml')).toBeUndefined();
+  });
+});
+
+describe('looksLikeHeader', () => {
+  it('wants a field name and a colon at the very start', () => {
+    expect(looksLikeHeader(Buffer.from('X-Mozilla-Status: 0001\n'))).toBe(true);
+    expect(looksLikeHeader(Buffer.from('Received:from x'))).toBe(true);
+    expect(looksLikeHeader(Buffer.from('From a b\n'))).toBe(false);
+    expect(looksLikeHeader(Buffer.from(' Subject: x\n'))).toBe(false);
+    expect(looksLikeHeader(Buffer.from('\nSubject: x\n'))).toBe(false);
+    expect(looksLikeHeader(Buffer.from(':x\n'))).toBe(false);
+  });
+});
+
+describe('extensionOf', () => {
+  it('ignores maildir info and numeric suffixes', () => {
+    expect(extensionOf('a/b.EML')).toBe('eml');
+    expect(extensionOf('cur/1382298587.002228:2,')).toBeUndefined();
+    expect(extensionOf('x/PATCH.txt:2,S')).toBe('txt');
+    expect(extensionOf('.bashrc')).toBeUndefined();
+    expect(extensionOf('archive.7z')).toBe('7z');
+  });
+});
