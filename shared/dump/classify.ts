@@ -7,7 +7,9 @@ export type Classification =
   | { kind: 'message' }
   | { kind: 'mbox' }
   | { kind: 'zip' }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  /** Named as a message but not one: an error entry (parse-error), not a quiet skip — it may be a damaged message. */
+  | { kind: 'unreadable'; reason: string };
 
 /** How many leading bytes classify() needs to see. */
 export const SNIFF_BYTES = 4096;
@@ -77,6 +79,9 @@ export function classify(path: string, head: Buffer): Classification {
   // An .mbox without a leading "From " line: the mbox reader decides whether its start is a message.
   if (ext !== undefined && MBOX_EXTENSIONS.has(ext) && magic === undefined && !isBinary(head)) return { kind: 'mbox' };
   if (mayHoldMessage(path, ext) && looksLikeHeader(head)) return { kind: 'message' };
+  if (isSingleMessageName(path, ext)) {
+    return { kind: 'unreadable', reason: `not an RFC 5322 message: no header field at its start (${magic?.type ?? (isBinary(head) ? 'binary' : 'text')})` };
+  }
 
   const described = magic !== undefined && !(magic.generic && ext !== undefined) ? magic.type : ext;
   return skipped(`not a message (${described ?? (isBinary(head) ? 'binary' : 'text')})`);

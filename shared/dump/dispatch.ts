@@ -50,6 +50,10 @@ export async function* readItem(item: DumpItem, contentsPrefix = item.path + NES
         await peeked.close();
         yield { kind: 'skipped', locator, reason: what.reason };
         return;
+      case 'unreadable':
+        await peeked.close();
+        yield { kind: 'error', locator, reason: what.reason };
+        return;
       case 'message':
         yield await readEml(locator, peeked.chunks);
         return;

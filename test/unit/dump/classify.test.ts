@@ -38,11 +38,20 @@ describe('classify', () => {
 
   it('skips documents and images, naming the sniffed type', () => {
     expect(classify('scan.png', PNG)).toEqual({ kind: 'skipped', reason: 'not a message (png)' });
-    expect(classify('a.eml', PDF)).toEqual({ kind: 'skipped', reason: 'not a message (pdf)' });
+    expect(classify('a.pdf', PDF)).toEqual({ kind: 'skipped', reason: 'not a message (pdf)' });
     expect(classify('report.doc', OLE2)).toEqual({ kind: 'skipped', reason: 'not a message (doc)' });
     expect(classify('notes.yml', Buffer.from('name: x\n'))).toEqual({ kind: 'skipped', reason: 'not a message (yml)' });
     expect(classify('README', Buffer.from('Hello there\n'))).toEqual({ kind: 'skipped', reason: 'not a message (text)' });
     expect(classify('blob', Buffer.from([1, 0, 2]))).toEqual({ kind: 'skipped', reason: 'not a message (binary)' });
+  });
+
+  it('reports a file named as a message that is not one as unreadable, not skipped: it may be a damaged message', () => {
+    expect(classify('a.eml', PDF)).toEqual({ kind: 'unreadable', reason: 'not an RFC 5322 message: no header field at its start (pdf)' });
+    expect(classify('cur/1382298587.002228:2,', Buffer.from([1, 0, 2]))).toEqual({
+      kind: 'unreadable',
+      reason: 'not an RFC 5322 message: no header field at its start (binary)',
+    });
+    expect(classify('notes.txt', Buffer.from('Hello there\n'))).toEqual({ kind: 'skipped', reason: 'not a message (txt)' });
   });
 
   it('skips Outlook files as not supported yet', () => {

@@ -1,0 +1,56 @@
+/** The benchmark's printed table: one row per run, then one line per target. */
+
+export interface RunRow {
+  label: string;
+  messages: number;
+  bytes: number;
+  seconds: number;
+  peakRssMb: number | null;
+  failed?: string;
+}
+
+export interface TargetLine {
+  label: string;
+  value: string;
+  target: string;
+  met: boolean | null;
+}
+
+const COLUMNS = ['messages', 'MB', 's', 'msg/s', 'MB/s', 'peak RSS MB'];
+
+export function runTable(rows: readonly RunRow[]): string {
+  const labelWidth = Math.max(...rows.map((row) => row.label.length), 10);
+  const widths = [9, 9, 8, 9, 8, 12];
+  const line = (label: string, cells: string[]) => label.padEnd(labelWidth) + cells.map((cell, i) => cell.padStart(widths[i]!)).join('');
+  const out = [line('', COLUMNS)];
+  for (const row of rows) {
+    if (row.failed) {
+      out.push(line(row.label, ['FAILED']) + `  ${row.failed}`);
+      continue;
+    }
+    const mb = row.bytes / 1e6;
+    out.push(
+      line(row.label, [
+        row.messages.toLocaleString('en-US'),
+        mb.toFixed(1),
+        row.seconds.toFixed(1),
+        (row.messages / row.seconds).toFixed(1),
+        (mb / row.seconds).toFixed(1),
+        row.peakRssMb === null ? 'n/a' : row.peakRssMb.toFixed(0),
+      ]),
+    );
+  }
+  return out.join('\n');
+}
+
+export function targetLines(lines: readonly TargetLine[]): string {
+  const labelWidth = Math.max(...lines.map((line) => line.label.length));
+  const valueWidth = Math.max(...lines.map((line) => line.value.length));
+  const targetWidth = Math.max(...lines.map((line) => line.target.length));
+  return lines
+    .map((line) => {
+      const verdict = line.met === null ? 'not measured' : line.met ? 'ok' : 'MISSED';
+      return `${line.label.padEnd(labelWidth)}  ${line.value.padStart(valueWidth)}   ${line.target.padEnd(targetWidth)}   ${verdict}`;
+    })
+    .join('\n');
+}

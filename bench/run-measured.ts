@@ -1,0 +1,48 @@
+/** Runs one benchmarked child process and measures it: wall time from spawn to exit, and its own peak RSS. */
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface Measurement {
+  ok: boolean;
+  exitCode: number | null;
+  seconds: number;
+  /** Peak resident set size of the child (worker threads included), MB; null when it did not report. */
+  peakRssMb: number | null;
+  stdout: string;
+  /** The end of stderr, to show when the child failed. */
+  stderrTail: string;
+}
+
+const PRELOAD = pathToFileURL(join(import.meta.dirname, 'report-peak-rss.ts')).href;
+const STDERR_TAIL = 2000;
+
+export async function runMeasured(script: string, args: string[], options: { cwd: string; scratch: string; label: string }): Promise<Measurement> {
+  const rssFile = join(options.scratch, `${options.label.replace(/\W+/g, '-')}.maxrss`);
+  await rm(rssFile, { force: true });
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', PRELOAD, script, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, LEAKPROOF_BENCH_RSS_FILE: rssFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)));
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const peakKb = Number(await readFile(rssFile, 'utf8').catch(() => ''));
+  return {
+    ok: exitCode === 0,
+    exitCode,
+    seconds,
+    peakRssMb: peakKb > 0 ? peakKb / 1024 : null,
+    stdout,
+    stderrTail: stderr.trim(),
+  };
+}
