@@ -10,7 +10,8 @@ export function summaryTable(summary: DumpSummary): string {
     '',
     row('Verdict', 'Messages'),
   ];
-  for (const verdict of VERDICTS) {
+  // `error` entries are the unreadable ones: counted once, on the Errors row below.
+  for (const verdict of VERDICTS.filter((v) => v !== 'error')) {
     lines.push(row(verdict, summary.byVerdict[verdict] ?? 0));
     const reasons: readonly string[] = verdict in REASONS ? REASONS[verdict as keyof typeof REASONS] : [];
     for (const reason of reasons) {

@@ -1,0 +1,128 @@
+/**
+ * The `leakproof` command end to end, as a user runs it: a generated dump (signed at test time, with known
+ * tampering) through `ingest`, then `summary` and `export`, checked against the generator's expected.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
+import type { ExpectedDump, ExpectedMessage } from '../../shared/generator/expected.ts';
+import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
+
+const BIN = resolve('bin/leakproof.js');
+const work = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function leakproof(...args: string[]) {
+  const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LEAKPROOF_HOME: '' } });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function nonZero(counts: Record<string, number>, without: string[] = []): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([key, n]) => n > 0 && !without.includes(key)));
+}
+
+function expectSummaryToMatch(summary: DumpSummary, expected: ExpectedDump) {
+  expect(summary.dump.status).toBe('complete');
+  expect(nonZero(summary.byVerdict)).toEqual(nonZero(expected.totals.byVerdict, ['error']));
+  expect(nonZero(summary.byReason)).toEqual(nonZero(expected.totals.byReason, ['parse-error']));
+  expect({ messages: summary.messages, skipped: summary.skipped, errors: summary.errors }).toEqual({
+    messages: expected.totals.messages,
+    skipped: expected.totals.skipped,
+    errors: expected.totals.errors,
+  });
+}
+
+function exportedRecords(home: string): ExportRecord[] {
+  const run = leakproof('export', '--format', 'jsonl', '--home', home);
+  expect(run.code).toBe(0);
+  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
+}
+
+for (const format of ['zip', 'mbox'] as const) {
+  describe(`leakproof ingest on a generated ${format} dump`, () => {
+    let dump: GenerateResult;
+    let expected: ExpectedDump;
+    const home = join(work, `home-${format}`);
+
+    beforeAll(async () => {
+      dump = await generateDump({ outDir: join(work, format), format, messages: 60, attachmentMinBytes: 2000, attachmentMaxBytes: 20_000, seed: `e2e-${format}` });
+      expected = JSON.parse(readFileSync(dump.expectedPath, 'utf8')) as ExpectedDump;
+    });
+
+    it('stores exactly the expected counts by verdict and reason', () => {
+      const run = leakproof('ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home, '--json');
+      expect(run.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+      expect(run.code).toBe(0);
+      expectSummaryToMatch((JSON.parse(run.stdout) as { summary: DumpSummary }).summary, expected);
+    });
+
+    it('gives every message the verdict and reasons planned for it', () => {
+      const planned = expected.entries.filter((entry): entry is ExpectedMessage => entry.kind === 'message');
+      const byMessageId = new Map(exportedRecords(home).map((record) => [record.messageId, record]));
+      for (const message of planned) {
+        const record = byMessageId.get(message.messageId);
+        expect({ case: message.case, verdict: record?.verdict, reasons: record?.reasons }).toEqual({ case: message.case, verdict: message.verdict, reasons: message.reasons });
+      }
+    });
+
+    it('does not double-count a dump ingested again', () => {
+      const run = leakproof('ingest', dump.dumpPath, '--offline', '--home', home, '--json');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout) as { summary: DumpSummary; run: { alreadyStored: number } };
+      expectSummaryToMatch(result.summary, expected);
+      expect(result.run.alreadyStored).toBe(expected.totals.entries);
+    });
+
+    it('resumes an interrupted ingest where it stopped', () => {
+      const db = new DatabaseSync(join(home, 'leakproof.sqlite'));
+      // An interruption leaves some entries stored and the dump not complete.
+      db.exec(`DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries ORDER BY locator_key DESC LIMIT 25)`);
+      db.exec(`UPDATE dumps SET status = 'interrupted'`);
+      db.close();
+      const run = leakproof('ingest', dump.dumpPath, '--offline', '--home', home, '--json');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout) as { summary: DumpSummary; run: { alreadyStored: number } };
+      expect(result.run.alreadyStored).toBe(expected.totals.entries - 25);
+      expectSummaryToMatch(result.summary, expected);
+    });
+
+    it('prints the summary table and exports CSV', () => {
+      const summary = leakproof('summary', '--home', home);
+      expect(summary.stdout).toMatch(new RegExp(`verified\\s+${expected.totals.byVerdict.verified}\\n`));
+      expect(summary.stdout).toMatch(/body-hash-mismatch\s+\d+/);
+      const csv = leakproof('export', '--format', 'csv', '--home', home).stdout.trim().split('\n');
+      expect(csv[0]).toBe('dump,locator,sha256,messageId,from,date,subject,verdict,reasons,detail,verifiedAt,signatures');
+      expect(csv).toHaveLength(1 + expected.totals.messages + expected.totals.errors);
+    });
+  });
+}
+
+describe('leakproof on bad input', () => {
+  it('fails with one line for a dump that does not exist', () => {
+    const run = leakproof('ingest', join(work, 'missing.zip'), '--home', join(work, 'home-bad'));
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual([`leakproof: cannot open dump ${join(work, 'missing.zip')}: no such file or directory`]);
+  });
+
+  it('fails with one line on bad usage', () => {
+    const run = leakproof('ingest', 'x', '--workers', 'many');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('counts a truncated zip\'s readable entries and names the damaged one', async () => {
+    const dump = await generateDump({ outDir: join(work, 'truncated'), format: 'zip', messages: 30, attachmentEvery: 0, seed: 'truncated' });
+    truncateSync(dump.dumpPath, Math.floor(statSync(dump.dumpPath).size * 0.6));
+    const run = leakproof('ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', join(work, 'home-truncated'), '--json');
+    expect(run.code).toBe(0);
+    const { summary } = JSON.parse(run.stdout) as { summary: DumpSummary };
+    expect(summary.messages).toBeGreaterThan(10);
+    expect(summary.errors).toBeGreaterThanOrEqual(1);
+    const errors = exportedRecords(join(work, 'home-truncated')).filter((record) => record.verdict === 'error');
+    expect(errors.some((record) => /zip truncated.*entry '.+' incomplete/.test(record.detail ?? ''))).toBe(true);
+  });
+});
