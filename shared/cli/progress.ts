@@ -15,7 +15,7 @@ export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream 
   const started = performance.now();
   const rates = (progress: IngestProgress) => {
     const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-    return { seconds, messagesPerSecond: progress.verified / seconds, bytesPerSecond: progress.bytes / seconds };
+    return { seconds, messagesPerSecond: progress.messages / seconds, bytesPerSecond: progress.bytes / seconds };
   };
   if (stream.isTTY) {
     const bar = new SingleBar(
@@ -28,7 +28,7 @@ export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream 
         // A zip's messages can outgrow its compressed size: hold the bar short of full until the end.
         const done = Math.min(progress.bytes, totalBytes * 0.99);
         bar.update(done, {
-          messages: progress.verified + progress.skipped + progress.errors,
+          messages: progress.located,
           rate: messagesPerSecond.toFixed(0),
           throughput: (bytesPerSecond / 1e6).toFixed(1),
           remaining: duration((totalBytes - done) / Math.max(bytesPerSecond, 1)),
@@ -45,7 +45,7 @@ export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream 
   const line = (progress: IngestProgress) => {
     const { messagesPerSecond, bytesPerSecond } = rates(progress);
     stream.write(
-      `ingest: ${progress.located} entries, ${progress.verified} verified, ${progress.skipped} skipped, ${progress.errors} errors, ` +
+      `ingest: ${progress.located} entries, ${progress.messages} messages, ${progress.skipped} skipped, ${progress.errors} errors, ` +
         `${megabytes(progress.bytes)} (${messagesPerSecond.toFixed(0)} msg/s, ${(bytesPerSecond / 1e6).toFixed(1)} MB/s)\n`,
     );
   };

@@ -7,7 +7,7 @@ export interface IngestProgress {
   /** Entries read from the dump. */
   located: number;
   /** Messages with a stored verdict. */
-  verified: number;
+  messages: number;
   skipped: number;
   errors: number;
   /** Entries stored by an earlier, interrupted run of the same dump, not redone. */
@@ -39,7 +39,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   const { store, now } = options;
   const dump = await store.openDump(options.dump, now());
   const stored = await store.storedLocators(dump.id);
-  const progress: IngestProgress = { located: 0, verified: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
+  const progress: IngestProgress = { located: 0, messages: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
   let batch: EntryRecord[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -51,7 +51,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
     return writing;
   };
   const record = (entry: EntryRecord, bytes = 0) => {
-    if (entry.kind === 'message') progress.verified++;
+    if (entry.kind === 'message') progress.messages++;
     else if (entry.kind === 'skipped') progress.skipped++;
     else progress.errors++;
     progress.bytes += bytes;
