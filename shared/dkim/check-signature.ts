@@ -45,7 +45,7 @@ export function checkSignature(
   let revoked: FoundKey | null = null;
   let data: Buffer | null = null;
   for (const key of keys) {
-    const parsed = parseKeyRecord(key.value);
+    const parsed = parsedKeyRecord(key.value);
     if (parsed.status === 'revoked') {
       revoked = key;
       continue;
@@ -78,6 +78,23 @@ export function checkSignature(
     return { ...base, status: 'permerror', headerSignature: 'not-checked', key: lastProblem.key, parsedKey: lastProblem.parsed, reading, detail: lastProblem.detail };
   }
   return { ...base, status: 'key-revoked', headerSignature: 'not-checked', key: revoked, parsedKey: { status: 'revoked' }, reading, detail: 'key revoked (empty p=)' };
+}
+
+/**
+ * Key records parsed once per thread: a dump has a handful of keys and thousands of messages, and building a
+ * KeyObject from DER cost more than checking the signature with it.
+ */
+const parsedKeys = new Map<string, KeyRecord>();
+const MAX_PARSED_KEYS = 10_000;
+
+function parsedKeyRecord(record: string): KeyRecord {
+  let parsed = parsedKeys.get(record);
+  if (!parsed) {
+    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.clear();
+    parsed = parseKeyRecord(record);
+    parsedKeys.set(record, parsed);
+  }
+  return parsed;
 }
 
 function keyMismatch(signature: DkimSignature, key: Extract<KeyRecord, { status: 'usable' }>): string | null {

@@ -54,7 +54,7 @@ export async function peek(source: AsyncIterable<Buffer>, size: number): Promise
       await close();
     }
   }
-  const head = Buffer.concat(buffered, bufferedBytes);
+  const head = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, bufferedBytes);
   return { head: head.subarray(0, Math.min(size, head.length)), chunks: replay(), close };
 }
 
@@ -67,7 +67,8 @@ export async function collect(chunks: AsyncIterable<Buffer>, maxBytes: number): 
     if (total > maxBytes) throw new Error(`larger than ${formatBytes(maxBytes)}; not read`);
     parts.push(chunk);
   }
-  return Buffer.concat(parts, total);
+  // Most members arrive in one piece (a zip member inflated at once): hand it on without a copy.
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
 export async function spoolToFile(chunks: AsyncIterable<Buffer>, filePath: string): Promise<void> {

@@ -9,11 +9,12 @@ import type { DumpEntry, Locator } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
 import { peek, spoolToFile, type Peeked } from './chunks.ts';
-import { readEml } from './eml.ts';
+import { deferredEml, ENVELOPE, readEml } from './eml.ts';
 import { describeError } from './errors.ts';
 import { MAX_CONTAINER_DEPTH } from './limits.ts';
 import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
+import { inflatedHead } from './zip-member.ts';
 
 const NESTING_MARK = '!/';
 
@@ -35,6 +36,13 @@ export async function* readItem(item: DumpItem, contentsPrefix = item.path + NES
   if (junk !== undefined) {
     yield { kind: 'skipped', locator, reason: junk };
     return;
+  }
+  if (item.deflated) {
+    const deferred = await readDeferred(item, locator);
+    if (deferred) {
+      yield deferred;
+      return;
+    }
   }
   let peeked: Peeked;
   try {
@@ -67,6 +75,22 @@ export async function* readItem(item: DumpItem, contentsPrefix = item.path + NES
   } finally {
     await peeked.close();
   }
+}
+
+/**
+ * A deflated zip member that is a message (and not one with an envelope line) is handed on still compressed;
+ * anything else (a container, a document, damage) returns undefined and goes the streaming way.
+ */
+async function readDeferred(item: DumpItem, locator: Locator): Promise<DumpEntry | undefined> {
+  let deflated;
+  try {
+    deflated = await item.deflated!();
+  } catch {
+    return undefined; // the streaming path reads it again and reports what is wrong
+  }
+  const head = inflatedHead(deflated, SNIFF_BYTES);
+  if (classify(item.path, head).kind !== 'message' || head.subarray(0, ENVELOPE.length).equals(ENVELOPE)) return undefined;
+  return deferredEml(locator, deflated);
 }
 
 async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string): AsyncGenerator<DumpEntry> {

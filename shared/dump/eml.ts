@@ -4,13 +4,32 @@
  * "From mboxrd@z" downloads) and which is not part of it. Such a message may carry mbox ">From " quoting too, so
  * it gets the same readings as a message in an mbox.
  */
-import type { ErrorEntry, Locator, MessageEntry, SkippedEntry } from './entry.ts';
-import { collect } from './chunks.ts';
+import type { DeflatedMember, ErrorEntry, Locator, MessageEntry, SkippedEntry } from './entry.ts';
+import { collect, formatBytes } from './chunks.ts';
+import { inflateMember } from './zip-member.ts';
 import { describeError } from './errors.ts';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { mboxReadings } from './mbox-quoting.ts';
 
-const ENVELOPE = Buffer.from('From ', 'latin1');
+export const ENVELOPE = Buffer.from('From ', 'latin1');
+
+/**
+ * A message in a deflated zip member, left compressed: `bytes` inflates on first use, and a worker pool ships
+ * `deflated` to inflate on the verifying thread. A message with an envelope line takes the plain path instead.
+ */
+export function deferredEml(locator: Locator, deflated: DeflatedMember): MessageEntry | ErrorEntry {
+  if (deflated.size > MAX_MESSAGE_BYTES) return { kind: 'error', locator, reason: `larger than ${formatBytes(MAX_MESSAGE_BYTES)}; not read` };
+  let inflated: Buffer | undefined;
+  return {
+    kind: 'message',
+    locator,
+    deflated,
+    get bytes() {
+      inflated ??= inflateMember(deflated);
+      return inflated;
+    },
+  };
+}
 
 export async function readEml(
   locator: Locator,

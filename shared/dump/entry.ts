@@ -29,8 +29,16 @@ export function locatorKey(locator: Locator): string {
 export interface MessageEntry {
   kind: 'message';
   locator: Locator;
-  /** The message exactly as it stands in the dump (for mbox: after undoing `>From ` quoting). */
+  /**
+   * The message exactly as it stands in the dump (for mbox: after undoing `>From ` quoting). For a deflated
+   * zip member this is a getter that inflates on first use (and throws if the data is damaged).
+   */
   bytes: Buffer;
+  /**
+   * A deflated zip member's compressed bytes: a worker pool ships these and inflates on the verifying thread
+   * with `inflateMember` (zip-member.ts), so decompression runs on every core instead of the reading one.
+   */
+  deflated?: DeflatedMember;
   /**
    * mbox only: other readings of the same message that the quoting makes possible. The verifier tries them
    * when a body hash fails on `bytes`, and says which reading verified.
@@ -40,6 +48,18 @@ export interface MessageEntry {
    * are getters that build the reading on access (uncached): unread readings cost no memory.
    */
   alternateReadings?: MessageReading[];
+}
+
+export interface DeflatedMember {
+  data: Buffer;
+  /** Size and CRC-32 the archive records: the inflated bytes are checked against both. */
+  size: number;
+  crc32: number;
+}
+
+/** A message's size without inflating it. */
+export function messageSize(entry: MessageEntry): number {
+  return entry.deflated?.size ?? entry.bytes.length;
 }
 
 /** One way of reading a message's bytes, e.g. { name: 'as-stored' } or { name: 'unquoted-lines:1,3' }. */

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { DeflatedMember } from './entry.ts';
 
 /**
  * A file-like thing found inside a dump that still has to be classified: a file in a folder, an entry in a zip.
@@ -12,6 +13,8 @@ export interface DumpItem {
   read(): AsyncIterable<Buffer>;
   /** Set when the item is a plain file on disk, so a zip can be opened in place instead of copied to a temp file. */
   filePath?: string;
+  /** Set for a deflated zip member small enough to hold whole: its compressed bytes, read in one go. */
+  deflated?: () => Promise<DeflatedMember>;
 }
 
 export function fileItem(filePath: string, path: string): DumpItem {

@@ -4,8 +4,8 @@
  * are inflated here and checked against the recorded size and CRC-32, so bad data never passes as a message.
  */
 import type { Readable } from 'node:stream';
-import { constants, crc32, createInflateRaw } from 'node:zlib';
-import type { ErrorEntry } from './entry.ts';
+import { constants, crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import type { DeflatedMember, ErrorEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
 
@@ -68,7 +68,44 @@ export function memberToItem(
       reason: `unsupported zip compression method ${member.method}${name === undefined ? '' : ` (${name})`}`,
     };
   }
-  return { kind: 'item', path, read: () => memberData(member, openRaw, incomplete) };
+  const item: DumpItem = { kind: 'item', path, read: () => memberData(member, openRaw, incomplete) };
+  if (member.method === DEFLATED && member.compressedSize <= INFLATE_AT_ONCE_BYTES && incomplete === undefined) {
+    item.deflated = async () => ({ data: await readAll(await openRaw()), size: member.uncompressedSize, crc32: member.crc32 });
+  }
+  return item;
+}
+
+/**
+ * Inflates a member read whole, checking it against the size and CRC-32 the archive records; a mismatch throws
+ * the same one-line reason as the streaming path. Used where the bytes are needed: a verifying thread, or the
+ * `bytes` getter of a deferred message.
+ */
+export function inflateMember(member: DeflatedMember): Buffer {
+  let bytes: Buffer;
+  try {
+    // The output cap stops a zip bomb at one byte past the size the archive declares.
+    bytes = inflateRawSync(member.data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: member.size + 1 });
+  } catch (error) {
+    throw new Error(`zip entry data damaged: ${describeError(error)}`);
+  }
+  if (bytes.length !== member.size) throw new Error(`zip entry data damaged: expected ${member.size} bytes, got ${bytes.length}`);
+  if (crc32(bytes) !== member.crc32) throw new Error('zip entry data damaged: CRC-32 mismatch');
+  return bytes;
+}
+
+/** The first bytes of a deflated member, inflating only as much as needed to classify it. */
+export function inflatedHead(member: DeflatedMember, size: number): Buffer {
+  try {
+    return inflateRawSync(member.data.subarray(0, size), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, size);
+  } catch {
+    return Buffer.alloc(0); // damaged from the start: the full inflate reports it
+  }
+}
+
+async function readAll(raw: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of raw as AsyncIterable<Buffer>) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, incomplete?: string): AsyncGenerator<Buffer> {
@@ -78,8 +115,10 @@ async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, 
   } catch (error) {
     throw new Error(`zip entry unreadable: ${describeError(error)}`);
   }
-  let data = raw;
-  if (member.method === DEFLATED) {
+  let data: AsyncIterable<Buffer> = raw;
+  if (member.method === DEFLATED && member.compressedSize <= INFLATE_AT_ONCE_BYTES && incomplete === undefined) {
+    data = inflatedAtOnce(raw, member.uncompressedSize);
+  } else if (member.method === DEFLATED) {
     // Z_SYNC_FLUSH at the end: data that stops short still gives out all it holds (zlib's default, Z_FINISH,
     // fails and drops the last output); the size and CRC-32 checks below tell that it stopped short.
     const inflate = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
@@ -101,11 +140,26 @@ async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, 
     throw new Error(incomplete ?? `zip entry data damaged: ${describeError(error)}`);
   } finally {
     raw.destroy();
-    data.destroy();
+    if ('destroy' in data) (data as Readable).destroy();
   }
   if (incomplete !== undefined) throw new Error(incomplete);
   if (size !== member.uncompressedSize) {
     throw new Error(`zip entry data damaged: expected ${member.uncompressedSize} bytes, got ${size}`);
   }
   if (crc !== member.crc32) throw new Error('zip entry data damaged: CRC-32 mismatch');
+}
+
+/**
+ * Members the size of a message are inflated in one synchronous call. A streaming inflate hops to the thread
+ * pool and back for every 16 KB, which left the reading thread idle most of the time (measured: 94 MB/s against
+ * 250+ MB/s at once). Larger members — an mbox or a zip inside the zip — still stream, so memory stays flat.
+ */
+const INFLATE_AT_ONCE_BYTES = 64 * 1024 * 1024;
+
+async function* inflatedAtOnce(raw: Readable, declaredSize: number): AsyncGenerator<Buffer> {
+  const compressed: Buffer[] = [];
+  for await (const chunk of raw as AsyncIterable<Buffer>) compressed.push(chunk);
+  // Z_SYNC_FLUSH as for the stream: data that stops short yields what it holds; the size check reports it.
+  // The output cap stops a zip bomb at one byte past the size the archive declares.
+  yield inflateRawSync(compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: declaredSize + 1 });
 }

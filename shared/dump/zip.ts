@@ -6,6 +6,7 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { DumpEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
+import { FileRangeReader } from './zip-file-reader.ts';
 import { memberToItem } from './zip-member.ts';
 import { scanLocalHeaders } from './zip-scan.ts';
 
@@ -30,9 +31,11 @@ const OPEN_OPTIONS: yauzl.Options = {
 
 export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEntry> {
   let zipfile: ZipFile;
+  const reader = new FileRangeReader(zip.filePath);
   try {
-    zipfile = await yauzl.openPromise(zip.filePath, OPEN_OPTIONS);
+    zipfile = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, OPEN_OPTIONS);
   } catch (error) {
+    reader.close(() => {});
     yield* scanLocalHeaders(zip, centralDirectoryProblem(error));
     return;
   }

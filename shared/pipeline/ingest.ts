@@ -1,4 +1,4 @@
-import { locatorKey, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
+import { locatorKey, messageSize, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
 import type { DumpRecord, EntryRecord, VerdictStore } from '../ports/verdict-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 
@@ -80,7 +80,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
         continue;
       }
       if (entry.kind === 'message') {
-        sizes.set(key, entry.bytes.length);
+        sizes.set(key, messageSize(entry));
         await queue.submit(entry);
       } else if (entry.kind === 'skipped') record(entry);
       else record({ kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason });

@@ -13,7 +13,7 @@ export async function verifyEntry(entry: MessageEntry, verifier: MessageVerifier
   const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
   const verdict = await verifier.verify(entry, at);
   if (verdict.verdict === 'error') return { kind: 'error', locator: entry.locator, sha256, detail: verdict.detail ?? 'parse error' };
-  const headers = await displayHeaders(entry.bytes.subarray(0, splitMessage(entry.bytes).bodyStart)).catch(() => ({
+  const headers = await displayHeaders(splitMessage(entry.bytes).fields).catch(() => ({
     messageId: null,
     from: null,
     date: null,

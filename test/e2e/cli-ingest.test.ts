@@ -3,7 +3,7 @@
  * tampering) through `ingest`, then `summary` and `export`, checked against the generator's expected.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
 import type { ExpectedDump, ExpectedMessage } from '../../shared/generator/expected.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
+import { buildZip, localHeaderOffsets } from '../helpers/dump-files.ts';
 
 const BIN = resolve('bin/leakproof.js');
 const work = mkdtempSync(join(tmpdir(), 'leakproof-e2e-'));
@@ -112,6 +113,23 @@ describe('leakproof on bad input', () => {
     const run = leakproof('ingest', 'x', '--workers', 'many');
     expect(run.code).not.toBe(0);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('turns a zip member damaged deep inside into an error entry with its reason, verified on a worker', async () => {
+    const body = Array.from({ length: 2000 }, (_, i) => `line ${i} of a long memo, ${(i * 7919) % 1000}\r\n`).join('');
+    const message = `From: a@example.org\r\nSubject: memo\r\n\r\n${body}`;
+    const zip = await buildZip([{ name: '1.eml', data: message }, { name: '2.eml', data: message }, { name: '3.eml', data: message }]);
+    zip[localHeaderOffsets(zip)[2]! - 40] ^= 0xff; // inside the second member's compressed data, near its end
+    const path = join(work, 'damaged.zip');
+    writeFileSync(path, zip);
+    const home = join(work, 'home-damaged');
+    const run = leakproof('ingest', path, '--offline', '--home', home, '--json');
+    expect(run.code).toBe(0);
+    const { summary } = JSON.parse(run.stdout) as { summary: DumpSummary };
+    expect([summary.messages, summary.errors]).toEqual([2, 1]);
+    const errors = exportedRecords(home).filter((record) => record.verdict === 'error');
+    expect(errors.map((record) => record.locator)).toEqual(['2.eml']);
+    expect(errors[0]!.detail).toMatch(/^zip entry data damaged: /);
   });
 
   it('counts a truncated zip\'s readable entries and names the damaged one', async () => {

@@ -4,7 +4,8 @@
  * the store, which WAL mode lets read while the main thread writes verdicts.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { MessageEntry } from '../../dump/entry.ts';
+import type { DeflatedMember, MessageEntry } from '../../dump/entry.ts';
+import { inflateMember } from '../../dump/zip-member.ts';
 import { mboxReadings } from '../../dump/mbox-quoting.ts';
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
@@ -21,9 +22,13 @@ export interface VerifyWorkerConfig {
   at: string;
 }
 
-export interface WorkerJob {
-  id: number;
-  job: { locator: MessageEntry['locator']; bytes: Uint8Array; asStored?: Uint8Array | undefined };
+/** One message as the pool sends it (in batches of `{ id, job }`). */
+export interface VerifyJob {
+  locator: MessageEntry['locator'];
+  /** The message, or (a zip member) its compressed form. */
+  bytes?: Uint8Array;
+  deflated?: DeflatedMember;
+  asStored?: Uint8Array | undefined;
 }
 
 export interface WorkerReply {
@@ -39,15 +44,27 @@ if (!isMainThread && parentPort) {
   const verifier = createVerifier(resolver);
   const at = new Date(config.at);
   const port = parentPort;
-  port.on('message', async ({ id, job }: WorkerJob) => {
-    // Structured cloning turns Buffers into plain Uint8Arrays.
-    const message: MessageEntry = { kind: 'message', locator: job.locator, bytes: asBuffer(job.bytes) };
+  const verify = async ({ id, job }: { id: number; job: VerifyJob }): Promise<WorkerReply> => {
+    let bytes: Buffer;
+    try {
+      // Structured cloning turns Buffers into plain Uint8Arrays.
+      bytes = job.deflated ? inflateMember({ ...job.deflated, data: asBuffer(job.deflated.data) }) : asBuffer(job.bytes!);
+    } catch (error) {
+      return { id, record: { kind: 'error', locator: job.locator, sha256: null, detail: (error as Error).message } };
+    }
+    const message: MessageEntry = { kind: 'message', locator: job.locator, bytes };
     if (job.asStored) message.alternateReadings = mboxReadings(asBuffer(job.asStored)).alternateReadings;
     try {
-      port.postMessage({ id, record: await verifyEntry(message, verifier, at) } satisfies WorkerReply);
+      return { id, record: await verifyEntry(message, verifier, at) };
     } catch (error) {
-      port.postMessage({ id, error: (error as Error).message } satisfies WorkerReply);
+      return { id, error: (error as Error).message };
     }
+  };
+  // A batch in, its replies out in one message: see BATCH_MESSAGES in worker-pool.ts.
+  port.on('message', async (batch: { id: number; job: VerifyJob }[]) => {
+    const replies: WorkerReply[] = [];
+    for (const item of batch) replies.push(await verify(item));
+    port.postMessage(replies);
   });
 }
 

@@ -1,3 +1,4 @@
+import type { MessageEntry } from '../../../shared/dump/entry.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,22 @@ describe('zip dumps', () => {
       'message mail/5.eml',
     ]);
     expect(entries[2]).toMatchObject({ kind: 'error', reason: expect.stringMatching(/^zip entry data damaged: /) });
+  });
+
+  it('hands a deflated message on compressed; its bytes inflate on use and damage deep inside is caught then', async () => {
+    const body = Array.from({ length: 2000 }, (_, i) => `line ${i} of a long memo, ${(i * 7919) % 1000}\r\n`).join('');
+    const long = `From: a@example.org\r\nSubject: memo\r\n\r\n${body}`;
+    const zip = await buildZip([{ name: 'ok.eml', data: long }, { name: 'damaged.eml', data: long }]);
+    const [intact, damaged] = (await readZipBytes(zip)) as MessageEntry[];
+    expect(intact!.deflated?.size).toBe(long.length);
+    expect(intact!.bytes.toString('latin1')).toBe(long);
+    // Corrupt the second member well past what classifying it inflates.
+    const second = localHeaderOffsets(zip)[1]!;
+    const compressed = damaged!.deflated!.data.length;
+    flipBits(zip, dataStartOf(zip, second) + compressed - 40, 0xff);
+    const [, reread] = (await readZipBytes(zip, 'damaged.zip')) as MessageEntry[];
+    expect(reread!.kind).toBe('message');
+    expect(() => reread!.bytes).toThrow(/^zip entry data damaged: /);
   });
 
   it('reports a stored member whose bytes do not match its CRC-32', async () => {
