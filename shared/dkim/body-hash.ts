@@ -21,6 +21,11 @@ const SP = 0x20;
 const HTAB = 0x09;
 const CRLF = Buffer.from('\r\n');
 const SCRATCH_BYTES = 64 * 1024;
+/**
+ * One scratch buffer per thread, reused by every body hashed on it: hashBody is synchronous, so no two runs
+ * share it at once, and a fresh 64 KB per body was most of what a verifying thread allocated.
+ */
+const SCRATCH = Buffer.allocUnsafe(SCRATCH_BYTES);
 const DOUBLE_SPACE = Buffer.from('  ');
 
 export function hashBody(
@@ -140,7 +145,7 @@ class Run {
   private readonly sink: LimitedHash;
   private runStart = 0;
   private runEnd = 0;
-  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private readonly scratch = SCRATCH;
   private used = 0;
   constructor(body: Buffer, sink: LimitedHash) {
     this.body = body;

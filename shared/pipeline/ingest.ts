@@ -1,6 +1,8 @@
 import { locatorKey, messageSize, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
 import type { DumpRecord, EntryRecord, VerdictStore } from '../ports/verdict-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
+import { describeEntry } from './describe-entry.ts';
+import type { VerifiedEntry } from './verify-entry.ts';
 
 /** What an ingest has done so far: every entry of the dump lands in exactly one of these counts. */
 export interface IngestProgress {
@@ -21,7 +23,7 @@ export interface IngestOptions {
   entries: AsyncIterable<DumpEntry>;
   store: VerdictStore;
   /** Starts the queue that verifies messages and hands each finished record to `onResult`. */
-  startQueue: (onResult: (record: EntryRecord) => void) => WorkQueue<MessageEntry>;
+  startQueue: (onResult: (record: VerifiedEntry) => void) => WorkQueue<MessageEntry>;
   /** The clock at the edge: when the run started and ended, for the dump record. */
   now: () => Date;
   onProgress?: (progress: IngestProgress) => void;
@@ -61,10 +63,14 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   };
 
   const sizes = new Map<string, number>();
+  // Display headers are decoded here, on the splitting thread, which has time to spare (see verifyEntry).
+  let describing: Promise<void> = Promise.resolve();
   const queue = options.startQueue((result) => {
-    const key = locatorKey(result.locator);
-    record(result, sizes.get(key) ?? 0);
-    sizes.delete(key);
+    describing = describing.then(async () => {
+      const key = locatorKey(result.locator);
+      record(await describeEntry(result), sizes.get(key) ?? 0);
+      sizes.delete(key);
+    });
   });
   let interrupted = false;
   try {
@@ -86,6 +92,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       else record({ kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason });
     }
     await queue.drain();
+    await describing;
   } finally {
     await queue.close();
     await flush();

