@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Canonicalization } from './canonicalize-header.ts';
+import { CR, HTAB, LF, SP } from './octets.ts';
 
 /**
  * Canonicalises a message body and hashes it in one pass, without building the canonical body in memory
@@ -15,10 +16,6 @@ export interface BodyHashResult {
   canonicalLength: number;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const HTAB = 0x09;
 const CRLF = Buffer.from('\r\n');
 const SCRATCH_BYTES = 64 * 1024;
 /**

@@ -3,6 +3,7 @@
  * bytes, so "simple" canonicalisation can hash exactly what was sent. Bare LF and CRLF line ends are both
  * accepted (mbox and many exports store LF); canonicalisation turns either into CRLF, as dkimpy and mailauth do.
  */
+import { COLON, CR, HTAB, LF, SP } from './octets.ts';
 
 export interface HeaderField {
   /** Field name as written. */
@@ -21,11 +22,6 @@ export interface SplitMessage {
   hasBody: boolean;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
 
 export function splitMessage(message: Buffer): SplitMessage {
   const fields: HeaderField[] = [];

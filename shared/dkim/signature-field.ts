@@ -1,22 +1,12 @@
 import type { HeaderField } from './header-fields.ts';
 import { fieldValue } from './header-fields.ts';
 import type { Canonicalization } from './canonicalize-header.ts';
+import type { SignatureTags } from '../verdict/contract.ts';
 import { base64Value, parseTagList } from './tag-list.ts';
 
 export type Algorithm = 'rsa-sha256' | 'rsa-sha1' | 'ed25519-sha256';
 const ALGORITHMS: readonly string[] = ['rsa-sha256', 'rsa-sha1', 'ed25519-sha256'];
 
-/** The tags of a DKIM-Signature as written, before any validation: what the evidence reports. */
-export interface SignatureTags {
-  d: string | null;
-  s: string | null;
-  a: string | null;
-  c: string | null;
-  h: string[];
-  l: number | null;
-  t: number | null;
-  x: number | null;
-}
 
 /** A DKIM-Signature that is well-formed enough to check (RFC 6376 §3.5, §6.1.1). */
 export interface DkimSignature extends SignatureTags {

@@ -37,18 +37,22 @@ export interface KeyEvidence {
   origin: string | null;
 }
 
-/** What one DKIM-Signature proved, each tag as it stood in the signature. */
-export interface SignatureEvidence {
-  index: number;
+/** The tags of a DKIM-Signature as written, before any validation. */
+export interface SignatureTags {
   d: string | null;
   s: string | null;
   a: string | null;
   c: string | null;
-  /** Header field names the signature covers (h=), in order. */
+  /** Header field names the signature covers (h=), in order, lower-cased. */
   h: string[];
   l: number | null;
   t: number | null;
   x: number | null;
+}
+
+/** What one DKIM-Signature proved, each tag as it stood in the signature. */
+export interface SignatureEvidence extends SignatureTags {
+  index: number;
   /** pass: body hash and header signature both hold. */
   status: SignatureStatus;
   bodyHash: 'pass' | 'fail' | 'not-checked';

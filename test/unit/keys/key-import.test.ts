@@ -1,28 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLocalDatabase } from '../../../shared/adapters/local/sqlite-database.ts';
+import { describe, expect, it } from 'vitest';
 import { SqliteKeyArchive } from '../../../shared/adapters/local/sqlite-key-archive.ts';
 import { importKeyFile, isoTime, keyFromJson, parseKeyLines } from '../../../shared/keys/key-import.ts';
 import type { ArchivedKey, KeyArchive } from '../../../shared/ports/key-archive.ts';
+import { useTempHome } from '../../helpers/temp-home.ts';
 
-let dir: string;
-const connections: DatabaseSync[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'leakproof-import-'));
-});
-afterEach(() => {
-  for (const db of connections.splice(0)) if (db.isOpen) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempHome('leakproof-import-');
 
 function openArchive(): SqliteKeyArchive {
-  const db = openLocalDatabase(join(dir, 'home'));
-  connections.push(db);
-  return new SqliteKeyArchive(db);
+  return new SqliteKeyArchive(temp.open(join(temp.dir, 'home')));
 }
 
 /** A KeyArchive with only the port's methods: no batches, no outcomes. */
@@ -37,7 +24,7 @@ class ListKeyArchive implements KeyArchive {
 }
 
 function writeLines(name: string, lines: string[]): string {
-  const path = join(dir, name);
+  const path = join(temp.dir, name);
   writeFileSync(path, lines.join('\n'));
   return path;
 }
@@ -107,7 +94,7 @@ describe('importKeyFile', () => {
   });
 
   it('reads a whole-file JSON array, numbering errors by item', async () => {
-    const path = join(dir, 'keys.json');
+    const path = join(temp.dir, 'keys.json');
     writeFileSync(
       path,
       JSON.stringify(
@@ -156,9 +143,9 @@ describe('importKeyFile', () => {
   });
 
   it('accepts a byte-order mark and CRLF line ends', async () => {
-    const jsonl = join(dir, 'bom.jsonl');
+    const jsonl = join(temp.dir, 'bom.jsonl');
     writeFileSync(jsonl, '\uFEFF' + line({ domain: 'a.example', selector: 's1', value: 'v=DKIM1; p=A' }) + '\r\n\r\n');
-    const array = join(dir, 'bom.json');
+    const array = join(temp.dir, 'bom.json');
     writeFileSync(array, '\uFEFF[\r\n' + line({ domain: 'b.example', selector: 's1', value: 'v=DKIM1; p=B' }) + '\r\n]\r\n');
     const archive = new ListKeyArchive();
     expect(await importKeyFile(jsonl, archive)).toEqual({ imported: 1, errors: [], rejected: 0 });
@@ -167,7 +154,7 @@ describe('importKeyFile', () => {
   });
 
   it('fails, rather than imports nothing quietly, when the file cannot be read', async () => {
-    await expect(importKeyFile(join(dir, 'missing.jsonl'), new ListKeyArchive())).rejects.toThrow(/ENOENT/);
+    await expect(importKeyFile(join(temp.dir, 'missing.jsonl'), new ListKeyArchive())).rejects.toThrow(/ENOENT/);
   });
 
   it('records one by one into an archive that has no batches, and then cannot tell what was new', async () => {

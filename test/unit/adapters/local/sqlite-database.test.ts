@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DATABASE_FILE_NAME,
   inWriteTransaction,
@@ -11,22 +10,12 @@ import {
   openLocalDatabase,
 } from '../../../../shared/adapters/local/sqlite-database.ts';
 import { LOCAL_MIGRATIONS } from '../../../../shared/adapters/local/sqlite-schema.ts';
+import { useTempHome } from '../../../helpers/temp-home.ts';
 
-let root: string;
-const open: DatabaseSync[] = [];
-
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'leakproof-db-'));
-});
-afterEach(() => {
-  for (const db of open.splice(0)) if (db.isOpen) db.close();
-  rmSync(root, { recursive: true, force: true });
-});
+const temp = useTempHome('leakproof-db-');
 
 function openAt(home: string): DatabaseSync {
-  const db = openLocalDatabase(home);
-  open.push(db);
-  return db;
+  return temp.open(home);
 }
 
 function pragma(db: DatabaseSync, name: string): unknown {
@@ -37,7 +26,7 @@ function pragma(db: DatabaseSync, name: string): unknown {
 
 describe('openLocalDatabase', () => {
   it('creates the home folder and the file, in WAL mode with foreign keys, at the latest schema', () => {
-    const home = join(root, 'nested', 'home');
+    const home = join(temp.dir, 'nested', 'home');
     const db = openAt(home);
     expect(localDatabasePath(home)).toBe(join(home, DATABASE_FILE_NAME));
     expect(existsSync(localDatabasePath(home))).toBe(true);
@@ -53,23 +42,23 @@ describe('openLocalDatabase', () => {
   });
 
   it('keeps the data when opened again, without migrating twice', () => {
-    const first = openAt(root);
+    const first = openAt(temp.dir);
     first.exec("INSERT INTO keys (domain, selector, value) VALUES ('example.com', 's', 'v=DKIM1; p=')");
     first.close();
-    const second = openAt(root);
+    const second = openAt(temp.dir);
     expect(second.prepare('SELECT count(*) AS n FROM keys').get()).toEqual({ n: 1 });
   });
 
   it('refuses a file written by a newer schema', () => {
-    const db = openAt(root);
+    const db = openAt(temp.dir);
     db.exec(`PRAGMA user_version = ${LOCAL_MIGRATIONS.length + 1}`);
     db.close();
-    expect(() => openLocalDatabase(root)).toThrow(/newer than this leakproof knows/);
+    expect(() => openLocalDatabase(temp.dir)).toThrow(/newer than this leakproof knows/);
   });
 
   it('lets a second connection read while the first holds a write transaction (WAL)', () => {
-    const writer = openAt(root);
-    const reader = openAt(root);
+    const writer = openAt(temp.dir);
+    const reader = openAt(temp.dir);
     writer.exec("INSERT INTO keys (domain, selector, value) VALUES ('a.test', 's', 'one')");
     writer.exec('BEGIN IMMEDIATE');
     writer.exec("INSERT INTO keys (domain, selector, value) VALUES ('a.test', 's', 'two')");
@@ -80,9 +69,9 @@ describe('openLocalDatabase', () => {
   });
 
   it('makes a second writer wait out the busy timeout, then fail, rather than corrupt anything', () => {
-    const first = openAt(root);
-    const second = openLocalDatabase(root, { busyTimeoutMs: 50 });
-    open.push(second);
+    const first = openAt(temp.dir);
+    const second = openLocalDatabase(temp.dir, { busyTimeoutMs: 50 });
+    temp.track(second);
     first.exec('BEGIN IMMEDIATE');
     expect(() => inWriteTransaction(second, () => undefined)).toThrow(/locked|busy/i);
     first.exec('ROLLBACK');
@@ -93,7 +82,7 @@ describe('openLocalDatabase', () => {
 describe('migrate', () => {
   it('applies only the migrations the file has not run, and counts them in user_version', () => {
     const db = new DatabaseSync(':memory:');
-    open.push(db);
+    temp.track(db);
     migrate(db, ['CREATE TABLE a (x INTEGER) STRICT']);
     db.exec('INSERT INTO a VALUES (1)');
     migrate(db, ['CREATE TABLE a (x INTEGER) STRICT', 'CREATE TABLE b (y INTEGER) STRICT']);
@@ -104,7 +93,7 @@ describe('migrate', () => {
 
   it('rolls a failing migration back whole', () => {
     const db = new DatabaseSync(':memory:');
-    open.push(db);
+    temp.track(db);
     expect(() => migrate(db, ['CREATE TABLE a (x INTEGER) STRICT; CREATE TABLE a (y INTEGER)'])).toThrow();
     expect(pragma(db, 'user_version')).toBe(0);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'a'").get()).toEqual({ n: 0 });

@@ -1,28 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLocalDatabase } from '../../../../shared/adapters/local/sqlite-database.ts';
+import { describe, expect, it } from 'vitest';
 import { SqliteKeyArchive } from '../../../../shared/adapters/local/sqlite-key-archive.ts';
 import { archivedKey } from '../../../helpers/store-records.ts';
+import { useTempHome } from '../../../helpers/temp-home.ts';
 
-let home: string;
-const connections: DatabaseSync[] = [];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'leakproof-keys-'));
-});
-afterEach(() => {
-  for (const db of connections.splice(0)) if (db.isOpen) db.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const temp = useTempHome('leakproof-keys-');
 
 function openArchive(): SqliteKeyArchive {
-  const db = openLocalDatabase(home);
-  connections.push(db);
-  return new SqliteKeyArchive(db);
+  return new SqliteKeyArchive(temp.open());
 }
 
 describe('SqliteKeyArchive', () => {
@@ -106,7 +91,7 @@ describe('SqliteKeyArchive', () => {
     await Promise.all(
       Array.from({ length: workers }, (_, worker) => {
         const thread = new Worker(new URL('./workers/record-keys-worker.ts', import.meta.url), {
-          workerData: { home, worker, keys: keysEach },
+          workerData: { home: temp.dir, worker, keys: keysEach },
         });
         return new Promise<void>((resolve, reject) => {
           thread.once('message', () => resolve());

@@ -1,9 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLocalDatabase } from '../../../../shared/adapters/local/sqlite-database.ts';
+import { describe, expect, it } from 'vitest';
 import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
 import { locatorKey } from '../../../../shared/dump/entry.ts';
 import type { EntryRecord, ExportRecord } from '../../../../shared/ports/verdict-store.ts';
@@ -17,23 +12,13 @@ import {
   signature,
   skippedEntry,
 } from '../../../helpers/store-records.ts';
+import { useTempHome } from '../../../helpers/temp-home.ts';
 
-let home: string;
-const connections: DatabaseSync[] = [];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'leakproof-store-'));
-});
-afterEach(() => {
-  for (const db of connections.splice(0)) if (db.isOpen) db.close();
-  rmSync(home, { recursive: true, force: true });
-});
+const temp = useTempHome('leakproof-store-');
 
 /** A store on its own connection to the temp home's file. */
 function openStore(): SqliteVerdictStore {
-  const db = openLocalDatabase(home);
-  connections.push(db);
-  return new SqliteVerdictStore(db);
+  return new SqliteVerdictStore(temp.open());
 }
 
 async function collect(records: AsyncIterable<ExportRecord>): Promise<ExportRecord[]> {
