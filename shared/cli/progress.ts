@@ -11,7 +11,10 @@ export interface ProgressReporter {
  * A live bar on a terminal (messages/s, MB/s, ETA against the dump's size), plain lines every few seconds
  * otherwise (CI logs, files). Counts only: never a subject, address or any content.
  */
-export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+export function progressReporter(dumpBytes: Promise<number>, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+  // The size is known once the dump is fingerprinted, which happens before the first message is verified.
+  let totalBytes = 0;
+  void dumpBytes.then((bytes) => (totalBytes = bytes), () => {});
   const started = performance.now();
   const rates = (progress: IngestProgress) => {
     const seconds = Math.max((performance.now() - started) / 1000, 0.001);
@@ -21,9 +24,13 @@ export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream 
     const bar = new SingleBar(
       { stream, format: '{bar} {percentage}% | {messages} messages | {rate} msg/s | {throughput} MB/s | ETA {remaining}', hideCursor: true, barsize: 24, fps: 5 },
     );
-    bar.start(Math.max(totalBytes, 1), 0, { messages: 0, rate: '0', throughput: '0.0', remaining: '--' });
+    let barStarted = false;
     return {
       update(progress) {
+        if (!barStarted) {
+          barStarted = true;
+          bar.start(Math.max(totalBytes, 1), 0, { messages: 0, rate: '0', throughput: '0.0', remaining: '--' });
+        }
         const { messagesPerSecond, bytesPerSecond } = rates(progress);
         // A zip's messages can outgrow its compressed size: hold the bar short of full until the end.
         const done = Math.min(progress.bytes, totalBytes * 0.99);
@@ -35,6 +42,7 @@ export function progressReporter(totalBytes: number, stream: NodeJS.WriteStream 
         });
       },
       stop() {
+        if (!barStarted) return;
         bar.update(Math.max(totalBytes, 1));
         bar.stop();
       },

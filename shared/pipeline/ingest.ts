@@ -19,7 +19,11 @@ export interface IngestProgress {
 }
 
 export interface IngestOptions {
-  dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>;
+  /**
+   * The dump's identity, which may take a pass over the whole dump (its SHA-256): the queue's workers start
+   * while it is computed.
+   */
+  dump: Promise<Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>>;
   entries: AsyncIterable<DumpEntry>;
   store: VerdictStore;
   /** Starts the queue that verifies messages and hands each finished record to `onResult`. */
@@ -39,8 +43,6 @@ const BATCH_SIZE = 500;
  */
 export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord; progress: IngestProgress; interrupted: boolean }> {
   const { store, now } = options;
-  const dump = await store.openDump(options.dump, now());
-  const stored = await store.storedLocators(dump.id);
   const progress: IngestProgress = { located: 0, messages: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
   let batch: EntryRecord[] = [];
   let writing: Promise<void> = Promise.resolve();
@@ -72,6 +74,15 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       sizes.delete(key);
     });
   });
+  let dump: DumpRecord;
+  let stored: Set<string>;
+  try {
+    dump = await store.openDump(await options.dump, now());
+    stored = await store.storedLocators(dump.id);
+  } catch (error) {
+    await queue.close();
+    throw error;
+  }
   let interrupted = false;
   try {
     for await (const entry of options.entries) {

@@ -27,10 +27,10 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
   try {
     if (flags.keys) reportKeyImport(await importKeyFile(flags.keys, local.archive), flags.keys);
     const at = flags.at ?? new Date();
-    const { id, bytes } = await fingerprintDump(path);
-    const progress = progressReporter(bytes);
+    const identity = fingerprintDump(path);
+    const progress = progressReporter(identity.then(({ bytes }) => bytes));
     const result = await ingest({
-      dump: { id, name: basename(resolve(path)), source: resolve(path), bytes },
+      dump: identity.then(({ id, bytes }) => ({ id, name: basename(resolve(path)), source: resolve(path), bytes })),
       entries: readDump(path),
       store: local.store,
       startQueue: (onResult) => new WorkerPool({ home: local.home, offline: flags.offline ?? false, at: at.toISOString(), workers: flags.workers, onResult }),
