@@ -6,9 +6,13 @@ const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN']);
 
 export type TxtLookup = (name: string) => Promise<string[][]>;
 
-/** Live DNS with a short timeout: a dump of 70,000 messages must not wait on a dead name server. */
-export function systemTxtLookup(timeoutMs = 2500): TxtLookup {
+/**
+ * Live DNS with a short timeout: a dump of 70,000 messages must not wait on a dead name server. The system's
+ * name servers unless others are given ("127.0.0.1:5353").
+ */
+export function systemTxtLookup(timeoutMs = 2500, servers?: string[]): TxtLookup {
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+  if (servers) resolver.setServers(servers);
   return (name) => resolver.resolveTxt(name);
 }
 

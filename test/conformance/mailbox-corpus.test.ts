@@ -2,9 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { messages, readAll } from '../../helpers/dump-files.ts';
+import { messages, readAll } from '../helpers/dump-files.ts';
 
-const CORPUS = join(import.meta.dirname, '../../../../shared/corpus');
+const CORPUS = join(import.meta.dirname, '../../../shared/corpus');
 const present = existsSync(join(CORPUS, 'manifest.json'));
 
 interface ManifestEntry {
