@@ -1,9 +1,9 @@
 import { BodyHashCache, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
 import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
 import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
-import { parseSignatureField, type ParsedSignature } from '../dkim/signature-field.ts';
+import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
-import type { KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
+import type { FoundKey, KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
 import type { KeyEvidence, MessageVerdict, SignatureEvidence } from '../verdict/contract.ts';
 import { combine } from '../verdict/precedence.ts';
 import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
@@ -40,9 +40,14 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
   const readings = replayable(bodyReadings(message, split));
   const bodyHashes = new BodyHashCache();
 
-  const signatures = parsed.map((result, index) =>
-    evidenceFor(result, index, lookups, (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes), context, at, (message.alternateReadings?.length ?? 0) > 0),
-  );
+  const inputs: EvidenceInputs = {
+    lookups,
+    check: (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes),
+    context,
+    at,
+    hadReadings: (message.alternateReadings?.length ?? 0) > 0,
+  };
+  const signatures = parsed.map((result, index) => evidenceFor(result, index, inputs));
   const { verdict, reasons } = combine(signatures);
   return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null };
 }
@@ -70,15 +75,17 @@ function* bodyReadings(message: MessageInput, split: SplitMessage): Generator<Bo
   }
 }
 
-function evidenceFor(
-  result: ParsedSignature,
-  index: number,
-  lookups: Map<string, KeyLookup>,
-  check: (signature: Extract<ParsedSignature, { ok: true }>['signature'], keys: Extract<KeyLookup, { status: 'found' }>['keys']) => SignatureCheck,
-  context: MessageContext,
-  at: Date,
-  hadReadings: boolean,
-): SignatureEvidence {
+/** What judging one signature needs from the message as a whole. */
+interface EvidenceInputs {
+  lookups: Map<string, KeyLookup>;
+  check: (signature: DkimSignature, keys: FoundKey[]) => SignatureCheck;
+  context: MessageContext;
+  at: Date;
+  /** The message came with other mbox readings, so the evidence says which one verified. */
+  hadReadings: boolean;
+}
+
+function evidenceFor(result: ParsedSignature, index: number, { lookups, check, context, at, hadReadings }: EvidenceInputs): SignatureEvidence {
   const tags = result.ok ? result.signature : result.tags;
   const base = { index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x };
   const notChecked = { bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null } as const;
