@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The leakproof command. Runs the TypeScript sources directly (Node >= 22.18 strips types; the `node`
-// devDependency puts such a Node first on PATH for npm scripts and npx).
+// The leakproof command: the bundle that `npm ci` builds into dist/ (tools/build.ts). From a checkout without it,
+// `npm run build` makes it; `npm run dev -- <command>` runs the TypeScript sources directly instead.
+import { existsSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 
-// V8's code cache on disk: later runs, and the worker threads, skip recompiling the sources.
+const bundle = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write('leakproof: not built yet: run `npm run build` (npm ci does it)\n');
+  process.exit(1);
+}
+// V8's code cache on disk: later runs, and the worker threads, skip recompiling.
 enableCompileCache();
-await import('../shared/cli/main.ts');
+await import(bundle.href);

