@@ -98,7 +98,7 @@ async function ingestRun(dump: Dump, scratch: string, rowLabel: string): Promise
   // A fresh store every run: ingest must not find the previous run's verdicts.
   const home = join(scratch, `home-${Date.now()}`);
   process.stdout.write(`running ${rowLabel} … `);
-  const result = await runMeasured('bin/leakproof.js', ['ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home], {
+  const result = await runMeasured(['bin/leakproof.js', 'ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home], {
     cwd: REPO,
     scratch,
     label: rowLabel,
@@ -110,7 +110,7 @@ async function ingestRun(dump: Dump, scratch: string, rowLabel: string): Promise
 
 async function mailauthRun(dump: Dump, scratch: string, rowLabel: string): Promise<RunRow> {
   process.stdout.write(`running ${rowLabel} … `);
-  const result = await runMeasured('bench/mailauth-loop.ts', [dump.dumpPath, dump.keysPath], { cwd: REPO, scratch, label: rowLabel });
+  const result = await runMeasured([process.execPath, 'bench/mailauth-loop.ts', dump.dumpPath, dump.keysPath], { cwd: REPO, scratch, label: rowLabel });
   console.log(`${result.seconds.toFixed(1)} s`);
   const counts = result.ok ? (JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { messages?: number; bytes?: number }) : {};
   if (result.ok && (counts.messages !== dump.messages || counts.bytes !== dump.messageBytes)) {

@@ -15,16 +15,21 @@ export interface Measurement {
   stderrTail: string;
 }
 
-const PRELOAD = pathToFileURL(join(import.meta.dirname, 'report-peak-rss.ts')).href;
+const PRELOAD = pathToFileURL(join(import.meta.dirname, 'report-peak-rss.mjs')).href;
 const STDERR_TAIL = 2000;
 
-export async function runMeasured(script: string, args: string[], options: { cwd: string; scratch: string; label: string }): Promise<Measurement> {
+/**
+ * `command` runs as given: the leakproof command as an executable (its shebang's Node options apply, as for a
+ * user), the mailauth loop through Node. The peak-RSS reporter is preloaded through NODE_OPTIONS either way.
+ */
+export async function runMeasured(command: string[], options: { cwd: string; scratch: string; label: string }): Promise<Measurement> {
   const rssFile = join(options.scratch, `${options.label.replace(/\W+/g, '-')}.maxrss`);
   await rm(rssFile, { force: true });
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, script, ...args], {
+  const [program, ...args] = command as [string, ...string[]];
+  const child = spawn(program, args, {
     cwd: options.cwd,
-    env: { ...process.env, LEAKPROOF_BENCH_RSS_FILE: rssFile },
+    env: { ...process.env, LEAKPROOF_BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${PRELOAD}`.trim() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

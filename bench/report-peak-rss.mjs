@@ -1,7 +1,9 @@
 /**
- * Preloaded into a benchmarked child (`node --import ./bench/report-peak-rss.ts ...`): on exit, writes the
+ * Preloaded into a benchmarked child (NODE_OPTIONS=--import=…/report-peak-rss.mjs): on exit, writes the
  * process's peak resident set size in KB to the file named by LEAKPROOF_BENCH_RSS_FILE. This measures the
  * CLI as it is, without changing it; maxRSS is per process, so it includes the worker threads' memory.
+ * Plain JavaScript on purpose: a TypeScript preload would load Node's type stripper into every thread and
+ * add its memory (about 15 MB a thread) to what is measured.
  */
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
