@@ -25,7 +25,8 @@ export function localDatabasePath(home: string): string {
  * current schema. Every process and worker thread opens its own connection; the caller closes it.
  */
 export function openLocalDatabase(home: string, options: OpenLocalDatabaseOptions = {}): DatabaseSync {
-  mkdirSync(home, { recursive: true });
+  // The store holds other people's mail (subjects, addresses, evidence): a new home is private to its owner.
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const db = new DatabaseSync(localDatabasePath(home), {
     // Set at open, before the first statement, so that even the journal-mode switch waits instead of failing.
     timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,14 @@ describe('openLocalDatabase', () => {
     expect(() => inWriteTransaction(second, () => undefined)).toThrow(/locked|busy/i);
     first.exec('ROLLBACK');
     expect(inWriteTransaction(second, () => 'written')).toBe('written');
+  });
+});
+
+describe('store privacy', () => {
+  it('creates a new home readable by its owner only', () => {
+    const home = join(temp.dir, 'new-home');
+    openAt(home);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
   });
 });
 
