@@ -26,7 +26,7 @@ export interface VerifyJob {
   locator: MessageEntry['locator'];
   /** The message, or (a zip member) its compressed form. */
   bytes?: Uint8Array;
-  deflated?: DeflatedMember;
+  deflated?: Omit<DeflatedMember, 'data'> & { data: Uint8Array };
   asStored?: Uint8Array | undefined;
 }
 
