@@ -18,8 +18,6 @@ export interface SplitMessage {
   fields: HeaderField[];
   /** Offset of the first body byte (after the empty line), or the message length when there is no body. */
   bodyStart: number;
-  /** False when no empty line ends the header section: the whole message is headers. */
-  hasBody: boolean;
 }
 
 
@@ -43,7 +41,7 @@ export function splitMessage(message: Buffer): SplitMessage {
     const contentEnd = lf === -1 ? message.length : lf > pos && message[lf - 1] === CR ? lf - 1 : lf;
     if (contentEnd === pos && lf !== -1) {
       closeField();
-      return { fields, bodyStart: next, hasBody: true };
+      return { fields, bodyStart: next };
     }
     const first = message[pos];
     if ((first === SP || first === HTAB) && fieldStart >= 0) {
@@ -59,7 +57,7 @@ export function splitMessage(message: Buffer): SplitMessage {
     pos = next;
   }
   closeField();
-  return { fields, bodyStart: message.length, hasBody: false };
+  return { fields, bodyStart: message.length };
 }
 
 /** A field starts with a name of printable ASCII other than ':' followed directly by ':'. */
@@ -76,9 +74,4 @@ function isFieldStart(message: Buffer, start: number, end: number): boolean {
 export function fieldValue(field: HeaderField): string {
   const colon = field.raw.indexOf(COLON);
   return field.raw.toString('latin1', colon + 1).replace(/\r?\n/g, '');
-}
-
-/** The header section as text lines: what mailparser needs to decode the display headers. */
-export function headerSection(message: Buffer, split: SplitMessage): Buffer {
-  return message.subarray(0, split.bodyStart);
 }

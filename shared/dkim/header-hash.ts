@@ -31,8 +31,3 @@ function withoutSignatureValue(field: HeaderField): HeaderField {
   const value = text.slice(colon + 1).replace(/(^|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
   return { ...field, raw: Buffer.from(text.slice(0, colon + 1) + value, 'latin1') };
 }
-
-/** How many instances of each field name the signature covers, counted as verifiers select them. */
-export function coveredInstances(signature: DkimSignature, name: string): number {
-  return signature.h.filter((h) => h === name).length;
-}

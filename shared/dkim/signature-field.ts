@@ -76,7 +76,7 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
 }
 
 /** True when `domain` is `parent` or a subdomain of it. */
-export function isWithin(domain: string, parent: string): boolean {
+function isWithin(domain: string, parent: string): boolean {
   const child = domain.toLowerCase().replace(/\.$/, '');
   const base = parent.toLowerCase().replace(/\.$/, '');
   return child === base || child.endsWith(`.${base}`);

@@ -44,7 +44,7 @@ function receiptTime(fields: readonly HeaderField[]): Date | null {
   return dateField ? parseDate(fieldValue(dateField)) : null;
 }
 
-export function parseDate(text: string): Date | null {
+function parseDate(text: string): Date | null {
   // RFC 5322 dates may carry a trailing comment such as "(UTC)", which Date.parse rejects.
   const time = Date.parse(text.replace(/\([^)]*\)/g, '').trim());
   return Number.isNaN(time) ? null : new Date(time);
