@@ -104,10 +104,15 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
     }
     await queue.drain();
     await describing;
+  } catch (error) {
+    // What was done stays stored; the dump says it did not finish, and the same command resumes it.
+    interrupted = true;
+    throw error;
   } finally {
     await queue.close();
     await flush();
+    if (interrupted) await store.setStatus(dump.id, 'interrupted', now());
   }
-  await store.setStatus(dump.id, interrupted ? 'interrupted' : 'complete', now());
+  await store.setStatus(dump.id, 'complete', now());
   return { dump, progress, interrupted };
 }
