@@ -84,6 +84,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
     throw error;
   }
   let interrupted = false;
+  let failure: { error: unknown } | null = null;
   try {
     for await (const entry of options.entries) {
       if (options.signal?.aborted) {
@@ -103,16 +104,16 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       else record({ kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason });
     }
     await queue.drain();
-    await describing;
   } catch (error) {
-    // What was done stays stored; the dump says it did not finish, and the same command resumes it.
-    interrupted = true;
-    throw error;
-  } finally {
-    await queue.close();
-    await flush();
-    if (interrupted) await store.setStatus(dump.id, 'interrupted', now());
+    failure = { error };
   }
-  await store.setStatus(dump.id, 'complete', now());
+  // Whatever stopped the reading, messages already with the workers are finished and stored; a dump that did
+  // not finish says so, and the same command resumes it.
+  await queue.drain().catch(() => {});
+  await describing;
+  await queue.close();
+  await flush();
+  await store.setStatus(dump.id, failure || interrupted ? 'interrupted' : 'complete', now());
+  if (failure) throw failure.error;
   return { dump, progress, interrupted };
 }

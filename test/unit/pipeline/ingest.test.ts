@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteVerdictStore } from '../../../shared/adapters/local/sqlite-verdict-store.ts';
+import { signMessage } from '../../../shared/dkim/sign.ts';
+import type { DumpEntry, MessageEntry } from '../../../shared/dump/entry.ts';
+import { ingest, type IngestOptions } from '../../../shared/pipeline/ingest.ts';
+import { verifyEntry, type VerifiedEntry } from '../../../shared/pipeline/verify-entry.ts';
+import type { WorkQueue } from '../../../shared/ports/work-queue.ts';
+import { createVerifier } from '../../../shared/verify/verify-message.ts';
+import { rsaKey, staticResolver } from '../../helpers/keys.ts';
+import { buildMessage } from '../../helpers/messages.ts';
+import { useTempHome } from '../../helpers/temp-home.ts';
+
+const key = rsaKey(1024);
+const verifier = createVerifier(staticResolver({ 'sel._domainkey.campaign.example': key.record }));
+const AT = new Date('2026-11-21T00:00:00Z');
+const temp = useTempHome('leakproof-ingest-');
+
+/** The work queue in-process: each message verified as it is submitted (the WorkerPool does it on threads). */
+function inlineQueue(onResult: (record: VerifiedEntry) => void): WorkQueue<MessageEntry> & { submitted: string[] } {
+  const submitted: string[] = [];
+  return {
+    submitted,
+    async submit(entry) {
+      submitted.push(entry.locator.path);
+      onResult(await verifyEntry(entry, verifier, AT));
+    },
+    async drain() {},
+    async close() {},
+  };
+}
+
+function message(path: string): DumpEntry {
+  const bytes = signMessage(buildMessage({ messageId: `<${path}@campaign.example>` }), { domain: 'campaign.example', selector: 'sel', privateKey: key.privateKey });
+  return { kind: 'message', locator: { path }, bytes };
+}
+
+async function* entries(list: DumpEntry[], failAfter?: number): AsyncGenerator<DumpEntry> {
+  for (const [i, entry] of list.entries()) {
+    if (i === failAfter) throw new Error('zip damaged');
+    yield entry;
+  }
+}
+
+const DUMP = { id: 'd1', name: 'leak.zip', source: '/tmp/leak.zip', bytes: 1 };
+const LIST: DumpEntry[] = [
+  message('a.eml'),
+  { kind: 'skipped', locator: { path: 'scan.png' }, reason: 'not a message (png)' },
+  message('b.eml'),
+  { kind: 'error', locator: { path: 'c.eml' }, reason: 'zip entry data damaged: CRC-32 mismatch' },
+  message('d.eml'),
+];
+
+function run(store: SqliteVerdictStore, list: AsyncIterable<DumpEntry>, extra: Partial<IngestOptions> = {}) {
+  let queue!: ReturnType<typeof inlineQueue>;
+  const result = ingest({
+    dump: Promise.resolve(DUMP),
+    entries: list,
+    store,
+    startQueue: (onResult) => (queue = inlineQueue(onResult)),
+    now: () => AT,
+    ...extra,
+  });
+  return result.then((outcome) => ({ ...outcome, submitted: queue.submitted }));
+}
+
+describe('ingest', () => {
+  it('counts every entry once, as a verdict, a skip or an error, with display headers decoded', async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    const { progress, dump } = await run(store, entries(LIST));
+    expect(progress).toMatchObject({ located: 5, messages: 3, skipped: 1, errors: 1, alreadyStored: 0 });
+    const summary = (await store.summary(dump.id))!;
+    expect([summary.dump.status, summary.messages, summary.byVerdict, summary.skipped, summary.errors]).toEqual(['complete', 3, { verified: 3 }, 1, 1]);
+    const exported = [];
+    for await (const record of store.exportRecords(dump.id)) exported.push(record);
+    expect(exported.map((record) => [record.locator, record.verdict, record.messageId])).toEqual([
+      ['a.eml', 'verified', '<a.eml@campaign.example>'],
+      ['b.eml', 'verified', '<b.eml@campaign.example>'],
+      ['c.eml', 'error', null],
+      ['d.eml', 'verified', '<d.eml@campaign.example>'],
+    ]);
+  });
+
+  it('marks a dump whose reading fails midway interrupted, keeps what was done, and resumes without redoing it', async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    await expect(run(store, entries(LIST, 3))).rejects.toThrow('zip damaged');
+    expect((await store.summary('d1'))!.dump.status).toBe('interrupted');
+    const resumed = await run(store, entries(LIST));
+    expect(resumed.submitted).toEqual(['d.eml']);
+    expect(resumed.progress).toMatchObject({ alreadyStored: 3, messages: 1, errors: 1 });
+    expect((await store.summary('d1'))!).toMatchObject({ messages: 3, skipped: 1, errors: 1, dump: { status: 'complete' } });
+  });
+
+  it('stops when asked (Ctrl-C) and says so', async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await run(store, entries(LIST), { signal: controller.signal });
+    expect([outcome.interrupted, outcome.submitted, (await store.summary('d1'))!.dump.status]).toEqual([true, [], 'interrupted']);
+  });
+});
