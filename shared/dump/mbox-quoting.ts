@@ -29,6 +29,15 @@ export function mboxReadings(stored: Buffer): MboxReadings {
   return { bytes: withoutQuotes(stored, quoted), alternateReadings: alternateReadings(stored, quoted) };
 }
 
+/**
+ * Only the other readings of a stored message, for a thread that already has the primary one (a worker gets
+ * the primary reading and the stored bytes): rebuilding the primary would copy the message for nothing.
+ */
+export function otherReadings(stored: Buffer): MessageReading[] | undefined {
+  const quoted = quotedFromLines(stored);
+  return quoted.length === 0 ? undefined : alternateReadings(stored, quoted);
+}
+
 /** Offsets of the first '>' of every line matching /^>+From /, in order. */
 export function quotedFromLines(stored: Buffer): number[] {
   const found: number[] = [];

@@ -6,7 +6,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { DeflatedMember, MessageEntry } from '../../dump/entry.ts';
 import { inflateMember } from '../../dump/zip-member.ts';
-import { mboxReadings } from '../../dump/mbox-quoting.ts';
+import { otherReadings } from '../../dump/mbox-quoting.ts';
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
 import { verifyEntry, type VerifiedEntry } from '../../pipeline/verify-entry.ts';
@@ -52,7 +52,7 @@ if (!isMainThread && parentPort) {
       return { id, record: { kind: 'error', locator: job.locator, sha256: null, detail: (error as Error).message } };
     }
     const message: MessageEntry = { kind: 'message', locator: job.locator, bytes };
-    if (job.asStored) message.alternateReadings = mboxReadings(asBuffer(job.asStored)).alternateReadings;
+    if (job.asStored) message.alternateReadings = otherReadings(asBuffer(job.asStored));
     try {
       return { id, record: await verifyEntry(message, verifier, at) };
     } catch (error) {
