@@ -52,6 +52,9 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
     const records = batch;
     batch = [];
     writing = writing.then(() => store.putEntries(dump.id, records));
+    // A failed write surfaces at the final flush, as one error; until then it must not crash the process as an
+    // unhandled rejection (with a stack trace) while the batch flushes in the background.
+    writing.catch(() => {});
     return writing;
   };
   const record = (entry: EntryRecord, bytes = 0) => {
