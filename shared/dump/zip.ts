@@ -2,12 +2,13 @@
  * Lists a zip file's members in central-directory order (yauzl, lazily: one member at a time) as items for
  * dispatch.ts, or errors. When the central directory cannot be used, falls back to zip-scan.ts.
  */
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Readable } from 'node:stream';
+import yauzl, { type ZipFile } from 'yauzl';
 import type { DumpEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
 import { FileRangeReader } from './zip-file-reader.ts';
-import { memberToItem } from './zip-member.ts';
+import { memberToItem, type ZipMember } from './zip-member.ts';
 import { scanLocalHeaders } from './zip-scan.ts';
 
 export interface ZipSource {
@@ -19,7 +20,7 @@ export interface ZipSource {
   prefix: string;
 }
 
-const OPEN_OPTIONS: yauzl.Options = {
+export const ZIP_OPEN_OPTIONS: yauzl.Options = {
   lazyEntries: true,
   autoClose: false,
   // Names are decoded below without yauzl's path-safety check: nothing is extracted, and one odd name
@@ -33,46 +34,56 @@ export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEn
   let zipfile: ZipFile;
   const reader = new FileRangeReader(zip.filePath);
   try {
-    zipfile = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, OPEN_OPTIONS);
+    zipfile = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, ZIP_OPEN_OPTIONS);
   } catch (error) {
     reader.close(() => {});
     yield* scanLocalHeaders(zip, centralDirectoryProblem(error));
     return;
   }
+  let read = 0;
+  let lastHeaderOffset = -1;
   try {
-    const entries = zipfile.eachEntry();
-    let read = 0;
-    let lastHeaderOffset = -1;
-    const seenNames = new Set<string>();
-    for (;;) {
-      let next: IteratorResult<Entry>;
-      try {
-        next = await entries.next();
-      } catch (error) {
-        const damage = `zip damaged: central directory unreadable after ${read} entries (${describeError(error)})`;
-        yield* scanLocalHeaders(zip, damage, lastHeaderOffset);
-        return;
-      }
-      if (next.done) return;
-      const entry = next.value;
+    for await (const { member, headerOffset, open } of listMembers(zipfile)) {
       read++;
-      lastHeaderOffset = Math.max(lastHeaderOffset, entry.relativeOffsetOfLocalHeader);
-      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
-      const member = {
-        // A zip may hold two members of one name; the second gets its header offset so every entry keeps its own locator.
-        name: seenNames.has(name) ? `${name}@${entry.relativeOffsetOfLocalHeader}` : name,
-        flags: entry.generalPurposeBitFlag,
-        method: entry.compressionMethod,
-        crc32: entry.crc32,
-        compressedSize: entry.compressedSize,
-        uncompressedSize: entry.uncompressedSize,
-      };
-      seenNames.add(name);
-      const out = memberToItem(member, zip.prefix, () => zipfile.openReadStreamPromise(entry, { decodeFileData: false }));
+      lastHeaderOffset = Math.max(lastHeaderOffset, headerOffset);
+      const out = memberToItem(member, zip.prefix, open);
       if (out !== undefined) yield out;
     }
+  } catch (error) {
+    const damage = `zip damaged: central directory unreadable after ${read} entries (${describeError(error)})`;
+    yield* scanLocalHeaders(zip, damage, lastHeaderOffset);
   } finally {
     zipfile.close();
+  }
+}
+
+export interface ListedMember {
+  member: ZipMember;
+  /** Where the member's local header starts in the zip. */
+  headerOffset: number;
+  /** Opens the member's stored (still compressed) bytes. */
+  open: () => Promise<Readable>;
+}
+
+/**
+ * The members of an open zip in central-directory order, as the readers name them. Throws when the central
+ * directory turns out to be damaged part way.
+ */
+export async function* listMembers(zipfile: ZipFile): AsyncGenerator<ListedMember> {
+  const seenNames = new Set<string>();
+  for await (const entry of zipfile.eachEntry()) {
+    const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+    const member: ZipMember = {
+      // A zip may hold two members of one name; the second gets its header offset so every entry keeps its own locator.
+      name: seenNames.has(name) ? `${name}@${entry.relativeOffsetOfLocalHeader}` : name,
+      flags: entry.generalPurposeBitFlag,
+      method: entry.compressionMethod,
+      crc32: entry.crc32,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+    };
+    seenNames.add(name);
+    yield { member, headerOffset: entry.relativeOffsetOfLocalHeader, open: () => zipfile.openReadStreamPromise(entry, { decodeFileData: false }) };
   }
 }
 

@@ -2,6 +2,7 @@ import { locatorKey, messageSize, type DumpEntry, type MessageEntry } from '../d
 import type { DumpRecord, EntryRecord, VerdictStore } from '../ports/verdict-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
 import { describeEntry } from './describe-entry.ts';
+import { entryRecordOf } from './entry-record.ts';
 import type { VerifiedEntry } from './verify-entry.ts';
 
 /** What an ingest has done so far: every entry of the dump lands in exactly one of these counts. */
@@ -103,8 +104,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       if (entry.kind === 'message') {
         sizes.set(key, messageSize(entry));
         await queue.submit(entry);
-      } else if (entry.kind === 'skipped') record(entry);
-      else record({ kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason });
+      } else record(entryRecordOf(entry));
     }
     await queue.drain();
   } catch (error) {

@@ -1,0 +1,39 @@
+/** What the Lambda handlers are told through their environment; the stack sets exactly these variables. */
+export const SETTING_VARIABLES = {
+  bucket: 'DUMPS_BUCKET',
+  dumpsTable: 'DUMPS_TABLE',
+  verdictsTable: 'VERDICTS_TABLE',
+  keysTable: 'KEYS_TABLE',
+  workQueueUrl: 'WORK_QUEUE_URL',
+  /** "true" turns live DNS key lookups off: only archived keys are used. */
+  offline: 'LEAKPROOF_OFFLINE',
+} as const;
+
+/** Uploads under this prefix trigger the splitter; messages that cannot be read in place are staged under the other. */
+export const UPLOADS_PREFIX = 'uploads/';
+export const STAGING_PREFIX = 'staging/';
+
+export interface AwsSettings {
+  bucket: string;
+  dumpsTable: string;
+  verdictsTable: string;
+  keysTable: string;
+  workQueueUrl: string;
+  offline: boolean;
+}
+
+export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AwsSettings {
+  const read = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`missing setting: environment variable ${name} is not set`);
+    return value;
+  };
+  return {
+    bucket: read(SETTING_VARIABLES.bucket),
+    dumpsTable: read(SETTING_VARIABLES.dumpsTable),
+    verdictsTable: read(SETTING_VARIABLES.verdictsTable),
+    keysTable: read(SETTING_VARIABLES.keysTable),
+    workQueueUrl: read(SETTING_VARIABLES.workQueueUrl),
+    offline: env[SETTING_VARIABLES.offline] === 'true',
+  };
+}

@@ -1,0 +1,48 @@
+import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
+
+/**
+ * Bounds of one job. A worker Lambda takes up to 10 jobs at once and must finish well within its timeout: 200
+ * messages of ordinary mail verify in about a second. The span bound keeps one job's single ranged read small.
+ */
+export const MAX_UNITS_PER_JOB = 200;
+export const MAX_JOB_SPAN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Groups the splitter's units, in dump order, into jobs of neighbouring units and hands each job on as it
+ * fills. Job ids count up from 0, so splitting the same dump again yields the same jobs.
+ */
+export class JobBatcher {
+  readonly #dumpId: string;
+  readonly #key: string;
+  readonly #send: (job: WorkJob) => Promise<void>;
+  #units: WorkUnit[] = [];
+  #spanStart = Infinity;
+  #nextJobId = 0;
+  /** Units handed on so far: what the dump's "located" count becomes. */
+  unitCount = 0;
+
+  constructor(dumpId: string, key: string, send: (job: WorkJob) => Promise<void>) {
+    this.#dumpId = dumpId;
+    this.#key = key;
+    this.#send = send;
+  }
+
+  async add(unit: WorkUnit): Promise<void> {
+    const span = unitSpan(unit);
+    if (span && this.#units.length > 0 && Math.max(span.end, this.#spanStart + 1) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES) {
+      await this.flush();
+    }
+    this.#units.push(unit);
+    this.unitCount++;
+    if (span) this.#spanStart = Math.min(this.#spanStart, span.start);
+    if (this.#units.length >= MAX_UNITS_PER_JOB) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#units.length === 0) return;
+    const job: WorkJob = { dumpId: this.#dumpId, key: this.#key, jobId: this.#nextJobId++, units: this.#units };
+    this.#units = [];
+    this.#spanStart = Infinity;
+    await this.#send(job);
+  }
+}

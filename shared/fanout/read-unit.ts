@@ -1,0 +1,76 @@
+/**
+ * The worker's side of a work unit: fetch its bytes and read them with the same readers `leakproof ingest`
+ * uses, so a message reads the same wherever it was split.
+ */
+import { Readable } from 'node:stream';
+import { readItem } from '../dump/dispatch.ts';
+import type { DumpEntry } from '../dump/entry.ts';
+import { readMbox } from '../dump/mbox.ts';
+import { mboxReadings } from '../dump/mbox-quoting.ts';
+import { memberToItem } from '../dump/zip-member.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { LOCAL_HEADER_BYTES, unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
+
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+/** Neighbouring units are fetched with one ranged read unless they lie further apart than this. */
+const MAX_SHARED_READ_BYTES = 64 * 1024 * 1024;
+
+/** Fetches a job's bytes from the dump: one ranged read covering all its units when they lie together. */
+export async function jobReader(blobs: BlobStore, job: WorkJob): Promise<(start: number, end: number) => Promise<Buffer>> {
+  const spans = job.units.map(unitSpan).filter((span) => span !== undefined);
+  const readDirect = (start: number, end: number) => blobs.readRange(job.key, start, end);
+  if (spans.length < 2) return readDirect;
+  const start = Math.min(...spans.map((span) => span.start));
+  const end = Math.max(...spans.map((span) => span.end));
+  if (end - start > MAX_SHARED_READ_BYTES) return readDirect;
+  const shared = await blobs.readRange(job.key, start, end);
+  // The last member's span may reach past the end of the dump (header slack): what the dump holds is all there is.
+  const endOfDump = shared.length < end - start;
+  return async (from, to) => (from >= start && (to <= start + shared.length || endOfDump) ? shared.subarray(from - start, to - start) : readDirect(from, to));
+}
+
+export async function* readUnit(unit: WorkUnit, read: (start: number, end: number) => Promise<Buffer>, blobs: BlobStore): AsyncGenerator<DumpEntry> {
+  switch (unit.kind) {
+    case 'entry':
+      yield unit.entry;
+      return;
+    case 'zip-member': {
+      const data = await memberData(unit, read);
+      const item = memberToItem(unit.member, '', async () => Readable.from([data]));
+      if (item === undefined) return;
+      if (item.kind === 'error') yield item;
+      else yield* readItem(item);
+      return;
+    }
+    case 'mbox-range': {
+      const stored = await read(unit.offset, unit.offset + unit.length);
+      for await (const entry of readMbox(unit.path, Readable.from([stored]))) {
+        const offset = entry.locator.offset === undefined ? undefined : entry.locator.offset + unit.offset;
+        yield { ...entry, locator: { ...entry.locator, offset } } as DumpEntry;
+      }
+      return;
+    }
+    case 'object': {
+      if (unit.as === 'file') {
+        yield* readItem({ kind: 'item', path: unit.locator.path, read: () => blobs.stream(unit.key) }, '');
+        return;
+      }
+      const bytes = await blobs.readRange(unit.key, 0, Number.MAX_SAFE_INTEGER);
+      yield unit.as === 'mbox-record' ? { kind: 'message', locator: unit.locator, ...mboxReadings(bytes) } : { kind: 'message', locator: unit.locator, bytes };
+      return;
+    }
+  }
+}
+
+/** A zip member's stored (compressed) bytes, found through its local header. */
+async function memberData(unit: Extract<WorkUnit, { kind: 'zip-member' }>, read: (start: number, end: number) => Promise<Buffer>): Promise<Buffer> {
+  const span = unitSpan(unit)!;
+  const bytes = await read(span.start, span.end);
+  if (bytes.length < LOCAL_HEADER_BYTES || bytes.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+    throw new Error(`zip member ${unit.member.name}: no local header at offset ${unit.headerOffset}`);
+  }
+  const dataStart = LOCAL_HEADER_BYTES + bytes.readUInt16LE(26) + bytes.readUInt16LE(28);
+  const dataEnd = dataStart + unit.member.compressedSize;
+  if (dataEnd <= bytes.length) return bytes.subarray(dataStart, dataEnd);
+  return read(unit.headerOffset + dataStart, unit.headerOffset + dataEnd);
+}

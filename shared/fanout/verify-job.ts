@@ -1,0 +1,42 @@
+import type { DumpEntry } from '../dump/entry.ts';
+import { describeEntry } from '../pipeline/describe-entry.ts';
+import { entryRecordOf } from '../pipeline/entry-record.ts';
+import { verifyEntry } from '../pipeline/verify-entry.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { EntryRecord } from '../ports/verdict-store.ts';
+import type { MessageVerifier } from '../verify/verify-message.ts';
+import { jobReader, readUnit } from './read-unit.ts';
+import type { WorkJob } from './work-units.ts';
+
+export interface VerifyJobOptions {
+  blobs: BlobStore;
+  verifier: MessageVerifier;
+  /** The verification time: one clock for the whole job. */
+  at: Date;
+}
+
+/**
+ * A worker's whole job: read every unit and verify its messages, exactly as a local ingest would. A unit
+ * usually yields one entry; a container found where a message was expected yields all of its entries.
+ * Throws when the dump cannot be read (the job is then delivered again, and after enough tries recorded as an
+ * error by the dead-letter recorder).
+ */
+export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJobOptions): Promise<{ records: EntryRecord[]; entriesPerUnit: number[] }> {
+  const read = await jobReader(blobs, job);
+  const records: EntryRecord[] = [];
+  const entriesPerUnit: number[] = [];
+  for (const unit of job.units) {
+    let entries = 0;
+    for await (const entry of readUnit(unit, read, blobs)) {
+      records.push(await recordOf(entry, verifier, at));
+      entries++;
+    }
+    entriesPerUnit.push(entries);
+  }
+  return { records, entriesPerUnit };
+}
+
+async function recordOf(entry: DumpEntry, verifier: MessageVerifier, at: Date): Promise<EntryRecord> {
+  if (entry.kind !== 'message') return entryRecordOf(entry);
+  return describeEntry(await verifyEntry(entry, verifier, at));
+}

@@ -1,0 +1,54 @@
+/** Runs a dump through the local readers and through the fan-out (split → jobs → verifyJob), to compare the two. */
+import { readFile } from 'node:fs/promises';
+import { locatorKey } from '../../shared/dump/entry.ts';
+import { readDump } from '../../shared/dump/open-dump.ts';
+import { JobBatcher } from '../../shared/fanout/job-batcher.ts';
+import { splitDump } from '../../shared/fanout/split-dump.ts';
+import { verifyJob } from '../../shared/fanout/verify-job.ts';
+import type { WorkJob } from '../../shared/fanout/work-units.ts';
+import { describeEntry } from '../../shared/pipeline/describe-entry.ts';
+import { entryRecordOf } from '../../shared/pipeline/entry-record.ts';
+import { verifyEntry } from '../../shared/pipeline/verify-entry.ts';
+import type { BlobStore } from '../../shared/ports/blob-store.ts';
+import type { EntryRecord } from '../../shared/ports/verdict-store.ts';
+import type { MessageVerifier } from '../../shared/verify/verify-message.ts';
+import { staticResolver } from './keys.ts';
+
+export function byLocator(records: EntryRecord[]): EntryRecord[] {
+  return [...records].sort((a, b) => (locatorKey(a.locator) < locatorKey(b.locator) ? -1 : 1));
+}
+
+/** What `leakproof ingest` stores for a dump on disk (verification inline instead of on worker threads). */
+export async function localRecords(path: string, verifier: MessageVerifier, at: Date): Promise<EntryRecord[]> {
+  const records: EntryRecord[] = [];
+  for await (const entry of readDump(path)) {
+    records.push(entry.kind === 'message' ? await describeEntry(await verifyEntry(entry, verifier, at)) : entryRecordOf(entry));
+  }
+  return byLocator(records);
+}
+
+export async function splitToJobs(blobs: BlobStore, key: string, name: string, dumpId = 'dump'): Promise<{ jobs: WorkJob[]; units: number; strategy: string }> {
+  const jobs: WorkJob[] = [];
+  const batcher = new JobBatcher(dumpId, key, async (job) => void jobs.push(structuredClone(job)));
+  const { strategy } = await splitDump({ blobs, key, name, stagingPrefix: `staging/${dumpId}/`, emit: (unit) => batcher.add(unit) });
+  await batcher.flush();
+  return { jobs, units: batcher.unitCount, strategy };
+}
+
+/** The keys of a generated dump's keys.jsonl as a resolver. */
+export async function resolverFromKeyFile(path: string) {
+  const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+  const records: Record<string, string[]> = {};
+  for (const line of lines) {
+    const { domain, selector, value } = JSON.parse(line) as { domain: string; selector: string; value: string };
+    (records[`${selector}._domainkey.${domain}`] ??= []).push(value);
+  }
+  return staticResolver(records);
+}
+
+export async function fanoutRecords(blobs: BlobStore, key: string, name: string, verifier: MessageVerifier, at: Date) {
+  const { jobs, units, strategy } = await splitToJobs(blobs, key, name);
+  const records: EntryRecord[] = [];
+  for (const job of jobs) records.push(...(await verifyJob(JSON.parse(JSON.stringify(job)) as WorkJob, { blobs, verifier, at })).records);
+  return { records: byLocator(records), jobs, units, strategy };
+}
