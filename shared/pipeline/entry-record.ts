@@ -1,7 +1,18 @@
 import type { ErrorEntry, SkippedEntry } from '../dump/entry.ts';
-import type { EntryRecord } from '../ports/verdict-store.ts';
+import { locatorKey } from '../dump/entry.ts';
+import type { EntryRecord, ExportRecord } from '../ports/verdict-store.ts';
 
 /** How a non-message entry of a dump is stored: skipped with its reason, or an error with its reason. */
 export function entryRecordOf(entry: SkippedEntry | ErrorEntry): EntryRecord {
   return entry.kind === 'skipped' ? entry : { kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason };
+}
+
+/** The public record of a stored entry (see README "Export format"); skipped entries have none. */
+export function exportRecordOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): ExportRecord {
+  const common = { dump: dumpId, locator: locatorKey(entry.locator), sha256: entry.sha256, detail: entry.detail };
+  if (entry.kind === 'error') {
+    return { ...common, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], verifiedAt: null, signatures: [] };
+  }
+  const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures } = entry;
+  return { ...common, messageId, from, date, subject, verdict, reasons, verifiedAt, signatures };
 }

@@ -11,6 +11,8 @@
 export const DUMPS_TABLE = {
   partitionKey: 'dumpId',
   sortKey: 'item',
+  /** Every dump item carries listing = "dumps": the index lists all dumps, newest first, with a Query. */
+  byStart: { indexName: 'byStart', partitionKey: 'listing', sortKey: 'startedAt' },
 } as const;
 
 export const VERDICTS_TABLE = {

@@ -52,16 +52,6 @@ export function entryRowValues(dumpId: string, entry: EntryRecord): SQLInputValu
   }
 }
 
-/** The distinct signing domains of a message: each signature's d=, lower-cased, blanks dropped. */
-export function signingDomains(signatures: readonly SignatureEvidence[]): string[] {
-  const domains = new Set<string>();
-  for (const signature of signatures) {
-    const domain = signature.d?.trim().toLowerCase();
-    if (domain) domains.add(domain);
-  }
-  return [...domains];
-}
-
 export interface DumpRow {
   id: string;
   name: string;

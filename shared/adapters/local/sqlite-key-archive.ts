@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ArchivedKey, KeyArchive } from '../../ports/key-archive.ts';
+import { earliest, latest, normaliseName, normaliseTime } from '../../keys/seen-window.ts';
 import { inWriteTransaction } from './sqlite-database.ts';
 
 /** What recording a key did: a new record, a wider seen-window on a known one, or nothing new. */
@@ -77,34 +78,6 @@ export class SqliteKeyArchive implements KeyArchive {
     this.#widenKey.run(first, last, domain, selector, key.value);
     return 'widened';
   }
-}
-
-/** DNS names compare case-insensitively; a trailing dot names the same zone. */
-function normaliseName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
-
-/**
- * Stored times must all be `toISOString()` form: the window is widened by comparing them as text, and
- * "2024-01-01T00:00:00Z" would sort after "2024-01-01T00:00:00.000Z".
- */
-function normaliseTime(time: string | null, field: string): string | null {
-  if (time === null) return null;
-  const parsed = new Date(time);
-  if (Number.isNaN(parsed.getTime())) throw new Error(`key ${field} is not a date: ${JSON.stringify(time)}`);
-  return parsed.toISOString();
-}
-
-function earliest(a: string | null, b: string | null): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a <= b ? a : b;
-}
-
-function latest(a: string | null, b: string | null): string | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a >= b ? a : b;
 }
 
 function keyFromRow(row: KeyRow): ArchivedKey {

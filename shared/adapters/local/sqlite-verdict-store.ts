@@ -9,13 +9,13 @@ import type {
   VerdictStore,
 } from '../../ports/verdict-store.ts';
 import type { Reason, Verdict } from '../../verdict/contract.ts';
+import { signingDomains } from '../../verdict/signing-domains.ts';
 import { inWriteTransaction } from './sqlite-database.ts';
 import {
   ENTRY_COLUMNS,
   dumpFromRow,
   entryRowValues,
   exportRecordFromRow,
-  signingDomains,
   type DumpRow,
   type ExportRow,
 } from './sqlite-entry-rows.ts';

@@ -1,0 +1,35 @@
+/**
+ * The dead-letter recorder: a job that kept failing ends in the DLQ, and each of its units becomes an `error`
+ * entry saying so, so the dump's counts still add up (located = verdicts + skipped + errors) and it completes.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { unitFailureRecord } from '../shared/fanout/unit-failure.ts';
+import { jobBatchId, parseJob } from '../shared/fanout/parse-job.ts';
+
+const logger = new Logger();
+const adapters = lazily(() => awsAdapters());
+const processor = new BatchProcessor(EventType.SQS);
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { store } = adapters();
+  const recordDeadJob = async (record: SQSRecord): Promise<void> => {
+    let job;
+    try {
+      job = parseJob(record.body);
+    } catch (error) {
+      // Not a job at all: nothing to count it against. Dropped with a log line rather than retried forever.
+      logger.error('dead letter is not a job; dropped', { messageId: record.messageId, error: (error as Error).message });
+      return;
+    }
+    const batchId = jobBatchId(job);
+    // A job that did finish (its delete from the queue was lost) keeps its verdicts.
+    if (await store.isBatchCounted(job.dumpId, batchId)) return;
+    const reason = `not verified: the job failed ${record.attributes.ApproximateReceiveCount} deliveries (see the worker's log for job ${job.jobId})`;
+    await store.putEntries(job.dumpId, job.units.map((unit) => unitFailureRecord(unit, reason)), { id: batchId, extraLocated: 0 });
+    logger.info('dead job recorded as errors', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length });
+  };
+  return processPartialResponse(event, recordDeadJob, processor, { context });
+}

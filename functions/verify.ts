@@ -1,0 +1,45 @@
+/**
+ * The worker Lambda: each SQS message is a job of neighbouring units of one dump; its messages are read with
+ * one ranged GET, verified by the core, and stored with the job's counts. A job that fails is reported alone
+ * (ReportBatchItemFailures) and delivered again; storing is idempotent per (dump, locator) and counted once
+ * per job.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { jobBatchId, parseJob } from '../shared/fanout/parse-job.ts';
+import { verifyJob } from '../shared/fanout/verify-job.ts';
+import { createVerifier } from '../shared/verify/verify-message.ts';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const adapters = lazily(() => awsAdapters());
+const processor = new BatchProcessor(EventType.SQS);
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { blobs, store, resolver } = adapters();
+  const verifier = createVerifier(resolver());
+  const at = new Date();
+  const verifyRecord = async (record: SQSRecord): Promise<void> => {
+    const job = parseJob(record.body);
+    try {
+      const { records, entriesPerUnit } = await verifyJob(job, { blobs, verifier, at });
+      const extraLocated = entriesPerUnit.reduce((sum, n) => sum + n, 0) - job.units.length;
+      await store.putEntries(job.dumpId, records, { id: jobBatchId(job), extraLocated });
+      metrics.addMetric('EntriesStored', MetricUnit.Count, records.length);
+      logger.info('job verified', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length, entries: records.length });
+    } catch (error) {
+      // Locators and contents stay out of info-level logs; the error names the dump and job only.
+      logger.error('job failed', { dumpId: job.dumpId, jobId: job.jobId, deliveries: record.attributes.ApproximateReceiveCount, error: (error as Error).message });
+      metrics.addMetric('JobsFailed', MetricUnit.Count, 1);
+      throw error;
+    }
+  };
+  try {
+    return await processPartialResponse(event, verifyRecord, processor, { context });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,20 @@
+import type { WorkJob } from './work-units.ts';
+
+/** A queue message's body as a job; a body that is not one is an Error naming what is wrong. */
+export function parseJob(body: string): WorkJob {
+  let job: Partial<WorkJob>;
+  try {
+    job = JSON.parse(body) as Partial<WorkJob>;
+  } catch {
+    throw new Error('queue message is not a job: not JSON');
+  }
+  if (typeof job?.dumpId !== 'string' || typeof job.key !== 'string' || typeof job.jobId !== 'number' || !Array.isArray(job.units)) {
+    throw new Error('queue message is not a job: dumpId, key, jobId or units missing');
+  }
+  return job as WorkJob;
+}
+
+/** The id under which a job's entries are counted (see DynamoVerdictStore.putEntries). */
+export function jobBatchId(job: WorkJob): string {
+  return `job-${job.jobId}`;
+}

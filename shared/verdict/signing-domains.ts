@@ -1,0 +1,11 @@
+import type { SignatureEvidence } from './contract.ts';
+
+/** The distinct signing domains of a message: each signature's d=, lower-cased, blanks dropped. */
+export function signingDomains(signatures: readonly SignatureEvidence[]): string[] {
+  const domains = new Set<string>();
+  for (const signature of signatures) {
+    const domain = signature.d?.trim().toLowerCase();
+    if (domain) domains.add(domain);
+  }
+  return [...domains];
+}
