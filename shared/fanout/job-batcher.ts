@@ -16,7 +16,9 @@ export class JobBatcher {
   readonly #key: string;
   readonly #send: (job: WorkJob) => Promise<void>;
   #units: WorkUnit[] = [];
+  /** The bytes of the dump the job's units lie in (empty while none has a span). */
   #spanStart = Infinity;
+  #spanEnd = -Infinity;
   #nextJobId = 0;
   /** Units handed on so far: what the dump's "located" count becomes. */
   unitCount = 0;
@@ -29,12 +31,15 @@ export class JobBatcher {
 
   async add(unit: WorkUnit): Promise<void> {
     const span = unitSpan(unit);
-    if (span && this.#units.length > 0 && Math.max(span.end, this.#spanStart + 1) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES) {
+    if (span && this.#spanEnd > this.#spanStart && Math.max(span.end, this.#spanEnd) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES) {
       await this.flush();
     }
     this.#units.push(unit);
     this.unitCount++;
-    if (span) this.#spanStart = Math.min(this.#spanStart, span.start);
+    if (span) {
+      this.#spanStart = Math.min(this.#spanStart, span.start);
+      this.#spanEnd = Math.max(this.#spanEnd, span.end);
+    }
     if (this.#units.length >= MAX_UNITS_PER_JOB) await this.flush();
   }
 
@@ -43,6 +48,7 @@ export class JobBatcher {
     const job: WorkJob = { dumpId: this.#dumpId, key: this.#key, jobId: this.#nextJobId++, units: this.#units };
     this.#units = [];
     this.#spanStart = Infinity;
+    this.#spanEnd = -Infinity;
     await this.#send(job);
   }
 }

@@ -77,8 +77,8 @@ export class DynamoKeyArchive implements KeyArchive {
           new PutCommand({
             TableName: this.#table,
             Item: item,
-            ConditionExpression: stored ? 'version = :version' : 'attribute_not_exists(#name)',
-            ExpressionAttributeNames: stored ? undefined : { '#name': KEYS_TABLE.partitionKey },
+            ConditionExpression: stored ? '#version = :version' : 'attribute_not_exists(#name)',
+            ExpressionAttributeNames: stored ? { '#version': 'version' } : { '#name': KEYS_TABLE.partitionKey },
             ExpressionAttributeValues: stored ? { ':version': version } : undefined,
           }),
         );

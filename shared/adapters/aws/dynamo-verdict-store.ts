@@ -116,9 +116,9 @@ export class DynamoVerdictStore implements VerdictStore {
       new UpdateCommand({
         TableName: this.#tables.dumps,
         Key: dumpKey(dumpId),
-        UpdateExpression: 'SET located = :located, #status = :processing',
+        UpdateExpression: 'SET #located = :located, #status = :processing',
         ConditionExpression: '#status IN (:splitting, :processing)',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#located': 'located' },
         ExpressionAttributeValues: { ':located': located, ':splitting': 'splitting', ':processing': 'processing' },
         ReturnValues: 'ALL_NEW',
       }),
@@ -128,7 +128,7 @@ export class DynamoVerdictStore implements VerdictStore {
 
   async storedLocators(dumpId: string): Promise<Set<string>> {
     const keys = new Set<string>();
-    const query = { TableName: this.#tables.verdicts, KeyConditionExpression: 'dumpId = :dump', ExpressionAttributeValues: { ':dump': dumpId }, ProjectionExpression: 'locator' };
+    const query = { TableName: this.#tables.verdicts, KeyConditionExpression: 'dumpId = :dump', ExpressionAttributeNames: { '#locator': 'locator' }, ExpressionAttributeValues: { ':dump': dumpId }, ProjectionExpression: '#locator' };
     for await (const item of this.#query(query)) keys.add(item.locator as string);
     return keys;
   }
@@ -191,9 +191,9 @@ export class DynamoVerdictStore implements VerdictStore {
     const domains = {
       TableName: this.#tables.dumps,
       KeyConditionExpression: 'dumpId = :dump AND begins_with(#item, :prefix)',
-      ExpressionAttributeNames: { '#item': DUMPS_TABLE.sortKey },
+      ExpressionAttributeNames: { '#item': DUMPS_TABLE.sortKey, '#messages': 'messages' },
       ExpressionAttributeValues: { ':dump': id, ':prefix': DOMAIN_ITEM_PREFIX },
-      ProjectionExpression: '#item, messages',
+      ProjectionExpression: '#item, #messages',
     };
     const counted: { domain: string; messages: number }[] = [];
     for await (const domain of this.#query(domains)) counted.push({ domain: (domain.item as string).slice(DOMAIN_ITEM_PREFIX.length), messages: domain.messages as number });
@@ -208,7 +208,8 @@ export class DynamoVerdictStore implements VerdictStore {
     const query = {
       TableName: this.#tables.verdicts,
       KeyConditionExpression: 'dumpId = :dump',
-      FilterExpression: 'kind <> :skipped',
+      FilterExpression: '#kind <> :skipped',
+      ExpressionAttributeNames: { '#kind': 'kind' },
       ExpressionAttributeValues: { ':dump': id, ':skipped': 'skipped' },
     };
     for await (const item of this.#query(query)) yield exportRecordOf(id, JSON.parse(item.record as string));
@@ -241,9 +242,9 @@ export class DynamoVerdictStore implements VerdictStore {
         new UpdateCommand({
           TableName: this.#tables.dumps,
           Key: key,
-          UpdateExpression: `ADD ${[...adds, 'batches :batch'].join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
-          ConditionExpression: `${mustExist ? 'attribute_exists(dumpId) AND ' : ''}NOT contains(batches, :batchId)`,
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          UpdateExpression: `ADD ${[...adds, '#batches :batch'].join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
+          ConditionExpression: `${mustExist ? 'attribute_exists(dumpId) AND ' : ''}NOT contains(#batches, :batchId)`,
+          ExpressionAttributeNames: { ...names, '#batches': 'batches' },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),

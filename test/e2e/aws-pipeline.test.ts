@@ -1,0 +1,185 @@
+/**
+ * The AWS pipeline end to end on local emulators that speak the AWS wire protocols (S3: s3rver, SQS: fauxqs,
+ * DynamoDB: dynalite; see test/helpers/aws-emulators.ts): a dump is put into S3, the splitter handler gets the
+ * S3 event, the queue is drained through the worker handler as Lambda's event source mapping would, dead jobs go
+ * through the dead-letter recorder, and what lands in DynamoDB is compared with `leakproof ingest` on the same
+ * dump. The one thing not emulated is the Lambda runtime itself (handlers are called in-process).
+ */
+import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand as ReceiveSqsMessage } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
+import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
+import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.ts';
+import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
+import { drainQueue } from '../helpers/event-source-mapping.ts';
+import { lambdaContext, s3ObjectCreatedEventFor } from '../helpers/lambda-events.ts';
+import { buildMessage } from '../helpers/messages.ts';
+
+const BIN = resolve('bin/leakproof.js');
+const work = mkdtempSync(join(tmpdir(), 'leakproof-aws-e2e-'));
+const MAX_RECEIVE_COUNT = 3;
+
+let emulators: AwsEmulators;
+let resources: Awaited<ReturnType<typeof createLeakproofResources>>;
+let store: DynamoVerdictStore;
+let split: (event: import('aws-lambda').S3Event) => Promise<void>;
+let verify: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let recordDeadLetters: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+const dumps: Record<'zip' | 'mbox', GenerateResult> = {} as never;
+
+beforeAll(async () => {
+  emulators = await startAwsEmulators();
+  resources = await createLeakproofResources(emulators, { maxReceiveCount: MAX_RECEIVE_COUNT });
+  // The handlers wire their adapters from the environment, as in Lambda.
+  Object.assign(process.env, resources.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_METRICS_NAMESPACE: 'Leakproof', POWERTOOLS_SERVICE_NAME: 'leakproof' });
+  ({ handler: split } = await import('../../functions/split.ts'));
+  ({ handler: verify } = await import('../../functions/verify.ts'));
+  ({ handler: recordDeadLetters } = await import('../../functions/dead-letter.ts'));
+  store = new DynamoVerdictStore(DynamoDBDocumentClient.from(emulators.dynamodb), { dumps: resources.dumpsTable, verdicts: resources.verdictsTable });
+  for (const format of ['zip', 'mbox'] as const) {
+    dumps[format] = await generateDump({ outDir: join(work, format), format, messages: 450, attachmentMinBytes: 2000, attachmentMaxBytes: 30_000, seed: `aws-${format}` });
+  }
+});
+afterAll(async () => {
+  await emulators?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** `leakproof ingest` on the same dump: its summary and exported records. */
+function localPipeline(dump: GenerateResult): { summary: DumpSummary; records: ExportRecord[] } {
+  const home = join(work, `home-${basename(dump.dumpPath)}`);
+  const run = (...args: string[]) => {
+    const result = spawnSync(process.execPath, [BIN, ...args, '--home', home], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout;
+  };
+  const { summary } = JSON.parse(run('ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--json')) as { summary: DumpSummary };
+  const records = run('export', '--format', 'jsonl').trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
+  return { summary, records };
+}
+
+async function importKeys(keysPath: string): Promise<void> {
+  const { DynamoKeyArchive } = await import('../../shared/adapters/aws/dynamo-key-archive.ts');
+  const { importKeyFile } = await import('../../shared/keys/key-import.ts');
+  const result = await importKeyFile(keysPath, new DynamoKeyArchive(DynamoDBDocumentClient.from(emulators.dynamodb), resources.keysTable));
+  expect(result.errors).toEqual([]);
+}
+
+async function upload(name: string, bytes: Buffer): Promise<{ key: string; dumpId: () => Promise<string> }> {
+  const key = `${UPLOADS_PREFIX}${name}`;
+  await emulators.s3.send(new PutObjectCommand({ Bucket: resources.bucket, Key: key, Body: bytes }));
+  await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key));
+  const dumpId = async () => (await store.listDumps()).find((dump) => dump.name === name)!.id;
+  return { key, dumpId };
+}
+
+function drainWork(handler = verify) {
+  return drainQueue({ sqs: emulators.sqs, queueUrl: resources.workQueueUrl, queueArn: resources.workQueueArn, handler, context: () => lambdaContext({ functionName: 'verify' }) });
+}
+
+function drainDeadLetters() {
+  return drainQueue({ sqs: emulators.sqs, queueUrl: resources.deadLetterQueueUrl, queueArn: resources.deadLetterQueueArn, handler: recordDeadLetters, context: () => lambdaContext({ functionName: 'dead-letter' }) });
+}
+
+async function exported(dumpId: string): Promise<ExportRecord[]> {
+  const records: ExportRecord[] = [];
+  for await (const record of store.exportRecords(dumpId)) records.push(record);
+  return records;
+}
+
+/** Records compared across the two pipelines: the dump id (a hash of different things) and the clock differ. */
+function comparable(records: ExportRecord[]) {
+  return records.map(({ dump: _dump, verifiedAt: _at, ...rest }) => rest);
+}
+
+async function expectCountsAddUp(dumpId: string) {
+  const counts = await store.counts(dumpId);
+  expect(counts?.status).toBe('complete');
+  expect(counts!.messages + counts!.skipped + counts!.errors).toBe(counts!.located);
+  return counts!;
+}
+
+describe('the AWS pipeline on local emulators', () => {
+  it('a zip dump: split by its central directory, verified by the workers, the same verdicts as leakproof ingest; a failed delivery is retried', async () => {
+    const dump = dumps.zip;
+    await importKeys(dump.keysPath);
+    const local = localPipeline(dump);
+    const { key, dumpId } = await upload(basename(dump.dumpPath), readFileSync(dump.dumpPath));
+    const id = await dumpId();
+    expect((await store.counts(id))?.status).toBe('processing');
+
+    // The dump object is briefly unreadable (moved away): the first delivery fails and comes back.
+    const aside = `${key}.aside`;
+    await emulators.s3.send(new CopyObjectCommand({ Bucket: resources.bucket, Key: aside, CopySource: `${resources.bucket}/${key}` }));
+    await emulators.s3.send(new DeleteObjectCommand({ Bucket: resources.bucket, Key: key }));
+    let calls = 0;
+    const flaky = async (event: SQSEvent, context: Context) => {
+      if (calls++ === 1) await emulators.s3.send(new CopyObjectCommand({ Bucket: resources.bucket, Key: key, CopySource: `${resources.bucket}/${aside}` }));
+      return verify(event, context);
+    };
+    const drained = await drainWork(flaky);
+    expect(drained.failures).toBeGreaterThan(0);
+    expect(drained.deliveries).toBe(drained.succeeded.length + drained.failures);
+
+    expect(comparable(await exported(id))).toEqual(comparable(local.records));
+    const summary = (await store.summary(id))!;
+    expect({ ...summary, dump: undefined }).toEqual({ ...local.summary, dump: undefined });
+    const counts = await expectCountsAddUp(id);
+    expect(counts.located).toBe(local.summary.messages + local.summary.skipped + local.summary.errors);
+  });
+
+  it('an mbox dump and a poisoned one drained together: partial batch failures, the dead job recorded as errors, both complete', async () => {
+    const dump = dumps.mbox;
+    await importKeys(dump.keysPath);
+    const local = localPipeline(dump);
+    const mbox = await upload(basename(dump.dumpPath), readFileSync(dump.dumpPath));
+
+    // A zip holding an mbox: its messages are staged as objects, and one staged object disappears for good.
+    const nested = Buffer.concat([mboxRecord(buildMessage({ messageId: '<n1@example.test>' })), mboxRecord(buildMessage({ messageId: '<n2@example.test>' }))]);
+    const poisoned = await upload('poisoned.zip', await buildZip([{ name: 'box.mbox', data: nested }, { name: 'a.eml', data: buildMessage() }, { name: 'scan.png', data: Buffer.from('89504e470d0a1a0a', 'hex') }]));
+    const poisonedId = await poisoned.dumpId();
+    await emulators.s3.send(new DeleteObjectCommand({ Bucket: resources.bucket, Key: `staging/${poisonedId}/0` }));
+
+    const drained = await drainWork();
+    expect(drained.failures).toBe(MAX_RECEIVE_COUNT);
+    // The poisoned job failed alone: the mbox jobs sharing its invocations succeeded.
+    expect(drained.events.some((event) => event.Records.length > 1)).toBe(true);
+    const dead = await drainDeadLetters();
+    expect(dead.deliveries).toBe(1);
+
+    const mboxId = await mbox.dumpId();
+    expect(comparable(await exported(mboxId))).toEqual(comparable(local.records));
+    expect(await expectCountsAddUp(mboxId)).toMatchObject({ messages: local.summary.messages, errors: local.summary.errors });
+
+    const poisonedCounts = await expectCountsAddUp(poisonedId);
+    // Every unit of the dead job is an error, the image too: only a worker could have told it is not a message.
+    expect(poisonedCounts).toMatchObject({ located: 4, messages: 0, errors: 4, skipped: 0 });
+    const errors = await exported(poisonedId);
+    expect(errors.map((record) => [record.locator, record.verdict])).toEqual([
+      ['a.eml', 'error'],
+      ['box.mbox#0', 'error'],
+      [expect.stringMatching(/^box\.mbox#\d+$/), 'error'],
+      ['scan.png', 'error'],
+    ]);
+    expect(errors[0]?.detail).toMatch(/^not verified: the job failed \d+ deliveries/);
+  });
+
+  it('a repeated S3 event or job delivery changes nothing', async () => {
+    const name = basename(dumps.zip.dumpPath);
+    const id = (await store.listDumps()).find((dump) => dump.name === name)!.id;
+    const before = await store.counts(id);
+    await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, `${UPLOADS_PREFIX}${name}`));
+    const queued = await emulators.sqs.send(new ReceiveSqsMessage({ QueueUrl: resources.workQueueUrl, MaxNumberOfMessages: 10 }));
+    expect(queued.Messages ?? []).toEqual([]);
+    expect(await store.counts(id)).toEqual(before);
+  });
+});
