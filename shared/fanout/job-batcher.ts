@@ -7,6 +7,11 @@ import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
 export const MAX_UNITS_PER_JOB = 200;
 export const MAX_JOB_SPAN_BYTES = 16 * 1024 * 1024;
 
+export interface BatcherPosition {
+  nextJobId: number;
+  unitCount: number;
+}
+
 /**
  * Groups the splitter's units, in dump order, into jobs of neighbouring units and hands each job on as it
  * fills. Job ids count up from 0, so splitting the same dump again yields the same jobs.
@@ -19,14 +24,22 @@ export class JobBatcher {
   /** The bytes of the dump the job's units lie in (empty while none has a span). */
   #spanStart = Infinity;
   #spanEnd = -Infinity;
-  #nextJobId = 0;
+  #nextJobId: number;
   /** Units handed on so far: what the dump's "located" count becomes. */
-  unitCount = 0;
+  unitCount: number;
 
-  constructor(dumpId: string, key: string, send: (job: WorkJob) => Promise<void>) {
+  /** `from` continues a split paused in an earlier invocation (see `position`). */
+  constructor(dumpId: string, key: string, send: (job: WorkJob) => Promise<void>, from: BatcherPosition = { nextJobId: 0, unitCount: 0 }) {
     this.#dumpId = dumpId;
     this.#key = key;
     this.#send = send;
+    this.#nextJobId = from.nextJobId;
+    this.unitCount = from.unitCount;
+  }
+
+  /** Where a batcher continuing this split starts; call after `flush`. */
+  position(): BatcherPosition {
+    return { nextJobId: this.#nextJobId, unitCount: this.unitCount };
   }
 
   async add(unit: WorkUnit): Promise<void> {

@@ -3,6 +3,9 @@
  * dump. A zip is listed through its central directory with ranged reads; a top-level mbox is streamed once and
  * cut into byte ranges; what cannot be addressed in place (a zip or mbox inside the zip, a zip whose central
  * directory is damaged) is streamed through the local readers and each message is staged as an object of its own.
+ *
+ * A split can pause between two steps (one entry each) and resume from its cursor in a later invocation: a
+ * dump too large for one Lambda's 15 minutes is split by a chain of them (see functions/split.ts).
  */
 import yauzl, { type ZipFile } from 'yauzl';
 import { classify, extensionOf, SNIFF_BYTES } from '../dump/classify.ts';
@@ -18,6 +21,17 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import { BlobZipReader } from './blob-zip-reader.ts';
 import type { WorkUnit } from './work-units.ts';
 
+export type SplitStrategy = 'zip-directory' | 'mbox-ranges' | 'single-object' | 'staged';
+
+/** Where a paused split goes on: its strategy, the steps done, and (mbox) the byte offset the next record can start at. */
+export interface SplitCursor {
+  strategy: SplitStrategy;
+  steps: number;
+  offset: number;
+  /** Messages staged so far: names the next staged object. */
+  staged: number;
+}
+
 export interface SplitOptions {
   blobs: BlobStore;
   /** The dump's object key. */
@@ -27,64 +41,105 @@ export interface SplitOptions {
   /** Where staged messages are written, e.g. "staging/<dump id>/". */
   stagingPrefix: string;
   emit: (unit: WorkUnit) => Promise<void>;
+  /** Where a paused split left off. */
+  resume?: SplitCursor;
+  /** Asked after every step: true pauses the split and returns its cursor. */
+  pauseWhen?: () => boolean;
 }
 
-/** Split options plus the count of messages staged so far, which names the next staged object. */
-type StagingOptions = SplitOptions & { staged: number };
+/** One entry's worth of splitting. `run` does the writing (a staged object) and returns the units to emit. */
+interface Step {
+  run(): Promise<WorkUnit[]>;
+  /** mbox: the offset right after this record, where a resumed scan starts. */
+  resumeOffset?: number;
+}
 
 /** Members larger than this are staged even when their name does not say container: no job holds them whole. */
 export const STAGE_MEMBERS_ABOVE_BYTES = 64 * 1024 * 1024;
 const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx']);
 
-export type SplitStrategy = 'zip-directory' | 'mbox-ranges' | 'single-object' | 'staged';
-
-export async function splitDump(splitOptions: SplitOptions): Promise<{ strategy: SplitStrategy }> {
-  const options = { ...splitOptions, staged: 0 };
-  const { blobs, key, name } = options;
-  const { size } = await blobs.head(key);
-  const head = await blobs.readRange(key, 0, Math.min(size, SNIFF_BYTES));
-  const what = classify(name, head);
-  if (what.kind === 'zip') {
-    const zipfile = await openZip(blobs, key, size);
-    if (zipfile) {
-      await splitZipDirectory(zipfile, options);
-      return { strategy: 'zip-directory' };
+export async function splitDump(options: SplitOptions): Promise<{ strategy: SplitStrategy; paused?: SplitCursor }> {
+  const cursor: SplitCursor = options.resume ? { ...options.resume } : { strategy: await chooseStrategy(options), steps: 0, offset: 0, staged: 0 };
+  let skip = cursor.strategy === 'mbox-ranges' ? 0 : cursor.steps;
+  for await (const step of stepsOf(cursor, options)) {
+    if (skip > 0) {
+      skip--; // done by an earlier invocation; re-listing it is cheap next to doing it again
+      continue;
     }
-  } else if (what.kind === 'mbox') {
-    for await (const entry of readMbox(name, blobs.stream(key))) {
-      await options.emit(entry.kind === 'message' ? { kind: 'mbox-range', path: name, offset: entry.locator.offset!, length: entry.locator.length! } : { kind: 'entry', entry });
-    }
-    return { strategy: 'mbox-ranges' };
-  } else if (what.kind === 'message') {
-    await options.emit({ kind: 'object', key, locator: { path: name }, as: 'file' });
-    return { strategy: 'single-object' };
+    for (const unit of await step.run()) await options.emit(unit);
+    cursor.steps++;
+    if (step.resumeOffset !== undefined) cursor.offset = step.resumeOffset;
+    if (options.pauseWhen?.()) return { strategy: cursor.strategy, paused: cursor };
   }
-  // Anything else, a damaged zip included: the local readers stream it and say what each entry is.
-  await stage(readItem(objectItem(blobs, key, name), ''), options);
-  return { strategy: 'staged' };
+  return { strategy: cursor.strategy };
 }
 
-async function openZip(blobs: BlobStore, key: string, size: number): Promise<ZipFile | undefined> {
+async function chooseStrategy({ blobs, key, name }: SplitOptions): Promise<SplitStrategy> {
+  const { size } = await blobs.head(key);
+  const what = classify(name, await blobs.readRange(key, 0, Math.min(size, SNIFF_BYTES)));
+  if (what.kind === 'zip') {
+    const zipfile = await openZip(blobs, key);
+    zipfile?.close();
+    // No usable central directory: staged, where the readers fall back to the local headers.
+    return zipfile ? 'zip-directory' : 'staged';
+  }
+  if (what.kind === 'mbox') return 'mbox-ranges';
+  if (what.kind === 'message') return 'single-object';
+  return 'staged'; // anything else: the local readers say what it is
+}
+
+async function* stepsOf(cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
+  const { blobs, key, name } = options;
+  switch (cursor.strategy) {
+    case 'single-object':
+      yield { run: async () => [{ kind: 'object', key, locator: { path: name }, as: 'file' }] };
+      return;
+    case 'mbox-ranges': {
+      const start = cursor.offset; // the cursor moves on as steps run
+      for await (const entry of readMbox(name, blobs.stream(key, start))) {
+        if (entry.kind !== 'message') {
+          yield { run: async () => [{ kind: 'entry', entry: shifted(entry, start) }] };
+          continue;
+        }
+        const offset = entry.locator.offset! + start;
+        const length = entry.locator.length!;
+        yield { run: async () => [{ kind: 'mbox-range', path: name, offset, length }], resumeOffset: offset + length };
+      }
+      return;
+    }
+    case 'zip-directory': {
+      const zipfile = await openZip(blobs, key);
+      if (!zipfile) throw new Error(`zip ${name}: central directory no longer readable`);
+      yield* zipDirectorySteps(zipfile, cursor, options);
+      return;
+    }
+    case 'staged':
+      yield* stagedSteps(readItem({ kind: 'item', path: name, read: () => blobs.stream(key) } satisfies DumpItem, ''), cursor, options);
+  }
+}
+
+async function openZip(blobs: BlobStore, key: string): Promise<ZipFile | undefined> {
+  const { size } = await blobs.head(key);
   try {
     return await yauzl.fromRandomAccessReaderPromise(new BlobZipReader(blobs, key), size, ZIP_OPEN_OPTIONS);
   } catch {
-    return undefined; // no usable central directory: staged, where the readers fall back to the local headers
+    return undefined;
   }
 }
 
-async function splitZipDirectory(zipfile: ZipFile, options: StagingOptions): Promise<void> {
+async function* zipDirectorySteps(zipfile: ZipFile, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
   try {
     for await (const { member, headerOffset, open } of listMembers(zipfile)) {
       const item = memberToItem(member, '', open);
       if (item === undefined) continue; // a folder
-      if (item.kind === 'error') await options.emit({ kind: 'entry', entry: item });
-      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) await stage(readItem(item), options);
-      else await options.emit({ kind: 'zip-member', member, headerOffset });
+      if (item.kind === 'error') yield { run: async () => [{ kind: 'entry', entry: item }] };
+      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) yield* stagedSteps(readItem(item), cursor, options);
+      else yield { run: async () => [{ kind: 'zip-member', member, headerOffset }] };
     }
   } catch (error) {
-    // The directory broke part way: what was listed is queued; the rest is one error, as the local reader
-    // would report it after its own fallback had read what it could.
-    await options.emit({ kind: 'entry', entry: { kind: 'error', locator: { path: options.name }, reason: `zip damaged: central directory unreadable (${describeError(error)})` } });
+    // The directory broke part way: what was listed is queued; the rest is one error.
+    const reason = `zip damaged: central directory unreadable (${describeError(error)})`;
+    yield { run: async () => [{ kind: 'entry', entry: { kind: 'error', locator: { path: options.name }, reason } }] };
   } finally {
     zipfile.close();
   }
@@ -95,21 +150,25 @@ function isContainerName(path: string): boolean {
   return ext !== undefined && CONTAINER_EXTENSIONS.has(ext);
 }
 
-/** Writes each message the readers yield to an object of its own and emits a unit for every entry. */
-async function stage(entries: AsyncIterable<DumpEntry>, options: StagingOptions): Promise<void> {
+/** A step per entry the readers yield; a message is written to an object of its own when its step runs. */
+async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
   for await (const entry of entries) {
     if (entry.kind !== 'message') {
-      await options.emit({ kind: 'entry', entry });
+      yield { run: async () => [{ kind: 'entry', entry }] };
       continue;
     }
-    // An mbox message is staged as stored, so the worker can try every reading of its ">From " quoting.
-    const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
-    const key = `${options.stagingPrefix}${options.staged++}`;
-    await options.blobs.put(key, asStored ?? entry.bytes);
-    await options.emit({ kind: 'object', key, locator: entry.locator, as: asStored ? 'mbox-record' : 'message' });
+    yield {
+      run: async () => {
+        // An mbox message is staged as stored, so the worker can try every reading of its ">From " quoting.
+        const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
+        const key = `${options.stagingPrefix}${cursor.staged++}`;
+        await options.blobs.put(key, asStored ?? entry.bytes);
+        return [{ kind: 'object', key, locator: entry.locator, as: asStored ? 'mbox-record' : 'message' }];
+      },
+    };
   }
 }
 
-function objectItem(blobs: BlobStore, key: string, name: string): DumpItem {
-  return { kind: 'item', path: name, read: () => blobs.stream(key) };
+function shifted<T extends DumpEntry>(entry: T, by: number): T {
+  return entry.locator.offset === undefined || by === 0 ? entry : { ...entry, locator: { ...entry.locator, offset: entry.locator.offset + by } };
 }

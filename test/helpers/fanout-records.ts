@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { locatorKey } from '../../shared/dump/entry.ts';
 import { readDump } from '../../shared/dump/open-dump.ts';
-import { JobBatcher } from '../../shared/fanout/job-batcher.ts';
-import { splitDump } from '../../shared/fanout/split-dump.ts';
+import { JobBatcher, type BatcherPosition } from '../../shared/fanout/job-batcher.ts';
+import { splitDump, type SplitCursor } from '../../shared/fanout/split-dump.ts';
 import { verifyJob } from '../../shared/fanout/verify-job.ts';
 import type { WorkJob } from '../../shared/fanout/work-units.ts';
 import { describeEntry } from '../../shared/pipeline/describe-entry.ts';
@@ -27,12 +27,24 @@ export async function localRecords(path: string, verifier: MessageVerifier, at: 
   return byLocator(records);
 }
 
-export async function splitToJobs(blobs: BlobStore, key: string, name: string, dumpId = 'dump'): Promise<{ jobs: WorkJob[]; units: number; strategy: string }> {
+/**
+ * Splits a dump into jobs as the splitter Lambda does; with `pauseEvery`, pauses after that many steps and
+ * resumes from the cursor in a fresh call, as a chain of invocations would.
+ */
+export async function splitToJobs(blobs: BlobStore, key: string, name: string, options: { pauseEvery?: number } = {}): Promise<{ jobs: WorkJob[]; units: number; strategy: string; invocations: number }> {
   const jobs: WorkJob[] = [];
-  const batcher = new JobBatcher(dumpId, key, async (job) => void jobs.push(structuredClone(job)));
-  const { strategy } = await splitDump({ blobs, key, name, stagingPrefix: `staging/${dumpId}/`, emit: (unit) => batcher.add(unit) });
-  await batcher.flush();
-  return { jobs, units: batcher.unitCount, strategy };
+  let resume: SplitCursor | undefined;
+  let position: BatcherPosition | undefined;
+  for (let invocations = 1; ; invocations++) {
+    const batcher = new JobBatcher('dump', key, async (job) => void jobs.push(structuredClone(job)), position);
+    let steps = 0;
+    const pauseWhen = options.pauseEvery === undefined ? undefined : () => ++steps % options.pauseEvery! === 0;
+    const { strategy, paused } = await splitDump({ blobs, key, name, stagingPrefix: 'staging/dump/', emit: (unit) => batcher.add(unit), resume, pauseWhen });
+    await batcher.flush();
+    if (!paused) return { jobs, units: batcher.unitCount, strategy, invocations };
+    // What a continuation message carries, through JSON.
+    ({ resume, position } = JSON.parse(JSON.stringify({ resume: paused, position: batcher.position() })) as { resume: SplitCursor; position: BatcherPosition });
+  }
 }
 
 /** The keys of a generated dump's keys.jsonl as a resolver. */

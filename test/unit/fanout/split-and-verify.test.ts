@@ -7,7 +7,8 @@ import { MAX_UNITS_PER_JOB } from '../../../shared/fanout/job-batcher.ts';
 import { generateDump } from '../../../shared/generator/generate-dump.ts';
 import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { buildZip, makeTempDir, mboxRecord, removeDir, writeFiles } from '../../helpers/dump-files.ts';
-import { fanoutRecords, localRecords, resolverFromKeyFile } from '../../helpers/fanout-records.ts';
+import { fanoutRecords, localRecords, resolverFromKeyFile, splitToJobs } from '../../helpers/fanout-records.ts';
+import type { WorkJob } from '../../../shared/fanout/work-units.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
 import { buildMessage } from '../../helpers/messages.ts';
 
@@ -29,6 +30,14 @@ async function upload(path: string): Promise<string> {
   return key;
 }
 
+/** A split paused every few steps and resumed from its cursor queues the same units, staged objects included. */
+async function expectSameSplitWhenPaused(key: string, name: string, unpaused: WorkJob[]) {
+  const paused = await splitToJobs(blobs, key, name, { pauseEvery: 3 });
+  expect(paused.jobs.flatMap((job) => job.units)).toEqual(unpaused.flatMap((job) => job.units));
+  expect(paused.jobs.map((job) => job.jobId)).toEqual(paused.jobs.map((_, i) => i));
+  if (unpaused.flatMap((job) => job.units).length > 3) expect(paused.invocations).toBeGreaterThan(1);
+}
+
 describe('the fan-out reads and verifies a dump as the local pipeline does', () => {
   for (const format of ['zip', 'mbox'] as const) {
     it(`a generated ${format} dump: same records for every entry`, async () => {
@@ -42,6 +51,7 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
       expect(fanout.strategy).toBe(format === 'zip' ? 'zip-directory' : 'mbox-ranges');
       expect(fanout.records).toEqual(local);
       expect(fanout.units).toBe(local.length);
+      await expectSameSplitWhenPaused(key, basename(generated.dumpPath), fanout.jobs);
       expect(fanout.jobs.length).toBeGreaterThan(1);
       expect(Math.max(...fanout.jobs.map((job) => job.units.length))).toBeLessThanOrEqual(MAX_UNITS_PER_JOB);
       // Both outcomes occur, so equality above compares verdicts, not just lists of errors.
@@ -75,6 +85,7 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
     const fanout = await fanoutRecords(blobs, await upload(path), 'mixed.zip', verifier, AT);
 
     expect(fanout.records).toEqual(local);
+    await expectSameSplitWhenPaused(await upload(path), 'mixed.zip', fanout.jobs);
     const units = fanout.jobs.flatMap((job) => job.units);
     expect(units.filter((unit) => unit.kind === 'object').map((unit) => unit.kind === 'object' && unit.locator.path)).toEqual([
       'archive/inner.zip!/deep/one.eml',
@@ -98,6 +109,7 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
       const fanout = await fanoutRecords(blobs, await upload(path), name, verifier, AT);
       expect(fanout.strategy).toBe(name === 'one.eml' ? 'single-object' : 'staged');
       expect(fanout.records).toEqual(local);
+      await expectSameSplitWhenPaused(await upload(path), name, fanout.jobs);
     }
   });
 });
