@@ -1,31 +1,57 @@
 /**
  * The splitter Lambda: an upload under uploads/ becomes a dump record and a stream of jobs on the work queue.
- * The dump is read where it lies (see shared/fanout/split-dump.ts); the dump's `located` count is set once
- * the last job is sent, and the workers' counts complete it.
+ * The dump is read where it lies (see shared/fanout/split-dump.ts). A split that nears the 15-minute limit
+ * pauses between two entries and leaves a continuation on the split queue, which invokes this function again
+ * to go on from the cursor: a dump of any size is split by a chain of invocations. The dump's `located` count is
+ * set when the last leg ends, and the workers' counts complete it.
+ *
+ * Every leg is idempotent (jobs are numbered, staged objects named by their order), so a repeated S3 event or
+ * continuation costs work but changes no result.
  */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Event, S3EventRecord } from 'aws-lambda';
+import type { Context, S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { awsAdapters, lazily, type AwsAdapters } from '../shared/adapters/aws/aws-adapters.ts';
 import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
-import { JobBatcher } from '../shared/fanout/job-batcher.ts';
-import { splitDump } from '../shared/fanout/split-dump.ts';
+import { JobBatcher, type BatcherPosition } from '../shared/fanout/job-batcher.ts';
+import { splitDump, type SplitCursor } from '../shared/fanout/split-dump.ts';
+
+/** Time kept back when pausing: the last entry, sending the pending jobs and the continuation. */
+export const SPLIT_TIME_RESERVE_MS = 90_000;
+
+/** A split leg: where it starts. The first has no cursor. */
+export interface SplitLeg {
+  dumpId: string;
+  key: string;
+  name: string;
+  leg: number;
+  cursor?: SplitCursor;
+  position?: BatcherPosition;
+}
 
 const logger = new Logger();
 const adapters = lazily(() => awsAdapters());
 
-export async function handler(event: S3Event): Promise<void> {
-  for (const record of event.Records) await splitUpload(record, adapters());
+export async function handler(event: S3Event | SQSEvent, context: Context): Promise<void> {
+  for (const record of event.Records) {
+    if ('s3' in record) {
+      const leg = await firstLeg(record, adapters());
+      if (leg) await runLeg(leg, context, adapters());
+    } else {
+      await continueLeg(JSON.parse(record.body) as SplitLeg, context, adapters());
+    }
+  }
 }
 
-async function splitUpload(record: S3EventRecord, { blobs, store, workQueue, settings }: AwsAdapters): Promise<void> {
+async function firstLeg(record: S3EventRecord, { blobs, store, settings }: AwsAdapters): Promise<SplitLeg | undefined> {
   const bucket = record.s3.bucket.name;
   // S3 event keys are URL-encoded, spaces as '+'.
   const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
   if (bucket !== settings.bucket || !key.startsWith(UPLOADS_PREFIX)) {
     logger.warn('ignored an object outside the uploads prefix', { bucket });
-    return;
+    return undefined;
   }
   const { size, etag } = await blobs.head(key);
   // The same object version is the same dump: S3 may deliver an event twice.
@@ -33,18 +59,47 @@ async function splitUpload(record: S3EventRecord, { blobs, store, workQueue, set
   const dump = await store.openDump({ id: dumpId, name: posix.basename(key), source: `s3://${bucket}/${key}`, bytes: size }, new Date());
   if (dump.status !== 'splitting') {
     logger.info('dump already split; event ignored', { dumpId, status: dump.status });
+    return undefined;
+  }
+  return { dumpId, key, name: dump.name, leg: 0 };
+}
+
+async function continueLeg(leg: SplitLeg, context: Context, adapters: AwsAdapters): Promise<void> {
+  const counts = await adapters.store.counts(leg.dumpId);
+  if (counts?.status !== 'splitting' && counts?.status !== 'interrupted') {
+    logger.info('continuation of a finished split ignored', { dumpId: leg.dumpId, leg: leg.leg });
     return;
   }
+  if (counts.status === 'interrupted') await adapters.store.setStatus(leg.dumpId, 'splitting', new Date());
+  await runLeg(leg, context, adapters);
+}
+
+async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue, clients, settings }: AwsAdapters): Promise<void> {
+  const { dumpId, key, name } = leg;
   const queue = workQueue();
-  const batcher = new JobBatcher(dumpId, key, (job) => queue.submit(job));
+  const batcher = new JobBatcher(dumpId, key, (job) => queue.submit(job), leg.position);
   try {
-    const { strategy } = await splitDump({ blobs, key, name: dump.name, stagingPrefix: `${STAGING_PREFIX}${dumpId}/`, emit: (unit) => batcher.add(unit) });
+    const { strategy, paused } = await splitDump({
+      blobs,
+      key,
+      name,
+      stagingPrefix: `${STAGING_PREFIX}${dumpId}/`,
+      emit: (unit) => batcher.add(unit),
+      resume: leg.cursor,
+      pauseWhen: () => context.getRemainingTimeInMillis() < SPLIT_TIME_RESERVE_MS,
+    });
     await batcher.flush();
     await queue.drain();
+    if (paused) {
+      const next: SplitLeg = { dumpId, key, name, leg: leg.leg + 1, cursor: paused, position: batcher.position() };
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: settings.splitQueueUrl, MessageBody: JSON.stringify(next) }));
+      logger.info('split paused; continues in the next invocation', { dumpId, strategy, leg: leg.leg, located: batcher.unitCount });
+      return;
+    }
     await store.finishSplitting(dumpId, batcher.unitCount, new Date());
-    logger.info('dump split', { dumpId, strategy, bytes: size, located: batcher.unitCount, jobs: queue.sent });
+    logger.info('dump split', { dumpId, strategy, legs: leg.leg + 1, located: batcher.unitCount, jobs: batcher.position().nextJobId });
   } catch (error) {
-    // Marked so a retry of the event starts the split over; jobs already sent are recognised by their ids.
+    // Marked so people see it; a retry of the event or continuation goes on (jobs already sent are recognised).
     await store.setStatus(dumpId, 'interrupted', new Date());
     throw error;
   }

@@ -31,10 +31,10 @@ const MAX_RECEIVE_COUNT = 3;
 let emulators: AwsEmulators;
 let resources: Awaited<ReturnType<typeof createLeakproofResources>>;
 let store: DynamoVerdictStore;
-let split: (event: import('aws-lambda').S3Event) => Promise<void>;
+let split: (event: import('aws-lambda').S3Event | SQSEvent, context: Context) => Promise<void>;
 let verify: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let recordDeadLetters: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-const dumps: Record<'zip' | 'mbox', GenerateResult> = {} as never;
+const dumps: Record<'zip' | 'mbox' | 'chained', GenerateResult> = {} as never;
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
@@ -48,6 +48,7 @@ beforeAll(async () => {
   for (const format of ['zip', 'mbox'] as const) {
     dumps[format] = await generateDump({ outDir: join(work, format), format, messages: 450, attachmentMinBytes: 2000, attachmentMaxBytes: 30_000, seed: `aws-${format}` });
   }
+  dumps.chained = await generateDump({ outDir: join(work, 'chained'), format: 'zip', name: 'chained', messages: 300, attachmentMaxBytes: 20_000, seed: 'aws-chained' });
 });
 afterAll(async () => {
   await emulators?.stop();
@@ -74,10 +75,10 @@ async function importKeys(keysPath: string): Promise<void> {
   expect(result.errors).toEqual([]);
 }
 
-async function upload(name: string, bytes: Buffer): Promise<{ key: string; dumpId: () => Promise<string> }> {
+async function upload(name: string, bytes: Buffer, context = lambdaContext({ functionName: 'split' })): Promise<{ key: string; dumpId: () => Promise<string> }> {
   const key = `${UPLOADS_PREFIX}${name}`;
   await emulators.s3.send(new PutObjectCommand({ Bucket: resources.bucket, Key: key, Body: bytes }));
-  await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key));
+  await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key), context);
   const dumpId = async () => (await store.listDumps()).find((dump) => dump.name === name)!.id;
   return { key, dumpId };
 }
@@ -173,11 +174,29 @@ describe('the AWS pipeline on local emulators', () => {
     expect(errors[0]?.detail).toMatch(/^not verified: the job failed \d+ deliveries/);
   });
 
+  it('a split that runs short of time continues in further invocations through the split queue', async () => {
+    const dump = dumps.chained;
+    await importKeys(dump.keysPath);
+    const local = localPipeline(dump);
+    // Every 40th look at the clock finds the invocation nearly out of time.
+    let looks = 0;
+    const runningOut = () => lambdaContext({ functionName: 'split', remainingTimeInMillis: () => (++looks % 40 === 0 ? 30_000 : 600_000) });
+    const { dumpId } = await upload(basename(dump.dumpPath), readFileSync(dump.dumpPath), runningOut());
+    const id = await dumpId();
+    expect((await store.counts(id))?.status).toBe('splitting');
+    const legs = await drainQueue({ sqs: emulators.sqs, queueUrl: resources.splitQueueUrl, queueArn: resources.splitQueueArn, handler: split, batchSize: 1, context: runningOut });
+    expect(legs.invocations).toBeGreaterThan(3);
+    expect(legs.failures).toBe(0);
+    await drainWork();
+    expect(comparable(await exported(id))).toEqual(comparable(local.records));
+    expect((await expectCountsAddUp(id)).located).toBe(local.summary.messages + local.summary.skipped + local.summary.errors);
+  });
+
   it('a repeated S3 event or job delivery changes nothing', async () => {
     const name = basename(dumps.zip.dumpPath);
     const id = (await store.listDumps()).find((dump) => dump.name === name)!.id;
     const before = await store.counts(id);
-    await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, `${UPLOADS_PREFIX}${name}`));
+    await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, `${UPLOADS_PREFIX}${name}`), lambdaContext());
     const queued = await emulators.sqs.send(new ReceiveSqsMessage({ QueueUrl: resources.workQueueUrl, MaxNumberOfMessages: 10 }));
     expect(queued.Messages ?? []).toEqual([]);
     expect(await store.counts(id)).toEqual(before);

@@ -304,6 +304,9 @@ export interface LeakproofResources {
   workQueueArn: string;
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
+  /** Where a split that runs out of time leaves its continuation. */
+  splitQueueUrl: string;
+  splitQueueArn: string;
   dumpsTable: string;
   verdictsTable: string;
   keysTable: string;
@@ -327,6 +330,7 @@ export async function createLeakproofResources(
   const bucket = `leakproof-${suffix}`;
   const names = {
     workQueue: `leakproof-work-${suffix}`,
+    splitQueue: `leakproof-split-${suffix}`,
     deadLetterQueue: `leakproof-work-dlq-${suffix}`,
     dumpsTable: `leakproof-dumps-${suffix}`,
     verdictsTable: `leakproof-verdicts-${suffix}`,
@@ -361,7 +365,9 @@ export async function createLeakproofResources(
       }),
     );
     const workQueueUrl = required(work.QueueUrl, 'work queue URL');
-    return { workQueueUrl, workQueueArn: await queueArn(workQueueUrl), deadLetterQueueUrl, deadLetterQueueArn };
+    const split = await emulators.sqs.send(new CreateQueueCommand({ QueueName: names.splitQueue, Attributes: { VisibilityTimeout: String(visibilityTimeoutSeconds) } }));
+    const splitQueueUrl = required(split.QueueUrl, 'split queue URL');
+    return { workQueueUrl, workQueueArn: await queueArn(workQueueUrl), deadLetterQueueUrl, deadLetterQueueArn, splitQueueUrl, splitQueueArn: await queueArn(splitQueueUrl) };
   })();
   const createTables = Promise.all([
     createTable(emulators.dynamodb, names.dumpsTable, DUMPS_TABLE, [DUMPS_TABLE.byStart]),
@@ -383,6 +389,7 @@ export async function createLeakproofResources(
       [SETTING_VARIABLES.verdictsTable]: names.verdictsTable,
       [SETTING_VARIABLES.keysTable]: names.keysTable,
       [SETTING_VARIABLES.workQueueUrl]: queues.workQueueUrl,
+      [SETTING_VARIABLES.splitQueueUrl]: queues.splitQueueUrl,
       [SETTING_VARIABLES.offline]: 'true',
     },
   };

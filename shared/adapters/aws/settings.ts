@@ -5,6 +5,8 @@ export const SETTING_VARIABLES = {
   verdictsTable: 'VERDICTS_TABLE',
   keysTable: 'KEYS_TABLE',
   workQueueUrl: 'WORK_QUEUE_URL',
+  /** Where a split that runs out of time leaves its continuation for the next splitter invocation. */
+  splitQueueUrl: 'SPLIT_QUEUE_URL',
   /** "true" turns live DNS key lookups off: only archived keys are used. */
   offline: 'LEAKPROOF_OFFLINE',
 } as const;
@@ -19,6 +21,7 @@ export interface AwsSettings {
   verdictsTable: string;
   keysTable: string;
   workQueueUrl: string;
+  splitQueueUrl: string;
   offline: boolean;
 }
 
@@ -34,6 +37,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): A
     verdictsTable: read(SETTING_VARIABLES.verdictsTable),
     keysTable: read(SETTING_VARIABLES.keysTable),
     workQueueUrl: read(SETTING_VARIABLES.workQueueUrl),
+    splitQueueUrl: read(SETTING_VARIABLES.splitQueueUrl),
     offline: env[SETTING_VARIABLES.offline] === 'true',
   };
 }
