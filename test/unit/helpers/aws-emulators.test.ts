@@ -72,6 +72,7 @@ describe('startAwsEmulators', () => {
       verdictsTable: resources.verdictsTable,
       keysTable: resources.keysTable,
       workQueueUrl: resources.workQueueUrl,
+      splitQueueUrl: resources.splitQueueUrl,
       offline: true,
     });
     // Queue URLs name the loopback address, not fauxqs's default sqs.<region>.localhost (which does not resolve).

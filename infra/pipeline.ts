@@ -1,0 +1,221 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import type { VerdictTables } from './tables.ts';
+
+export interface IngestPipelineProps {
+  bucket: s3.Bucket;
+  tables: VerdictTables;
+  /** The directory holding package-lock.json and functions/: the bundles' project root. */
+  projectRoot: string;
+  workerConcurrency: number;
+  maxReceiveCount: number;
+  logRetention: logs.RetentionDays;
+  offline: boolean;
+}
+
+/** Per function: memory and timeout. The worker gets 1769 MB, the size at which Lambda gives one full vCPU. */
+const SPLITTER = { memorySize: 1024, timeout: Duration.minutes(15) };
+const WORKER = { memorySize: 1769, timeout: Duration.minutes(2) };
+const DEAD_LETTER_RECORDER = { memorySize: 512, timeout: Duration.minutes(1) };
+
+/** SQS's largest message, 1 MiB: a job (up to 200 units of one dump) travels as one message. */
+const MAX_MESSAGE_BYTES = 1_048_576;
+/** AWS's advice for a queue a Lambda consumes: visibility timeout at least six times the function timeout. */
+const VISIBILITY_PER_TIMEOUT = 6;
+
+/** Data-plane DynamoDB actions: no Scan (the design answers everything with a Query), no table management. */
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * The ingest pipeline: an upload under uploads/ invokes the splitter, which queues work (zip locators, mbox
+ * byte ranges, staged objects) on SQS; workers verify and record verdicts; what fails maxReceiveCount times
+ * lands on the dead-letter queue, whose recorder marks those entries as errors so every entry is counted.
+ * Each function has its own role, granted only what it does, and its own log group.
+ */
+export class IngestPipeline extends Construct {
+  readonly workQueue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  /** Continuations of splits that ran out of time; each invokes the splitter again. */
+  readonly splitQueue: sqs.Queue;
+  readonly splitDeadLetterQueue: sqs.Queue;
+  readonly splitter: NodejsFunction;
+  readonly worker: NodejsFunction;
+  readonly deadLetterRecorder: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: IngestPipelineProps) {
+    super(scope, id);
+    const { bucket, tables } = props;
+
+    const queue = (queueId: string, consumerTimeout: Duration, deadLetterQueue?: sqs.IQueue): sqs.Queue =>
+      new sqs.Queue(this, queueId, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+        retentionPeriod: Duration.days(14),
+        visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_PER_TIMEOUT),
+        deadLetterQueue: deadLetterQueue && { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+      });
+    this.deadLetterQueue = queue('DeadLetterQueue', DEAD_LETTER_RECORDER.timeout);
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the work queue; what its recorder cannot record stays here for 14 days.',
+    });
+    this.workQueue = queue('WorkQueue', WORKER.timeout, this.deadLetterQueue);
+    // No consumer: a continuation that keeps failing leaves its dump "interrupted" and waits here, 14 days,
+    // to be inspected and redriven to the split queue.
+    this.splitDeadLetterQueue = queue('SplitDeadLetterQueue', SPLITTER.timeout);
+    Validations.of(this.splitDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of the split queue; its messages wait here for a redrive.',
+    });
+    this.splitQueue = queue('SplitQueue', SPLITTER.timeout, this.splitDeadLetterQueue);
+
+    // Every setting the handlers read (shared/adapters/aws/settings.ts): a new one fails to compile here.
+    const settings: Record<keyof typeof SETTING_VARIABLES, string> = {
+      bucket: bucket.bucketName,
+      dumpsTable: tables.dumps.tableName,
+      verdictsTable: tables.verdicts.tableName,
+      keysTable: tables.keys.tableName,
+      workQueueUrl: this.workQueue.queueUrl,
+      splitQueueUrl: this.splitQueue.queueUrl,
+      offline: String(props.offline),
+    };
+    const environment: Record<string, string> = {
+      ...Object.fromEntries(
+        Object.entries(settings).map(([name, value]) => [SETTING_VARIABLES[name as keyof typeof settings], value]),
+      ),
+      POWERTOOLS_SERVICE_NAME: 'leakproof',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const handler = (handlerId: string, entry: string, size: { memorySize: number; timeout: Duration }) => {
+      const logGroup = new logs.LogGroup(this, `${handlerId}Logs`, { retention: props.logRetention });
+      // Its own role rather than AWSLambdaBasicExecutionRole: logs go to this log group only.
+      const role = new iam.Role(this, `${handlerId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
+      logGroup.grantWrite(role);
+      const fn = new NodejsFunction(this, handlerId, {
+        entry: join(props.projectRoot, entry),
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        ...size,
+        role,
+        logGroup,
+        environment,
+        bundling: {
+          forceDockerBundling: false,
+          format: OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+          // The SDK version package-lock pins, not whichever the runtime ships.
+          bundleAwsSDK: true,
+          externalModules: [],
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+        },
+      });
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'Node.js 22 on purpose: the project targets nodejs22.x (the CLI runs on the node@22 devDependency, the same code runs in both).',
+      });
+      return fn;
+    };
+
+    const uploads = bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
+    const staging = bucket.arnForObjects(`${STAGING_PREFIX}*`);
+
+    this.splitter = handler('Splitter', 'functions/split.ts', SPLITTER);
+    this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads] }));
+    this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [staging] }));
+    this.splitter.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.workQueue.queueArn, this.splitQueue.queueArn],
+      }),
+    );
+    this.splitter.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...TABLE_READ, ...TABLE_WRITE],
+        resources: [tables.dumps.tableArn, tables.verdicts.tableArn],
+      }),
+    );
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.splitter), {
+      prefix: UPLOADS_PREFIX,
+    });
+    // One continuation per invocation: each leg gets the whole 15 minutes.
+    this.splitter.addEventSource(new SqsEventSource(this.splitQueue, { batchSize: 1 }));
+
+    this.worker = handler('Worker', 'functions/verify.ts', WORKER);
+    this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads, staging] }));
+    this.worker.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...TABLE_READ, ...TABLE_WRITE],
+        resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.keys.tableArn],
+      }),
+    );
+    this.worker.addEventSource(
+      new SqsEventSource(this.workQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.workerConcurrency,
+      }),
+    );
+
+    this.deadLetterRecorder = handler('DeadLetterRecorder', 'functions/dead-letter.ts', DEAD_LETTER_RECORDER);
+    // It reads the dump's item first: a job that did finish (its delete was lost) keeps its verdicts.
+    this.deadLetterRecorder.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_READ, ...TABLE_WRITE], resources: [tables.dumps.tableArn] }),
+    );
+    this.deadLetterRecorder.addToRolePolicy(
+      new iam.PolicyStatement({ actions: TABLE_WRITE, resources: [tables.verdicts.tableArn] }),
+    );
+    this.deadLetterRecorder.addEventSource(
+      new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    acknowledgeObjectWildcards(this.splitter, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);
+    acknowledgeObjectWildcards(this.worker, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);
+    acknowledgeNotificationsHandler(Stack.of(this));
+  }
+}
+
+/** cdk-nag names a wildcard by the rendered resource: `<LogicalId.Arn>/uploads/*`. */
+function acknowledgeObjectWildcards(fn: NodejsFunction, bucket: s3.Bucket, prefixes: string[]): void {
+  if (!fn.role) throw new Error(`${fn.node.path} has no role`);
+  const stack = Stack.of(bucket);
+  const bucketArn = `<${stack.resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>`;
+  for (const prefix of prefixes) {
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`,
+      reason: `Dump and staged object keys are only known at run time; the grant is one action on the ${prefix} prefix.`,
+    });
+  }
+}
+
+/** The handler CDK adds (one per stack) to set the bucket's notification configuration. */
+function acknowledgeNotificationsHandler(stack: Stack): void {
+  const handler = stack.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+  if (!handler) throw new Error('the bucket notifications handler was not found in the stack');
+  Validations.of(handler).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: "CDK's own handler that sets the dumps bucket notification at deploy time; it only writes its logs with this policy.",
+  });
+}

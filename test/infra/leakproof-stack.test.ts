@@ -1,0 +1,467 @@
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
+import { DUMPS_TABLE, KEYS_TABLE, VERDICTS_TABLE } from '../../shared/adapters/aws/table-design.ts';
+import { stackPropsFromContext } from '../../infra/context.ts';
+import { LeakproofStack, type LeakproofStackProps } from '../../infra/leakproof-stack.ts';
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Synthesizes the stack without bundling: `aws:cdk:bundling-stacks` = [] makes every stack skip esbuild. */
+function synthesize(props: LeakproofStackProps = {}) {
+  const outdir = mkdtempSync(join(tmpdir(), 'leakproof-cdk-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new LeakproofStack(app, 'Leakproof', props);
+  const template = Template.fromStack(stack);
+  const json = template.toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
+  return { app, outdir, stack, template, resources: json.Resources, outputs: json.Outputs };
+}
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+}
+
+function logicalId(construct: IConstruct): string {
+  const element = construct.node.defaultChild;
+  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(construct).resolve(element.logicalId) as string;
+}
+
+function resource(resources: Record<string, Resource>, construct: IConstruct): Resource {
+  const found = resources[logicalId(construct)];
+  if (!found) throw new Error(`${construct.node.path} is not in the template`);
+  return found;
+}
+
+function ofType(resources: Record<string, Resource>, type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+const deployed = synthesize();
+const { stack, resources } = deployed;
+const { pipeline, storage, tables } = stack;
+
+describe('synthesis for tests', () => {
+  it('skips esbuild: no stack asks for bundling and no bundled asset is written', () => {
+    expect(stack.bundlingRequired).toBe(false);
+    deployed.app.synth();
+    expect(readdirSync(deployed.outdir).filter((name) => name.startsWith('asset.') || name.includes('bundling'))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('the dumps bucket', () => {
+  const bucket = resource(resources, storage.bucket);
+
+  it('notifies the splitter of objects created under uploads/', () => {
+    const notifications = ofType(resources, 'Custom::S3BucketNotifications');
+    expect(notifications).toHaveLength(1);
+    const [, notification] = notifications[0]!;
+    expect(notification.Properties.BucketName).toEqual({ Ref: logicalId(storage.bucket) });
+    expect(notification.Properties.NotificationConfiguration).toEqual({
+      LambdaFunctionConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+          LambdaFunctionArn: { 'Fn::GetAtt': [logicalId(pipeline.splitter), 'Arn'] },
+        },
+      ],
+    });
+    deployed.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 's3.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId(pipeline.splitter), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [logicalId(storage.bucket), 'Arn'] },
+    });
+  });
+
+  it('is encrypted, private, kept, and logs its accesses to the other bucket', () => {
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toEqual({
+      Ref: logicalId(storage.accessLogs),
+    });
+  });
+
+  it('expires staged messages and nothing else', () => {
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+    const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
+    expect(expiring).toEqual([expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: 7, Status: 'Enabled' })]);
+  });
+
+  it('both buckets refuse plain HTTP', () => {
+    for (const b of [storage.bucket, storage.accessLogs]) {
+      const id = logicalId(b);
+      const [, policy] = ofType(resources, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === id)!;
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: [{ 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] }],
+      });
+      const properties = resource(resources, b).Properties;
+      expect(properties.BucketEncryption).toBeDefined();
+      expect(properties.PublicAccessBlockConfiguration).toBeDefined();
+    }
+  });
+});
+
+describe('the queues', () => {
+  const work = resource(resources, pipeline.workQueue);
+  const deadLetters = resource(resources, pipeline.deadLetterQueue);
+  const worker = resource(resources, pipeline.worker);
+  const recorder = resource(resources, pipeline.deadLetterRecorder);
+
+  it('redrive work to the dead-letter queue after maxReceiveCount receives (default 5, a prop)', () => {
+    expect(work.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(pipeline.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const other = synthesize({ maxReceiveCount: 3 });
+    expect(resource(other.resources, other.stack.pipeline.workQueue).Properties.RedrivePolicy.maxReceiveCount).toBe(3);
+  });
+
+  it('hide a received message for at least six timeouts of the function that consumes it', () => {
+    expect(typeof work.Properties.VisibilityTimeout).toBe('number');
+    expect(typeof worker.Properties.Timeout).toBe('number');
+    expect(work.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    const split = resource(resources, pipeline.splitQueue);
+    const splitter = resource(resources, pipeline.splitter);
+    expect(split.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * splitter.Properties.Timeout);
+    // Lambda refuses an event source whose queue hides a message for less than the function's timeout.
+    expect(deadLetters.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(recorder.Properties.Timeout);
+  });
+
+  it('take 1 MiB messages, are encrypted and refuse plain HTTP', () => {
+    const queues = [pipeline.workQueue, pipeline.deadLetterQueue, pipeline.splitQueue, pipeline.splitDeadLetterQueue];
+    expect(queues.map(logicalId).sort()).toEqual(ofType(resources, 'AWS::SQS::Queue').map(([id]) => id).sort());
+    for (const queue of queues) {
+      const { Properties } = resource(resources, queue);
+      expect(Properties.MaximumMessageSize).toBe(1_048_576);
+      expect(Properties.SqsManagedSseEnabled).toBe(true);
+      deployed.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId(queue) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('feed the worker in batches of ten with partial failures and a concurrency cap (a prop, default 50)', () => {
+    const mapping = {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(pipeline.workQueue), 'Arn'] },
+      FunctionName: { Ref: logicalId(pipeline.worker) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    };
+    deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ...mapping,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+    synthesize({ workerConcurrency: 100 }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ...mapping,
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+    expect(() => synthesize({ workerConcurrency: 1 })).toThrow(/workerConcurrency/);
+  });
+
+  it('feed the dead-letter recorder from the dead-letter queue', () => {
+    deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(pipeline.deadLetterQueue), 'Arn'] },
+      FunctionName: { Ref: logicalId(pipeline.deadLetterRecorder) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('bring a split that ran out of time back to the splitter, one continuation per invocation', () => {
+    deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(pipeline.splitQueue), 'Arn'] },
+      FunctionName: { Ref: logicalId(pipeline.splitter) },
+      BatchSize: 1,
+    });
+    expect(resource(resources, pipeline.splitQueue).Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(pipeline.splitDeadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    deployed.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+  });
+});
+
+describe('the tables', () => {
+  const key = (partitionKey: string, sortKey: string) => [
+    { AttributeName: partitionKey, KeyType: 'HASH' },
+    { AttributeName: sortKey, KeyType: 'RANGE' },
+  ];
+
+  it('are keyed and indexed as table-design.ts says, every key a string', () => {
+    const index = (design: { indexName: string; partitionKey: string; sortKey: string }) => ({
+      IndexName: design.indexName,
+      KeySchema: key(design.partitionKey, design.sortKey),
+      Projection: { ProjectionType: 'ALL' },
+    });
+    const expected = [
+      { table: tables.dumps, design: DUMPS_TABLE, indexes: [DUMPS_TABLE.byStart] },
+      { table: tables.verdicts, design: VERDICTS_TABLE, indexes: [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.byDomain] },
+      { table: tables.keys, design: KEYS_TABLE, indexes: [] },
+    ];
+    for (const { table, design, indexes } of expected) {
+      const { Properties } = resource(resources, table);
+      expect(Properties.KeySchema).toEqual(key(design.partitionKey, design.sortKey));
+      expect(Properties.GlobalSecondaryIndexes).toEqual(indexes.length > 0 ? indexes.map(index) : undefined);
+      // An index added to the design later is an index here too.
+      const designed = Object.values(design).filter((value) => typeof value === 'object');
+      expect(Properties.GlobalSecondaryIndexes ?? []).toHaveLength(designed.length);
+      for (const attribute of Properties.AttributeDefinitions) expect(attribute.AttributeType).toBe('S');
+    }
+  });
+
+  it('are on demand, encrypted, recoverable to a point in time and kept', () => {
+    const all = ofType(resources, 'AWS::DynamoDB::Table');
+    expect(all).toHaveLength(3);
+    for (const [, table] of all) {
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('the functions', () => {
+  const functions = { splitter: pipeline.splitter, worker: pipeline.worker, recorder: pipeline.deadLetterRecorder };
+
+  it('run Node.js 22 on arm64 with the planned memory and timeouts', () => {
+    const shape = Object.fromEntries(
+      Object.entries(functions).map(([name, fn]) => {
+        const { Runtime, Architectures, MemorySize, Timeout, Handler } = resource(resources, fn).Properties;
+        return [name, { Runtime, Architectures, MemorySize, Timeout, Handler }];
+      }),
+    );
+    const common = { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' };
+    expect(shape).toEqual({
+      splitter: { ...common, MemorySize: 1024, Timeout: 900 },
+      worker: { ...common, MemorySize: 1769, Timeout: 120 },
+      recorder: { ...common, MemorySize: 512, Timeout: 60 },
+    });
+    // Nothing else runs Node in this stack (CDK's own notification handler runs Python).
+    for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      if (String(fn.Properties.Runtime).startsWith('nodejs')) expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    }
+  });
+
+  it('are told where everything is, and nothing more', () => {
+    const expected = {
+      [SETTING_VARIABLES.bucket]: { Ref: logicalId(storage.bucket) },
+      [SETTING_VARIABLES.dumpsTable]: { Ref: logicalId(tables.dumps) },
+      [SETTING_VARIABLES.verdictsTable]: { Ref: logicalId(tables.verdicts) },
+      [SETTING_VARIABLES.keysTable]: { Ref: logicalId(tables.keys) },
+      [SETTING_VARIABLES.workQueueUrl]: { Ref: logicalId(pipeline.workQueue) },
+      [SETTING_VARIABLES.splitQueueUrl]: { Ref: logicalId(pipeline.splitQueue) },
+      [SETTING_VARIABLES.offline]: 'false',
+      POWERTOOLS_SERVICE_NAME: 'leakproof',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const fn of Object.values(functions)) {
+      const variables = resource(resources, fn).Properties.Environment.Variables;
+      expect(variables).toEqual(expected);
+      // What settingsFromEnvironment reads, all of it.
+      for (const name of Object.values(SETTING_VARIABLES)) expect(variables).toHaveProperty(name);
+    }
+    const offline = synthesize({ offline: true });
+    const variables = resource(offline.resources, offline.stack.pipeline.worker).Properties.Environment.Variables;
+    expect(variables[SETTING_VARIABLES.offline]).toBe('true');
+  });
+
+  it('log to their own log groups, kept for a year unless told otherwise', () => {
+    const groups = ofType(resources, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(3);
+    for (const fn of Object.values(functions)) {
+      const ref = resource(resources, fn).Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(resources[ref]?.Type).toBe('AWS::Logs::LogGroup');
+      expect(resources[ref]?.Properties.RetentionInDays).toBe(365);
+    }
+    const shorter = synthesize({ logRetention: RetentionDays.ONE_MONTH });
+    for (const [, group] of ofType(shorter.resources, 'AWS::Logs::LogGroup')) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  /** Every (action, resource) pair a function's role is allowed, resources rendered as "<logicalId>/suffix". */
+  function grants(fn: IConstruct & { role?: IConstruct | undefined }): string[] {
+    const role = logicalId(fn.role!);
+    const pairs: string[] = [];
+    const render = (r: any): string =>
+      r['Fn::GetAtt'] ? `${r['Fn::GetAtt'][0]}` : r['Fn::Join'] ? r['Fn::Join'][1].map(render).join('') : String(r);
+    for (const [, policy] of ofType(resources, 'AWS::IAM::Policy')) {
+      if (!policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role)) continue;
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of [statement.Action].flat()) {
+          for (const target of [statement.Resource].flat()) pairs.push(`${action} ${render(target)}`);
+        }
+      }
+    }
+    return pairs.sort();
+  }
+
+  it('are granted only what each one does', () => {
+    const bucket = logicalId(storage.bucket);
+    const [dumps, verdicts, keys] = [logicalId(tables.dumps), logicalId(tables.verdicts), logicalId(tables.keys)];
+    const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+    const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const on = (actions: string[], ...targets: string[]) => actions.flatMap((a) => targets.map((t) => `${a} ${t}`));
+    const consume = (queue: string) =>
+      on(
+        [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+        ],
+        queue,
+      );
+    const logs = (fn: IConstruct) => {
+      const group = resource(resources, fn).Properties.LoggingConfig.LogGroup.Ref as string;
+      return on(['logs:CreateLogStream', 'logs:PutLogEvents'], group);
+    };
+    expect(grants(pipeline.splitter)).toEqual(
+      [
+        ...logs(pipeline.splitter),
+        `s3:GetObject ${bucket}/uploads/*`,
+        `s3:PutObject ${bucket}/staging/*`,
+        `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
+        `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
+        ...consume(logicalId(pipeline.splitQueue)),
+        ...on([...read, ...write], dumps, verdicts),
+      ].sort(),
+    );
+    expect(grants(pipeline.worker)).toEqual(
+      [
+        ...logs(pipeline.worker),
+        `s3:GetObject ${bucket}/uploads/*`,
+        `s3:GetObject ${bucket}/staging/*`,
+        ...on([...read, ...write], dumps, verdicts, keys),
+        ...consume(logicalId(pipeline.workQueue)),
+      ].sort(),
+    );
+    expect(grants(pipeline.deadLetterRecorder)).toEqual(
+      [
+        ...logs(pipeline.deadLetterRecorder),
+        ...on([...read, ...write], dumps),
+        ...on(write, verdicts),
+        ...consume(logicalId(pipeline.deadLetterQueue)),
+      ].sort(),
+    );
+  });
+});
+
+describe('outputs', () => {
+  it('name the bucket, the uploads prefix, the queues and the tables', () => {
+    expect(deployed.outputs).toEqual({
+      DumpsBucket: { Value: { Ref: logicalId(storage.bucket) } },
+      UploadsPrefix: { Value: 'uploads/' },
+      WorkQueueUrl: { Value: { Ref: logicalId(pipeline.workQueue) } },
+      DeadLetterQueueUrl: { Value: { Ref: logicalId(pipeline.deadLetterQueue) } },
+      DumpsTable: { Value: { Ref: logicalId(tables.dumps) } },
+      VerdictsTable: { Value: { Ref: logicalId(tables.verdicts) } },
+      KeysTable: { Value: { Ref: logicalId(tables.keys) } },
+    });
+  });
+});
+
+describe('cdk-nag AWS Solutions', () => {
+  /** cdk-nag 3 reports through CDK's validation plugins, not annotations: run the pack on the stack directly. */
+  function findings(scope: IConstruct) {
+    const { violations } = new AwsSolutionsChecks().validateScope(scope);
+    const list = (severity: string) =>
+      violations
+        .filter((v) => v.severity === severity)
+        .map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    return { errors: list('error'), warnings: list('warning') };
+  }
+
+  it('finds nothing unacknowledged in the stack', () => {
+    expect(findings(stack)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('finds what it should in a careless stack (the check above can fail)', () => {
+    const careless = new Stack(new App(), 'Careless');
+    new s3.Bucket(careless, 'Open');
+    const { errors } = findings(careless);
+    expect(errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1:/), expect.stringMatching(/^AwsSolutions-S10:/)]),
+    );
+  });
+
+  it('lets the app synthesize with the pack registered, as infra/app.ts does', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const registered = new LeakproofStack(app, 'Leakproof');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+    expect(() => app.synth()).not.toThrow();
+    // The acknowledgements and their reasons reach the template, for the audit trail.
+    const worker = Template.fromStack(registered).toJSON().Resources[logicalId(registered.pipeline.worker)];
+    expect(worker.Metadata.cdk_nag.rules_to_suppress).toContainEqual({
+      id: 'AwsSolutions-L1',
+      reason: expect.stringContaining('Node.js 22'),
+    });
+  });
+
+  it('and CDK itself warns about nothing', () => {
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('settings from CDK context', () => {
+  const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);
+
+  it('reads -c values (strings) and cdk.json values (JSON)', () => {
+    expect(
+      fromContext({ workerConcurrency: '100', maxReceiveCount: 3, logRetention: '30', offline: 'true' }),
+    ).toEqual({ workerConcurrency: 100, maxReceiveCount: 3, logRetention: RetentionDays.ONE_MONTH, offline: true });
+    expect(fromContext({})).toEqual({
+      workerConcurrency: undefined,
+      maxReceiveCount: undefined,
+      logRetention: undefined,
+      offline: undefined,
+    });
+  });
+
+  it('refuses what it cannot use', () => {
+    expect(() => fromContext({ workerConcurrency: 'many' })).toThrow(/workerConcurrency/);
+    expect(() => fromContext({ logRetention: '31' })).toThrow(/logRetention/);
+    expect(() => fromContext({ offline: 'yes' })).toThrow(/offline/);
+  });
+});
