@@ -9,6 +9,7 @@ import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { buildZip, makeTempDir, mboxRecord, removeDir, writeFiles } from '../../helpers/dump-files.ts';
 import { fanoutRecords, localRecords, resolverFromKeyFile, splitToJobs } from '../../helpers/fanout-records.ts';
 import type { WorkJob } from '../../../shared/fanout/work-units.ts';
+import type { BlobStore } from '../../../shared/ports/blob-store.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
 import { buildMessage } from '../../helpers/messages.ts';
 
@@ -30,6 +31,25 @@ async function upload(path: string): Promise<string> {
   return key;
 }
 
+/** Splitting a zip reads its central directory (and the first bytes, to tell what it is), never the members. */
+async function expectSplitReadsOnlyTheDirectory(key: string, name: string, dumpBytes: number) {
+  let bytesRead = 0;
+  const counting: BlobStore = {
+    head: (k) => blobs.head(k),
+    readRange: async (k, start, end) => {
+      const bytes = await blobs.readRange(k, start, end);
+      bytesRead += bytes.length;
+      return bytes;
+    },
+    stream: () => {
+      throw new Error('a zip is not streamed');
+    },
+    put: (k, bytes) => blobs.put(k, bytes),
+  };
+  await splitToJobs(counting, key, name);
+  expect(bytesRead).toBeLessThan(dumpBytes / 4);
+}
+
 /** A split paused every few steps and resumed from its cursor queues the same units, staged objects included. */
 async function expectSameSplitWhenPaused(key: string, name: string, unpaused: WorkJob[]) {
   const paused = await splitToJobs(blobs, key, name, { pauseEvery: 3 });
@@ -49,6 +69,7 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
       const fanout = await fanoutRecords(blobs, key, basename(generated.dumpPath), verifier, AT);
 
       expect(fanout.strategy).toBe(format === 'zip' ? 'zip-directory' : 'mbox-ranges');
+      if (format === 'zip') await expectSplitReadsOnlyTheDirectory(key, basename(generated.dumpPath), generated.dumpBytes);
       expect(fanout.records).toEqual(local);
       expect(fanout.units).toBe(local.length);
       await expectSameSplitWhenPaused(key, basename(generated.dumpPath), fanout.jobs);
