@@ -10,6 +10,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -32,16 +33,21 @@ export interface SplitLeg {
 }
 
 const logger = new Logger();
+const metrics = new Metrics();
 const adapters = lazily(() => awsAdapters());
 
 export async function handler(event: S3Event | SQSEvent, context: Context): Promise<void> {
-  for (const record of event.Records) {
-    if ('s3' in record) {
-      const leg = await firstLeg(record, adapters());
-      if (leg) await runLeg(leg, context, adapters());
-    } else {
-      await continueLeg(JSON.parse(record.body) as SplitLeg, context, adapters());
+  try {
+    for (const record of event.Records) {
+      if ('s3' in record) {
+        const leg = await firstLeg(record, adapters());
+        if (leg) await runLeg(leg, context, adapters());
+      } else {
+        await continueLeg(JSON.parse(record.body) as SplitLeg, context, adapters());
+      }
     }
+  } finally {
+    metrics.publishStoredMetrics();
   }
 }
 
@@ -90,6 +96,7 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
     });
     await batcher.flush();
     await queue.drain();
+    metrics.addMetric('UnitsLocated', MetricUnit.Count, batcher.unitCount - (leg.position?.unitCount ?? 0));
     if (paused) {
       const next: SplitLeg = { dumpId, key, name, leg: leg.leg + 1, cursor: paused, position: batcher.position() };
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: settings.splitQueueUrl, MessageBody: JSON.stringify(next) }));
