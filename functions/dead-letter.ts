@@ -27,7 +27,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     const batchId = jobBatchId(job);
     // A job that did finish (its delete from the queue was lost) keeps its verdicts.
     if (await store.isBatchCounted(job.dumpId, batchId)) return;
-    const reason = `not verified: the job failed ${record.attributes.ApproximateReceiveCount} deliveries (see the worker's log for job ${job.jobId})`;
+    const reason = `not verified: its job kept failing and was set aside (see the worker's log for job ${job.jobId})`;
     await store.putEntries(job.dumpId, job.units.map((unit) => unitFailureRecord(unit, reason)), { id: batchId, extraLocated: 0 });
     logger.info('dead job recorded as errors', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length });
   };

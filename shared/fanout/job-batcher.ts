@@ -6,6 +6,8 @@ import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
  */
 export const MAX_UNITS_PER_JOB = 200;
 export const MAX_JOB_SPAN_BYTES = 16 * 1024 * 1024;
+/** A job travels as one SQS message (at most 1 MiB, and 10 of them share a 1 MiB batch): units are small, names are not always. */
+export const MAX_JOB_JSON_BYTES = 96 * 1024;
 
 export interface BatcherPosition {
   nextJobId: number;
@@ -24,6 +26,7 @@ export class JobBatcher {
   /** The bytes of the dump the job's units lie in (empty while none has a span). */
   #spanStart = Infinity;
   #spanEnd = -Infinity;
+  #jsonBytes = 0;
   #nextJobId: number;
   /** Units handed on so far: what the dump's "located" count becomes. */
   unitCount: number;
@@ -44,10 +47,11 @@ export class JobBatcher {
 
   async add(unit: WorkUnit): Promise<void> {
     const span = unitSpan(unit);
-    if (span && this.#spanEnd > this.#spanStart && Math.max(span.end, this.#spanEnd) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES) {
-      await this.flush();
-    }
+    const jsonBytes = Buffer.byteLength(JSON.stringify(unit));
+    const spanTooWide = span && this.#spanEnd > this.#spanStart && Math.max(span.end, this.#spanEnd) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES;
+    if (spanTooWide || (this.#units.length > 0 && this.#jsonBytes + jsonBytes > MAX_JOB_JSON_BYTES)) await this.flush();
     this.#units.push(unit);
+    this.#jsonBytes += jsonBytes;
     this.unitCount++;
     if (span) {
       this.#spanStart = Math.min(this.#spanStart, span.start);
@@ -62,6 +66,7 @@ export class JobBatcher {
     this.#units = [];
     this.#spanStart = Infinity;
     this.#spanEnd = -Infinity;
+    this.#jsonBytes = 0;
     await this.#send(job);
   }
 }
