@@ -45,6 +45,8 @@ export interface SplitOptions {
   resume?: SplitCursor;
   /** Asked after every step: true pauses the split and returns its cursor. */
   pauseWhen?: () => boolean;
+  /** Steps run ahead of the one being emitted (default STEPS_IN_FLIGHT). */
+  stepsInFlight?: number;
 }
 
 /** One entry's worth of splitting. `run` does the writing (a staged object) and returns the units to emit. */
@@ -58,20 +60,42 @@ interface Step {
 export const STAGE_MEMBERS_ABOVE_BYTES = 64 * 1024 * 1024;
 const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx']);
 
+/**
+ * Steps run ahead of the one being emitted, so the PUTs of staged messages overlap (each is a round trip to
+ * S3); units are still emitted in order, and only once their object exists.
+ */
+export const STEPS_IN_FLIGHT = 16;
+
 export async function splitDump(options: SplitOptions): Promise<{ strategy: SplitStrategy; paused?: SplitCursor }> {
   const cursor: SplitCursor = options.resume ? { ...options.resume } : { strategy: await chooseStrategy(options), steps: 0, offset: 0, staged: 0 };
   let skip = cursor.strategy === 'mbox-ranges' ? 0 : cursor.steps;
+  const inFlight: { units: Promise<WorkUnit[]>; resumeOffset?: number }[] = [];
+  let pausing = false;
+  let stoppedEarly = false;
+  const emitOldest = async () => {
+    const oldest = inFlight.shift()!;
+    for (const unit of await oldest.units) await options.emit(unit);
+    cursor.steps++;
+    if (oldest.resumeOffset !== undefined) cursor.offset = oldest.resumeOffset;
+    pausing ||= options.pauseWhen?.() === true;
+  };
   for await (const step of stepsOf(cursor, options)) {
     if (skip > 0) {
       skip--; // done by an earlier invocation; re-listing it is cheap next to doing it again
       continue;
     }
-    for (const unit of await step.run()) await options.emit(unit);
-    cursor.steps++;
-    if (step.resumeOffset !== undefined) cursor.offset = step.resumeOffset;
-    if (options.pauseWhen?.()) return { strategy: cursor.strategy, paused: cursor };
+    const units = step.run();
+    units.catch(() => {}); // awaited in order below; a failure surfaces there, once
+    inFlight.push({ units, resumeOffset: step.resumeOffset });
+    if (inFlight.length >= (options.stepsInFlight ?? STEPS_IN_FLIGHT)) await emitOldest();
+    if (pausing) {
+      stoppedEarly = true;
+      break;
+    }
   }
-  return { strategy: cursor.strategy };
+  // Steps already started are finished and emitted, so the cursor lies after all of them.
+  while (inFlight.length > 0) await emitOldest();
+  return stoppedEarly ? { strategy: cursor.strategy, paused: cursor } : { strategy: cursor.strategy };
 }
 
 async function chooseStrategy({ blobs, key, name }: SplitOptions): Promise<SplitStrategy> {

@@ -50,12 +50,18 @@ async function expectSplitReadsOnlyTheDirectory(key: string, name: string, dumpB
   expect(bytesRead).toBeLessThan(dumpBytes / 4);
 }
 
-/** A split paused every few steps and resumed from its cursor queues the same units, staged objects included. */
+/**
+ * A split paused every few steps and resumed from its cursor queues the same units, staged objects included:
+ * one step at a time (every resume point), and with steps in flight (a pause waits for those already started).
+ */
 async function expectSameSplitWhenPaused(key: string, name: string, unpaused: WorkJob[]) {
-  const paused = await splitToJobs(blobs, key, name, { pauseEvery: 3 });
-  expect(paused.jobs.flatMap((job) => job.units)).toEqual(unpaused.flatMap((job) => job.units));
-  expect(paused.jobs.map((job) => job.jobId)).toEqual(paused.jobs.map((_, i) => i));
-  if (unpaused.flatMap((job) => job.units).length > 3) expect(paused.invocations).toBeGreaterThan(1);
+  const units = unpaused.flatMap((job) => job.units);
+  for (const stepsInFlight of [1, 4]) {
+    const paused = await splitToJobs(blobs, key, name, { pauseEvery: 3, stepsInFlight });
+    expect(paused.jobs.flatMap((job) => job.units)).toEqual(units);
+    expect(paused.jobs.map((job) => job.jobId)).toEqual(paused.jobs.map((_, i) => i));
+    if (units.length > stepsInFlight + 3) expect(paused.invocations).toBeGreaterThan(1);
+  }
 }
 
 describe('the fan-out reads and verifies a dump as the local pipeline does', () => {
