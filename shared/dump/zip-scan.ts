@@ -15,12 +15,11 @@ import type { DumpEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import type { ZipSource } from './zip.ts';
 import { describeError } from './errors.ts';
+import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from './zip-local-header.ts';
 import { DEFLATED, FLAG_DATA_DESCRIPTOR, FLAG_ENCRYPTED, memberToItem, type ZipMember } from './zip-member.ts';
 
-const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_DIRECTORY_SIGNATURES = new Set([0x02014b50, 0x06054b50, 0x06064b50, 0x07064b50]);
 const DATA_DESCRIPTOR = 0x08074b50;
-const LOCAL_HEADER_SIZE = 30;
 const ZIP64_EXTRA_FIELD = 0x0001;
 const SIZE_IN_ZIP64_FIELD = 0xffffffff;
 
@@ -110,16 +109,15 @@ function cutMember(zip: ZipSource, entry: LocalEntry, reason: string): DumpItem 
 
 async function readLocalHeader(file: FileHandle, position: number, fileSize: number): Promise<HeaderRead> {
   if (position >= fileSize) return { kind: 'end-of-file' };
-  const fixed = await readAt(file, position, LOCAL_HEADER_SIZE);
+  const fixed = await readAt(file, position, LOCAL_HEADER_BYTES);
   if (fixed.length < 4) return { kind: 'cut' };
   const signature = fixed.readUInt32LE(0);
   if (CENTRAL_DIRECTORY_SIGNATURES.has(signature)) return { kind: 'central-directory' };
-  if (signature !== LOCAL_HEADER) return { kind: 'no-header' };
-  if (fixed.length < LOCAL_HEADER_SIZE) return { kind: 'cut' };
+  if (signature !== LOCAL_HEADER_SIGNATURE) return { kind: 'no-header' };
+  if (fixed.length < LOCAL_HEADER_BYTES) return { kind: 'cut' };
   const flags = fixed.readUInt16LE(6);
-  const nameLength = fixed.readUInt16LE(26);
-  const extraLength = fixed.readUInt16LE(28);
-  const variable = await readAt(file, position + LOCAL_HEADER_SIZE, nameLength + extraLength);
+  const { nameLength, extraLength } = variableLengths(fixed);
+  const variable = await readAt(file, position + LOCAL_HEADER_BYTES, nameLength + extraLength);
   if (variable.length < nameLength) return { kind: 'cut' };
   const nameBytes = variable.subarray(0, nameLength);
   if (variable.length < nameLength + extraLength) return { kind: 'cut', name: yauzl.getFileNameLowLevel(flags, nameBytes, [], false) };
@@ -146,7 +144,7 @@ async function readLocalHeader(file: FileHandle, position: number, fileSize: num
       compressedSize,
       uncompressedSize,
       headerOffset: position,
-      dataStart: position + LOCAL_HEADER_SIZE + nameLength + extraLength,
+      dataStart: position + LOCAL_HEADER_BYTES + nameLength + extraLength,
     },
   };
 }
@@ -228,7 +226,7 @@ async function readDataDescriptor(
     if (start + candidate.length >= fileSize) return true;
     if (bytes.length < candidate.length + 4) return false;
     const next = bytes.readUInt32LE(candidate.length);
-    return next === LOCAL_HEADER || CENTRAL_DIRECTORY_SIGNATURES.has(next);
+    return next === LOCAL_HEADER_SIGNATURE || CENTRAL_DIRECTORY_SIGNATURES.has(next);
   };
   return candidates.find(followedByRecord) ?? candidates[0];
 }

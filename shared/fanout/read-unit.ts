@@ -9,9 +9,9 @@ import { readMbox } from '../dump/mbox.ts';
 import { mboxReadings } from '../dump/mbox-quoting.ts';
 import { memberToItem } from '../dump/zip-member.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import { LOCAL_HEADER_BYTES, unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
+import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from '../dump/zip-local-header.ts';
+import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
 
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 /** Neighbouring units are fetched with one ranged read unless they lie further apart than this. */
 const MAX_SHARED_READ_BYTES = 64 * 1024 * 1024;
 
@@ -69,7 +69,8 @@ async function memberData(unit: Extract<WorkUnit, { kind: 'zip-member' }>, read:
   if (bytes.length < LOCAL_HEADER_BYTES || bytes.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
     throw new Error(`zip member ${unit.member.name}: no local header at offset ${unit.headerOffset}`);
   }
-  const dataStart = LOCAL_HEADER_BYTES + bytes.readUInt16LE(26) + bytes.readUInt16LE(28);
+  const { nameLength, extraLength } = variableLengths(bytes);
+  const dataStart = LOCAL_HEADER_BYTES + nameLength + extraLength;
   const dataEnd = dataStart + unit.member.compressedSize;
   if (dataEnd <= bytes.length) return bytes.subarray(dataStart, dataEnd);
   return read(unit.headerOffset + dataStart, unit.headerOffset + dataEnd);

@@ -4,6 +4,7 @@
  * fetches a whole job's bytes with one ranged read.
  */
 import type { ErrorEntry, Locator, SkippedEntry } from '../dump/entry.ts';
+import { LOCAL_HEADER_BYTES } from '../dump/zip-local-header.ts';
 import type { ZipMember } from '../dump/zip-member.ts';
 
 export type WorkUnit =
@@ -43,8 +44,6 @@ export function unitSpan(unit: WorkUnit): { start: number; end: number } | undef
   }
 }
 
-/** The fixed part of a zip local file header. */
-export const LOCAL_HEADER_BYTES = 30;
 /**
  * The local header's name and extra field may be longer than the central directory's name (ZIP64 and timestamp
  * extras): room for them, so one read usually covers a member; a longer header costs one more read.
