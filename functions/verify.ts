@@ -25,9 +25,9 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
   const verifyRecord = async (record: SQSRecord): Promise<void> => {
     const job = parseJob(record.body);
     try {
-      const { records, entriesPerUnit } = await verifyJob(job, { blobs, verifier, at });
-      const extraLocated = entriesPerUnit.reduce((sum, n) => sum + n, 0) - job.units.length;
-      await store.putEntries(job.dumpId, records, { id: jobBatchId(job), extraLocated });
+      const { records } = await verifyJob(job, { blobs, verifier, at });
+      // Units that turned out to be containers add their entries beyond the one each was located as.
+      await store.putEntries(job.dumpId, records, { id: jobBatchId(job), extraLocated: records.length - job.units.length });
       metrics.addMetric('EntriesStored', MetricUnit.Count, records.length);
       logger.info('job verified', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length, entries: records.length });
     } catch (error) {

@@ -21,19 +21,13 @@ export interface VerifyJobOptions {
  * Throws when the dump cannot be read (the job is then delivered again, and after enough tries recorded as an
  * error by the dead-letter recorder).
  */
-export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJobOptions): Promise<{ records: EntryRecord[]; entriesPerUnit: number[] }> {
+export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJobOptions): Promise<{ records: EntryRecord[] }> {
   const read = await jobReader(blobs, job);
   const records: EntryRecord[] = [];
-  const entriesPerUnit: number[] = [];
   for (const unit of job.units) {
-    let entries = 0;
-    for await (const entry of readUnit(unit, read, blobs)) {
-      records.push(await recordOf(entry, verifier, at));
-      entries++;
-    }
-    entriesPerUnit.push(entries);
+    for await (const entry of readUnit(unit, read, blobs)) records.push(await recordOf(entry, verifier, at));
   }
-  return { records, entriesPerUnit };
+  return { records };
 }
 
 async function recordOf(entry: DumpEntry, verifier: MessageVerifier, at: Date): Promise<EntryRecord> {
