@@ -67,7 +67,9 @@ const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx']);
 export const STEPS_IN_FLIGHT = 16;
 
 export async function splitDump(options: SplitOptions): Promise<{ strategy: SplitStrategy; paused?: SplitCursor }> {
-  const cursor: SplitCursor = options.resume ? { ...options.resume } : { strategy: await chooseStrategy(options), steps: 0, offset: 0, staged: 0 };
+  // A new split decides how to read the dump (and keeps the zip it opened to tell); a resumed one knows.
+  const chosen = options.resume ? undefined : await chooseStrategy(options);
+  const cursor: SplitCursor = options.resume ? { ...options.resume } : { strategy: chosen!.strategy, steps: 0, offset: 0, staged: 0 };
   let skip = cursor.strategy === 'mbox-ranges' ? 0 : cursor.steps;
   const inFlight: { units: Promise<WorkUnit[]>; resumeOffset?: number }[] = [];
   let pausing = false;
@@ -79,7 +81,7 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
     if (oldest.resumeOffset !== undefined) cursor.offset = oldest.resumeOffset;
     pausing ||= options.pauseWhen?.() === true;
   };
-  for await (const step of stepsOf(cursor, options)) {
+  for await (const step of stepsOf(cursor, options, chosen?.zipfile)) {
     if (skip > 0) {
       skip--; // done by an earlier invocation; re-listing it is cheap next to doing it again
       continue;
@@ -98,21 +100,21 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
   return stoppedEarly ? { strategy: cursor.strategy, paused: cursor } : { strategy: cursor.strategy };
 }
 
-async function chooseStrategy({ blobs, key, name }: SplitOptions): Promise<SplitStrategy> {
+async function chooseStrategy({ blobs, key, name }: SplitOptions): Promise<{ strategy: SplitStrategy; zipfile?: ZipFile }> {
   const { size } = await blobs.head(key);
   const what = classify(name, await blobs.readRange(key, 0, Math.min(size, SNIFF_BYTES)));
   if (what.kind === 'zip') {
-    const zipfile = await openZip(blobs, key);
-    zipfile?.close();
+    const zipfile = await openZip(blobs, key, size);
     // No usable central directory: staged, where the readers fall back to the local headers.
-    return zipfile ? 'zip-directory' : 'staged';
+    return zipfile ? { strategy: 'zip-directory', zipfile } : { strategy: 'staged' };
   }
-  if (what.kind === 'mbox') return 'mbox-ranges';
-  if (what.kind === 'message') return 'single-object';
-  return 'staged'; // anything else: the local readers say what it is
+  if (what.kind === 'mbox') return { strategy: 'mbox-ranges' };
+  if (what.kind === 'message') return { strategy: 'single-object' };
+  return { strategy: 'staged' }; // anything else: the local readers say what it is
 }
 
-async function* stepsOf(cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
+/** `openedZip`: the zip chooseStrategy already opened, when this split is not a resumed one. */
+async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip?: ZipFile): AsyncGenerator<Step> {
   const { blobs, key, name } = options;
   switch (cursor.strategy) {
     case 'single-object':
@@ -132,7 +134,7 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions): AsyncGenera
       return;
     }
     case 'zip-directory': {
-      const zipfile = await openZip(blobs, key);
+      const zipfile = openedZip ?? (await openZip(blobs, key, (await blobs.head(key)).size));
       if (!zipfile) throw new Error(`zip ${name}: central directory no longer readable`);
       yield* zipDirectorySteps(zipfile, cursor, options);
       return;
@@ -142,8 +144,7 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions): AsyncGenera
   }
 }
 
-async function openZip(blobs: BlobStore, key: string): Promise<ZipFile | undefined> {
-  const { size } = await blobs.head(key);
+async function openZip(blobs: BlobStore, key: string, size: number): Promise<ZipFile | undefined> {
   try {
     return await yauzl.fromRandomAccessReaderPromise(new BlobZipReader(blobs, key), size, ZIP_OPEN_OPTIONS);
   } catch {
