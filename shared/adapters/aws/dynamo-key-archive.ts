@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { earliest, latest, normaliseName, normaliseTime } from '../../keys/seen-window.ts';
 import type { ArchivedKey, KeyArchive } from '../../ports/key-archive.ts';
+import { queryAll } from './dynamo-query.ts';
 import { KEYS_TABLE } from './table-design.ts';
 
 const MAX_RECORD_ATTEMPTS = 5;
@@ -23,20 +24,13 @@ export class DynamoKeyArchive implements KeyArchive {
 
   async find(domain: string, selector: string): Promise<ArchivedKey[]> {
     const keys: { key: ArchivedKey; recordedAt: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: '#name = :name',
-          ExpressionAttributeNames: { '#name': KEYS_TABLE.partitionKey },
-          ExpressionAttributeValues: { ':name': selectorName(domain, selector) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) keys.push({ key: keyOf(item), recordedAt: item.recordedAt as string });
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const query = {
+      TableName: this.#table,
+      KeyConditionExpression: '#name = :name',
+      ExpressionAttributeNames: { '#name': KEYS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ':name': selectorName(domain, selector) },
+    };
+    for await (const item of queryAll(this.#db, query)) keys.push({ key: keyOf(item), recordedAt: item.recordedAt as string });
     // As the local archive orders them: by when first seen, undated records last, then in the order recorded.
     const when = (key: ArchivedKey) => key.firstSeenAt ?? key.lastSeenAt;
     return keys

@@ -10,10 +10,8 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { locatorKey } from '../../dump/entry.ts';
@@ -21,6 +19,7 @@ import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import type { DumpRecord, DumpStatus, DumpSummary, EntryRecord, ExportRecord, VerdictStore } from '../../ports/verdict-store.ts';
 import { REASONS, VERDICTS, type Reason, type Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
+import { queryAll } from './dynamo-query.ts';
 import { DUMPS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
 export interface DynamoTables {
@@ -129,7 +128,7 @@ export class DynamoVerdictStore implements VerdictStore {
   async storedLocators(dumpId: string): Promise<Set<string>> {
     const keys = new Set<string>();
     const query = { TableName: this.#tables.verdicts, KeyConditionExpression: 'dumpId = :dump', ExpressionAttributeNames: { '#locator': 'locator' }, ExpressionAttributeValues: { ':dump': dumpId }, ProjectionExpression: '#locator' };
-    for await (const item of this.#query(query)) keys.add(item.locator as string);
+    for await (const item of queryAll(this.#db, query)) keys.add(item.locator as string);
     return keys;
   }
 
@@ -161,9 +160,7 @@ export class DynamoVerdictStore implements VerdictStore {
 
   async counts(dumpId: string): Promise<DumpCounts | null> {
     const item = await this.#dumpItem(dumpId);
-    if (!item) return null;
-    const located = item.located === undefined ? undefined : (item.located as number) + (item.extraLocated as number);
-    return { status: item.status as DumpStatus, located, messages: item.messages as number, skipped: item.skipped as number, errors: item.errors as number };
+    return item ? countsOf(item) : null;
   }
 
   async listDumps(): Promise<DumpRecord[]> {
@@ -177,7 +174,7 @@ export class DynamoVerdictStore implements VerdictStore {
       ScanIndexForward: false,
     };
     const dumps: DumpRecord[] = [];
-    for await (const item of this.#query(query)) dumps.push(dumpRecordOf(item));
+    for await (const item of queryAll(this.#db, query)) dumps.push(dumpRecordOf(item));
     return dumps;
   }
 
@@ -185,7 +182,8 @@ export class DynamoVerdictStore implements VerdictStore {
     const id = dumpId ?? (await this.listDumps())[0]?.id;
     const item = id === undefined ? undefined : await this.#dumpItem(id);
     if (!item || id === undefined) return null;
-    const summary: DumpSummary = { dump: dumpRecordOf(item), messages: item.messages as number, byVerdict: {}, byReason: {}, signingDomains: [], skipped: item.skipped as number, errors: item.errors as number };
+    const { messages, skipped, errors } = countsOf(item);
+    const summary: DumpSummary = { dump: dumpRecordOf(item), messages, byVerdict: {}, byReason: {}, signingDomains: [], skipped, errors };
     for (const verdict of VERDICTS) if (item[`v_${verdict}`]) summary.byVerdict[verdict] = item[`v_${verdict}`] as number;
     for (const reason of Object.values(REASONS).flat()) if (item[`r_${reason}`]) summary.byReason[reason] = item[`r_${reason}`] as number;
     const domains = {
@@ -196,7 +194,7 @@ export class DynamoVerdictStore implements VerdictStore {
       ProjectionExpression: '#item, #messages',
     };
     const counted: { domain: string; messages: number }[] = [];
-    for await (const domain of this.#query(domains)) counted.push({ domain: (domain.item as string).slice(DOMAIN_ITEM_PREFIX.length), messages: domain.messages as number });
+    for await (const domain of queryAll(this.#db, domains)) counted.push({ domain: (domain.item as string).slice(DOMAIN_ITEM_PREFIX.length), messages: domain.messages as number });
     summary.signingDomains = counted.sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1)).slice(0, TOP_SIGNING_DOMAINS);
     return summary;
   }
@@ -212,7 +210,7 @@ export class DynamoVerdictStore implements VerdictStore {
       ExpressionAttributeNames: { '#kind': 'kind' },
       ExpressionAttributeValues: { ':dump': id, ':skipped': 'skipped' },
     };
-    for await (const item of this.#query(query)) yield exportRecordOf(id, JSON.parse(item.record as string));
+    for await (const item of queryAll(this.#db, query)) yield exportRecordOf(id, JSON.parse(item.record as string));
   }
 
   async #dumpItem(dumpId: string): Promise<Item | undefined> {
@@ -258,9 +256,8 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async #completeIfAllIn(item: Item, at: Date): Promise<void> {
-    if (item.status !== 'processing' || typeof item.located !== 'number') return;
-    const located = item.located + (item.extraLocated as number);
-    if ((item.messages as number) + (item.skipped as number) + (item.errors as number) !== located) return;
+    const counts = countsOf(item);
+    if (counts.status !== 'processing' || counts.messages + counts.skipped + counts.errors !== counts.located) return;
     try {
       await this.#db.send(
         new UpdateCommand({
@@ -288,19 +285,15 @@ export class DynamoVerdictStore implements VerdictStore {
       }
     }
   }
-
-  async *#query(input: QueryCommandInput): AsyncGenerator<Item> {
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      yield* page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
-  }
 }
 
 function dumpKey(dumpId: string): Item {
   return { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: DUMP_ITEM };
+}
+
+function countsOf(item: Item): DumpCounts {
+  const located = item.located === undefined ? undefined : (item.located as number) + (item.extraLocated as number);
+  return { status: item.status as DumpStatus, located, messages: item.messages as number, skipped: item.skipped as number, errors: item.errors as number };
 }
 
 function dumpRecordOf(item: Item): DumpRecord {
