@@ -9,10 +9,12 @@ export function entryRecordOf(entry: SkippedEntry | ErrorEntry): EntryRecord {
 
 /** The public record of a stored entry (see README "Export format"); skipped entries have none. */
 export function exportRecordOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): ExportRecord {
-  const common = { dump: dumpId, locator: locatorKey(entry.locator), sha256: entry.sha256, detail: entry.detail };
+  const { sha256, detail } = entry;
+  const locator = locatorKey(entry.locator);
+  // Fields in the order of ExportRecord: a JSON lines export prints them so.
   if (entry.kind === 'error') {
-    return { ...common, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], verifiedAt: null, signatures: [] };
+    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [] };
   }
   const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures } = entry;
-  return { ...common, messageId, from, date, subject, verdict, reasons, verifiedAt, signatures };
+  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures };
 }

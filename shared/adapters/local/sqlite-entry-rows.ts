@@ -1,5 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
-import { locatorKey } from '../../dump/entry.ts';
+import { locatorKey, type Locator } from '../../dump/entry.ts';
+import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import type { DumpRecord, DumpStatus, EntryRecord, ExportRecord } from '../../ports/verdict-store.ts';
 import type { Reason, SignatureEvidence, Verdict } from '../../verdict/contract.ts';
 
@@ -77,7 +78,8 @@ export function dumpFromRow(row: DumpRow): DumpRecord {
 /** The columns the export reads (kind 'message' or 'error'; skipped entries are never exported). */
 export interface ExportRow {
   dump_id: string;
-  locator_key: string;
+  /** The locator as JSON. */
+  locator: string;
   kind: 'message' | 'error';
   sha256: string | null;
   message_id: string | null;
@@ -88,28 +90,27 @@ export interface ExportRow {
   reasons: string | null;
   detail: string | null;
   verified_at: string | null;
+  received_at: string | null;
   signatures: string | null;
 }
 
+/** An exported row as the entry it stores, made public as every store makes it (exportRecordOf). */
 export function exportRecordFromRow(row: ExportRow): ExportRecord {
-  const record: ExportRecord = {
-    dump: row.dump_id,
-    locator: row.locator_key,
-    sha256: row.sha256,
+  const locator = JSON.parse(row.locator) as Locator;
+  if (row.kind === 'error') return exportRecordOf(row.dump_id, { kind: 'error', locator, sha256: row.sha256, detail: row.detail as string });
+  return exportRecordOf(row.dump_id, {
+    kind: 'message',
+    locator,
+    sha256: row.sha256!,
     messageId: row.message_id,
     from: row.from_header,
     date: row.date_header,
     subject: row.subject,
-    verdict: 'error',
-    reasons: ['parse-error'],
+    verdict: row.verdict as Verdict,
+    reasons: JSON.parse(row.reasons ?? '[]') as Reason[],
     detail: row.detail,
-    verifiedAt: row.verified_at,
-    signatures: [],
-  };
-  if (row.kind === 'message') {
-    record.verdict = row.verdict as Verdict;
-    record.reasons = JSON.parse(row.reasons ?? '[]') as Reason[];
-    record.signatures = JSON.parse(row.signatures ?? '[]') as SignatureEvidence[];
-  }
-  return record;
+    verifiedAt: row.verified_at!,
+    receivedAt: row.received_at,
+    signatures: JSON.parse(row.signatures ?? '[]') as SignatureEvidence[],
+  });
 }

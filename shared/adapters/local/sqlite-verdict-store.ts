@@ -32,8 +32,8 @@ const UPSERT_ENTRY_SQL = `
 
 // Primary-key order, so the export streams off the index without sorting the whole dump first.
 const EXPORT_SQL = `
-  SELECT dump_id, locator_key, kind, sha256, message_id, from_header, date_header, subject, verdict, reasons,
-         detail, verified_at, signatures
+  SELECT dump_id, locator, kind, sha256, message_id, from_header, date_header, subject, verdict, reasons,
+         detail, verified_at, received_at, signatures
   FROM entries
   WHERE dump_id = ? AND kind <> 'skipped'
   ORDER BY dump_id, locator_key`;
