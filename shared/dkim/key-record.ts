@@ -70,3 +70,8 @@ function rsaKey(der: Buffer): KeyObject | null {
   }
   return null;
 }
+
+/** The DNS name a selector's key records live at: "<selector>._domainkey.<domain>". */
+export function keyRecordName(domain: string, selector: string): string {
+  return `${selector}._domainkey.${domain}`;
+}

@@ -1,5 +1,6 @@
 import type { KeyArchive } from '../ports/key-archive.ts';
 import type { KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
+import { keyRecordName } from '../dkim/key-record.ts';
 import { lookupDnsKeys, type TxtLookup } from './dns-key-lookup.ts';
 
 export interface ResolverOptions {
@@ -20,7 +21,7 @@ export function archiveFirstResolver({ archive, dns, now }: ResolverOptions): Ke
     async resolve(domain, selector): Promise<KeyLookup> {
       const archived = await archive.find(domain, selector);
       if (archived.length > 0) return { status: 'found', keys: archived.map((key) => ({ ...key, via: 'archive' })) };
-      if (!dns) return { status: 'none', detail: `no archived key for ${selector}._domainkey.${domain} (offline: DNS not asked)` };
+      if (!dns) return { status: 'none', detail: `no archived key for ${keyRecordName(domain, selector)} (offline: DNS not asked)` };
       const answer = await lookupDnsKeys(dns, domain, selector);
       if (!('values' in answer)) return answer;
       const seenAt = now().toISOString();
@@ -36,7 +37,7 @@ export function memoized(resolver: KeyResolver): KeyResolver {
   const answers = new Map<string, Promise<KeyLookup>>();
   return {
     resolve(domain, selector) {
-      const id = `${selector}._domainkey.${domain}`;
+      const id = keyRecordName(domain, selector);
       let answer = answers.get(id);
       if (!answer) {
         answer = resolver.resolve(domain, selector);

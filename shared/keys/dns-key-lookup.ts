@@ -1,4 +1,5 @@
 import { Resolver } from 'node:dns/promises';
+import { keyRecordName } from '../dkim/key-record.ts';
 import type { KeyLookup } from '../ports/key-resolver.ts';
 
 /** Codes that mean "the name has no key record", as opposed to "we could not find out". */
@@ -18,7 +19,7 @@ export function systemTxtLookup(timeoutMs = 2500, servers?: string[]): TxtLookup
 
 /** Asks DNS for a selector's key records; only TXT strings that look like DKIM key records count. */
 export async function lookupDnsKeys(lookup: TxtLookup, domain: string, selector: string): Promise<{ values: string[] } | Exclude<KeyLookup, { status: 'found' }>> {
-  const name = `${selector}._domainkey.${domain}`;
+  const name = keyRecordName(domain, selector);
   try {
     const values = (await lookup(name)).map((chunks) => chunks.join('')).filter((value) => /(^|;)\s*p\s*=/.test(value));
     return values.length > 0 ? { values } : { status: 'none', detail: `no DKIM key record at ${name}` };

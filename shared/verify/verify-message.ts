@@ -1,5 +1,6 @@
 import { BodyHashCache, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
 import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
+import { keyRecordName } from '../dkim/key-record.ts';
 import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
@@ -63,7 +64,7 @@ async function lookupKeys(parsed: readonly ParsedSignature[], resolver: KeyResol
 }
 
 function selectorId(domain: string, selector: string): string {
-  return `${selector}._domainkey.${domain}`.toLowerCase();
+  return keyRecordName(domain, selector).toLowerCase();
 }
 
 /** The primary reading, then the others, each built only when a body hash has failed on all before it. */

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { keyRecordName } from '../../dkim/key-record.ts';
 import { earliest, latest, normaliseName, normaliseTime } from '../../keys/seen-window.ts';
 import type { ArchivedKey, KeyArchive } from '../../ports/key-archive.ts';
 import { queryAll } from './dynamo-query.ts';
@@ -85,7 +86,7 @@ export class DynamoKeyArchive implements KeyArchive {
 }
 
 function selectorName(domain: string, selector: string): string {
-  return `${normaliseName(selector)}._domainkey.${normaliseName(domain)}`;
+  return keyRecordName(normaliseName(domain), normaliseName(selector));
 }
 
 function valueHash(value: string): string {
