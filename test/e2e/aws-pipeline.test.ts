@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
 import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
@@ -69,8 +71,6 @@ function localPipeline(dump: GenerateResult): { summary: DumpSummary; records: E
 }
 
 async function importKeys(keysPath: string): Promise<void> {
-  const { DynamoKeyArchive } = await import('../../shared/adapters/aws/dynamo-key-archive.ts');
-  const { importKeyFile } = await import('../../shared/keys/key-import.ts');
   const result = await importKeyFile(keysPath, new DynamoKeyArchive(DynamoDBDocumentClient.from(emulators.dynamodb), resources.keysTable));
   expect(result.errors).toEqual([]);
 }
