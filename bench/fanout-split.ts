@@ -127,6 +127,9 @@ function memoryArchive(): KeyArchive {
     async find(domain, selector) {
       return keys.get(id(domain, selector)) ?? [];
     },
+    async findByDomain(domain) {
+      return [...keys.values()].flat().filter((key) => key.domain.toLowerCase() === domain.toLowerCase());
+    },
     async record(key) {
       const list = keys.get(id(key.domain, key.selector)) ?? [];
       if (!list.some((k) => k.value === key.value)) list.push(key);

@@ -1,37 +1,31 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DUMPS_TABLE, KEYS_TABLE, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
-
-interface KeyDesign {
-  partitionKey: string;
-  sortKey: string;
-}
-interface IndexDesign extends KeyDesign {
-  indexName: string;
-}
-
-/** The indexes a table design names: its members that have an indexName. */
-function indexesOf(design: object): IndexDesign[] {
-  return Object.values(design).filter(
-    (value): value is IndexDesign => typeof value === 'object' && value !== null && 'indexName' in value,
-  );
-}
+import {
+  DUMPS_TABLE,
+  KEYS_TABLE,
+  POSTINGS_TABLE,
+  VERDICTS_TABLE,
+  indexesOf,
+  type TableDesign,
+} from '../shared/adapters/aws/table-design.ts';
 
 /**
- * The three DynamoDB tables, keyed and indexed as shared/adapters/aws/table-design.ts says (the adapters read
+ * The four DynamoDB tables, keyed and indexed as shared/adapters/aws/table-design.ts says (the adapters read
  * the same names). On demand, point-in-time recovery, AWS-managed encryption, kept when the stack goes:
- * verdicts and archived keys are evidence. Indexes project every attribute, so a listing is one Query.
+ * verdicts and archived keys are evidence. Each index copies what the design names: the listing attributes for
+ * the verdict indexes, so a listing is one Query without storing every record's evidence twice.
  */
 export class VerdictTables extends Construct {
   readonly dumps: dynamodb.Table;
   readonly verdicts: dynamodb.Table;
+  readonly postings: dynamodb.Table;
   readonly keys: dynamodb.Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const string = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
-    const table = (tableId: string, design: KeyDesign): dynamodb.Table => {
+    const table = (tableId: string, design: TableDesign): dynamodb.Table => {
       const created = new dynamodb.Table(this, tableId, {
         partitionKey: string(design.partitionKey),
         sortKey: string(design.sortKey),
@@ -45,7 +39,9 @@ export class VerdictTables extends Construct {
           indexName: index.indexName,
           partitionKey: string(index.partitionKey),
           sortKey: string(index.sortKey),
-          projectionType: dynamodb.ProjectionType.ALL,
+          ...(index.projection === 'all'
+            ? { projectionType: dynamodb.ProjectionType.ALL }
+            : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
         });
       }
       return created;
@@ -53,6 +49,7 @@ export class VerdictTables extends Construct {
 
     this.dumps = table('Dumps', DUMPS_TABLE);
     this.verdicts = table('Verdicts', VERDICTS_TABLE);
+    this.postings = table('Postings', POSTINGS_TABLE);
     this.keys = table('Keys', KEYS_TABLE);
   }
 }

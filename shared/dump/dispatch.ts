@@ -16,7 +16,7 @@ import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
 import { inflatedHead } from './zip-member.ts';
 
-const NESTING_MARK = '!/';
+export const NESTING_MARK = '!/';
 
 /** Turns a container's listing (items and ready-made entries) into entries. */
 export async function* expand(listing: AsyncIterable<DumpItem | DumpEntry>): AsyncGenerator<DumpEntry> {

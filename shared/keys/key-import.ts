@@ -1,13 +1,15 @@
 /**
  * Imports DKIM key records into a key archive from a file of JSON lines, one record a line, in
  * archive.zk.email's DkimRecord shape: {"domain", "selector", "value", "firstSeenAt"?, "lastSeenAt"?,
- * "source"?}. A file holding one JSON array of such records is accepted too. A bad line is reported and
+ * "source"?}, plus Leakproof's "compromisedAt"? (when the private key became known to others). A file holding one JSON array of such records is accepted too. A bad line is reported and
  * skipped; it never stops the import.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { keyRecordName } from '../dkim/key-record.ts';
 import type { ArchivedKey, KeyArchive } from '../ports/key-archive.ts';
+import { normaliseName } from './seen-window.ts';
 
 export type KeyLineResult = { line: number; key: ArchivedKey } | { line: number; error: string };
 
@@ -20,6 +22,8 @@ export interface KeyImportResult {
   errors: string[];
   /** Every bad record, listed or not (`errors` stops listing at `maxErrors`). */
   rejected: number;
+  /** The (domain, selector) pairs the imported records belong to, each once: what a re-verification looks at. */
+  selectors: { domain: string; selector: string }[];
 }
 
 export interface KeyImportOptions {
@@ -64,6 +68,7 @@ export async function importKeyRecords(
   let updated = 0;
   let batch: ArchivedKey[] = [];
   let lastLine = 0;
+  const selectors = new Map<string, { domain: string; selector: string }>();
 
   const flush = async (): Promise<void> => {
     if (batching) {
@@ -84,11 +89,16 @@ export async function importKeyRecords(
       continue;
     }
     batch.push(result.key);
+    // Named as the archive names them, so the selection finds what the archive stored.
+    const domain = normaliseName(result.key.domain);
+    const selector = normaliseName(result.key.selector);
+    selectors.set(keyRecordName(domain, selector), { domain, selector });
     if (batch.length >= BATCH_SIZE) await flush();
   }
   await flush();
   if (rejected > errors.length) errors.push(`… and ${rejected - errors.length} more bad records not listed`);
-  return batching ? { imported, updated, errors, rejected } : { imported, errors, rejected };
+  const touched = [...selectors.values()];
+  return batching ? { imported, updated, errors, rejected, selectors: touched } : { imported, errors, rejected, selectors: touched };
 }
 
 function isBatchRecording(archive: KeyArchive): archive is BatchRecordingArchive {
@@ -177,9 +187,11 @@ export function keyFromJson(json: unknown, defaultSource: string | null): Archiv
   if (firstSeenAt !== null && lastSeenAt !== null && firstSeenAt > lastSeenAt) {
     return `"firstSeenAt" (${firstSeenAt}) is after "lastSeenAt" (${lastSeenAt})`;
   }
+  const compromisedAt = isoTime(record.compromisedAt);
+  if (compromisedAt === undefined) return `"compromisedAt" is not a date: ${JSON.stringify(record.compromisedAt)}`;
   const source = record.source;
   if (source !== undefined && source !== null && typeof source !== 'string') return '"source" is not a string';
-  return { ...fields, firstSeenAt, lastSeenAt, source: source || defaultSource };
+  return { ...fields, firstSeenAt, lastSeenAt, source: source || defaultSource, ...(compromisedAt === null ? {} : { compromisedAt }) };
 }
 
 /**

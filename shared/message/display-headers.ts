@@ -15,5 +15,6 @@ export async function displayHeaders(displayFields: Buffer): Promise<MessageHead
     from: parsed.from?.text ?? null,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     subject: parsed.subject ?? null,
+    sender: parsed.from?.value[0]?.address?.toLowerCase() || null,
   };
 }

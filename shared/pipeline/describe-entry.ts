@@ -8,6 +8,6 @@ export async function describeEntry(verified: VerifiedEntry): Promise<EntryRecor
   const { displayFields, ...record } = verified;
   // A worker thread's reply arrives structured-cloned: the Buffer is a plain Uint8Array again.
   const fields = Buffer.from(displayFields.buffer, displayFields.byteOffset, displayFields.byteLength);
-  const headers = await displayHeaders(fields).catch(() => ({ messageId: null, from: null, date: null, subject: null }));
+  const headers = await displayHeaders(fields).catch(() => ({ messageId: null, from: null, date: null, subject: null, sender: null }));
   return { ...record, ...headers };
 }

@@ -20,5 +20,5 @@ export async function verifyEntry(entry: MessageEntry, verifier: MessageVerifier
   const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
   const verdict = await verifier.verify(entry, at);
   if (verdict.verdict === 'error') return { kind: 'error', locator: entry.locator, sha256, detail: verdict.detail ?? 'parse error' };
-  return { kind: 'message', locator: entry.locator, sha256, ...verdict, displayFields: displayFieldsOf(splitMessage(entry.bytes).fields) };
+  return { kind: 'message', locator: entry.locator, sha256, ...verdict, history: [], displayFields: displayFieldsOf(splitMessage(entry.bytes).fields) };
 }

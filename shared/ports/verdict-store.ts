@@ -1,5 +1,5 @@
 import type { Locator } from '../dump/entry.ts';
-import type { MessageVerdict, Reason, SignatureEvidence, Verdict } from '../verdict/contract.ts';
+import type { MessageVerdict, Reason, SignatureEvidence, SignatureStatus, Verdict, VerdictChange } from '../verdict/contract.ts';
 
 export type DumpStatus = 'splitting' | 'processing' | 'complete' | 'interrupted';
 
@@ -15,22 +15,50 @@ export interface DumpRecord {
   finishedAt: string | null;
 }
 
+/** A dump with how far its processing has got: every located entry ends as a message, skipped or an error. */
+export interface DumpOverview extends DumpRecord {
+  /** Entries found in the dump so far (null while the AWS splitter is still listing it). */
+  located: number | null;
+  /** Entries stored so far: messages + skipped + errors. */
+  processed: number;
+  messages: number;
+  skipped: number;
+  errors: number;
+}
+
 /** The headers a reader of a verdict wants to see beside it. Decoded for display, never used to verify. */
 export interface MessageHeaders {
   messageId: string | null;
+  /** The From field as people read it ("Alice <alice@example.com>"). */
   from: string | null;
+  /** The Date field as an ISO 8601 time (null when missing or not a date). */
   date: string | null;
   subject: string | null;
+  /** The first From address, lower-cased: what "by sender" and `from=` look at. */
+  sender: string | null;
+}
+
+/** The sender's domain: the part of the address after the last "@". */
+export function senderDomainOf(sender: string | null): string | null {
+  const at = sender?.lastIndexOf('@') ?? -1;
+  return sender && at >= 0 && at < sender.length - 1 ? sender.slice(at + 1) : null;
+}
+
+/** The month of a message's Date ("2017-05"), or null for a message without one. */
+export function monthOf(date: string | null): string | null {
+  return date === null ? null : date.slice(0, 7);
 }
 
 /** One entry of a dump as stored: a message's verdict, a skipped non-message, or an unreadable entry. */
 export type EntryRecord =
-  | ({ kind: 'message'; locator: Locator; sha256: string } & MessageHeaders & MessageVerdict)
+  | ({ kind: 'message'; locator: Locator; sha256: string; history: VerdictChange[] } & MessageHeaders & MessageVerdict)
   | { kind: 'skipped'; locator: Locator; reason: string }
   | { kind: 'error'; locator: Locator; sha256: string | null; detail: string };
 
+export type MessageRecord = Extract<EntryRecord, { kind: 'message' }>;
+
 export interface DumpSummary {
-  dump: DumpRecord;
+  dump: DumpOverview;
   messages: number;
   byVerdict: Partial<Record<Verdict, number>>;
   byReason: Partial<Record<Reason, number>>;
@@ -39,6 +67,71 @@ export interface DumpSummary {
   skipped: number;
   /** Entries that could not be read (reader errors and parse errors). */
   errors: number;
+  /** Domains of the first From address, messages per domain, most first. */
+  senderDomains: { domain: string; messages: number }[];
+  /** Messages by month of their Date field, oldest first, each split by verdict. */
+  months: { month: string; byVerdict: Partial<Record<Verdict, number>> }[];
+  /** Messages without a usable Date field. */
+  undated: number;
+}
+
+/**
+ * Which of a dump's messages to list. Every filter given must hold. Listings run in locator order (the
+ * locator key's text order), whatever index serves them, so a cursor means the same on every path.
+ */
+export interface MessageQuery {
+  verdict?: Verdict;
+  reason?: Reason;
+  /** A signing domain (d=, lower-case): messages with any signature by it. */
+  domain?: string;
+  /** A sender (lower-case): an address ("alice@example.com") or a domain ("example.com"). */
+  from?: string;
+  /** Date field at or after this ISO time. */
+  after?: string;
+  /** Date field before this ISO time. */
+  before?: string;
+  limit: number;
+  /** From a previous page: where to carry on. Opaque to callers; a store rejects one it did not make (BadCursorError). */
+  cursor?: string;
+}
+
+/** One line of a message listing: what a table of messages shows, without the evidence. */
+export interface MessageListing {
+  locator: string;
+  verdict: Verdict;
+  reasons: Reason[];
+  messageId: string | null;
+  from: string | null;
+  sender: string | null;
+  date: string | null;
+  subject: string | null;
+  signingDomains: string[];
+}
+
+export interface MessagePage {
+  messages: MessageListing[];
+  /** Pass it back for the next page; null on the last page. */
+  cursor: string | null;
+}
+
+export class BadCursorError extends Error {
+  constructor() {
+    super('cursor is not one this store gave out');
+    this.name = 'BadCursorError';
+  }
+}
+
+/** One signature by a (domain, selector) in a stored message: what re-verification selects on. */
+export interface SelectorUse {
+  dumpId: string;
+  locator: string;
+  verdict: Verdict;
+  rulesVersion: number;
+  /** This signature's status when last verified. */
+  status: SignatureStatus;
+  /** The key record that checked it, and its compromisedAt as the archive said then (null: no key was used). */
+  keyRecord: string | null;
+  keyCompromisedAt: string | null;
 }
 
 /** One exported line: the public record of a message (see README "Export format"). */
@@ -65,8 +158,31 @@ export interface VerdictStore {
   /** Locator keys already stored for this dump: what an interrupted ingest can skip. */
   storedLocators(dumpId: string): Promise<Set<string>>;
   putEntries(dumpId: string, entries: EntryRecord[]): Promise<void>;
-  listDumps(): Promise<DumpRecord[]>;
+  /** Newest first. */
+  listDumps(): Promise<DumpOverview[]>;
   /** The newest dump when no id is given. */
   summary(dumpId?: string): Promise<DumpSummary | null>;
   exportRecords(dumpId?: string): AsyncIterable<ExportRecord>;
+
+  /** A page of a dump's messages; null when there is no such dump. Served by indexes, never a scan of the store. */
+  listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null>;
+  /** One stored entry by its locator key, with its full evidence and history. */
+  getEntry(dumpId: string, locator: string): Promise<EntryRecord | null>;
+
+  // Re-verification: selection by index, then replacement of the verdicts that changed.
+
+  /** Every (domain, selector) that signed a stored message, each once. */
+  seenSelectors(): AsyncIterable<{ domain: string; selector: string }>;
+  /** The stored signatures by one (domain, selector) (lower-case), across all dumps. */
+  selectorUses(domain: string, selector: string): AsyncIterable<SelectorUse>;
+  /** Dumps holding verdicts computed by a rules version older than `rulesVersion`. */
+  dumpsBeforeRules(rulesVersion: number): Promise<string[]>;
+  /** Locator keys of a dump's messages whose verdicts are older than `rulesVersion`. */
+  messagesBeforeRules(dumpId: string, rulesVersion: number): AsyncIterable<string>;
+  /**
+   * Replaces stored messages with their re-verified records (history included) and moves the dump's counts
+   * from the old verdicts to the new. Idempotent: `batchId` names the batch, and one already applied is not
+   * counted again; a record equal to the stored one changes nothing.
+   */
+  replaceMessages(dumpId: string, records: MessageRecord[], batchId: string): Promise<void>;
 }

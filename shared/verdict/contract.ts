@@ -14,6 +14,7 @@ export const REASONS = {
     'signer-not-aligned',
     'unsigned-header',
     'signature-expired',
+    'key-compromised',
   ],
   failed: ['body-hash-mismatch', 'signature-mismatch'],
   unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error'],
@@ -35,6 +36,8 @@ export interface KeyEvidence {
   lastSeenAt: string | null;
   /** Who vouched for the record (an archive name, "dns", a file imported with `keys import`). */
   origin: string | null;
+  /** When the private key became known to others (published, factorable), as the archive said at verification. */
+  compromisedAt: string | null;
 }
 
 /** The tags of a DKIM-Signature as written, before any validation. */
@@ -86,4 +89,27 @@ export interface MessageVerdict {
   verifiedAt: string;
   /** Receipt time used for x= (first Received, else Date), ISO 8601. */
   receivedAt: string | null;
+  /** The version of Leakproof's verification rules that computed it (RULES_VERSION). */
+  rulesVersion: number;
+}
+
+/**
+ * The version of the verification rules. Bump it when a change to the verifier can change a verdict: every
+ * stored verdict computed by an older version is then re-verified by the next re-verification run.
+ */
+export const RULES_VERSION = 1;
+
+/** Why a re-verification replaced a verdict. */
+export const CHANGE_CAUSES = ['new-key', 'key-changed', 'key-compromised', 'rules-change'] as const;
+export type ChangeCause = (typeof CHANGE_CAUSES)[number];
+
+/** A verdict a re-verification replaced: kept, with when and why, so the record's history can be cited. */
+export interface VerdictChange {
+  verdict: Verdict;
+  reasons: Reason[];
+  rulesVersion: number;
+  verifiedAt: string;
+  /** When the re-verification replaced it (the wall clock of the run). */
+  replacedAt: string;
+  cause: ChangeCause;
 }

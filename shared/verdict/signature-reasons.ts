@@ -19,6 +19,11 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
   // x= is judged against when the message arrived, not against today: an old message is not forged for being old.
   const judgedAt = context.receivedAt ?? at;
   if (signature.x !== null && signature.x * 1000 < judgedAt.getTime()) reasons.push('signature-expired');
+  // Once a private key is out, anyone could have made the signature. The verification clock is the latest time
+  // the message is vouched to have existed (set with --at to when a dump was obtained): only a message shown
+  // to exist before the compromise keeps what the signature proves. Headers like Received are forgeable too.
+  const compromisedAt = check.key?.compromisedAt;
+  if (compromisedAt && new Date(compromisedAt).getTime() <= at.getTime()) reasons.push('key-compromised');
   return reasons;
 }
 

@@ -5,7 +5,7 @@ import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
 import type { FoundKey, KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
-import type { KeyEvidence, MessageVerdict, SignatureEvidence } from '../verdict/contract.ts';
+import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type SignatureEvidence } from '../verdict/contract.ts';
 import { combine } from '../verdict/precedence.ts';
 import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
 
@@ -33,7 +33,7 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
   const verifiedAt = at.toISOString();
   const split = splitMessage(message.bytes);
   if (split.fields.length === 0) {
-    return { verdict: 'error', reasons: ['parse-error'], signatures: [], detail: 'no header fields: not an RFC 5322 message', verifiedAt, receivedAt: null };
+    return { verdict: 'error', reasons: ['parse-error'], signatures: [], detail: 'no header fields: not an RFC 5322 message', verifiedAt, receivedAt: null, rulesVersion: RULES_VERSION };
   }
   const context = messageContext(split.fields);
   const parsed = split.fields.filter((field) => field.key === 'dkim-signature').map(parseSignatureField);
@@ -50,7 +50,7 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
   };
   const signatures = parsed.map((result, index) => evidenceFor(result, index, inputs));
   const { verdict, reasons } = combine(signatures);
-  return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null };
+  return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null, rulesVersion: RULES_VERSION };
 }
 
 async function lookupKeys(parsed: readonly ParsedSignature[], resolver: KeyResolver): Promise<Map<string, KeyLookup>> {
@@ -122,6 +122,7 @@ function keyEvidence(outcome: SignatureCheck): KeyEvidence {
     firstSeenAt: key.firstSeenAt,
     lastSeenAt: key.lastSeenAt,
     origin: key.source,
+    compromisedAt: key.compromisedAt ?? null,
   };
 }
 

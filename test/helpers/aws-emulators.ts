@@ -29,7 +29,7 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
-import { DUMPS_TABLE, KEYS_TABLE, VERDICTS_TABLE } from '../../shared/adapters/aws/table-design.ts';
+import { DUMPS_TABLE, KEYS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE, indexesOf, type TableDesign } from '../../shared/adapters/aws/table-design.ts';
 import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
 
 export interface AwsEmulators {
@@ -309,6 +309,7 @@ export interface LeakproofResources {
   splitQueueArn: string;
   dumpsTable: string;
   verdictsTable: string;
+  postingsTable: string;
   keysTable: string;
   /**
    * The variables of shared/adapters/aws/settings.ts (offline 'true'), merged over the emulators' own env: one
@@ -318,8 +319,8 @@ export interface LeakproofResources {
 }
 
 /**
- * Creates a bucket, a work queue with a dead-letter queue, and the three tables as table-design.ts describes them
- * (string keys, GSIs projecting ALL, on-demand). Names are unique per call, so tests sharing emulators do not meet.
+ * Creates a bucket, a work queue with a dead-letter queue, and the four tables as table-design.ts describes them
+ * (string keys, its indexes with their projections, on-demand). Names are unique per call, so tests sharing emulators do not meet.
  */
 export async function createLeakproofResources(
   emulators: AwsEmulators,
@@ -334,6 +335,7 @@ export async function createLeakproofResources(
     deadLetterQueue: `leakproof-work-dlq-${suffix}`,
     dumpsTable: `leakproof-dumps-${suffix}`,
     verdictsTable: `leakproof-verdicts-${suffix}`,
+    postingsTable: `leakproof-postings-${suffix}`,
     keysTable: `leakproof-keys-${suffix}`,
   };
 
@@ -370,9 +372,10 @@ export async function createLeakproofResources(
     return { workQueueUrl, workQueueArn: await queueArn(workQueueUrl), deadLetterQueueUrl, deadLetterQueueArn, splitQueueUrl, splitQueueArn: await queueArn(splitQueueUrl) };
   })();
   const createTables = Promise.all([
-    createTable(emulators.dynamodb, names.dumpsTable, DUMPS_TABLE, [DUMPS_TABLE.byStart]),
-    createTable(emulators.dynamodb, names.verdictsTable, VERDICTS_TABLE, [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.byDomain]),
-    createTable(emulators.dynamodb, names.keysTable, KEYS_TABLE, []),
+    createTable(emulators.dynamodb, names.dumpsTable, DUMPS_TABLE),
+    createTable(emulators.dynamodb, names.verdictsTable, VERDICTS_TABLE),
+    createTable(emulators.dynamodb, names.postingsTable, POSTINGS_TABLE),
+    createTable(emulators.dynamodb, names.keysTable, KEYS_TABLE),
   ]);
   const [, queues] = await Promise.all([createBucket, createQueues, createTables]);
 
@@ -381,12 +384,14 @@ export async function createLeakproofResources(
     ...queues,
     dumpsTable: names.dumpsTable,
     verdictsTable: names.verdictsTable,
+    postingsTable: names.postingsTable,
     keysTable: names.keysTable,
     env: {
       ...emulators.env,
       [SETTING_VARIABLES.bucket]: bucket,
       [SETTING_VARIABLES.dumpsTable]: names.dumpsTable,
       [SETTING_VARIABLES.verdictsTable]: names.verdictsTable,
+      [SETTING_VARIABLES.postingsTable]: names.postingsTable,
       [SETTING_VARIABLES.keysTable]: names.keysTable,
       [SETTING_VARIABLES.workQueueUrl]: queues.workQueueUrl,
       [SETTING_VARIABLES.splitQueueUrl]: queues.splitQueueUrl,
@@ -395,17 +400,9 @@ export async function createLeakproofResources(
   };
 }
 
-interface KeyDesign {
-  partitionKey: string;
-  sortKey: string;
-}
-
-async function createTable(
-  dynamodb: DynamoDBClient,
-  tableName: string,
-  design: KeyDesign,
-  indexes: readonly (KeyDesign & { indexName: string })[],
-): Promise<void> {
+/** A table as the design says, its indexes found in it the way infra/tables.ts finds them. */
+async function createTable(dynamodb: DynamoDBClient, tableName: string, design: TableDesign): Promise<void> {
+  const indexes = indexesOf(design);
   const attributeNames = new Set<string>([design.partitionKey, design.sortKey]);
   for (const index of indexes) {
     attributeNames.add(index.partitionKey);
@@ -418,7 +415,7 @@ async function createTable(
       { AttributeName: index.partitionKey, KeyType: 'HASH' },
       { AttributeName: index.sortKey, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: 'ALL' },
+    Projection: index.projection === 'all' ? { ProjectionType: 'ALL' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
   }));
   await dynamodb.send(
     new CreateTableCommand({

@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import type { Locator } from '../../shared/dump/entry.ts';
 import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
 import type { DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
-import type { Reason, SignatureEvidence, Verdict } from '../../shared/verdict/contract.ts';
+import {
+  RULES_VERSION,
+  type KeyEvidence,
+  type Reason,
+  type SignatureEvidence,
+  type Verdict,
+  type VerdictChange,
+} from '../../shared/verdict/contract.ts';
 
 type MessageRecord = Extract<EntryRecord, { kind: 'message' }>;
 type ErrorRecord = Extract<EntryRecord, { kind: 'error' }>;
@@ -22,6 +29,21 @@ export function dumpInput(
   return { id, name: `${id}.zip`, source: `/dumps/${id}.zip`, bytes: 1234, ...overrides };
 }
 
+/** The key that checked a signature: an archived 2048-bit RSA key unless told otherwise. */
+export function keyEvidence(overrides: Partial<KeyEvidence> = {}): KeyEvidence {
+  return {
+    source: 'archive',
+    record: 'v=DKIM1; k=rsa; p=MIIB',
+    keyType: 'rsa',
+    bits: 2048,
+    firstSeenAt: null,
+    lastSeenAt: null,
+    origin: 'test',
+    compromisedAt: null,
+    ...overrides,
+  };
+}
+
 /** A signature by `d` (null: a signature missing its d= tag), passing unless told otherwise. */
 export function signature(d: string | null, overrides: Partial<SignatureEvidence> = {}): SignatureEvidence {
   return {
@@ -38,15 +60,7 @@ export function signature(d: string | null, overrides: Partial<SignatureEvidence
     bodyHash: 'pass',
     headerSignature: 'pass',
     bodyLength: 42,
-    key: {
-      source: 'archive',
-      record: 'v=DKIM1; k=rsa; p=MIIB',
-      keyType: 'rsa',
-      bits: 2048,
-      firstSeenAt: null,
-      lastSeenAt: null,
-      origin: 'test',
-    },
+    key: keyEvidence(),
     mboxReading: null,
     reasons: [],
     detail: null,
@@ -62,6 +76,14 @@ export interface MessageOptions {
   offset?: number;
   subject?: string | null;
   detail?: string | null;
+  /** The first From address (null: none). The From field follows it. */
+  sender?: string | null;
+  /** The Date field as an ISO time (null: none). */
+  date?: string | null;
+  rulesVersion?: number;
+  /** The signatures whole, instead of signedBy's. */
+  signatures?: SignatureEvidence[];
+  history?: VerdictChange[];
 }
 
 export function messageEntry(path: string, options: MessageOptions = {}): MessageRecord {
@@ -71,15 +93,18 @@ export function messageEntry(path: string, options: MessageOptions = {}): Messag
     locator,
     sha256: sha256Of(`${path}#${options.offset ?? ''}`),
     messageId: `<${path}@example.test>`,
-    from: 'Alice <alice@example.test>',
-    date: 'Tue, 14 Nov 2023 22:13:20 +0000',
+    from: options.sender === undefined ? 'Alice <alice@example.test>' : options.sender && `Someone <${options.sender}>`,
+    date: options.date === undefined ? '2023-11-14T22:13:20.000Z' : options.date,
     subject: options.subject === undefined ? `Subject of ${path}` : options.subject,
     verdict: options.verdict ?? 'verified',
     reasons: options.reasons ?? [],
-    signatures: (options.signedBy ?? []).map((d, index) => signature(d, { index })),
+    signatures: options.signatures ?? (options.signedBy ?? []).map((d, index) => signature(d, { index })),
     detail: options.detail ?? null,
     verifiedAt: VERIFIED_AT,
     receivedAt: '2023-11-14T22:13:25.000Z',
+    rulesVersion: options.rulesVersion ?? RULES_VERSION,
+    sender: options.sender === undefined ? 'alice@example.test' : options.sender,
+    history: options.history ?? [],
   };
 }
 

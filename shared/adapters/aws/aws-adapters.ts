@@ -1,9 +1,11 @@
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
 import type { KeyResolver } from '../../ports/key-resolver.ts';
+import type { Reverifier } from '../../ports/reverifier.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { DynamoKeyArchive } from './dynamo-key-archive.ts';
 import { DynamoVerdictStore } from './dynamo-verdict-store.ts';
+import { queueReverifier } from './queue-reverifier.ts';
 import { S3BlobStore } from './s3-blob-store.ts';
 import { settingsFromEnvironment, type AwsSettings } from './settings.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
@@ -19,6 +21,8 @@ export interface AwsAdapters {
   workQueue(): SqsJobQueue;
   /** A resolver for one invocation: answers are remembered within it, so keys imported since are seen next time. */
   resolver(): KeyResolver;
+  /** Re-verification on demand (the API): the affected messages are queued to the workers. */
+  reverifier: Reverifier;
 }
 
 export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
@@ -26,14 +30,18 @@ export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
   const clients = awsClients(env);
   const archive = new DynamoKeyArchive(clients.dynamodb, settings.keysTable);
   const dns = settings.offline ? null : systemTxtLookup();
+  const blobs = new S3BlobStore(clients.s3, settings.bucket);
+  const store = new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable, postings: settings.postingsTable });
+  const workQueue = () => new SqsJobQueue(clients.sqs, settings.workQueueUrl);
   return {
     settings,
     clients,
-    blobs: new S3BlobStore(clients.s3, settings.bucket),
-    store: new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable }),
+    blobs,
+    store,
     archive,
-    workQueue: () => new SqsJobQueue(clients.sqs, settings.workQueueUrl),
+    workQueue,
     resolver: () => memoized(archiveFirstResolver({ archive, dns, now: () => new Date() })),
+    reverifier: queueReverifier({ store, archive, blobs, workQueue }),
   };
 }
 

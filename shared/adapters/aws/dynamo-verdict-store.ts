@@ -1,30 +1,73 @@
 /**
  * The verdict store on DynamoDB (tables in table-design.ts). Entries are written as whole items, idempotent per
- * (dump, locator). The dump's counts are kept on its item and updated once per batch of entries, not once per
- * message: each batch carries an id, and the update that adds its counts also adds the id to the item's
- * `batches` set under the condition that it is not there yet, so a batch delivered twice is counted once.
- * A dump is complete exactly when its entries add up to what was located.
+ * (dump, locator), with postings for what one item cannot index (every signing domain, every signature's
+ * selector). The dump's counts are kept on its item and counter items beside it, updated once per batch of
+ * entries, not once per message (see dynamo-counters.ts). A dump is complete exactly when its entries add up to
+ * what was located.
+ *
+ * Order of writes, so that a retry after a crash at any point ends in the same state:
+ * - putEntries: items and postings, then counts. A batch counted is a batch written, so a redelivered batch
+ *   that finds itself counted has nothing left to do (and cannot put back a verdict re-verified since).
+ * - replaceMessages: counts first (computed from the old items, read consistently), then postings, then the
+ *   items. A retry reads the same old items (an item is replaced last, so one still old has all to do again),
+ *   recomputes the same moves, finds them counted, and writes what the crash left unwritten.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { locatorKey } from '../../dump/entry.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
-import type { DumpRecord, DumpStatus, DumpSummary, EntryRecord, ExportRecord, VerdictStore } from '../../ports/verdict-store.ts';
-import { REASONS, VERDICTS, type Reason, type Verdict } from '../../verdict/contract.ts';
-import { signingDomains } from '../../verdict/signing-domains.ts';
+import type {
+  DumpOverview,
+  DumpRecord,
+  DumpStatus,
+  DumpSummary,
+  EntryRecord,
+  ExportRecord,
+  MessagePage,
+  MessageQuery,
+  MessageRecord,
+  SelectorUse,
+  VerdictStore,
+} from '../../ports/verdict-store.ts';
+import { REASONS } from '../../verdict/contract.ts';
+import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
+import { countOnce, difference, readCounters, tallyOf, verdictCountsOf } from './dynamo-counters.ts';
+import {
+  countsOf,
+  DUMP_LISTING,
+  dumpKey,
+  dumpOverviewOf,
+  dumpRecordOf,
+  newDumpItem,
+  reasonCount,
+  rulesVersionsOf,
+  type DumpCounts,
+} from './dynamo-dump-item.ts';
+import {
+  entryItem,
+  keyPart,
+  postingItems,
+  postingKey,
+  selectorItem,
+  selectorPosting,
+  selectorsSigning,
+  selectorUseOf,
+  SELECTORS_POSTING,
+  storedRecordOf,
+  type Item,
+} from './dynamo-entry-items.ts';
+import { listMessages } from './dynamo-message-listing.ts';
 import { queryAll } from './dynamo-query.ts';
-import { DUMPS_TABLE, VERDICTS_TABLE } from './table-design.ts';
+import { DUMPS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
+
+export type { DumpCounts } from './dynamo-dump-item.ts';
 
 export interface DynamoTables {
   dumps: string;
   verdicts: string;
+  postings: string;
 }
 
 /** A batch of entries as one unit of counting: a worker's job, with the entries it found beyond one per unit. */
@@ -34,26 +77,13 @@ export interface EntryBatch {
   extraLocated: number;
 }
 
-export interface DumpCounts {
-  status: DumpStatus;
-  /** Entries located by the splitter (undefined while it runs), plus those found inside unexpected containers. */
-  located: number | undefined;
-  messages: number;
-  skipped: number;
-  errors: number;
-}
-
-const DUMP_ITEM = 'dump';
-const DOMAIN_ITEM_PREFIX = 'domain#';
-const LISTING = 'dumps';
-const TOP_SIGNING_DOMAINS = 10;
-const BATCH_WRITE_ITEMS = 25;
-
-type Item = Record<string, unknown>;
+/** Selectors this process has registered: a worker sees the same few thousand again in every batch. */
+const REMEMBERED_SELECTORS = 50_000;
 
 export class DynamoVerdictStore implements VerdictStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: DynamoTables;
+  readonly #registeredSelectors = new Set<string>();
 
   constructor(db: DynamoDBDocumentClient, tables: DynamoTables) {
     this.#db = db;
@@ -62,22 +92,11 @@ export class DynamoVerdictStore implements VerdictStore {
 
   /** A new dump starts as "splitting"; one whose split was cut short starts over. */
   async openDump(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Promise<DumpRecord> {
-    const item = {
-      [DUMPS_TABLE.partitionKey]: dump.id,
-      [DUMPS_TABLE.sortKey]: DUMP_ITEM,
-      [DUMPS_TABLE.byStart.partitionKey]: LISTING,
-      [DUMPS_TABLE.byStart.sortKey]: at.toISOString(),
-      name: dump.name,
-      source: dump.source,
-      bytes: dump.bytes,
-      status: 'splitting',
-      messages: 0,
-      skipped: 0,
-      errors: 0,
-      extraLocated: 0,
-    };
+    const item = newDumpItem(dump, at);
     try {
-      await this.#db.send(new PutCommand({ TableName: this.#tables.dumps, Item: item, ConditionExpression: 'attribute_not_exists(dumpId)' }));
+      await this.#db.send(
+        new PutCommand({ TableName: this.#tables.dumps, Item: item, ConditionExpression: 'attribute_not_exists(#dumpId)', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }),
+      );
       return dumpRecordOf(item);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -97,9 +116,9 @@ export class DynamoVerdictStore implements VerdictStore {
         new UpdateCommand({
           TableName: this.#tables.dumps,
           Key: dumpKey(dumpId),
-          UpdateExpression: finished ? 'SET #status = :status, finishedAt = :at' : 'SET #status = :status REMOVE finishedAt',
-          ConditionExpression: 'attribute_exists(dumpId)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          UpdateExpression: finished ? 'SET #status = :status, #finishedAt = :at' : 'SET #status = :status REMOVE #finishedAt',
+          ConditionExpression: 'attribute_exists(#dumpId)',
+          ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt', '#dumpId': DUMPS_TABLE.partitionKey },
           ExpressionAttributeValues: finished ? { ':status': status, ':at': at.toISOString() } : { ':status': status },
         }),
       );
@@ -127,35 +146,32 @@ export class DynamoVerdictStore implements VerdictStore {
 
   async storedLocators(dumpId: string): Promise<Set<string>> {
     const keys = new Set<string>();
-    const query = { TableName: this.#tables.verdicts, KeyConditionExpression: 'dumpId = :dump', ExpressionAttributeNames: { '#locator': 'locator' }, ExpressionAttributeValues: { ':dump': dumpId }, ProjectionExpression: '#locator' };
-    for await (const item of queryAll(this.#db, query)) keys.add(item.locator as string);
+    for await (const item of queryAll(this.#db, this.#dumpEntries(dumpId, { ProjectionExpression: '#locator', ExpressionAttributeNames: { '#locator': VERDICTS_TABLE.sortKey } }))) {
+      keys.add(item[VERDICTS_TABLE.sortKey] as string);
+    }
     return keys;
   }
 
   /**
-   * Writes the entries, then counts them once per batch. Without a batch id the id is derived from the
-   * entries' locators, so the same batch written again is not counted again.
+   * Writes the entries and their postings, then counts them once per batch. Without a batch id the id is derived
+   * from the entries' locators, so the same batch written again is not counted again.
    */
   async putEntries(dumpId: string, entries: EntryRecord[], batch?: EntryBatch): Promise<void> {
     if (entries.length === 0 && !batch?.extraLocated) return;
     const batchId = batch?.id ?? `h${createHash('sha256').update(entries.map((e) => locatorKey(e.locator)).join('\n')).digest('hex').slice(0, 16)}`;
-    await this.#writeItems(entries.map((entry) => entryItem(dumpId, entry)));
-    const tally = tallyOf(entries);
-    // Domain counters first: if this fails part way, the batch is not counted yet and its redelivery finishes them.
-    for (const [domain, messages] of tally.domains) {
-      await this.#addOnce({ ...dumpKey(dumpId), [DUMPS_TABLE.sortKey]: DOMAIN_ITEM_PREFIX + domain }, batchId, { messages }, { domain });
-    }
-    const counts: Record<string, number> = { messages: tally.messages, skipped: tally.skipped, errors: tally.errors, extraLocated: batch?.extraLocated ?? 0 };
-    for (const [verdict, n] of tally.verdicts) counts[`v_${verdict}`] = n;
-    for (const [reason, n] of tally.reasons) counts[`r_${reason}`] = n;
-    const updated = await this.#addOnce(dumpKey(dumpId), batchId, counts, {}, true);
+    const dump = await this.#dumpItem(dumpId);
+    if (dump === undefined) throw new Error(`no dump ${dumpId} in the store`);
+    if (batchesOf(dump).has(batchId)) return;
+    await writeAll(this.#db, this.#tables.verdicts, putsOf(entries.map((entry) => entryItem(dumpId, entry))));
+    await this.#writePostings(dumpId, entries.filter(isMessage), []);
+    const updated = await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(entries, batch?.extraLocated ?? 0));
     if (updated) await this.#completeIfAllIn(updated, new Date());
   }
 
   /** Whether a batch has been counted: the dead-letter recorder must not overwrite a job that did finish. */
   async isBatchCounted(dumpId: string, batchId: string): Promise<boolean> {
     const item = await this.#dumpItem(dumpId);
-    return item !== undefined && (item.batches as Set<string> | undefined)?.has(batchId) === true;
+    return item !== undefined && batchesOf(item).has(batchId);
   }
 
   async counts(dumpId: string): Promise<DumpCounts | null> {
@@ -163,96 +179,176 @@ export class DynamoVerdictStore implements VerdictStore {
     return item ? countsOf(item) : null;
   }
 
-  async listDumps(): Promise<DumpRecord[]> {
-    const { indexName, partitionKey } = DUMPS_TABLE.byStart;
-    const query = {
-      TableName: this.#tables.dumps,
-      IndexName: indexName,
-      KeyConditionExpression: '#listing = :listing',
-      ExpressionAttributeNames: { '#listing': partitionKey },
-      ExpressionAttributeValues: { ':listing': LISTING },
-      ScanIndexForward: false,
-    };
-    const dumps: DumpRecord[] = [];
-    for await (const item of queryAll(this.#db, query)) dumps.push(dumpRecordOf(item));
+  async listDumps(): Promise<DumpOverview[]> {
+    const dumps: DumpOverview[] = [];
+    for await (const item of this.#dumpItems()) dumps.push(dumpOverviewOf(item));
     return dumps;
   }
 
   async summary(dumpId?: string): Promise<DumpSummary | null> {
-    const id = dumpId ?? (await this.listDumps())[0]?.id;
+    const id = dumpId ?? (await this.#newestDumpId());
     const item = id === undefined ? undefined : await this.#dumpItem(id);
     if (!item || id === undefined) return null;
-    const { messages, skipped, errors } = countsOf(item);
-    const summary: DumpSummary = { dump: dumpRecordOf(item), messages, byVerdict: {}, byReason: {}, signingDomains: [], skipped, errors };
-    for (const verdict of VERDICTS) if (item[`v_${verdict}`]) summary.byVerdict[verdict] = item[`v_${verdict}`] as number;
-    for (const reason of Object.values(REASONS).flat()) if (item[`r_${reason}`]) summary.byReason[reason] = item[`r_${reason}`] as number;
-    const domains = {
-      TableName: this.#tables.dumps,
-      KeyConditionExpression: 'dumpId = :dump AND begins_with(#item, :prefix)',
-      ExpressionAttributeNames: { '#item': DUMPS_TABLE.sortKey, '#messages': 'messages' },
-      ExpressionAttributeValues: { ':dump': id, ':prefix': DOMAIN_ITEM_PREFIX },
-      ProjectionExpression: '#item, #messages',
+    const dump = dumpOverviewOf(item);
+    const byReason: DumpSummary['byReason'] = {};
+    for (const reason of Object.values(REASONS).flat()) {
+      const n = item[reasonCount(reason)];
+      if (typeof n === 'number' && n !== 0) byReason[reason] = n;
+    }
+    return {
+      dump,
+      messages: dump.messages,
+      byVerdict: verdictCountsOf(item),
+      byReason,
+      skipped: dump.skipped,
+      errors: dump.errors,
+      ...(await readCounters(this.#db, this.#tables.dumps, id)),
+      undated: (item.undated as number | undefined) ?? 0,
     };
-    const counted: { domain: string; messages: number }[] = [];
-    for await (const domain of queryAll(this.#db, domains)) counted.push({ domain: (domain.item as string).slice(DOMAIN_ITEM_PREFIX.length), messages: domain.messages as number });
-    summary.signingDomains = counted.sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1)).slice(0, TOP_SIGNING_DOMAINS);
-    return summary;
   }
 
   async *exportRecords(dumpId?: string): AsyncGenerator<ExportRecord> {
-    const id = dumpId ?? (await this.listDumps())[0]?.id;
+    const id = dumpId ?? (await this.#newestDumpId());
     if (id === undefined) return;
     // Sort-key order is the locator's text order, as the local store exports.
-    const query = {
-      TableName: this.#tables.verdicts,
-      KeyConditionExpression: 'dumpId = :dump',
-      FilterExpression: '#kind <> :skipped',
-      ExpressionAttributeNames: { '#kind': 'kind' },
-      ExpressionAttributeValues: { ':dump': id, ':skipped': 'skipped' },
+    const query = this.#dumpEntries(id, { FilterExpression: '#kind <> :skipped', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':skipped': 'skipped' } });
+    for await (const item of queryAll(this.#db, query)) yield exportRecordOf(id, storedRecordOf(item) as Exclude<EntryRecord, { kind: 'skipped' }>);
+  }
+
+  async listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null> {
+    const { Item: dump } = await this.#db.send(
+      new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }),
+    );
+    if (dump === undefined) return null;
+    return listMessages(this.#db, this.#tables, dumpId, query);
+  }
+
+  async getEntry(dumpId: string, locator: string): Promise<EntryRecord | null> {
+    const key = { [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator };
+    const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.verdicts, Key: key }));
+    return item ? storedRecordOf(item) : null;
+  }
+
+  async *seenSelectors(): AsyncGenerator<{ domain: string; selector: string }> {
+    for await (const item of queryAll(this.#db, this.#posting(SELECTORS_POSTING))) {
+      yield { domain: item.domain as string, selector: item.selector as string };
+    }
+  }
+
+  async *selectorUses(domain: string, selector: string): AsyncGenerator<SelectorUse> {
+    for await (const item of queryAll(this.#db, this.#posting(selectorPosting(domain.toLowerCase(), selector.toLowerCase())))) {
+      yield selectorUseOf(item);
+    }
+  }
+
+  /** From the counts by rules version on each dump's item: no dump's messages are read. */
+  async dumpsBeforeRules(rulesVersion: number): Promise<string[]> {
+    const stale: string[] = [];
+    for await (const item of this.#dumpItems()) {
+      if ([...rulesVersionsOf(item).keys()].some((version) => version < rulesVersion)) stale.push(item[DUMPS_TABLE.partitionKey] as string);
+    }
+    return stale;
+  }
+
+  async *messagesBeforeRules(dumpId: string, rulesVersion: number): AsyncGenerator<string> {
+    const dump = await this.#dumpItem(dumpId);
+    if (!dump || ![...rulesVersionsOf(dump).keys()].some((version) => version < rulesVersion)) return;
+    // Messages stored before rules were versioned have no rulesVersion: the first rules verified them.
+    const query = this.#dumpEntries(dumpId, {
+      FilterExpression: '#kind = :message AND (attribute_not_exists(#rulesVersion) OR #rulesVersion < :rulesVersion)',
+      ProjectionExpression: '#locator',
+      ExpressionAttributeNames: { '#kind': 'kind', '#rulesVersion': 'rulesVersion', '#locator': VERDICTS_TABLE.sortKey },
+      ExpressionAttributeValues: { ':message': 'message', ':rulesVersion': rulesVersion },
+    });
+    for await (const item of queryAll(this.#db, query)) yield item[VERDICTS_TABLE.sortKey] as string;
+  }
+
+  async replaceMessages(dumpId: string, records: MessageRecord[], batchId: string): Promise<void> {
+    if (records.length === 0) return;
+    const keys = records.map((record) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locatorKey(record.locator) }));
+    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, storedRecordOf(item)]));
+    const replaced: { before: EntryRecord; after: MessageRecord }[] = [];
+    for (const record of records) {
+      const before = stored.get(locatorKey(record.locator));
+      if (before === undefined) throw new Error(`no entry ${locatorKey(record.locator)} in dump ${dumpId} to replace`);
+      // Compared as it would be stored (JSON): a field set to undefined is a field left out.
+      const after = JSON.parse(JSON.stringify(record)) as MessageRecord;
+      if (!isDeepStrictEqual(before, after)) replaced.push({ before, after });
+    }
+    if (replaced.length === 0) return;
+    const moved = difference(tallyOf(replaced.map(({ after }) => after)), tallyOf(replaced.map(({ before }) => before)));
+    if (moved.size > 0) await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moved);
+    await this.#writePostings(dumpId, replaced.map(({ after }) => after), replaced.map(({ before }) => before).filter(isMessage));
+    await writeAll(this.#db, this.#tables.verdicts, putsOf(replaced.map(({ after }) => entryItem(dumpId, after))));
+  }
+
+  /** The postings of `records`, the removal of those `replaced` had that they do not, and selectors not yet registered. */
+  async #writePostings(dumpId: string, records: MessageRecord[], replaced: MessageRecord[]): Promise<void> {
+    const postings = records.flatMap((record) => postingItems(dumpId, record));
+    const kept = new Set(postings.map(postingKeyText));
+    const removed = replaced.flatMap((record) => postingItems(dumpId, record)).filter((item) => !kept.has(postingKeyText(item)));
+    const selectors = new Map<string, Item>();
+    for (const record of records) {
+      for (const { domain, selector } of selectorsSigning(record.signatures)) {
+        const name = `${keyPart(domain)}#${keyPart(selector)}`;
+        if (!this.#registeredSelectors.has(name)) selectors.set(name, selectorItem(domain, selector));
+      }
+    }
+    const writes: WriteRequest[] = [...putsOf(postings), ...removed.map((item) => ({ DeleteRequest: { Key: postingKey(item) } })), ...putsOf([...selectors.values()])];
+    await writeAll(this.#db, this.#tables.postings, writes);
+    if (this.#registeredSelectors.size + selectors.size > REMEMBERED_SELECTORS) this.#registeredSelectors.clear();
+    for (const name of selectors.keys()) this.#registeredSelectors.add(name);
+  }
+
+  /** Dump items, newest first. */
+  #dumpItems(): AsyncGenerator<Item> {
+    return queryAll(this.#db, this.#dumpsByStart());
+  }
+
+  async #newestDumpId(): Promise<string | undefined> {
+    const newest = this.#dumpsByStart({ Limit: 1, ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } });
+    const { Items: items } = await this.#db.send(new QueryCommand(newest));
+    return items?.[0]?.[DUMPS_TABLE.partitionKey] as string | undefined;
+  }
+
+  /** A Query of the byStart index, newest dump first, with `extra` merged in. */
+  #dumpsByStart(extra: Partial<QueryCommandInput> = {}): QueryCommandInput {
+    const { indexName, partitionKey } = DUMPS_TABLE.byStart;
+    return {
+      ...extra,
+      TableName: this.#tables.dumps,
+      IndexName: indexName,
+      KeyConditionExpression: '#listing = :listing',
+      ExpressionAttributeNames: { ...extra.ExpressionAttributeNames, '#listing': partitionKey },
+      ExpressionAttributeValues: { ':listing': DUMP_LISTING },
+      ScanIndexForward: false,
     };
-    for await (const item of queryAll(this.#db, query)) yield exportRecordOf(id, JSON.parse(item.record as string));
+  }
+
+  /** A Query of a dump's entries in the verdicts table, with `extra` merged in (names and values too). */
+  #dumpEntries(dumpId: string, extra: Partial<QueryCommandInput>): QueryCommandInput {
+    return {
+      ...extra,
+      TableName: this.#tables.verdicts,
+      KeyConditionExpression: '#dumpId = :dump',
+      ExpressionAttributeNames: { ...extra.ExpressionAttributeNames, '#dumpId': VERDICTS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ...extra.ExpressionAttributeValues, ':dump': dumpId },
+    };
+  }
+
+  /** A Query of one posting partition. */
+  #posting(posting: string): QueryCommandInput {
+    return {
+      TableName: this.#tables.postings,
+      KeyConditionExpression: '#posting = :posting',
+      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ':posting': posting },
+    };
   }
 
   async #dumpItem(dumpId: string): Promise<Item | undefined> {
     const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ConsistentRead: true }));
     return item;
-  }
-
-  /**
-   * Adds `counts` to an item unless `batchId` is already in its `batches` set; returns the item as updated, or
-   * undefined when the batch had been counted before.
-   */
-  async #addOnce(key: Item, batchId: string, counts: Record<string, number>, set: Record<string, string>, mustExist = false): Promise<Item | undefined> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':batch': new Set([batchId]), ':batchId': batchId };
-    const adds = Object.entries(counts).map(([name, n], i) => {
-      names[`#c${i}`] = name;
-      values[`:c${i}`] = n;
-      return `#c${i} :c${i}`;
-    });
-    const sets = Object.entries(set).map(([name, value], i) => {
-      names[`#s${i}`] = name;
-      values[`:s${i}`] = value;
-      return `#s${i} = :s${i}`;
-    });
-    try {
-      const result = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#tables.dumps,
-          Key: key,
-          UpdateExpression: `ADD ${[...adds, '#batches :batch'].join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
-          ConditionExpression: `${mustExist ? 'attribute_exists(dumpId) AND ' : ''}NOT contains(#batches, :batchId)`,
-          ExpressionAttributeNames: { ...names, '#batches': 'batches' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (mustExist && (await this.#dumpItem(key.dumpId as string)) === undefined) throw new Error(`no dump ${key.dumpId as string} in the store`);
-      return undefined;
-    }
   }
 
   async #completeIfAllIn(item: Item, at: Date): Promise<void> {
@@ -262,10 +358,10 @@ export class DynamoVerdictStore implements VerdictStore {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#tables.dumps,
-          Key: dumpKey(item.dumpId as string),
-          UpdateExpression: 'SET #status = :complete, finishedAt = :at',
+          Key: dumpKey(item[DUMPS_TABLE.partitionKey] as string),
+          UpdateExpression: 'SET #status = :complete, #finishedAt = :at',
           ConditionExpression: '#status = :processing',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt' },
           ExpressionAttributeValues: { ':complete': 'complete', ':processing': 'processing', ':at': at.toISOString() },
         }),
       );
@@ -273,75 +369,16 @@ export class DynamoVerdictStore implements VerdictStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error; // another writer completed it
     }
   }
-
-  async #writeItems(items: Item[]): Promise<void> {
-    for (let i = 0; i < items.length; i += BATCH_WRITE_ITEMS) {
-      let requests = items.slice(i, i + BATCH_WRITE_ITEMS).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(2000, 50 * 2 ** attempt)));
-        if (attempt > 8) throw new Error(`DynamoDB kept ${requests.length} verdict writes unprocessed`);
-        const result = await this.#db.send(new BatchWriteCommand({ RequestItems: { [this.#tables.verdicts]: requests } }));
-        requests = (result.UnprocessedItems?.[this.#tables.verdicts] ?? []) as typeof requests;
-      }
-    }
-  }
 }
 
-function dumpKey(dumpId: string): Item {
-  return { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: DUMP_ITEM };
+function isMessage(entry: EntryRecord): entry is MessageRecord {
+  return entry.kind === 'message';
 }
 
-function countsOf(item: Item): DumpCounts {
-  const located = item.located === undefined ? undefined : (item.located as number) + (item.extraLocated as number);
-  return { status: item.status as DumpStatus, located, messages: item.messages as number, skipped: item.skipped as number, errors: item.errors as number };
+function batchesOf(item: Item): Set<string> {
+  return (item.batches as Set<string> | undefined) ?? new Set();
 }
 
-function dumpRecordOf(item: Item): DumpRecord {
-  return {
-    id: item.dumpId as string,
-    name: item.name as string,
-    source: item.source as string,
-    bytes: item.bytes as number,
-    status: item.status as DumpStatus,
-    startedAt: item.startedAt as string,
-    finishedAt: (item.finishedAt as string | undefined) ?? null,
-  };
-}
-
-/**
- * One entry as an item: the record whole (JSON), plus the keys of the indexes that list a dump's entries by
- * verdict (errors under "error") and by signing domain (the first signature's d=, the most recent signer).
- */
-function entryItem(dumpId: string, entry: EntryRecord): Item {
-  const item: Item = { dumpId, locator: locatorKey(entry.locator), kind: entry.kind, record: JSON.stringify(entry) };
-  if (entry.kind === 'skipped') return item;
-  item[VERDICTS_TABLE.byVerdict.partitionKey] = `${dumpId}#${entry.kind === 'error' ? 'error' : entry.verdict}`;
-  const [domain] = entry.kind === 'message' ? signingDomains(entry.signatures) : [];
-  if (domain !== undefined) item[VERDICTS_TABLE.byDomain.partitionKey] = `${dumpId}#${domain}`;
-  return item;
-}
-
-interface Tally {
-  messages: number;
-  skipped: number;
-  errors: number;
-  verdicts: Map<Verdict, number>;
-  reasons: Map<Reason, number>;
-  domains: Map<string, number>;
-}
-
-function tallyOf(entries: EntryRecord[]): Tally {
-  const tally: Tally = { messages: 0, skipped: 0, errors: 0, verdicts: new Map(), reasons: new Map(), domains: new Map() };
-  const add = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
-  for (const entry of entries) {
-    if (entry.kind === 'skipped') tally.skipped++;
-    else if (entry.kind === 'error') tally.errors++;
-    else {
-      tally.messages++;
-      add(tally.verdicts, entry.verdict);
-      for (const reason of new Set(entry.reasons)) add(tally.reasons, reason);
-      for (const domain of signingDomains(entry.signatures)) add(tally.domains, domain);
-    }
-  }
-  return tally;
+function postingKeyText(item: Item): string {
+  return `${item[POSTINGS_TABLE.partitionKey] as string}\n${item[POSTINGS_TABLE.sortKey] as string}`;
 }

@@ -3,6 +3,7 @@ export const SETTING_VARIABLES = {
   bucket: 'DUMPS_BUCKET',
   dumpsTable: 'DUMPS_TABLE',
   verdictsTable: 'VERDICTS_TABLE',
+  postingsTable: 'POSTINGS_TABLE',
   keysTable: 'KEYS_TABLE',
   workQueueUrl: 'WORK_QUEUE_URL',
   /** Where a split that runs out of time leaves its continuation for the next splitter invocation. */
@@ -19,6 +20,7 @@ export interface AwsSettings {
   bucket: string;
   dumpsTable: string;
   verdictsTable: string;
+  postingsTable: string;
   keysTable: string;
   workQueueUrl: string;
   splitQueueUrl: string;
@@ -35,6 +37,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): A
     bucket: read(SETTING_VARIABLES.bucket),
     dumpsTable: read(SETTING_VARIABLES.dumpsTable),
     verdictsTable: read(SETTING_VARIABLES.verdictsTable),
+    postingsTable: read(SETTING_VARIABLES.postingsTable),
     keysTable: read(SETTING_VARIABLES.keysTable),
     workQueueUrl: read(SETTING_VARIABLES.workQueueUrl),
     splitQueueUrl: read(SETTING_VARIABLES.splitQueueUrl),

@@ -1,8 +1,17 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { locatorKey, type Locator } from '../../dump/entry.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
-import type { DumpRecord, DumpStatus, EntryRecord, ExportRecord } from '../../ports/verdict-store.ts';
-import type { Reason, SignatureEvidence, Verdict } from '../../verdict/contract.ts';
+import {
+  senderDomainOf,
+  type DumpOverview,
+  type DumpRecord,
+  type DumpStatus,
+  type EntryRecord,
+  type ExportRecord,
+  type MessageRecord,
+} from '../../ports/verdict-store.ts';
+import type { Reason, SignatureEvidence, Verdict, VerdictChange } from '../../verdict/contract.ts';
+import { signingDomains } from '../../verdict/signing-domains.ts';
 
 /** The `entries` columns an upsert writes, in the order `entryRowValues` binds them. */
 export const ENTRY_COLUMNS = [
@@ -21,36 +30,142 @@ export const ENTRY_COLUMNS = [
   'verified_at',
   'received_at',
   'signatures',
+  'sender',
+  'sender_domain',
+  'rules_version',
+  'history',
 ] as const;
 
-/** An entry as the positional values of one `entries` row. */
+/** An `entries` row as read back (every column of ENTRY_COLUMNS). */
+export interface EntryRow {
+  dump_id: string;
+  locator_key: string;
+  /** The locator as JSON. */
+  locator: string;
+  kind: EntryRecord['kind'];
+  sha256: string | null;
+  message_id: string | null;
+  from_header: string | null;
+  date_header: string | null;
+  subject: string | null;
+  verdict: string | null;
+  reasons: string | null;
+  detail: string | null;
+  verified_at: string | null;
+  received_at: string | null;
+  signatures: string | null;
+  sender: string | null;
+  sender_domain: string | null;
+  rules_version: number | null;
+  history: string | null;
+}
+
+type EntryColumn = (typeof ENTRY_COLUMNS)[number];
+
+/** An entry as the positional values of one `entries` row; columns an entry of its kind has not stay null. */
 export function entryRowValues(dumpId: string, entry: EntryRecord): SQLInputValue[] {
-  const key = locatorKey(entry.locator);
-  const locator = JSON.stringify(entry.locator);
+  const row: Partial<Record<EntryColumn, SQLInputValue>> = {
+    dump_id: dumpId,
+    locator_key: locatorKey(entry.locator),
+    locator: JSON.stringify(entry.locator),
+    kind: entry.kind,
+  };
   switch (entry.kind) {
     case 'message':
-      return [
-        dumpId,
-        key,
-        locator,
-        'message',
-        entry.sha256,
-        entry.messageId,
-        entry.from,
-        entry.date,
-        entry.subject,
-        entry.verdict,
-        JSON.stringify(entry.reasons),
-        entry.detail,
-        entry.verifiedAt,
-        entry.receivedAt,
-        JSON.stringify(entry.signatures),
-      ];
+      Object.assign(row, {
+        sha256: entry.sha256,
+        message_id: entry.messageId,
+        from_header: entry.from,
+        date_header: entry.date,
+        subject: entry.subject,
+        verdict: entry.verdict,
+        reasons: JSON.stringify(entry.reasons),
+        detail: entry.detail,
+        verified_at: entry.verifiedAt,
+        received_at: entry.receivedAt,
+        signatures: JSON.stringify(entry.signatures),
+        sender: entry.sender,
+        sender_domain: senderDomainOf(entry.sender),
+        rules_version: entry.rulesVersion,
+        history: JSON.stringify(entry.history),
+      });
+      break;
     case 'skipped':
-      return [dumpId, key, locator, 'skipped', null, null, null, null, null, null, null, entry.reason, null, null, null];
+      row.detail = entry.reason;
+      break;
     case 'error':
-      return [dumpId, key, locator, 'error', entry.sha256, null, null, null, null, null, null, entry.detail, null, null, null];
+      Object.assign(row, { sha256: entry.sha256, detail: entry.detail });
+      break;
   }
+  return ENTRY_COLUMNS.map((column) => row[column] ?? null);
+}
+
+/** The `entry_signatures` columns after (dump_id, locator_key), in the order `signatureRowValues` binds them. */
+export const SIGNATURE_COLUMNS = [
+  'signature_index',
+  'domain',
+  'selector',
+  'status',
+  'key_record',
+  'key_compromised_at',
+] as const;
+
+/**
+ * A message's signatures as `entry_signatures` rows: those naming both d= and s=, each lower-cased (d= exactly
+ * as signingDomains reads it), so a (domain, selector) finds every verdict its key took part in.
+ */
+export function signatureRowValues(message: MessageRecord): SQLInputValue[][] {
+  const rows: SQLInputValue[][] = [];
+  message.signatures.forEach((signature, index) => {
+    const [domain] = signingDomains([signature]);
+    const selector = signature.s?.trim().toLowerCase();
+    if (domain === undefined || !selector) return;
+    const { status, key } = signature;
+    rows.push([index, domain, selector, status, key?.record ?? null, key?.compromisedAt ?? null]);
+  });
+  return rows;
+}
+
+/** An `entry_signatures` row joined to its message, as re-verification selects it. */
+export interface SelectorUseRow {
+  dump_id: string;
+  locator_key: string;
+  signature_index: number;
+  verdict: string;
+  rules_version: number | null;
+  status: string;
+  key_record: string | null;
+  key_compromised_at: string | null;
+}
+
+/** The stored entry a row holds. Messages stored before migration 2 read back with no history, sender or rules version. */
+export function entryFromRow(row: EntryRow): EntryRecord {
+  const locator = JSON.parse(row.locator) as Locator;
+  if (row.kind === 'skipped') return { kind: 'skipped', locator, reason: row.detail as string };
+  if (row.kind === 'error') return { kind: 'error', locator, sha256: row.sha256, detail: row.detail as string };
+  return {
+    kind: 'message',
+    locator,
+    sha256: row.sha256!,
+    messageId: row.message_id,
+    from: row.from_header,
+    date: row.date_header,
+    subject: row.subject,
+    sender: row.sender,
+    verdict: row.verdict as Verdict,
+    reasons: JSON.parse(row.reasons ?? '[]') as Reason[],
+    signatures: JSON.parse(row.signatures ?? '[]') as SignatureEvidence[],
+    detail: row.detail,
+    verifiedAt: row.verified_at!,
+    receivedAt: row.received_at,
+    rulesVersion: row.rules_version ?? 1,
+    history: JSON.parse(row.history ?? '[]') as VerdictChange[],
+  };
+}
+
+/** An exported row (kind 'message' or 'error') as the entry it stores, made public as every store makes it. */
+export function exportRecordFromRow(row: EntryRow): ExportRecord {
+  return exportRecordOf(row.dump_id, entryFromRow(row) as Exclude<EntryRecord, { kind: 'skipped' }>);
 }
 
 export interface DumpRow {
@@ -75,42 +190,8 @@ export function dumpFromRow(row: DumpRow): DumpRecord {
   };
 }
 
-/** The columns the export reads (kind 'message' or 'error'; skipped entries are never exported). */
-export interface ExportRow {
-  dump_id: string;
-  /** The locator as JSON. */
-  locator: string;
-  kind: 'message' | 'error';
-  sha256: string | null;
-  message_id: string | null;
-  from_header: string | null;
-  date_header: string | null;
-  subject: string | null;
-  verdict: string | null;
-  reasons: string | null;
-  detail: string | null;
-  verified_at: string | null;
-  received_at: string | null;
-  signatures: string | null;
-}
-
-/** An exported row as the entry it stores, made public as every store makes it (exportRecordOf). */
-export function exportRecordFromRow(row: ExportRow): ExportRecord {
-  const locator = JSON.parse(row.locator) as Locator;
-  if (row.kind === 'error') return exportRecordOf(row.dump_id, { kind: 'error', locator, sha256: row.sha256, detail: row.detail as string });
-  return exportRecordOf(row.dump_id, {
-    kind: 'message',
-    locator,
-    sha256: row.sha256!,
-    messageId: row.message_id,
-    from: row.from_header,
-    date: row.date_header,
-    subject: row.subject,
-    verdict: row.verdict as Verdict,
-    reasons: JSON.parse(row.reasons ?? '[]') as Reason[],
-    detail: row.detail,
-    verifiedAt: row.verified_at!,
-    receivedAt: row.received_at,
-    signatures: JSON.parse(row.signatures ?? '[]') as SignatureEvidence[],
-  });
+/** A dump with its entry counts. The local store counts what it stored, so everything located is processed. */
+export function dumpOverviewOf(dump: DumpRecord, counts: { messages: number; skipped: number; errors: number }): DumpOverview {
+  const processed = counts.messages + counts.skipped + counts.errors;
+  return { ...dump, located: processed, processed, ...counts };
 }

@@ -13,12 +13,23 @@ interface KeyRow {
   first_seen_at: string | null;
   last_seen_at: string | null;
   source: string | null;
+  compromised_at: string | null;
 }
+
+// Records with no date at all sort last: they cannot be placed in time. Insertion order breaks ties.
+const BY_FIRST_SEEN = 'coalesce(first_seen_at, last_seen_at) IS NULL, coalesce(first_seen_at, last_seen_at), rowid';
+
+/** Lookups, each off the UNIQUE (domain, selector, value) index (a test checks the plans). */
+export const KEY_LOOKUP_SQL = {
+  find: `SELECT * FROM keys WHERE domain = ? AND selector = ? ORDER BY ${BY_FIRST_SEEN}`,
+  findByDomain: `SELECT * FROM keys WHERE domain = ? ORDER BY selector, ${BY_FIRST_SEEN}`,
+} as const;
 
 /** The key archive on the local SQLite file (see sqlite-database.ts). Takes an open, migrated connection. */
 export class SqliteKeyArchive implements KeyArchive {
   readonly #db: DatabaseSync;
   readonly #selectKeys: StatementSync;
+  readonly #selectDomainKeys: StatementSync;
   readonly #selectKey: StatementSync;
   readonly #insertKey: StatementSync;
   readonly #widenKey: StatementSync;
@@ -26,17 +37,17 @@ export class SqliteKeyArchive implements KeyArchive {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    // Records with no date at all sort last: they cannot be placed in time. Insertion order breaks ties.
-    this.#selectKeys = db.prepare(`
-      SELECT * FROM keys WHERE domain = ? AND selector = ?
-      ORDER BY coalesce(first_seen_at, last_seen_at) IS NULL, coalesce(first_seen_at, last_seen_at), rowid`);
+    this.#selectKeys = db.prepare(KEY_LOOKUP_SQL.find);
+    this.#selectDomainKeys = db.prepare(KEY_LOOKUP_SQL.findByDomain);
     this.#selectKey = db.prepare(
-      'SELECT first_seen_at, last_seen_at FROM keys WHERE domain = ? AND selector = ? AND value = ?',
+      'SELECT first_seen_at, last_seen_at, compromised_at FROM keys WHERE domain = ? AND selector = ? AND value = ?',
     );
     this.#insertKey = db.prepare(`
-      INSERT INTO keys (domain, selector, value, first_seen_at, last_seen_at, source) VALUES (?, ?, ?, ?, ?, ?)`);
+      INSERT INTO keys (domain, selector, value, first_seen_at, last_seen_at, source, compromised_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.#widenKey = db.prepare(`
-      UPDATE keys SET first_seen_at = ?, last_seen_at = ? WHERE domain = ? AND selector = ? AND value = ?`);
+      UPDATE keys SET first_seen_at = ?, last_seen_at = ?, compromised_at = ?
+      WHERE domain = ? AND selector = ? AND value = ?`);
     this.#countKeys = db.prepare('SELECT count(*) AS n FROM keys');
   }
 
@@ -44,6 +55,10 @@ export class SqliteKeyArchive implements KeyArchive {
     return this.#selectKeys
       .all(normaliseName(domain), normaliseName(selector))
       .map((row) => keyFromRow(row as unknown as KeyRow));
+  }
+
+  async findByDomain(domain: string): Promise<ArchivedKey[]> {
+    return this.#selectDomainKeys.all(normaliseName(domain)).map((row) => keyFromRow(row as unknown as KeyRow));
   }
 
   async record(key: ArchivedKey): Promise<void> {
@@ -65,17 +80,22 @@ export class SqliteKeyArchive implements KeyArchive {
     const selector = normaliseName(key.selector);
     const firstSeenAt = normaliseTime(key.firstSeenAt, 'firstSeenAt');
     const lastSeenAt = normaliseTime(key.lastSeenAt, 'lastSeenAt');
+    const compromisedAt = normaliseTime(key.compromisedAt ?? null, 'compromisedAt');
     const stored = this.#selectKey.get(domain, selector, key.value) as
-      | Pick<KeyRow, 'first_seen_at' | 'last_seen_at'>
+      | Pick<KeyRow, 'first_seen_at' | 'last_seen_at' | 'compromised_at'>
       | undefined;
     if (stored === undefined) {
-      this.#insertKey.run(domain, selector, key.value, firstSeenAt, lastSeenAt, key.source);
+      this.#insertKey.run(domain, selector, key.value, firstSeenAt, lastSeenAt, key.source, compromisedAt);
       return 'added';
     }
     const first = earliest(stored.first_seen_at, firstSeenAt);
     const last = latest(stored.last_seen_at, lastSeenAt);
-    if (first === stored.first_seen_at && last === stored.last_seen_at) return 'unchanged';
-    this.#widenKey.run(first, last, domain, selector, key.value);
+    // The earliest claim of a compromise stands: a key known to be out was out from then on.
+    const compromised = earliest(stored.compromised_at, compromisedAt);
+    if (first === stored.first_seen_at && last === stored.last_seen_at && compromised === stored.compromised_at) {
+      return 'unchanged';
+    }
+    this.#widenKey.run(first, last, compromised, domain, selector, key.value);
     return 'widened';
   }
 }
@@ -88,5 +108,6 @@ function keyFromRow(row: KeyRow): ArchivedKey {
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
     source: row.source,
+    compromisedAt: row.compromised_at,
   };
 }

@@ -67,4 +67,50 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
     UNIQUE (domain, selector, value)
   ) STRICT;
   `,
+
+  // 2: what the API lists by (sender, date) and what re-verification selects by (rules version, signing key).
+  // Every listing index ends in locator_key after its equality columns, so a filtered listing reads off the index
+  // in locator order and a cursor is one more range bound. Partial indexes leave out the rows they cannot match
+  // (skipped entries, errors, messages without the field): smaller, and cheaper for ingest to keep up.
+  `
+  ALTER TABLE entries ADD COLUMN sender        TEXT;     -- first From address, lower-cased
+  ALTER TABLE entries ADD COLUMN sender_domain TEXT;     -- senderDomainOf(sender)
+  ALTER TABLE entries ADD COLUMN rules_version INTEGER;  -- RULES_VERSION that computed the verdict (messages)
+  ALTER TABLE entries ADD COLUMN history       TEXT;     -- JSON VerdictChange[] (messages)
+  -- Verdicts stored before rules were versioned came from the first rules. Their sender was not kept: null.
+  UPDATE entries SET rules_version = 1, history = '[]' WHERE kind = 'message';
+
+  CREATE INDEX entries_by_sender ON entries (dump_id, sender, locator_key) WHERE sender IS NOT NULL;
+  CREATE INDEX entries_by_sender_domain ON entries (dump_id, sender_domain, locator_key) WHERE sender_domain IS NOT NULL;
+  -- Date ranges (a listing sorts the range's locator keys, read from this index alone) and counts by month.
+  CREATE INDEX entries_by_date ON entries (dump_id, date_header, verdict, locator_key) WHERE date_header IS NOT NULL;
+  CREATE INDEX entries_by_rules ON entries (dump_id, rules_version, locator_key) WHERE rules_version IS NOT NULL;
+  -- Unreadable entries have no verdict column (a CHECK of migration 1) but list under verdict "error".
+  CREATE INDEX entries_errors ON entries (dump_id, locator_key) WHERE kind = 'error';
+
+  -- One row per signature of a message that names both d= and s= (lower-cased): which stored verdicts a key
+  -- (added, changed, found compromised) can change. signature_index is the position in entries.signatures.
+  CREATE TABLE entry_signatures (
+    dump_id            TEXT NOT NULL,
+    locator_key        TEXT NOT NULL,
+    signature_index    INTEGER NOT NULL,
+    domain             TEXT NOT NULL,
+    selector           TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    key_record         TEXT,  -- the TXT record that checked it (null: no key)
+    key_compromised_at TEXT,  -- that key's compromisedAt as the archive said at verification
+    PRIMARY KEY (dump_id, locator_key, signature_index),
+    FOREIGN KEY (dump_id, locator_key) REFERENCES entries (dump_id, locator_key) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX signatures_by_selector ON entry_signatures (domain, selector);
+  INSERT INTO entry_signatures
+    (dump_id, locator_key, signature_index, domain, selector, status, key_record, key_compromised_at)
+  SELECT e.dump_id, e.locator_key, s.key, lower(trim(s.value ->> '$.d')), lower(trim(s.value ->> '$.s')),
+         s.value ->> '$.status', s.value ->> '$.key.record', s.value ->> '$.key.compromisedAt'
+  FROM entries AS e, json_each(e.signatures) AS s
+  WHERE e.kind = 'message' AND trim(s.value ->> '$.d') <> '' AND trim(s.value ->> '$.s') <> '';
+
+  -- When a key's private half became known to others. findByDomain reads the UNIQUE (domain, selector, value).
+  ALTER TABLE keys ADD COLUMN compromised_at TEXT;
+  `,
 ];

@@ -1,26 +1,34 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { locatorKey } from '../../dump/entry.ts';
 import type {
+  DumpOverview,
   DumpRecord,
   DumpStatus,
   DumpSummary,
   EntryRecord,
   ExportRecord,
+  MessagePage,
+  MessageQuery,
+  MessageRecord,
+  SelectorUse,
   VerdictStore,
 } from '../../ports/verdict-store.ts';
-import type { Reason, Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
 import { inWriteTransaction } from './sqlite-database.ts';
+import { SqliteDumpCounts } from './sqlite-dump-counts.ts';
 import {
   ENTRY_COLUMNS,
+  SIGNATURE_COLUMNS,
   dumpFromRow,
+  entryFromRow,
   entryRowValues,
   exportRecordFromRow,
+  signatureRowValues,
   type DumpRow,
-  type ExportRow,
+  type EntryRow,
 } from './sqlite-entry-rows.ts';
-
-const TOP_SIGNING_DOMAINS = 10;
+import { SqliteMessageListing } from './sqlite-message-listing.ts';
+import { SqliteReverifySelection } from './sqlite-reverify-selection.ts';
 
 const UPSERT_ENTRY_SQL = `
   INSERT INTO entries (${ENTRY_COLUMNS.join(', ')})
@@ -30,17 +38,22 @@ const UPSERT_ENTRY_SQL = `
     .map((column) => `${column} = excluded.${column}`)
     .join(', ')}`;
 
+const INSERT_SIGNATURE_SQL = `
+  INSERT INTO entry_signatures (dump_id, locator_key, ${SIGNATURE_COLUMNS.join(', ')})
+  VALUES (?, ?, ${SIGNATURE_COLUMNS.map(() => '?').join(', ')})`;
+
 // Primary-key order, so the export streams off the index without sorting the whole dump first.
 const EXPORT_SQL = `
-  SELECT dump_id, locator, kind, sha256, message_id, from_header, date_header, subject, verdict, reasons,
-         detail, verified_at, received_at, signatures
-  FROM entries
+  SELECT ${ENTRY_COLUMNS.join(', ')} FROM entries
   WHERE dump_id = ? AND kind <> 'skipped'
   ORDER BY dump_id, locator_key`;
 
 /** The verdict store on the local SQLite file (see sqlite-database.ts). Takes an open, migrated connection. */
 export class SqliteVerdictStore implements VerdictStore {
   readonly #db: DatabaseSync;
+  readonly #counts: SqliteDumpCounts;
+  readonly #listing: SqliteMessageListing;
+  readonly #selection: SqliteReverifySelection;
   // Prepared once: ingest calls these for every entry.
   readonly #insertDump: StatementSync;
   readonly #reopenDump: StatementSync;
@@ -49,16 +62,18 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #listDumps: StatementSync;
   readonly #updateStatus: StatementSync;
   readonly #selectLocatorKeys: StatementSync;
+  readonly #selectEntry: StatementSync;
   readonly #upsertEntry: StatementSync;
   readonly #deleteSigningDomains: StatementSync;
   readonly #insertSigningDomain: StatementSync;
-  readonly #countByVerdict: StatementSync;
-  readonly #countNonMessages: StatementSync;
-  readonly #countByReason: StatementSync;
-  readonly #topSigningDomains: StatementSync;
+  readonly #deleteSignatures: StatementSync;
+  readonly #insertSignature: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#counts = new SqliteDumpCounts(db);
+    this.#listing = new SqliteMessageListing(db);
+    this.#selection = new SqliteReverifySelection(db);
     this.#insertDump = db.prepare(`
       INSERT INTO dumps (id, name, source, bytes, status, started_at, finished_at)
       VALUES (?, ?, ?, ?, 'processing', ?, NULL)
@@ -71,29 +86,14 @@ export class SqliteVerdictStore implements VerdictStore {
     this.#listDumps = db.prepare('SELECT * FROM dumps ORDER BY started_at DESC, rowid DESC');
     this.#updateStatus = db.prepare('UPDATE dumps SET status = ?, finished_at = ? WHERE id = ?');
     this.#selectLocatorKeys = db.prepare('SELECT locator_key FROM entries WHERE dump_id = ?');
+    this.#selectEntry = db.prepare(`SELECT ${ENTRY_COLUMNS.join(', ')} FROM entries WHERE dump_id = ? AND locator_key = ?`);
     this.#upsertEntry = db.prepare(UPSERT_ENTRY_SQL);
-    this.#deleteSigningDomains = db.prepare(
-      'DELETE FROM entry_signing_domains WHERE dump_id = ? AND locator_key = ?',
-    );
+    this.#deleteSigningDomains = db.prepare('DELETE FROM entry_signing_domains WHERE dump_id = ? AND locator_key = ?');
     this.#insertSigningDomain = db.prepare(
       'INSERT OR IGNORE INTO entry_signing_domains (dump_id, locator_key, domain) VALUES (?, ?, ?)',
     );
-    // Only messages have a verdict (a CHECK holds it), so this counts messages, off the verdict index.
-    this.#countByVerdict = db.prepare(`
-      SELECT verdict, count(*) AS n FROM entries WHERE dump_id = ? AND verdict IS NOT NULL GROUP BY verdict`);
-    this.#countNonMessages = db.prepare(`
-      SELECT kind, count(*) AS n FROM entries WHERE dump_id = ? AND verdict IS NULL GROUP BY kind`);
-    // DISTINCT: a message counts once per reason even if its list repeats one. INDEXED BY: the planner would
-    // read the whole rows; the verdict index covers this query (about 7 times faster).
-    this.#countByReason = db.prepare(`
-      SELECT reason, count(*) AS n FROM (
-        SELECT DISTINCT e.locator_key, r.value AS reason
-        FROM entries AS e INDEXED BY entries_by_verdict, json_each(e.reasons) AS r
-        WHERE e.dump_id = ? AND e.verdict IS NOT NULL
-      ) GROUP BY reason`);
-    this.#topSigningDomains = db.prepare(`
-      SELECT domain, count(*) AS messages FROM entry_signing_domains WHERE dump_id = ?
-      GROUP BY domain ORDER BY messages DESC, domain LIMIT ${TOP_SIGNING_DOMAINS}`);
+    this.#deleteSignatures = db.prepare('DELETE FROM entry_signatures WHERE dump_id = ? AND locator_key = ?');
+    this.#insertSignature = db.prepare(INSERT_SIGNATURE_SQL);
   }
 
   async openDump(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Promise<DumpRecord> {
@@ -118,6 +118,19 @@ export class SqliteVerdictStore implements VerdictStore {
 
   async putEntries(dumpId: string, entries: EntryRecord[]): Promise<void> {
     if (entries.length === 0) return;
+    this.#putAll(dumpId, entries);
+  }
+
+  /**
+   * Counts here are counted from the rows, so writing the new records moves them. A batch applied again writes
+   * the same rows again and changes nothing: there is no batch to remember.
+   */
+  async replaceMessages(dumpId: string, records: MessageRecord[], _batchId: string): Promise<void> {
+    if (records.length === 0) return;
+    this.#putAll(dumpId, records);
+  }
+
+  #putAll(dumpId: string, entries: readonly EntryRecord[]): void {
     inWriteTransaction(this.#db, () => {
       if (this.#selectDump.get(dumpId) === undefined) throw new Error(`no dump ${dumpId} in the local store`);
       for (const entry of entries) this.#putEntry(dumpId, entry);
@@ -126,47 +139,22 @@ export class SqliteVerdictStore implements VerdictStore {
 
   #putEntry(dumpId: string, entry: EntryRecord): void {
     this.#upsertEntry.run(...entryRowValues(dumpId, entry));
-    // Re-put entries replace their domains: a message verified again may carry other signatures now.
+    // A rewritten entry replaces its postings: a message verified again may carry other signatures now.
     const key = locatorKey(entry.locator);
     this.#deleteSigningDomains.run(dumpId, key);
+    this.#deleteSignatures.run(dumpId, key);
     if (entry.kind !== 'message') return;
     for (const domain of signingDomains(entry.signatures)) this.#insertSigningDomain.run(dumpId, key, domain);
+    for (const values of signatureRowValues(entry)) this.#insertSignature.run(dumpId, key, ...values);
   }
 
-  async listDumps(): Promise<DumpRecord[]> {
-    return this.#listDumps.all().map((row) => dumpFromRow(row as unknown as DumpRow));
+  async listDumps(): Promise<DumpOverview[]> {
+    return this.#listDumps.all().map((row) => this.#counts.overview(dumpFromRow(row as unknown as DumpRow)));
   }
 
   async summary(dumpId?: string): Promise<DumpSummary | null> {
     const dump = this.#findDump(dumpId);
-    if (dump === null) return null;
-    const summary: DumpSummary = {
-      dump,
-      messages: 0,
-      byVerdict: {},
-      byReason: {},
-      signingDomains: [],
-      skipped: 0,
-      errors: 0,
-    };
-    for (const row of this.#countByVerdict.iterate(dump.id)) {
-      const verdict = row.verdict as Verdict;
-      const count = row.n as number;
-      summary.byVerdict[verdict] = count;
-      summary.messages += count;
-      if (verdict === 'error') summary.errors += count;
-    }
-    for (const row of this.#countNonMessages.iterate(dump.id)) {
-      if (row.kind === 'skipped') summary.skipped += row.n as number;
-      if (row.kind === 'error') summary.errors += row.n as number;
-    }
-    for (const row of this.#countByReason.iterate(dump.id)) {
-      summary.byReason[row.reason as Reason] = row.n as number;
-    }
-    for (const row of this.#topSigningDomains.iterate(dump.id)) {
-      summary.signingDomains.push({ domain: row.domain as string, messages: row.messages as number });
-    }
-    return summary;
+    return dump === null ? null : this.#counts.summary(dump);
   }
 
   async *exportRecords(dumpId?: string): AsyncGenerator<ExportRecord> {
@@ -174,7 +162,33 @@ export class SqliteVerdictStore implements VerdictStore {
     if (dump === null) return;
     // A statement of its own: two exports iterating one shared statement would reset each other.
     const rows = this.#db.prepare(EXPORT_SQL).iterate(dump.id);
-    for (const row of rows) yield exportRecordFromRow(row as unknown as ExportRow);
+    for (const row of rows) yield exportRecordFromRow(row as unknown as EntryRow);
+  }
+
+  async listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null> {
+    if (this.#selectDump.get(dumpId) === undefined) return null;
+    return this.#listing.page(dumpId, query);
+  }
+
+  async getEntry(dumpId: string, locator: string): Promise<EntryRecord | null> {
+    const row = this.#selectEntry.get(dumpId, locator);
+    return row === undefined ? null : entryFromRow(row as unknown as EntryRow);
+  }
+
+  seenSelectors(): AsyncIterable<{ domain: string; selector: string }> {
+    return this.#selection.seenSelectors();
+  }
+
+  selectorUses(domain: string, selector: string): AsyncIterable<SelectorUse> {
+    return this.#selection.selectorUses(domain, selector);
+  }
+
+  async dumpsBeforeRules(rulesVersion: number): Promise<string[]> {
+    return this.#selection.dumpsBeforeRules(rulesVersion);
+  }
+
+  messagesBeforeRules(dumpId: string, rulesVersion: number): AsyncIterable<string> {
+    return this.#selection.messagesBeforeRules(dumpId, rulesVersion);
   }
 
   /** The given dump, or the most recently started one. */

@@ -44,7 +44,7 @@ describe('archiveFirstResolver', () => {
     const { archive, resolver: keys } = resolver();
     expect(await keys.resolve('campaign.example', 'live')).toMatchObject({ status: 'found', keys: [{ value: live.record, via: 'dns' }] });
     expect(await archive.find('campaign.example', 'live')).toEqual([
-      { domain: 'campaign.example', selector: 'live', value: live.record, firstSeenAt: SEEN_AT.toISOString(), lastSeenAt: SEEN_AT.toISOString(), source: 'dns' },
+      { domain: 'campaign.example', selector: 'live', value: live.record, firstSeenAt: SEEN_AT.toISOString(), lastSeenAt: SEEN_AT.toISOString(), source: 'dns', compromisedAt: null },
     ]);
   });
 

@@ -18,6 +18,9 @@ class ListKeyArchive implements KeyArchive {
   async find(domain: string, selector: string): Promise<ArchivedKey[]> {
     return this.recorded.filter((key) => key.domain === domain && key.selector === selector);
   }
+  async findByDomain(domain: string): Promise<ArchivedKey[]> {
+    return this.recorded.filter((key) => key.domain === domain);
+  }
   async record(key: ArchivedKey): Promise<void> {
     this.recorded.push(key);
   }
@@ -71,10 +74,24 @@ describe('importKeyFile', () => {
         firstSeenAt: '2024-01-01T00:00:00.000Z',
         lastSeenAt: null,
         source: 'zk-archive.jsonl',
+        compromisedAt: null,
       },
     ]);
     expect((await archive.find('f.example', 's1'))[0]?.source).toBe('my-notes');
     expect(await archive.count()).toBe(2);
+  });
+
+  it('accepts compromisedAt, and names the selectors the records belong to', async () => {
+    const path = writeLines('leaked-keys.jsonl', [
+      line({ domain: 'A.example.', selector: 'S1', value: 'v=DKIM1; p=AAA', compromisedAt: 1_600_000_000 }),
+      line({ domain: 'a.example', selector: 's1', value: 'v=DKIM1; p=AA2' }),
+      line({ domain: 'b.example', selector: 's2', value: 'v=DKIM1; p=BBB', compromisedAt: 'yesterday-ish' }),
+    ]);
+    const archive = openArchive();
+    const result = await importKeyFile(path, archive);
+    expect(result.errors).toEqual(['line 3: "compromisedAt" is not a date: "yesterday-ish"']);
+    expect(result.selectors).toEqual([{ domain: 'a.example', selector: 's1' }]);
+    expect((await archive.find('a.example', 's1')).map((key) => key.compromisedAt ?? null)).toEqual(['2020-09-13T12:26:40.000Z', null]);
   });
 
   it('counts records the archive already held as updated when imported again', async () => {
@@ -87,7 +104,7 @@ describe('importKeyFile', () => {
     ]);
     const archive = openArchive();
     await importKeyFile(first, archive);
-    expect(await importKeyFile(second, archive)).toEqual({ imported: 2, updated: 1, errors: [], rejected: 0 });
+    expect(await importKeyFile(second, archive)).toEqual({ imported: 2, updated: 1, errors: [], rejected: 0, selectors: expect.any(Array) });
     expect(await archive.find('a.example', 's1')).toEqual([
       expect.objectContaining({ firstSeenAt: '2024-01-01T00:00:00.000Z', source: 'first.jsonl' }),
     ]);
@@ -108,7 +125,7 @@ describe('importKeyFile', () => {
     );
     const archive = new ListKeyArchive();
     const result = await importKeyFile(path, archive, { source: 'archive.zk.email' });
-    expect(result).toEqual({ imported: 1, errors: ['item 2: missing "value"'], rejected: 1 });
+    expect(result).toEqual({ imported: 1, errors: ['item 2: missing "value"'], rejected: 1, selectors: [{ domain: 'a.example', selector: 's1' }] });
     expect(archive.recorded).toEqual([
       {
         domain: 'a.example',
@@ -148,8 +165,8 @@ describe('importKeyFile', () => {
     const array = join(temp.dir, 'bom.json');
     writeFileSync(array, '\uFEFF[\r\n' + line({ domain: 'b.example', selector: 's1', value: 'v=DKIM1; p=B' }) + '\r\n]\r\n');
     const archive = new ListKeyArchive();
-    expect(await importKeyFile(jsonl, archive)).toEqual({ imported: 1, errors: [], rejected: 0 });
-    expect(await importKeyFile(array, archive)).toEqual({ imported: 1, errors: [], rejected: 0 });
+    expect(await importKeyFile(jsonl, archive)).toEqual({ imported: 1, errors: [], rejected: 0, selectors: expect.any(Array) });
+    expect(await importKeyFile(array, archive)).toEqual({ imported: 1, errors: [], rejected: 0, selectors: expect.any(Array) });
     expect(archive.recorded.map((key) => key.value)).toEqual(['v=DKIM1; p=A', 'v=DKIM1; p=B']);
   });
 
@@ -163,7 +180,7 @@ describe('importKeyFile', () => {
       line({ domain: 'a.example', selector: 's1', value: 'v=DKIM1; p=AAA' }),
     ]);
     const archive = new ListKeyArchive();
-    expect(await importKeyFile(path, archive)).toEqual({ imported: 2, errors: [], rejected: 0 });
+    expect(await importKeyFile(path, archive)).toEqual({ imported: 2, errors: [], rejected: 0, selectors: expect.any(Array) });
     expect(archive.recorded).toHaveLength(2);
   });
 });

@@ -143,6 +143,21 @@ describe('verifyMessage', () => {
     expect(result.signatures[0]!.mboxReading).toBe('as-stored');
   });
 
+  it('a signature by a key compromised before the verification clock proves nothing by itself: key-compromised', async () => {
+    const message = sign(buildMessage(), rsa);
+    const compromised = (compromisedAt: string) => ({
+      async resolve(domain: string, selector: string) {
+        return { status: 'found' as const, keys: [{ domain, selector, value: rsa.record, firstSeenAt: null, lastSeenAt: null, source: 'test', compromisedAt, via: 'archive' as const }] };
+      },
+    });
+    const after = await verifyMessage({ bytes: message }, compromised('2026-01-01T00:00:00.000Z'), VERIFY_AT);
+    expect(after).toMatchObject({ verdict: 'partially-verified', reasons: ['key-compromised'] });
+    expect(after.signatures[0]!.key!.compromisedAt).toBe('2026-01-01T00:00:00.000Z');
+    // Held (ingested, or vouched with --at) before the key was out: the signature still proves the message.
+    const before = await verifyMessage({ bytes: message }, compromised('2027-01-01T00:00:00.000Z'), VERIFY_AT);
+    expect(before).toMatchObject({ verdict: 'verified', reasons: [] });
+  });
+
   it('gives a parse-error for bytes that are not a message', async () => {
     const result = await verifyMessage({ bytes: Buffer.from('%PDF-1.7\n\x00\x01binary') }, staticResolver(keys), VERIFY_AT);
     expect([result.verdict, result.reasons]).toEqual(['error', ['parse-error']]);

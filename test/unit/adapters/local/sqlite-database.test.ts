@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,13 @@ import {
   migrate,
   openLocalDatabase,
 } from '../../../../shared/adapters/local/sqlite-database.ts';
+import { ENTRY_COLUMNS, entryRowValues } from '../../../../shared/adapters/local/sqlite-entry-rows.ts';
+import { SqliteKeyArchive } from '../../../../shared/adapters/local/sqlite-key-archive.ts';
 import { LOCAL_MIGRATIONS } from '../../../../shared/adapters/local/sqlite-schema.ts';
+import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
+import type { MessageRecord } from '../../../../shared/ports/verdict-store.ts';
+import { collect } from '../../../helpers/verdict-store-contract.ts';
+import { archivedKey, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
 import { useTempHome } from '../../../helpers/temp-home.ts';
 
 const temp = useTempHome('leakproof-db-');
@@ -38,7 +44,7 @@ describe('openLocalDatabase', () => {
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
       .all()
       .map((row) => row.name);
-    expect(tables).toEqual(['dumps', 'entries', 'entry_signing_domains', 'keys']);
+    expect(tables).toEqual(['dumps', 'entries', 'entry_signatures', 'entry_signing_domains', 'keys']);
   });
 
   it('keeps the data when opened again, without migrating twice', () => {
@@ -105,5 +111,86 @@ describe('migrate', () => {
     expect(() => migrate(db, ['CREATE TABLE a (x INTEGER) STRICT; CREATE TABLE a (y INTEGER)'])).toThrow();
     expect(pragma(db, 'user_version')).toBe(0);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'a'").get()).toEqual({ n: 0 });
+  });
+});
+
+describe('migration 2', () => {
+  // Messages as version 1 stored them: no sender, rules version or history; key evidence without compromisedAt.
+  const oldMessage = (path: string, fields: Partial<MessageRecord>): MessageRecord => {
+    const message = { ...messageEntry(path), ...fields, sender: null, rulesVersion: 1, history: [] };
+    for (const evidence of message.signatures) if (evidence.key) delete (evidence.key as { compromisedAt?: unknown }).compromisedAt;
+    return message;
+  };
+  const signed = oldMessage('a.eml', {
+    date: '2023-05-06T07:08:09.000Z',
+    signatures: [
+      signature('Example.COM', { s: 'SEL1' }),
+      signature('relay.example', { index: 1, s: 'r', status: 'key-unavailable', key: null }),
+      signature('nosel.example', { index: 2, s: null }),
+    ],
+  });
+  const failed = oldMessage('b.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'], date: null, signatures: [] });
+  const entries = [signed, failed, skippedEntry('c.png'), errorEntry('d.eml')];
+
+  /** A home whose file was written by migration 1 alone, holding a dump, its entries and a key. */
+  function homeAtVersion1(): string {
+    mkdirSync(temp.dir, { recursive: true });
+    const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
+    migrate(db, LOCAL_MIGRATIONS.slice(0, 1));
+    db.exec(`INSERT INTO dumps VALUES ('old', 'old.zip', '/old.zip', 10, 'complete', '2025-01-01T00:00:00.000Z', NULL)`);
+    const columns = ENTRY_COLUMNS.slice(0, 15);
+    const insert = db.prepare(`INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    for (const entry of entries) insert.run(...entryRowValues('old', entry).slice(0, columns.length));
+    db.exec(`INSERT INTO entry_signing_domains VALUES ('old', 'a.eml', 'example.com'), ('old', 'a.eml', 'relay.example'),
+      ('old', 'a.eml', 'nosel.example')`);
+    db.exec(`INSERT INTO keys (domain, selector, value, first_seen_at) VALUES ('example.com', 'sel1', 'v=DKIM1; p=old', NULL)`);
+    db.close();
+    return temp.dir;
+  }
+
+  it('keeps version 1 rows, reading them back with no sender, rules version 1 and an empty history', async () => {
+    const db = openAt(homeAtVersion1());
+    expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
+    const store = new SqliteVerdictStore(db);
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...signed, sender: null, rulesVersion: 1, history: [] });
+    expect(await store.getEntry('old', 'c.png')).toEqual(entries[2]);
+    expect(await store.getEntry('old', 'd.eml')).toEqual(entries[3]);
+    expect(await store.summary('old')).toMatchObject({
+      messages: 2,
+      skipped: 1,
+      errors: 1,
+      senderDomains: [],
+      months: [{ month: '2023-05', byVerdict: { verified: 1 } }],
+      undated: 1,
+    });
+    const listed = await store.listMessages('old', { domain: 'relay.example', limit: 10 });
+    expect(listed?.messages.map((line) => line.locator)).toEqual(['a.eml']);
+    expect((await store.listMessages('old', { verdict: 'error', limit: 10 }))?.messages.map((line) => line.locator)).toEqual(['d.eml']);
+  });
+
+  it('indexes the signatures stored before it, and the rules version of every message', async () => {
+    const store = new SqliteVerdictStore(openAt(homeAtVersion1()));
+    expect(await collect(store.seenSelectors())).toEqual([
+      { domain: 'example.com', selector: 'sel1' },
+      { domain: 'relay.example', selector: 'r' },
+    ]);
+    expect(await collect(store.selectorUses('relay.example', 'r'))).toEqual([
+      { dumpId: 'old', locator: 'a.eml', verdict: 'verified', rulesVersion: 1, status: 'key-unavailable', keyRecord: null, keyCompromisedAt: null },
+    ]);
+    const [use] = await collect(store.selectorUses('example.com', 'sel1'));
+    expect(use).toMatchObject({ keyRecord: 'v=DKIM1; k=rsa; p=MIIB', keyCompromisedAt: null });
+    expect(await store.dumpsBeforeRules(2)).toEqual(['old']);
+    expect(await collect(store.messagesBeforeRules('old', 2))).toEqual(['a.eml', 'b.eml']);
+    // Written again, a message replaces the signature rows the migration made.
+    await store.replaceMessages('old', [{ ...signed, signatures: [signature('example.com', { s: 'sel2' })], rulesVersion: 2 }], 'b1');
+    expect(await collect(store.seenSelectors())).toEqual([{ domain: 'example.com', selector: 'sel2' }]);
+    expect(await collect(store.messagesBeforeRules('old', 2))).toEqual(['b.eml']);
+  });
+
+  it('keeps archived keys, not known to be compromised', async () => {
+    const archive = new SqliteKeyArchive(openAt(homeAtVersion1()));
+    expect(await archive.findByDomain('example.com')).toEqual([
+      archivedKey({ value: 'v=DKIM1; p=old', source: null, compromisedAt: null }),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { SqliteKeyArchive } from '../../../../shared/adapters/local/sqlite-key-archive.ts';
+import { KEY_LOOKUP_SQL, SqliteKeyArchive } from '../../../../shared/adapters/local/sqlite-key-archive.ts';
+import type { ArchivedKey } from '../../../../shared/ports/key-archive.ts';
 import { archivedKey } from '../../../helpers/store-records.ts';
 import { useTempHome } from '../../../helpers/temp-home.ts';
 
@@ -10,13 +11,18 @@ function openArchive(): SqliteKeyArchive {
   return new SqliteKeyArchive(temp.open());
 }
 
+/** A key as the archive gives it back: compromisedAt is always there, null when none was recorded. */
+function storedKey(overrides: Partial<ArchivedKey> = {}): ArchivedKey {
+  return archivedKey({ compromisedAt: null, ...overrides });
+}
+
 describe('SqliteKeyArchive', () => {
   it('finds what it recorded, comparing domain and selector case-insensitively', async () => {
     const archive = openArchive();
     await archive.record(archivedKey({ domain: 'Example.COM', selector: 'Sel1', firstSeenAt: '2024-01-01T00:00:00Z' }));
     const found = await archive.find('example.com', 'SEL1');
     expect(found).toEqual([
-      archivedKey({ domain: 'example.com', selector: 'sel1', firstSeenAt: '2024-01-01T00:00:00.000Z' }),
+      storedKey({ domain: 'example.com', selector: 'sel1', firstSeenAt: '2024-01-01T00:00:00.000Z' }),
     ]);
     expect(await archive.find('example.com', 'sel2')).toEqual([]);
     expect(await archive.find('other.example', 'sel1')).toEqual([]);
@@ -24,7 +30,7 @@ describe('SqliteKeyArchive', () => {
 
   it('widens the seen-window of the same record, ignoring unknown times', async () => {
     const archive = openArchive();
-    const key = archivedKey();
+    const key = storedKey();
     await archive.record({ ...key, firstSeenAt: '2024-03-01T00:00:00.000Z', lastSeenAt: '2024-04-01T00:00:00.000Z' });
     await archive.record({ ...key, firstSeenAt: '2024-02-01T00:00:00.000Z', lastSeenAt: '2024-03-15T00:00:00.000Z' });
     await archive.record({ ...key, firstSeenAt: null, lastSeenAt: '2024-05-01T00:00:00.000Z' });
@@ -111,7 +117,56 @@ describe('SqliteKeyArchive', () => {
         firstSeenAt: '2024-01-01T00:00:00.000Z',
         lastSeenAt: `2024-02-0${workers}T00:00:00.000Z`,
         source: 'dns',
+        compromisedAt: null,
       },
     ]);
+  });
+
+  it('keeps the earliest compromise either record names, and counts a new one as widening', async () => {
+    const archive = openArchive();
+    await archive.record(archivedKey());
+    expect(await archive.recordAll([archivedKey({ compromisedAt: '2024-05-01T00:00:00+02:00' })])).toEqual(['widened']);
+    expect(await archive.recordAll([archivedKey({ compromisedAt: '2024-06-01T00:00:00.000Z' })])).toEqual(['unchanged']);
+    expect(await archive.recordAll([archivedKey({ compromisedAt: null })])).toEqual(['unchanged']);
+    expect(await archive.recordAll([archivedKey({ compromisedAt: '2024-01-01T00:00:00.000Z' })])).toEqual(['widened']);
+    expect((await archive.find('example.com', 'sel1'))[0]?.compromisedAt).toBe('2024-01-01T00:00:00.000Z');
+    await archive.record(archivedKey({ value: 'v=DKIM1; p=compromised', compromisedAt: '2023-01-01T00:00:00.000Z' }));
+    expect((await archive.find('example.com', 'sel1')).map((key) => key.compromisedAt)).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2023-01-01T00:00:00.000Z',
+    ]);
+    await expect(archive.record(archivedKey({ compromisedAt: 'soon' }))).rejects.toThrow(/compromisedAt is not a date/);
+  });
+
+  it('finds every key of a domain, by selector, then first seen', async () => {
+    const archive = openArchive();
+    await archive.record(archivedKey({ selector: 'b', value: 'v=DKIM1; p=b-new', firstSeenAt: '2024-06-01T00:00:00.000Z' }));
+    await archive.record(archivedKey({ selector: 'a', value: 'v=DKIM1; p=a-undated' }));
+    await archive.record(archivedKey({ selector: 'b', value: 'v=DKIM1; p=b-old', firstSeenAt: '2022-01-01T00:00:00.000Z' }));
+    await archive.record(archivedKey({ selector: 'a', value: 'v=DKIM1; p=a-dated', lastSeenAt: '2023-01-01T00:00:00.000Z' }));
+    await archive.record(archivedKey({ domain: 'other.example', selector: 'a', value: 'v=DKIM1; p=other' }));
+    await archive.record(archivedKey({ domain: 'sub.example.com', selector: 'a', value: 'v=DKIM1; p=sub' }));
+    const found = await archive.findByDomain('Example.COM');
+    expect(found.map((key) => [key.selector, key.value])).toEqual([
+      ['a', 'v=DKIM1; p=a-dated'],
+      ['a', 'v=DKIM1; p=a-undated'],
+      ['b', 'v=DKIM1; p=b-old'],
+      ['b', 'v=DKIM1; p=b-new'],
+    ]);
+    expect(found[2]).toEqual(storedKey({ selector: 'b', value: 'v=DKIM1; p=b-old', firstSeenAt: '2022-01-01T00:00:00.000Z' }));
+    expect(await archive.findByDomain('nothing.example')).toEqual([]);
+  });
+
+  it('looks keys up by index, never by scanning the archive', () => {
+    const db = temp.open();
+    const lookups = [
+      [KEY_LOOKUP_SQL.find, ['example.com', 'sel1']],
+      [KEY_LOOKUP_SQL.findByDomain, ['example.com']],
+    ] as const;
+    for (const [sql, params] of lookups) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((row) => row.detail);
+      expect(plan).toContainEqual(expect.stringMatching(/^SEARCH keys USING INDEX sqlite_autoindex_keys_1 \(domain=\?/));
+      expect(plan).not.toContainEqual(expect.stringMatching(/^SCAN keys/));
+    }
   });
 });

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { DUMP_COUNT_SQL } from '../../../../shared/adapters/local/sqlite-dump-counts.ts';
+import { pageQuery } from '../../../../shared/adapters/local/sqlite-message-listing.ts';
+import { cursorAfter } from '../../../../shared/pipeline/message-listing.ts';
+import { REVERIFY_SQL } from '../../../../shared/adapters/local/sqlite-reverify-selection.ts';
 import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
 import { locatorKey } from '../../../../shared/dump/entry.ts';
-import type { EntryRecord, ExportRecord } from '../../../../shared/ports/verdict-store.ts';
-import { VERDICTS, type Reason } from '../../../../shared/verdict/contract.ts';
+import { BadCursorError, type EntryRecord, type ExportRecord, type MessageQuery } from '../../../../shared/ports/verdict-store.ts';
+import { VERDICTS, type Reason, type Verdict } from '../../../../shared/verdict/contract.ts';
 import {
   VERIFIED_AT,
   dumpInput,
@@ -40,7 +45,8 @@ describe('SqliteVerdictStore dumps', () => {
     await store.setStatus('d1', 'interrupted', T1);
     const again = await store.openDump(dumpInput('d1', { name: 'renamed.zip' }), T2);
     expect(again).toEqual({ ...first, status: 'processing', finishedAt: null });
-    expect(await store.listDumps()).toEqual([again]);
+    const overview = { located: 0, processed: 0, messages: 0, skipped: 0, errors: 0 };
+    expect(await store.listDumps()).toEqual([{ ...again, ...overview }]);
   });
 
   it('leaves a complete dump complete when it is opened again', async () => {
@@ -341,5 +347,122 @@ describe('SqliteVerdictStore batches', () => {
     const summary = await store.summary('d1');
     expect(summary?.messages).toBe(10_000);
     expect(summary?.signingDomains.find((d) => d.domain === 'relay.example')?.messages).toBe(10_000);
+  });
+});
+
+describe('SqliteVerdictStore listings', () => {
+  it('merges messages whose verdict is error with the unreadable entries, in locator order', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [
+      errorEntry('c.eml'),
+      messageEntry('b.eml', { verdict: 'error', reasons: ['parse-error'] }),
+      errorEntry('a.eml'),
+      messageEntry('d.eml'),
+    ]);
+    for (const query of [{ verdict: 'error' as const }, { reason: 'parse-error' as const }]) {
+      const first = await store.listMessages('d1', { ...query, limit: 2 });
+      const rest = await store.listMessages('d1', { ...query, limit: 2, cursor: first!.cursor! });
+      expect([...first!.messages, ...rest!.messages].map((line) => [line.locator, line.verdict])).toEqual([
+        ['a.eml', 'error'],
+        ['b.eml', 'error'],
+        ['c.eml', 'error'],
+      ]);
+      expect(rest?.cursor).toBeNull();
+    }
+  });
+
+  it('rejects a cursor altered in any way, and one for another page shape is just a position', async () => {
+    const store = openStore();
+    await store.openDump(dumpInput('d1'), T0);
+    await store.putEntries('d1', [messageEntry('a.eml'), messageEntry('b.eml'), messageEntry('c.eml')]);
+    const cursor = (await store.listMessages('d1', { limit: 1 }))!.cursor!;
+    expect(cursor).toBe(cursorAfter('a.eml'));
+    const encoded = [{ after: 'a.eml', x: 1 }, { after: 1 }].map((json) => Buffer.from(JSON.stringify(json)).toString('base64url'));
+    for (const altered of [`${cursor}A`, `${cursor}=`, cursor.slice(0, -1), ...encoded, '']) {
+      await expect(store.listMessages('d1', { limit: 1, cursor: altered }), altered).rejects.toBeInstanceOf(BadCursorError);
+    }
+    // A cursor names a locator: it carries on after it under any filter.
+    const filtered = await store.listMessages('d1', { verdict: 'verified', limit: 5, cursor });
+    expect(filtered?.messages.map((line) => line.locator)).toEqual(['b.eml', 'c.eml']);
+  });
+
+  it('refuses to replace messages of a dump that was never opened', async () => {
+    await expect(openStore().replaceMessages('nope', [messageEntry('a.eml')], 'b1')).rejects.toThrow(/no dump nope/);
+  });
+});
+
+describe('SqliteVerdictStore query plans', () => {
+  // Aliases the store's SQL gives the tables that grow with the dumps.
+  const FULL_SCAN = /^SCAN (e|d|s|entries|entry_signing_domains|entry_signatures)( |$)/;
+
+  /** The steps of a statement's plan, bound by name (an object) or by position (an array). */
+  function plan(db: DatabaseSync, sql: string, params: Record<string, SQLInputValue> | SQLInputValue[]): string[] {
+    const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+    const rows = Array.isArray(params) ? statement.all(...params) : statement.all(params);
+    return rows.map((row) => row.detail as string);
+  }
+
+  function* combinations(): Generator<Omit<MessageQuery, 'limit'>> {
+    for (const verdict of [undefined, 'partially-verified', 'error'] as (Verdict | undefined)[])
+      for (const reason of [undefined, 'weak-key', 'parse-error'] as (Reason | undefined)[])
+        for (const domain of [undefined, 'example.com'])
+          for (const from of [undefined, 'alice@example.com', 'example.com'])
+            for (const after of [undefined, '2023-01-01T00:00:00.000Z'])
+              for (const before of [undefined, '2024-01-01T00:00:00.000Z'])
+                for (const cursor of [undefined, 'a.eml']) yield { verdict, reason, domain, from, after, before, cursor };
+  }
+
+  it('serves every listing, with any filters and a cursor, from an index, never a scan of the entries', () => {
+    const db = temp.open();
+    let planned = 0;
+    for (const combination of combinations()) {
+      const query = Object.fromEntries(Object.entries(combination).filter(([, value]) => value !== undefined)) as Omit<MessageQuery, 'limit'>;
+      const page = pageQuery('d1', { ...query, limit: 10 }, query.cursor ?? null, 11);
+      if (page === null) continue;
+      planned++;
+      const steps = plan(db, page.sql, page.params);
+      expect(steps.filter((step) => FULL_SCAN.test(step)), JSON.stringify(query)).toEqual([]);
+      expect(steps.some((step) => step.startsWith('SEARCH')), JSON.stringify(query)).toBe(true);
+    }
+    expect(planned).toBeGreaterThan(200);
+  });
+
+  it('lists by the index of the most selective filter given', () => {
+    const db = temp.open();
+    const cases: [Omit<MessageQuery, 'limit'>, RegExp][] = [
+      [{}, /^SEARCH e USING INDEX sqlite_autoindex_entries_1 \(dump_id=\?\)/],
+      [{ verdict: 'failed' }, /^SEARCH e USING COVERING INDEX entries_by_verdict \(dump_id=\? AND verdict=\?\)/],
+      [{ verdict: 'error' }, /^SEARCH e USING COVERING INDEX entries_errors \(dump_id=\?\)/],
+      [{ reason: 'weak-key' }, /^SEARCH e USING COVERING INDEX entries_by_verdict \(dump_id=\? AND verdict=\?\)/],
+      [{ domain: 'example.com', verdict: 'failed' }, /^SEARCH d USING COVERING INDEX signing_domains_by_domain \(dump_id=\? AND domain=\?\)/],
+      [{ from: 'a@example.com', after: '2023' }, /^SEARCH e USING INDEX entries_by_sender \(dump_id=\? AND sender=\?\)/],
+      [{ from: 'example.com' }, /^SEARCH e USING COVERING INDEX entries_by_sender_domain \(dump_id=\? AND sender_domain=\?\)/],
+      [{ after: '2023', before: '2024' }, /^SEARCH e USING COVERING INDEX entries_by_date \(dump_id=\? AND date_header>\? AND date_header<\?\)/],
+      [{ verdict: 'failed', cursor: 'a.eml' }, /^SEARCH e USING COVERING INDEX entries_by_verdict \(dump_id=\? AND verdict=\? AND locator_key>\?\)/],
+    ];
+    for (const [query, index] of cases) {
+      const page = pageQuery('d1', { ...query, limit: 10 }, query.cursor ?? null, 11)!;
+      expect(plan(db, page.sql, page.params), JSON.stringify(query)).toContainEqual(expect.stringMatching(index));
+    }
+  });
+
+  it('counts a summary and selects for re-verification off indexes', () => {
+    const db = temp.open();
+    const statements: [string, string, SQLInputValue[]][] = [
+      ...Object.entries(DUMP_COUNT_SQL).map(([name, sql]): [string, string, SQLInputValue[]] => [name, sql, ['d1']]),
+      ['nextSelector', REVERIFY_SQL.nextSelector, ['', '']],
+      ['selectorUses', REVERIFY_SQL.selectorUses, ['example.com', 'sel1', '', '', -1]],
+      ['dumpsBeforeRules', REVERIFY_SQL.dumpsBeforeRules, [2]],
+      ['messagesBeforeRules', REVERIFY_SQL.messagesBeforeRules, ['d1', 2, -1, '']],
+    ];
+    for (const [name, sql, params] of statements) {
+      const steps = plan(db, sql, params);
+      expect(steps.filter((step) => FULL_SCAN.test(step)), name).toEqual([]);
+      expect(steps.some((step) => step.startsWith('SEARCH')), name).toBe(true);
+    }
+    expect(plan(db, REVERIFY_SQL.selectorUses, ['example.com', 'sel1', '', '', -1])).toContainEqual(
+      expect.stringMatching(/^SEARCH s USING INDEX signatures_by_selector \(domain=\? AND selector=\?/),
+    );
   });
 });

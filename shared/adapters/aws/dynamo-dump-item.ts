@@ -1,0 +1,88 @@
+/**
+ * A dump's item in the dumps table: the dump record, its status, and its counts (kept up to date once per batch
+ * by dynamo-counters.ts). Counts by verdict, reason and rules version are attributes named by what they count.
+ */
+import type { DumpOverview, DumpRecord, DumpStatus } from '../../ports/verdict-store.ts';
+import type { Reason, Verdict } from '../../verdict/contract.ts';
+import type { Item } from './dynamo-entry-items.ts';
+import { DUMPS_TABLE } from './table-design.ts';
+
+/** The sort key of the dump item itself; its counter items sort beside it. */
+export const DUMP_ITEM = 'dump';
+/** The byStart partition every dump item is in. */
+export const DUMP_LISTING = 'dumps';
+
+export interface DumpCounts {
+  status: DumpStatus;
+  /** Entries located by the splitter (undefined while it runs), plus those found inside unexpected containers. */
+  located: number | undefined;
+  messages: number;
+  skipped: number;
+  errors: number;
+}
+
+export const verdictCount = (verdict: Verdict): string => `v_${verdict}`;
+export const reasonCount = (reason: Reason): string => `r_${reason}`;
+export const rulesVersionCount = (rulesVersion: number): string => `rv_${rulesVersion}`;
+const RULES_VERSION_COUNT = /^rv_(\d+)$/;
+
+export function dumpKey(dumpId: string): Item {
+  return { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: DUMP_ITEM };
+}
+
+/** A dump's item as openDump creates it: splitting, nothing counted. */
+export function newDumpItem(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Item {
+  return {
+    ...dumpKey(dump.id),
+    [DUMPS_TABLE.byStart.partitionKey]: DUMP_LISTING,
+    [DUMPS_TABLE.byStart.sortKey]: at.toISOString(),
+    name: dump.name,
+    source: dump.source,
+    bytes: dump.bytes,
+    status: 'splitting',
+    messages: 0,
+    skipped: 0,
+    errors: 0,
+    extraLocated: 0,
+  };
+}
+
+export function countsOf(item: Item): DumpCounts {
+  const located = item.located === undefined ? undefined : (item.located as number) + (item.extraLocated as number);
+  return { status: item.status as DumpStatus, located, messages: item.messages as number, skipped: item.skipped as number, errors: item.errors as number };
+}
+
+export function dumpRecordOf(item: Item): DumpRecord {
+  return {
+    id: item.dumpId as string,
+    name: item.name as string,
+    source: item.source as string,
+    bytes: item.bytes as number,
+    status: item.status as DumpStatus,
+    startedAt: item.startedAt as string,
+    finishedAt: (item.finishedAt as string | undefined) ?? null,
+  };
+}
+
+export function dumpOverviewOf(item: Item): DumpOverview {
+  const { located, messages, skipped, errors } = countsOf(item);
+  return { ...dumpRecordOf(item), located: located ?? null, processed: messages + skipped + errors, messages, skipped, errors };
+}
+
+/**
+ * Messages by the rules version that verified them. Messages counted before versions were (no rv_ counter
+ * covers them) were verified by the first rules.
+ */
+export function rulesVersionsOf(item: Item): Map<number, number> {
+  const versions = new Map<number, number>();
+  let counted = 0;
+  for (const [name, value] of Object.entries(item)) {
+    const version = RULES_VERSION_COUNT.exec(name)?.[1];
+    if (version === undefined || typeof value !== 'number' || value === 0) continue;
+    versions.set(Number(version), value);
+    counted += value;
+  }
+  const unversioned = (item.messages as number) - counted;
+  if (unversioned > 0) versions.set(1, (versions.get(1) ?? 0) + unversioned);
+  return versions;
+}

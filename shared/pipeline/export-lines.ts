@@ -1,0 +1,35 @@
+/**
+ * The export formats, as lines of text: what `leakproof export` writes and what GET /dumps/{id}/export streams,
+ * from one implementation, so the two are the same bytes.
+ */
+import { stringify } from 'csv-stringify';
+import { once } from 'node:events';
+import type { ExportRecord } from '../ports/verdict-store.ts';
+
+export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures'] as const;
+
+export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {
+  return format === 'csv' ? csvLines(records) : jsonLines(records);
+}
+
+/** One JSON object a line, fields in ExportRecord's order. */
+export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
+  for await (const record of records) yield JSON.stringify(record) + '\n';
+}
+
+/** CSV for spreadsheets: reasons joined by ";", the signature evidence as one JSON cell. */
+export async function* csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
+  const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
+  const output: string[] = [];
+  csv.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  for await (const record of records) {
+    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures) });
+    yield* output.splice(0);
+  }
+  csv.end();
+  await once(csv, 'end');
+  yield* output.splice(0);
+}

@@ -1,0 +1,32 @@
+/**
+ * What every store's message listing shares: the line a listing shows of an entry, and the cursor. Both stores
+ * list in locator order, so a cursor only has to say which locator the last page ended on.
+ */
+import { BadCursorError, type EntryRecord, type MessageListing } from '../ports/verdict-store.ts';
+import { signingDomains } from '../verdict/signing-domains.ts';
+import { exportRecordOf } from './entry-record.ts';
+
+/** A listed entry as a table shows it: errors as exportRecordOf maps them (verdict "error", no headers). */
+export function messageListingOf(entry: Exclude<EntryRecord, { kind: 'skipped' }>): MessageListing {
+  const { locator, verdict, reasons, messageId, from, date, subject } = exportRecordOf('', entry);
+  const message = entry.kind === 'message' ? entry : null;
+  return { locator, verdict, reasons, messageId, from, sender: message?.sender ?? null, date, subject, signingDomains: message ? signingDomains(message.signatures) : [] };
+}
+
+/** The cursor of a page that ended on `locator`: base64url JSON, opaque to callers. */
+export function cursorAfter(locator: string): string {
+  return Buffer.from(JSON.stringify({ after: locator })).toString('base64url');
+}
+
+/** The locator a cursor resumes after; BadCursorError for anything cursorAfter did not make. */
+export function locatorAfterCursor(cursor: string): string {
+  let after: unknown;
+  try {
+    after = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown } | null)?.after;
+  } catch {
+    throw new BadCursorError();
+  }
+  // Re-encoding rejects extra fields and what Buffer's lenient base64 decoding would let through.
+  if (typeof after !== 'string' || after === '' || cursorAfter(after) !== cursor) throw new BadCursorError();
+  return after;
+}

@@ -1,0 +1,572 @@
+/**
+ * The behaviour every VerdictStore must show (see scratch/DESIGN-4-5.md "Store semantics"), as vitest tests run
+ * against any adapter: `verdictStoreContract(makeStore)` declares them. Only the port is used, and entries are
+ * written in batches of distinct entries (a store may count a batch by its content), so the suite runs as well
+ * on an emulated DynamoDB as on SQLite.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { locatorKey } from '../../shared/dump/entry.ts';
+import {
+  BadCursorError,
+  senderDomainOf,
+  type EntryRecord,
+  type MessageListing,
+  type MessageQuery,
+  type MessageRecord,
+  type SelectorUse,
+  type VerdictStore,
+} from '../../shared/ports/verdict-store.ts';
+import type { Reason, Verdict, VerdictChange } from '../../shared/verdict/contract.ts';
+import { dumpInput, errorEntry, keyEvidence, messageEntry, signature, skippedEntry } from './store-records.ts';
+
+export interface StoreUnderTest {
+  store: VerdictStore;
+  close(): Promise<void>;
+}
+
+const T0 = new Date('2025-01-01T00:00:00.000Z');
+const T1 = new Date('2025-01-02T00:00:00.000Z');
+const T2 = new Date('2025-01-03T00:00:00.000Z');
+const BATCH = 500;
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+async function putInBatches(store: VerdictStore, dumpId: string, entries: EntryRecord[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += BATCH) await store.putEntries(dumpId, entries.slice(start, start + BATCH));
+}
+
+/** UTF-8 byte order: how SQLite's BINARY collation and DynamoDB sort keys order locator keys. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** What a listing shows of an entry, worked out here independently of any store (null: skipped, never listed). */
+function listingOf(entry: EntryRecord): MessageListing | null {
+  const locator = locatorKey(entry.locator);
+  if (entry.kind === 'skipped') return null;
+  if (entry.kind === 'error') return unreadableListing(locator);
+  const domains = [...new Set(entry.signatures.map((s) => s.d?.trim().toLowerCase()).filter((d): d is string => !!d))];
+  const { verdict, reasons, messageId, from, sender, date, subject } = entry;
+  return { locator, verdict, reasons, messageId, from, sender, date, subject, signingDomains: domains };
+}
+
+function unreadableListing(locator: string): MessageListing {
+  const none = { messageId: null, from: null, sender: null, date: null, subject: null };
+  return { locator, verdict: 'error', reasons: ['parse-error'], ...none, signingDomains: [] };
+}
+
+function matches(line: MessageListing, query: Omit<MessageQuery, 'limit' | 'cursor'>): boolean {
+  if (query.verdict !== undefined && line.verdict !== query.verdict) return false;
+  if (query.reason !== undefined && !line.reasons.includes(query.reason)) return false;
+  if (query.domain !== undefined && !line.signingDomains.includes(query.domain)) return false;
+  if (query.from !== undefined && (query.from.includes('@') ? line.sender : senderDomainOf(line.sender)) !== query.from) return false;
+  if (query.after !== undefined && (line.date === null || line.date < query.after)) return false;
+  if (query.before !== undefined && (line.date === null || line.date >= query.before)) return false;
+  return true;
+}
+
+function expectedListing(entries: EntryRecord[], query: Omit<MessageQuery, 'limit' | 'cursor'>): MessageListing[] {
+  return entries
+    .map(listingOf)
+    .filter((line): line is MessageListing => line !== null && matches(line, query))
+    .sort((a, b) => byteOrder(a.locator, b.locator));
+}
+
+/** Every page of a listing, checking each keeps to the limit; fails rather than loop if cursors never end. */
+async function walk(store: VerdictStore, dumpId: string, query: Omit<MessageQuery, 'limit' | 'cursor'>, limit: number) {
+  const listed: MessageListing[] = [];
+  let cursor: string | undefined;
+  for (let pages = 1; ; pages++) {
+    const page = await store.listMessages(dumpId, { ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
+    expect(page).not.toBeNull();
+    expect(page!.messages.length).toBeLessThanOrEqual(limit);
+    listed.push(...page!.messages);
+    if (page!.cursor === null) return { listed, pages };
+    cursor = page!.cursor;
+    expect(pages).toBeLessThan(10_000);
+  }
+}
+
+// A corpus with every shape a listing meets: mbox offsets (text order is not number order), paths outside the
+// Basic Multilingual Plane and just below it (UTF-16 and UTF-8 order them differently), skipped and unreadable
+// entries, messages signed by no, one and two domains (in mixed case), without sender or date.
+const SENDERS = ['alice@big.example', 'bob@big.example', 'carol@small.example', 'dan@other.example'];
+const OUTCOMES: { verdict: Verdict; reasons: Reason[] }[] = [
+  { verdict: 'verified', reasons: [] },
+  { verdict: 'partially-verified', reasons: ['weak-key'] },
+  { verdict: 'failed', reasons: ['body-hash-mismatch'] },
+  { verdict: 'unverified', reasons: ['key-unavailable'] },
+  { verdict: 'partially-verified', reasons: ['sha1', 'weak-key'] },
+  { verdict: 'verified', reasons: [] },
+  { verdict: 'unverified', reasons: ['no-signature'] },
+];
+const SIGNERS: string[][] = [[], ['big.example'], ['esp.example', 'Big.Example'], ['ESP.example']];
+
+function corpusPath(i: number): string {
+  if (i % 50 === 0) return `ü/${i}.eml`;
+  if (i % 77 === 0) return `😀/${i}.eml`;
+  if (i % 61 === 0) return `ｆ/${i}.eml`;
+  return `folder${i % 7}/m${i}.eml`;
+}
+
+export function corpus(size: number): EntryRecord[] {
+  const entries: EntryRecord[] = [];
+  for (let i = 0; i < size; i++) {
+    if (i % 97 === 13) entries.push(skippedEntry(`attachments/${i}.png`));
+    else if (i % 89 === 7) entries.push(errorEntry(`broken/${i}.eml`));
+    else {
+      const path = i % 3 === 0 ? 'inbox.mbox' : corpusPath(i);
+      const month = String(((i * 7) % 12) + 1).padStart(2, '0');
+      const day = String((i % 28) + 1).padStart(2, '0');
+      entries.push(
+        messageEntry(path, {
+          ...(i % 3 === 0 ? { offset: i * 1000 } : {}),
+          ...OUTCOMES[i % OUTCOMES.length]!,
+          signedBy: SIGNERS[i % SIGNERS.length]!,
+          sender: i % 6 === 5 ? null : SENDERS[i % SENDERS.length]!,
+          date: i % 10 === 9 ? null : `2023-${month}-${day}T${String(i % 24).padStart(2, '0')}:00:00.000Z`,
+        }),
+      );
+    }
+  }
+  return entries;
+}
+
+const LISTING_QUERIES: { name: string; query: Omit<MessageQuery, 'limit' | 'cursor'>; limit: number }[] = [
+  { name: 'no filter', query: {}, limit: 97 },
+  { name: 'no filter, pages of 500', query: {}, limit: 500 },
+  { name: 'a verdict', query: { verdict: 'partially-verified' }, limit: 97 },
+  { name: 'verdict error: the unreadable entries', query: { verdict: 'error' }, limit: 7 },
+  { name: 'a reason', query: { reason: 'weak-key' }, limit: 97 },
+  { name: 'a reason only some of its verdict have', query: { reason: 'sha1' }, limit: 50 },
+  { name: 'reason parse-error', query: { reason: 'parse-error' }, limit: 1 },
+  { name: 'a signing domain, first or second signer', query: { domain: 'big.example' }, limit: 97 },
+  { name: 'a signing domain signing in capitals', query: { domain: 'esp.example' }, limit: 97 },
+  { name: 'a sender address', query: { from: 'alice@big.example' }, limit: 97 },
+  { name: 'a sender domain', query: { from: 'big.example' }, limit: 97 },
+  { name: 'dates from', query: { after: '2023-10-01T00:00:00.000Z' }, limit: 97 },
+  { name: 'dates before', query: { before: '2023-03-15T00:00:00.000Z' }, limit: 97 },
+  { name: 'a date range', query: { after: '2023-04-01T00:00:00.000Z', before: '2023-06-01T00:00:00.000Z' }, limit: 33 },
+  { name: 'verdict and signing domain', query: { verdict: 'partially-verified', domain: 'big.example' }, limit: 20 },
+  { name: 'reason, sender domain and date', query: { reason: 'weak-key', from: 'big.example', after: '2023-06-01T00:00:00.000Z' }, limit: 20 },
+  {
+    name: 'sender address and date range',
+    query: { from: 'carol@small.example', after: '2023-02-01T00:00:00.000Z', before: '2023-09-01T00:00:00.000Z' },
+    limit: 20,
+  },
+  { name: 'signing domain and sender', query: { domain: 'esp.example', from: 'dan@other.example' }, limit: 20 },
+  { name: 'a reason of another verdict: nothing', query: { verdict: 'failed', reason: 'weak-key' }, limit: 20 },
+  { name: 'a domain nobody signs with: nothing', query: { domain: 'nobody.example' }, limit: 20 },
+];
+
+function history(verdict: Verdict, reasons: Reason[]): VerdictChange {
+  const times = { verifiedAt: '2025-03-01T12:00:00.000Z', replacedAt: '2025-06-01T00:00:00.000Z' };
+  return { verdict, reasons, rulesVersion: 1, ...times, cause: 'key-compromised' };
+}
+
+export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): void {
+  describe('VerdictStore contract', () => {
+    describe('listMessages over a corpus of 2,000 entries', () => {
+      const entries = corpus(2_000);
+      let shared: StoreUnderTest;
+      beforeAll(async () => {
+        shared = await makeStore();
+        await shared.store.openDump(dumpInput('big'), T0);
+        await shared.store.openDump(dumpInput('other'), T1);
+        await putInBatches(shared.store, 'big', entries);
+        // Another dump's messages never show.
+        await shared.store.putEntries('other', corpus(50));
+      }, 120_000);
+      afterAll(() => shared?.close());
+
+      it.each(LISTING_QUERIES)('walks $name: each match once, in locator order', async ({ query, limit }) => {
+        const expected = expectedListing(entries, query);
+        const { listed } = await walk(shared.store, 'big', query, limit);
+        expect(listed.length).toBe(expected.length);
+        expect(listed).toEqual(expected);
+      });
+
+      it('has something to find for every query that is not meant to be empty', () => {
+        for (const { name, query } of LISTING_QUERIES) {
+          if (!name.endsWith('nothing')) expect(expectedListing(entries, query).length, name).toBeGreaterThan(1);
+        }
+      });
+    });
+
+    describe('each test on a store of its own', () => {
+      let current: StoreUnderTest;
+      let store: VerdictStore;
+      beforeEach(async () => {
+        current = await makeStore();
+        store = current.store;
+      });
+      afterEach(() => current.close());
+
+      describe('dumps', () => {
+        it('lists none before any is opened', async () => {
+          expect(await store.listDumps()).toEqual([]);
+          expect(await store.summary()).toBeNull();
+        });
+
+        it('lists dumps newest first, each with how far it got', async () => {
+          await store.openDump(dumpInput('old'), T0);
+          await store.openDump(dumpInput('new'), T1);
+          await store.putEntries('old', [messageEntry('a.eml'), skippedEntry('logo.png'), errorEntry('bad.eml')]);
+          await store.putEntries('new', [messageEntry('b.eml'), messageEntry('c.eml', { verdict: 'failed', reasons: ['signature-mismatch'] })]);
+          const dumps = await store.listDumps();
+          expect(dumps.map((dump) => dump.id)).toEqual(['new', 'old']);
+          expect(dumps[1]).toMatchObject({ ...dumpInput('old'), startedAt: T0.toISOString(), messages: 1, skipped: 1, errors: 1, processed: 3 });
+          expect(dumps[0]).toMatchObject({ ...dumpInput('new'), startedAt: T1.toISOString(), messages: 2, skipped: 0, errors: 0, processed: 2 });
+          // Located: what the store read (local), or unknown while a splitter still lists the dump.
+          for (const dump of dumps) expect([null, dump.processed]).toContain(dump.located);
+        });
+      });
+
+      describe('summary', () => {
+        it('summarises the newest dump when no id is given, with the dump as an overview', async () => {
+          await store.openDump(dumpInput('old'), T0);
+          await store.openDump(dumpInput('new'), T1);
+          await store.putEntries('new', [messageEntry('a.eml'), skippedEntry('b.png')]);
+          const summary = await store.summary();
+          expect(summary?.dump).toMatchObject({ id: 'new', messages: 1, skipped: 1, errors: 0, processed: 2 });
+          expect(await store.summary('nope')).toBeNull();
+        });
+
+        it('ranks sender domains (top 10, ties in domain order), leaving out messages without one', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          const entries: EntryRecord[] = [];
+          const add = (sender: string | null, n: number) => {
+            for (let i = 0; i < n; i++) entries.push(messageEntry(`m${entries.length}.eml`, { sender }));
+          };
+          add('x@b.example', 3);
+          add('y@a1.example', 2);
+          add('z@a1.example', 1);
+          for (let d = 20; d >= 10; d--) add(`someone@d${d}.example`, 1);
+          add(null, 4);
+          add('undisclosed-recipients', 1);
+          await store.putEntries('d1', entries);
+          const summary = await store.summary('d1');
+          expect(summary?.senderDomains).toEqual([
+            { domain: 'a1.example', messages: 3 },
+            { domain: 'b.example', messages: 3 },
+            ...[10, 11, 12, 13, 14, 15, 16, 17].map((d) => ({ domain: `d${d}.example`, messages: 1 })),
+          ]);
+        });
+
+        it('counts messages by month of their date, oldest first, split by verdict, and those without a date', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [
+            messageEntry('1.eml', { date: '2023-01-31T23:30:00.000Z' }),
+            messageEntry('2.eml', { date: '2023-01-01T00:00:00.000Z' }),
+            messageEntry('3.eml', { date: '2023-01-15T00:00:00.000Z', verdict: 'failed', reasons: ['body-hash-mismatch'] }),
+            messageEntry('4.eml', { date: '2023-03-02T00:00:00.000Z' }),
+            messageEntry('5.eml', { date: '2022-12-24T00:00:00.000Z', verdict: 'unverified', reasons: ['no-signature'] }),
+            messageEntry('6.eml', { date: null }),
+            messageEntry('7.eml', { date: null, verdict: 'failed', reasons: ['signature-mismatch'] }),
+            skippedEntry('8.png'),
+            errorEntry('9.eml'),
+          ]);
+          const summary = await store.summary('d1');
+          expect(summary?.months).toEqual([
+            { month: '2022-12', byVerdict: { unverified: 1 } },
+            { month: '2023-01', byVerdict: { verified: 2, failed: 1 } },
+            { month: '2023-03', byVerdict: { verified: 1 } },
+          ]);
+          expect(summary?.undated).toBe(2);
+          expect(summary).toMatchObject({ messages: 7, skipped: 1, errors: 1, byVerdict: { verified: 4, failed: 2, unverified: 1 } });
+        });
+
+        it('has empty new fields for a dump without messages', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          expect(await store.summary('d1')).toMatchObject({ messages: 0, senderDomains: [], months: [], undated: 0, byVerdict: {} });
+        });
+      });
+
+      describe('listMessages', () => {
+        it('has no listing for a dump that does not exist, and an empty one for a dump without entries', async () => {
+          expect(await store.listMessages('nope', { limit: 10 })).toBeNull();
+          await store.openDump(dumpInput('d1'), T0);
+          expect(await store.listMessages('d1', { limit: 10 })).toEqual({ messages: [], cursor: null });
+          await store.putEntries('d1', [skippedEntry('a.png')]);
+          expect(await store.listMessages('d1', { limit: 10 })).toEqual({ messages: [], cursor: null });
+        });
+
+        it('lists messages and unreadable entries (as verdict error) in locator order, never skipped ones', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          const signed = messageEntry('b.eml', {
+            verdict: 'partially-verified',
+            reasons: ['weak-key'],
+            signedBy: ['Relay.example', 'sender.example', 'relay.example'],
+          });
+          const anonymous = messageEntry('inbox.mbox', { offset: 10_240, sender: null, date: null });
+          await store.putEntries('d1', [signed, skippedEntry('a.png'), errorEntry('a.eml', 'truncated'), anonymous]);
+          const page = await store.listMessages('d1', { limit: 10 });
+          expect(page).toEqual({
+            cursor: null,
+            messages: [
+              unreadableListing('a.eml'),
+              {
+                locator: 'b.eml',
+                verdict: 'partially-verified',
+                reasons: ['weak-key'],
+                messageId: signed.messageId,
+                from: signed.from,
+                sender: signed.sender,
+                date: signed.date,
+                subject: signed.subject,
+                signingDomains: ['relay.example', 'sender.example'],
+              },
+              expect.objectContaining({ locator: 'inbox.mbox#10240', sender: null, date: null, from: null }),
+            ],
+          });
+        });
+
+        it('gives at most `limit` messages and a cursor to the rest', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', ['e', 'c', 'a', 'd', 'b'].map((name) => messageEntry(`${name}.eml`)));
+          const first = await store.listMessages('d1', { limit: 2 });
+          expect(first?.messages.length).toBeGreaterThan(0);
+          expect(first?.messages.length).toBeLessThanOrEqual(2);
+          expect(first?.cursor).toEqual(expect.any(String));
+          const { listed } = await walk(store, 'd1', {}, 2);
+          expect(listed.map((line) => line.locator)).toEqual(['a.eml', 'b.eml', 'c.eml', 'd.eml', 'e.eml']);
+          const all = await store.listMessages('d1', { limit: 5 });
+          expect(all?.messages).toHaveLength(5);
+        });
+
+        it('rejects a cursor it did not give out', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [messageEntry('a.eml'), messageEntry('b.eml')]);
+          const encoded = ['hello', '42', '{}', '[]'].map((text) => Buffer.from(text).toString('base64url'));
+          const foreign = ['not a cursor', ...encoded];
+          for (const cursor of foreign) {
+            await expect(store.listMessages('d1', { limit: 1, cursor }), cursor).rejects.toBeInstanceOf(BadCursorError);
+          }
+        });
+
+      });
+
+      describe('getEntry', () => {
+        it('gives back each kind of entry as stored, with evidence and history', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          const message = messageEntry('inbox.mbox', {
+            offset: 5120,
+            verdict: 'partially-verified',
+            reasons: ['key-compromised'],
+            signatures: [signature('example.com', { key: keyEvidence({ compromisedAt: '2024-01-01T00:00:00.000Z' }) })],
+            history: [history('verified', [])],
+          });
+          const skipped = skippedEntry('logo.png');
+          const error = errorEntry('bad.eml', 'zip entry truncated', 'ab'.repeat(32));
+          await store.putEntries('d1', [message, skipped, error]);
+          expect(await store.getEntry('d1', 'inbox.mbox#5120')).toEqual(message);
+          expect(await store.getEntry('d1', 'logo.png')).toEqual(skipped);
+          expect(await store.getEntry('d1', 'bad.eml')).toEqual(error);
+          expect(await store.getEntry('d1', 'inbox.mbox')).toBeNull();
+          expect(await store.getEntry('nope', 'logo.png')).toBeNull();
+        });
+      });
+
+      describe('re-verification selection', () => {
+        const sig = (d: string | null, s: string | null, index: number, overrides: Parameters<typeof signature>[1] = {}) =>
+          signature(d, { s, index, ...overrides });
+
+        it('names every (domain, selector) that signed a stored message once, lower-cased', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T1);
+          await store.putEntries('d1', [
+            messageEntry('a.eml', { signatures: [sig('Example.COM', 'Sel1', 0), sig('relay.example', 'r', 1)] }),
+            messageEntry('b.eml', { signatures: [sig('example.com', 'sel1', 0), sig(null, 'orphan', 1), sig('nosel.example', null, 2)] }),
+            skippedEntry('c.png'),
+          ]);
+          await store.putEntries('d2', [messageEntry('a.eml', { signatures: [sig('example.com', 'sel2', 0)] })]);
+          const seen = (await collect(store.seenSelectors())).sort((a, b) => byteOrder(`${a.domain} ${a.selector}`, `${b.domain} ${b.selector}`));
+          expect(seen).toEqual([
+            { domain: 'example.com', selector: 'sel1' },
+            { domain: 'example.com', selector: 'sel2' },
+            { domain: 'relay.example', selector: 'r' },
+          ]);
+        });
+
+        it('finds every signature by a selector across dumps, with what its message and key said', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T1);
+          const compromised = keyEvidence({ record: 'v=DKIM1; p=old', compromisedAt: '2024-01-01T00:00:00.000Z' });
+          await store.putEntries('d1', [
+            messageEntry('a.eml', {
+              verdict: 'partially-verified',
+              reasons: ['key-compromised'],
+              signatures: [sig('Example.com', 'SEL1', 0, { key: compromised })],
+            }),
+            messageEntry('b.eml', {
+              verdict: 'failed',
+              reasons: ['body-hash-mismatch'],
+              rulesVersion: 0,
+              signatures: [
+                sig('example.com', 'sel1', 0, { status: 'body-hash-mismatch' }),
+                sig('example.com', 'sel1', 1, { status: 'key-unavailable', key: null }),
+              ],
+            }),
+            messageEntry('c.eml', { signatures: [sig('example.com', 'sel2', 0)] }),
+          ]);
+          await store.putEntries('d2', [messageEntry('z.eml', { signatures: [sig('example.com', 'sel1', 0)] })]);
+          const uses = (await collect(store.selectorUses('example.com', 'sel1'))).sort(
+            (a, b) => byteOrder(`${a.dumpId} ${a.locator} ${a.status}`, `${b.dumpId} ${b.locator} ${b.status}`),
+          );
+          const use = (dumpId: string, locator: string, rest: Partial<SelectorUse>): SelectorUse => ({
+            dumpId,
+            locator,
+            verdict: 'verified',
+            rulesVersion: 1,
+            status: 'pass',
+            keyRecord: 'v=DKIM1; k=rsa; p=MIIB',
+            keyCompromisedAt: null,
+            ...rest,
+          });
+          expect(uses).toEqual([
+            use('d1', 'a.eml', { verdict: 'partially-verified', keyRecord: 'v=DKIM1; p=old', keyCompromisedAt: '2024-01-01T00:00:00.000Z' }),
+            use('d1', 'b.eml', { verdict: 'failed', rulesVersion: 0, status: 'body-hash-mismatch' }),
+            use('d1', 'b.eml', { verdict: 'failed', rulesVersion: 0, status: 'key-unavailable', keyRecord: null }),
+            use('d2', 'z.eml', {}),
+          ]);
+          expect(await collect(store.selectorUses('example.com', 'nothing'))).toEqual([]);
+        });
+
+        it('finds the dumps and messages verified by older rules', async () => {
+          for (const [id, at] of [['a', T0], ['b', T1], ['c', T2]] as const) await store.openDump(dumpInput(id), at);
+          await store.putEntries('a', [
+            messageEntry('1.eml', { rulesVersion: 1 }),
+            messageEntry('2.eml', { rulesVersion: 2 }),
+            messageEntry('inbox.mbox', { offset: 0, rulesVersion: 1 }),
+            skippedEntry('3.png'),
+            errorEntry('4.eml'),
+          ]);
+          await store.putEntries('b', [messageEntry('1.eml', { rulesVersion: 2 })]);
+          await store.putEntries('c', [skippedEntry('1.png'), errorEntry('2.eml')]);
+          expect(await store.dumpsBeforeRules(1)).toEqual([]);
+          expect(await store.dumpsBeforeRules(2)).toEqual(['a']);
+          expect((await store.dumpsBeforeRules(3)).sort()).toEqual(['a', 'b']);
+          expect((await collect(store.messagesBeforeRules('a', 2))).sort()).toEqual(['1.eml', 'inbox.mbox#0']);
+          expect((await collect(store.messagesBeforeRules('a', 3))).sort()).toEqual(['1.eml', '2.eml', 'inbox.mbox#0']);
+          expect(await collect(store.messagesBeforeRules('b', 2))).toEqual([]);
+          expect(await collect(store.messagesBeforeRules('nope', 9))).toEqual([]);
+        });
+
+        it('walks many old messages whole', async () => {
+          await store.openDump(dumpInput('a'), T0);
+          const old = Array.from({ length: 1_200 }, (_, i) => messageEntry('inbox.mbox', { offset: i * 100, rulesVersion: 1 }));
+          await putInBatches(store, 'a', old);
+          const keys = await collect(store.messagesBeforeRules('a', 2));
+          expect(keys.length).toBe(1_200);
+          expect(new Set(keys).size).toBe(1_200);
+        });
+      });
+
+      describe('replaceMessages', () => {
+        const before = {
+          m1: messageEntry('m1.eml', { date: '2023-01-05T00:00:00.000Z', signatures: [signature('example.com', { s: 'sel1' })] }),
+          m2: messageEntry('m2.eml', {
+            date: '2023-01-06T00:00:00.000Z',
+            verdict: 'unverified',
+            reasons: ['key-unavailable'],
+            signatures: [signature('example.com', { s: 'sel1', status: 'key-unavailable', key: null })],
+          }),
+          m3: messageEntry('m3.eml', { date: '2023-02-01T00:00:00.000Z', verdict: 'failed', reasons: ['body-hash-mismatch'], rulesVersion: 0 }),
+          m4: messageEntry('m4.eml', { date: null, signedBy: ['other.example'] }),
+        };
+        const compromisedAt = '2022-06-01T00:00:00.000Z';
+        const after: MessageRecord[] = [
+          {
+            ...before.m1,
+            verdict: 'partially-verified',
+            reasons: ['key-compromised'],
+            signatures: [signature('example.com', { s: 'sel1', key: keyEvidence({ compromisedAt }) })],
+            verifiedAt: '2025-06-01T00:00:00.000Z',
+            history: [history('verified', [])],
+          },
+          {
+            ...before.m2,
+            verdict: 'verified',
+            reasons: [],
+            signatures: [signature('example.com', { s: 'sel1' })],
+            verifiedAt: '2025-06-01T00:00:00.000Z',
+            history: [{ ...history('unverified', ['key-unavailable']), cause: 'new-key' }],
+          },
+          { ...before.m3, rulesVersion: 2, history: [{ ...history('failed', ['body-hash-mismatch']), rulesVersion: 0, cause: 'rules-change' }] },
+        ];
+
+        async function storeBefore(): Promise<void> {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [...Object.values(before), skippedEntry('x.png'), errorEntry('y.eml')]);
+        }
+
+        it('moves every count the summary shows from the old verdicts to the new', async () => {
+          await storeBefore();
+          const old = await store.summary('d1');
+          expect(old).toMatchObject({
+            byVerdict: { verified: 2, unverified: 1, failed: 1 },
+            byReason: { 'key-unavailable': 1, 'body-hash-mismatch': 1 },
+            months: [
+              { month: '2023-01', byVerdict: { verified: 1, unverified: 1 } },
+              { month: '2023-02', byVerdict: { failed: 1 } },
+            ],
+          });
+          await store.replaceMessages('d1', after, 'batch-1');
+          const summary = await store.summary('d1');
+          expect(summary).toMatchObject({
+            messages: 4,
+            skipped: 1,
+            errors: 1,
+            undated: 1,
+            byVerdict: { 'partially-verified': 1, verified: 2, failed: 1 },
+            byReason: { 'key-compromised': 1, 'body-hash-mismatch': 1 },
+            signingDomains: old!.signingDomains,
+            senderDomains: old!.senderDomains,
+            months: [
+              { month: '2023-01', byVerdict: { 'partially-verified': 1, verified: 1 } },
+              { month: '2023-02', byVerdict: { failed: 1 } },
+            ],
+          });
+          expect(summary?.byVerdict).toEqual({ 'partially-verified': 1, verified: 2, failed: 1 });
+          expect(summary?.byReason).toEqual({ 'key-compromised': 1, 'body-hash-mismatch': 1 });
+          expect(summary?.dump).toMatchObject({ messages: 4, skipped: 1, errors: 1, processed: 6 });
+        });
+
+        it('lists and selects by the new verdicts, and keeps the history', async () => {
+          await storeBefore();
+          await store.replaceMessages('d1', after, 'batch-1');
+          expect(await store.getEntry('d1', 'm1.eml')).toEqual(after[0]);
+          const unverified = await store.listMessages('d1', { verdict: 'unverified', limit: 10 });
+          expect(unverified?.messages).toEqual([]);
+          const compromised = await store.listMessages('d1', { reason: 'key-compromised', limit: 10 });
+          expect(compromised?.messages.map((line) => line.locator)).toEqual(['m1.eml']);
+          const uses = (await collect(store.selectorUses('example.com', 'sel1'))).sort((a, b) => byteOrder(a.locator, b.locator));
+          expect(uses.map((use) => [use.locator, use.verdict, use.status, use.keyCompromisedAt])).toEqual([
+            ['m1.eml', 'partially-verified', 'pass', compromisedAt],
+            ['m2.eml', 'verified', 'pass', null],
+          ]);
+          expect(await collect(store.messagesBeforeRules('d1', 1))).toEqual([]);
+          expect(await store.dumpsBeforeRules(1)).toEqual([]);
+          expect((await collect(store.messagesBeforeRules('d1', 2))).sort()).toEqual(['m1.eml', 'm2.eml', 'm4.eml']);
+        });
+
+        it('changes nothing when a batch is applied again, or a record equals the stored one', async () => {
+          await storeBefore();
+          await store.replaceMessages('d1', after, 'batch-1');
+          const once = await store.summary('d1');
+          const listing = await walk(store, 'd1', {}, 3);
+          await store.replaceMessages('d1', after, 'batch-1');
+          expect(await store.summary('d1')).toEqual(once);
+          await store.replaceMessages('d1', [after[0]!, before.m4], 'batch-2');
+          expect(await store.summary('d1')).toEqual(once);
+          expect(await walk(store, 'd1', {}, 3)).toEqual(listing);
+          expect(await store.getEntry('d1', 'm1.eml')).toEqual(after[0]);
+        });
+      });
+    });
+  });
+}
