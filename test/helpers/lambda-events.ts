@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
-import type { Context, S3Event, S3EventRecord, SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, S3Event, S3EventRecord, ScheduledEvent, SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
 const DEFAULT_REGION = 'us-east-1';
 
@@ -184,6 +184,196 @@ function lambdaMessageAttribute(value: MessageAttributeValue): SQSMessageAttribu
 
 function regionOfArn(arn: string): string {
   return arn.split(':')[3] || DEFAULT_REGION;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// EventBridge
+
+export interface ScheduledEventInput {
+  /** The rule's ARN, or its name (the ARN is then built in the region and account). */
+  rule?: string;
+  region?: string;
+  accountId?: string;
+  /** The scheduled time; EventBridge writes it to the second, without milliseconds. */
+  time?: Date;
+}
+
+/**
+ * The event an EventBridge schedule rule sends its Lambda target: version '0', a fresh id, detail-type
+ * 'Scheduled Event', source 'aws.events', the rule's ARN in resources, an empty detail object.
+ */
+export function scheduledEvent(input: ScheduledEventInput = {}): ScheduledEvent {
+  const region = input.region ?? DEFAULT_REGION;
+  const account = input.accountId ?? '000000000000';
+  const rule = input.rule ?? 'leakproof-reverify';
+  const time = input.time ?? new Date();
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account,
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [rule.startsWith('arn:') ? rule : `arn:aws:events:${region}:${account}:rule/${rule}`],
+    detail: {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// API Gateway HTTP API (payload format 2.0)
+
+/** A route of an HTTP API as API Gateway names it: "GET /dumps/{id}" ({name+} takes the rest of the path). */
+export interface HttpApiRoute {
+  method: string;
+  path: string;
+}
+
+export type HttpApiAuthorizer =
+  | { iam: { accessKey: string; accountId: string; callerId: string; cognitoIdentity: null; principalOrgId: null; userArn: string; userId: string } }
+  | { jwt: { claims: Record<string, string | number | boolean | string[]>; scopes: string[] | null } };
+
+export interface HttpApiEventInput {
+  method?: string;
+  /** Path and query as the client sent them (still URL-encoded): "/dumps/ab12/messages?verdict=failed&limit=10". */
+  url: string;
+  /** Request headers; names are lower-cased as API Gateway does. */
+  headers?: Record<string, string>;
+  /** A string arrives as text; a Buffer base64-encoded with isBase64Encoded, as API Gateway passes binary bodies. */
+  body?: string | Buffer;
+  /**
+   * The API's routes: the event names the one that matched (routeKey, pathParameters), and a request no route
+   * matches throws, since API Gateway would answer it with its own 404 and never invoke the function. Without
+   * them: the $default route.
+   */
+  routes?: readonly HttpApiRoute[];
+  /** What the route's authoriser established; defaults to an IAM caller (SigV4), as the stack's default. */
+  authorizer?: HttpApiAuthorizer | null;
+  region?: string;
+  accountId?: string;
+  sourceIp?: string;
+  time?: Date;
+}
+
+/**
+ * The event API Gateway's HTTP API sends a Lambda integration with payload format 2.0, as documented: version
+ * "2.0", rawPath and rawQueryString as sent, headers lower-cased (repeats joined by commas), queryStringParameters
+ * decoded (repeats joined by commas), cookies apart, `body` absent when there is none, requestContext with http,
+ * the authoriser's identity, request id and time in API Gateway's format.
+ */
+export function httpApiEvent(input: HttpApiEventInput): APIGatewayProxyEventV2 {
+  const method = (input.method ?? 'GET').toUpperCase();
+  const region = input.region ?? DEFAULT_REGION;
+  const accountId = input.accountId ?? '000000000000';
+  const apiId = lowerAlphanumeric(10);
+  const domainName = `${apiId}.execute-api.${region}.amazonaws.com`;
+  const time = input.time ?? new Date();
+  const queryAt = input.url.indexOf('?');
+  const rawPath = queryAt === -1 ? input.url : input.url.slice(0, queryAt);
+  const rawQueryString = queryAt === -1 ? '' : input.url.slice(queryAt + 1);
+  const query = new URLSearchParams(rawQueryString);
+  const queryStringParameters: Record<string, string> = {};
+  for (const name of new Set(query.keys())) queryStringParameters[name] = query.getAll(name).join(',');
+  const body = input.body;
+  const userAgent = input.headers?.['user-agent'] ?? 'leakproof-test';
+  const sourceIp = input.sourceIp ?? '192.0.2.10';
+  const headers: Record<string, string> = {
+    accept: '*/*',
+    host: domainName,
+    'user-agent': userAgent,
+    'x-amzn-trace-id': `Root=1-${Math.floor(time.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+    'x-forwarded-for': sourceIp,
+    'x-forwarded-port': '443',
+    'x-forwarded-proto': 'https',
+    ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+  };
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    const key = name.toLowerCase();
+    if (key === 'cookie') cookies.push(...value.split(';').map((cookie) => cookie.trim()));
+    else headers[key] = headers[key] !== undefined && key !== 'user-agent' && key !== 'host' ? `${headers[key]},${value}` : value;
+  }
+  const route = input.routes ? matchRoute(input.routes, method, rawPath) : { routeKey: '$default', pathParameters: undefined };
+  const authorizer =
+    input.authorizer === null
+      ? undefined
+      : (input.authorizer ?? {
+          iam: {
+            accessKey: `ASIA${upperAlphanumeric(16)}`,
+            accountId,
+            callerId: `AROA${upperAlphanumeric(17)}:investigator`,
+            cognitoIdentity: null,
+            principalOrgId: null,
+            userArn: `arn:aws:sts::${accountId}:assumed-role/investigator/investigator`,
+            userId: `AROA${upperAlphanumeric(17)}:investigator`,
+          },
+        });
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath,
+    rawQueryString,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(rawQueryString !== '' ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId,
+      apiId,
+      ...(authorizer ? { authorizer: authorizer as never } : {}),
+      domainName,
+      domainPrefix: apiId,
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp, userAgent },
+      requestId: `${randomBytes(6).toString('base64url')}EMA=`,
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: apiGatewayTime(time),
+      timeEpoch: time.getTime(),
+    },
+    ...(route.pathParameters ? { pathParameters: route.pathParameters } : {}),
+    ...(body !== undefined
+      ? Buffer.isBuffer(body)
+        ? { body: body.toString('base64'), isBase64Encoded: true }
+        : { body, isBase64Encoded: false }
+      : { isBase64Encoded: false }),
+  };
+}
+
+/** The route API Gateway picks: the one with the most literal segments among those matching. */
+function matchRoute(routes: readonly HttpApiRoute[], method: string, rawPath: string): { routeKey: string; pathParameters: Record<string, string> | undefined } {
+  const candidates = routes
+    .filter((route) => route.method.toUpperCase() === method || route.method.toUpperCase() === 'ANY')
+    .map((route) => {
+      const names: string[] = [];
+      const pattern = route.path
+        .split('/')
+        .map((segment) => {
+          const parameter = /^\{([^}+]+)(\+?)\}$/.exec(segment);
+          if (!parameter) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(parameter[1]!);
+          return parameter[2] ? '(.+)' : '([^/]+)';
+        })
+        .join('/');
+      const match = new RegExp(`^${pattern}$`).exec(rawPath);
+      return { route, names, match, literal: route.path.split('/').filter((segment) => !segment.startsWith('{')).length };
+    })
+    .filter((candidate) => candidate.match !== null)
+    .sort((a, b) => b.literal - a.literal);
+  const best = candidates[0];
+  if (!best) throw new Error(`httpApiEvent: no route of the API matches ${method} ${rawPath}: API Gateway answers it with 404 itself`);
+  const pathParameters = Object.fromEntries(best.names.map((name, i) => [name, decodeURIComponent(best.match![i + 1]!)]));
+  return { routeKey: `${best.route.method.toUpperCase()} ${best.route.path}`, pathParameters: best.names.length > 0 ? pathParameters : undefined };
+}
+
+/** "12/Mar/2020:19:03:58 +0000", as requestContext.time has it. */
+function apiGatewayTime(time: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(time.getUTCDate())}/${months[time.getUTCMonth()]}/${time.getUTCFullYear()}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
+}
+
+function lowerAlphanumeric(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

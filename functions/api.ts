@@ -1,0 +1,45 @@
+/**
+ * The HTTP API Lambda: API Gateway's HTTP API (payload format 2.0) in front of the same router `leakproof serve`
+ * runs (shared/api/create-api.ts), over the DynamoDB store and key archive. API Gateway authorises (IAM or a JWT,
+ * as the stack says) and throttles before a request gets here, so the router is given no bearer token.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { defaultIsContentTypeBinary, handle, type LambdaEvent } from 'hono/aws-lambda';
+import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { createApi } from '../shared/api/create-api.ts';
+
+const logger = new Logger();
+
+/**
+ * Lambda returns at most 6 MB to API Gateway, counted as the JSON it sends: the body escaped (about 1.2 times
+ * its size for an export) plus headers. A larger answer stops being read here rather than fail in Lambda.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 2 ** 20;
+
+const api = lazily(() => {
+  const adapters = awsAdapters();
+  const app = createApi({
+    store: adapters.store,
+    keys: adapters.archive,
+    reverifier: adapters.reverifier,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+    log: (error) => (error instanceof Error ? logger.error('request failed', error) : logger.error('request failed', { error: String(error) })),
+  });
+  return handle(app, { isContentTypeBinary });
+});
+
+export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
+  logger.addContext(context);
+  const started = Date.now();
+  // The same payload typed twice: Hono's LambdaEvent marks required what @types/aws-lambda leaves optional.
+  const result = (await api()(event as unknown as LambdaEvent, context)) as Exclude<APIGatewayProxyResultV2, string>;
+  // The route's template ("GET /dumps/{id}"), never the path: paths hold dump ids and message locators.
+  logger.info('request', { route: event.routeKey, status: result.statusCode, ms: Date.now() - started });
+  return result;
+}
+
+/** JSON lines are text: sent as they are, not base64 (API Gateway's 6 MB response limit counts the encoded size). */
+function isContentTypeBinary(contentType: string): boolean {
+  return !/^application\/x-ndjson\s*(;|$)/i.test(contentType) && defaultIsContentTypeBinary(contentType);
+}

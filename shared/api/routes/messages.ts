@@ -1,0 +1,82 @@
+/** A dump's messages: a filtered listing, page by page, and one message with all its evidence. */
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { exportRecordOf } from '../../pipeline/entry-record.ts';
+import { BadCursorError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
+import { signingDomains } from '../../verdict/signing-domains.ts';
+import type { ApiDependencies } from '../dependencies.ts';
+import { jsonContent } from '../json-content.ts';
+import { locatorOfMessageKey, messageKeyOf } from '../message-key.ts';
+import { badParameter, notFound, problemResponses } from '../problem.ts';
+import { DumpParams, MessageDetailSchema, MessagePageSchema, MessageParams, MessageQuerySchema } from '../schemas.ts';
+
+export const listMessagesRoute = createRoute({
+  method: 'get',
+  path: '/dumps/{id}/messages',
+  tags: ['messages'],
+  summary: "A page of a dump's messages",
+  description:
+    'Messages and unreadable entries (verdict "error") in locator order. Every filter given must hold. Pass `next` back as `cursor` for the following page.',
+  request: { params: DumpParams, query: MessageQuerySchema },
+  responses: { 200: jsonContent(MessagePageSchema, 'One page of messages.'), ...problemResponses(400, 401, 404, 500) },
+});
+
+export const getMessageRoute = createRoute({
+  method: 'get',
+  path: '/dumps/{id}/messages/{messageKey}',
+  tags: ['messages'],
+  summary: 'One message: its headers of interest and the full evidence',
+  request: { params: MessageParams },
+  responses: { 200: jsonContent(MessageDetailSchema, 'The message, its verdict, evidence and history.'), ...problemResponses(400, 401, 404, 500) },
+});
+
+export function registerMessageRoutes(app: OpenAPIHono, { store }: ApiDependencies): void {
+  app.openapi(listMessagesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    let page: MessagePage | null;
+    try {
+      page = await store.listMessages(id, c.req.valid('query'));
+    } catch (error) {
+      if (error instanceof BadCursorError) throw badParameter('cursor', 'not a cursor this API gave out (pass a page\'s `next` as it is)');
+      throw error;
+    }
+    if (!page) throw notFound(`no dump ${id}`);
+    const messages = page.messages.map((message) => ({ key: messageKeyOf(message.locator), ...message }));
+    return c.json({ messages, next: page.cursor }, 200);
+  });
+
+  app.openapi(getMessageRoute, async (c) => {
+    const { id, messageKey } = c.req.valid('param');
+    const locator = locatorOfMessageKey(messageKey);
+    if (locator === null) throw badParameter('messageKey', 'not a message key a listing gave out');
+    const entry = await store.getEntry(id, locator);
+    // Skipped entries are not messages: listings leave them out, and so does this.
+    if (!entry || entry.kind === 'skipped') throw notFound(`no message ${messageKey} in dump ${id}`);
+    return c.json(messageDetailOf(id, entry), 200);
+  });
+}
+
+/** A stored entry as the API shows it: its public record (as exported) with the rest of what the store keeps. */
+export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): z.infer<typeof MessageDetailSchema> {
+  const record = exportRecordOf(dumpId, entry);
+  const message = entry.kind === 'message' ? entry : null;
+  return {
+    key: messageKeyOf(record.locator),
+    locator: record.locator,
+    verdict: record.verdict,
+    reasons: record.reasons,
+    messageId: record.messageId,
+    from: record.from,
+    sender: message?.sender ?? null,
+    date: record.date,
+    subject: record.subject,
+    signingDomains: signingDomains(record.signatures),
+    kind: entry.kind,
+    sha256: record.sha256,
+    detail: record.detail,
+    verifiedAt: record.verifiedAt,
+    receivedAt: message?.receivedAt ?? null,
+    rulesVersion: message?.rulesVersion ?? null,
+    signatures: record.signatures,
+    history: message?.history ?? [],
+  };
+}

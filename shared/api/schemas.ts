@@ -1,0 +1,280 @@
+/**
+ * The API's schemas, one zod definition each: they validate requests, type the handlers and generate the
+ * OpenAPI document (GET /openapi.json). The JSON shapes mirror the ports (shared/ports/verdict-store.ts,
+ * key-archive.ts, reverifier.ts) and the verdict contract: a change there shows up here as a type error.
+ */
+import { z } from '@hono/zod-openapi';
+import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
+
+export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error] as const;
+const SIGNATURE_STATUSES = ['pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error'] as const;
+
+const count = z.number().int().min(0);
+const isoTime = z.string().openapi({ format: 'date-time' });
+const nullableText = z.string().nullable();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request parameters
+
+export const DumpId = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a dump id: 64 lower-case hex digits (the SHA-256 of the dump)')
+  .openapi({ param: { name: 'id', in: 'path' }, description: "The dump's id: the SHA-256 of the dump, in hex.", example: 'a3f5'.padEnd(64, '0') });
+
+/** A message's key: base64url of its locator key (locators hold "/", "#" and "!", which paths cannot). */
+export const MessageKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'expected a message key as a listing gives it (base64url)')
+  .max(8192)
+  .openapi({ param: { name: 'messageKey', in: 'path' }, description: 'The `key` a message listing gives: base64url of the locator.', example: 'aW5ib3gvMS5lbWw' });
+
+export const DumpParams = z.object({ id: DumpId });
+export const MessageParams = z.object({ id: DumpId, messageKey: MessageKey });
+
+/** A domain or address as given: trimmed and lower-cased, as the stores keep them. */
+const lowerCased = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `expected ${what}`)
+    .max(max, `expected ${what} of at most ${max} characters`)
+    .regex(/^[^\s]+$/, `expected ${what} without spaces`)
+    .transform((text) => text.toLowerCase());
+
+/** An ISO 8601 date, or a date-time with its zone (without one it would depend on the server's clock), as toISOString(). */
+const isoDateOrTime = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: 'expected an ISO 8601 date (2017-05-04) or date-time with a zone (2017-05-04T10:00:00Z)',
+  })
+  .transform((text) => new Date(text).toISOString());
+
+export const MessageQuerySchema = z.strictObject({
+  verdict: z.enum(VERDICTS).optional().openapi({ description: 'Only messages with this verdict.' }),
+  reason: z.enum(ALL_REASONS).optional().openapi({ description: 'Only messages whose reasons include this one.' }),
+  domain: lowerCased(253, 'a domain').optional().openapi({ description: 'Only messages with a signature by this d= domain.', example: 'example.com' }),
+  from: lowerCased(320, 'an address or domain')
+    .optional()
+    .openapi({ description: 'Only messages from this sender: an address (alice@example.com) or a domain (example.com).' }),
+  after: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is at or after this time.', example: '2017-05-01' }),
+  before: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is before this time.', example: '2017-06-01T00:00:00Z' }),
+  limit: z.coerce.number().int('expected a whole number').min(1).max(500).default(50).openapi({ description: 'Messages per page (1 to 500).' }),
+  cursor: z.string().min(1).max(4096).optional().openapi({ description: 'The `next` of the previous page.' }),
+});
+
+export const ExportQuerySchema = z.strictObject({
+  format: z.enum(['jsonl', 'csv']).default('jsonl').openapi({ description: 'JSON lines (as `leakproof export`) or CSV.' }),
+});
+
+export const KeysQuerySchema = z.strictObject({
+  domain: lowerCased(253, 'a domain').openapi({ description: 'The signing domain (d=) whose archived keys to list.', example: 'example.com' }),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Responses
+
+const VerdictSchema = z.enum(VERDICTS);
+const ReasonSchema = z.enum(ALL_REASONS);
+
+/** Counts keyed by a closed set of names; a name with no count is absent. */
+function countsBy<const T extends readonly [string, ...string[]]>(names: T) {
+  return z.strictObject(Object.fromEntries(names.map((name) => [name, count.optional()])) as { [K in T[number]]: z.ZodOptional<typeof count> });
+}
+
+export const DumpOverviewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    source: z.string().openapi({ description: 'Where the dump was read from (a local path, an S3 URI).' }),
+    bytes: count,
+    status: z.enum(['splitting', 'processing', 'complete', 'interrupted']),
+    startedAt: isoTime,
+    finishedAt: isoTime.nullable(),
+    located: count.nullable().openapi({ description: 'Entries found in the dump so far (null while it is still being split).' }),
+    processed: count.openapi({ description: 'Entries stored so far: messages + skipped + errors.' }),
+    messages: count,
+    skipped: count,
+    errors: count,
+  })
+  .openapi('DumpOverview');
+
+export const DumpListSchema = z.object({ dumps: z.array(DumpOverviewSchema) }).openapi('DumpList');
+
+const domainCounts = z.array(z.object({ domain: z.string(), messages: count }));
+
+export const DumpSummarySchema = z
+  .object({
+    dump: DumpOverviewSchema,
+    messages: count,
+    byVerdict: countsBy(VERDICTS),
+    byReason: countsBy(ALL_REASONS),
+    signingDomains: domainCounts.openapi({ description: 'd= domains of signatures found, messages per domain, most first.' }),
+    skipped: count,
+    errors: count,
+    senderDomains: domainCounts.openapi({ description: 'Domains of the first From address, most first.' }),
+    months: z
+      .array(z.object({ month: z.string().openapi({ example: '2017-05' }), byVerdict: countsBy(VERDICTS) }))
+      .openapi({ description: 'Messages by month of their Date field, oldest first.' }),
+    undated: count.openapi({ description: 'Messages without a usable Date field.' }),
+  })
+  .openapi('DumpSummary');
+
+const KeyEvidenceSchema = z
+  .object({
+    source: z.enum(['archive', 'dns']),
+    record: z.string(),
+    keyType: z.enum(['rsa', 'ed25519']).nullable(),
+    bits: count.nullable(),
+    firstSeenAt: nullableText,
+    lastSeenAt: nullableText,
+    origin: nullableText,
+    compromisedAt: nullableText,
+  })
+  .openapi('KeyEvidence');
+
+export const SignatureEvidenceSchema = z
+  .object({
+    index: count,
+    d: nullableText,
+    s: nullableText,
+    a: nullableText,
+    c: nullableText,
+    h: z.array(z.string()),
+    l: z.number().nullable(),
+    t: z.number().nullable(),
+    x: z.number().nullable(),
+    status: z.enum(SIGNATURE_STATUSES),
+    bodyHash: z.enum(['pass', 'fail', 'not-checked']),
+    headerSignature: z.enum(['pass', 'fail', 'not-checked']),
+    bodyLength: z.number().nullable(),
+    key: KeyEvidenceSchema.nullable(),
+    mboxReading: nullableText,
+    reasons: z.array(ReasonSchema),
+    detail: nullableText,
+  })
+  .openapi('SignatureEvidence');
+
+const VerdictChangeSchema = z
+  .object({
+    verdict: VerdictSchema,
+    reasons: z.array(ReasonSchema),
+    rulesVersion: z.number().int(),
+    verifiedAt: isoTime,
+    replacedAt: isoTime,
+    cause: z.enum(CHANGE_CAUSES),
+  })
+  .openapi('VerdictChange');
+
+const listingFields = {
+  key: z.string().openapi({ description: 'Names the message in GET /dumps/{id}/messages/{messageKey}.' }),
+  locator: z.string().openapi({ description: 'Where the message lies in the dump (path, "#offset" in an mbox, "!/" into a nested container).' }),
+  verdict: VerdictSchema,
+  reasons: z.array(ReasonSchema),
+  messageId: nullableText,
+  from: nullableText.openapi({ description: 'The From field as people read it.' }),
+  sender: nullableText.openapi({ description: 'The first From address, lower-cased.' }),
+  date: isoTime.nullable(),
+  subject: nullableText,
+  signingDomains: z.array(z.string()),
+};
+
+export const MessageListingSchema = z.object(listingFields).openapi('MessageListing');
+
+export const MessagePageSchema = z
+  .object({
+    messages: z.array(MessageListingSchema),
+    next: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .openapi('MessagePage');
+
+export const MessageDetailSchema = z
+  .object({
+    ...listingFields,
+    kind: z.enum(['message', 'error']).openapi({ description: 'error: the entry could not be read as a message (verdict "error").' }),
+    sha256: nullableText.openapi({ description: "SHA-256 of the message's bytes as they stand in the dump." }),
+    detail: nullableText,
+    verifiedAt: isoTime.nullable(),
+    receivedAt: isoTime.nullable(),
+    rulesVersion: z.number().int().nullable().openapi({ description: 'The verification rules version that computed the verdict.' }),
+    signatures: z.array(SignatureEvidenceSchema),
+    history: z.array(VerdictChangeSchema).openapi({ description: 'Verdicts re-verification replaced, oldest first.' }),
+  })
+  .openapi('MessageDetail');
+
+/** One line of an export (README "Export format"): the same record `leakproof export` writes. */
+export const ExportRecordSchema = z
+  .object({
+    dump: z.string(),
+    locator: z.string(),
+    sha256: nullableText,
+    messageId: nullableText,
+    from: nullableText,
+    date: isoTime.nullable(),
+    subject: nullableText,
+    verdict: VerdictSchema,
+    reasons: z.array(ReasonSchema),
+    detail: nullableText,
+    verifiedAt: isoTime.nullable(),
+    signatures: z.array(SignatureEvidenceSchema),
+  })
+  .openapi('ExportRecord');
+
+export const ArchivedKeySchema = z
+  .object({
+    domain: z.string(),
+    selector: z.string(),
+    value: z.string().openapi({ description: 'The TXT record, e.g. "v=DKIM1; k=rsa; p=MIIB…".' }),
+    firstSeenAt: nullableText,
+    lastSeenAt: nullableText,
+    source: nullableText,
+    compromisedAt: nullableText.optional(),
+  })
+  .openapi('ArchivedKey');
+
+export const KeyListSchema = z.object({ domain: z.string(), keys: z.array(ArchivedKeySchema) }).openapi('KeyList');
+
+/** One line of a key import (archive.zk.email's DkimRecord shape); times as ISO text or epoch seconds/milliseconds. */
+export const KeyRecordInputSchema = z
+  .object({
+    domain: z.string(),
+    selector: z.string(),
+    value: z.string(),
+    firstSeenAt: z.union([z.string(), z.number()]).nullable().optional(),
+    lastSeenAt: z.union([z.string(), z.number()]).nullable().optional(),
+    source: z.string().nullable().optional(),
+    compromisedAt: z.union([z.string(), z.number()]).nullable().optional().openapi({ description: 'When the private key became known to others.' }),
+  })
+  .openapi('KeyRecordInput');
+
+export const KeyImportSchema = z
+  .object({
+    imported: count,
+    updated: count.optional().openapi({ description: 'Of those imported, how many the archive already held.' }),
+    rejected: count,
+    errors: z.array(z.string()).openapi({ description: 'What was wrong with the rejected records (the first thousand).' }),
+    selectors: z.array(z.object({ domain: z.string(), selector: z.string() })).openapi({ description: 'The (domain, selector) pairs imported, each once.' }),
+    reverification: z.object({
+      affected: count.openapi({ description: 'Stored messages the imported keys affect.' }),
+      dumps: z.array(z.string()),
+      queued: z.boolean().openapi({ description: 'True when re-verification runs were queued for those dumps.' }),
+    }),
+  })
+  .openapi('KeyImport');
+
+export const ReverifyReceiptSchema = z
+  .object({
+    dumpId: z.string(),
+    status: z.enum(['done', 'queued']),
+    selected: count.openapi({ description: 'Messages the selection found affected.' }),
+    changed: count.nullable().openapi({ description: 'Verdicts that changed (null until known).' }),
+  })
+  .openapi('ReverifyReceipt');
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    parameter: z.string().optional().openapi({ description: 'The request parameter that was refused (400 only).' }),
+  })
+  .openapi('Problem', { description: 'An RFC 9457 problem detail.' });
