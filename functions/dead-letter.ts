@@ -1,6 +1,8 @@
 /**
  * The dead-letter recorder: a job that kept failing ends in the DLQ, and each of its units becomes an `error`
  * entry saying so, so the dump's counts still add up (located = verdicts + skipped + errors) and it completes.
+ * A re-verification's job is different: its messages have verdicts already, which stand. It is logged and
+ * dropped; the next run selects the same messages again.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -22,6 +24,17 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     } catch (error) {
       // Not a job at all: nothing to count it against. Dropped with a log line rather than retried forever.
       logger.error('dead letter is not a job; dropped', { messageId: record.messageId, error: (error as Error).message });
+      return;
+    }
+    if (job.reverify) {
+      // Counts and names only: the locators stay out of the log.
+      logger.warn('dead re-verification job dropped; its messages keep their verdicts', {
+        dumpId: job.dumpId,
+        jobId: job.jobId,
+        runId: job.reverify.runId,
+        units: job.units.length,
+        messages: Object.keys(job.reverify.causes).length,
+      });
       return;
     }
     const batchId = jobBatchId(job);

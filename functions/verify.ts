@@ -2,7 +2,8 @@
  * The worker Lambda: each SQS message is a job of neighbouring units of one dump; its messages are read with
  * one ranged GET, verified by the core, and stored with the job's counts. A job that fails is reported alone
  * (ReportBatchItemFailures) and delivered again; storing is idempotent per (dump, locator) and counted once
- * per job.
+ * per job. A re-verification's job (job.reverify) re-verifies the stored messages it names and replaces the
+ * verdicts that changed, each batch of replacements counted once.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -11,6 +12,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
 import { jobBatchId, parseJob } from '../shared/fanout/parse-job.ts';
 import { verifyJob } from '../shared/fanout/verify-job.ts';
+import { reverifyJob } from '../shared/reverify/reverify-job.ts';
 import { createVerifier } from '../shared/verify/verify-message.ts';
 
 const logger = new Logger();
@@ -25,6 +27,13 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
   const verifyRecord = async (record: SQSRecord): Promise<void> => {
     const job = parseJob(record.body);
     try {
+      if (job.reverify) {
+        const tally = await reverifyJob(job, { blobs, store, verifier, now: at });
+        metrics.addMetric('MessagesReverified', MetricUnit.Count, tally.checked);
+        metrics.addMetric('VerdictsChanged', MetricUnit.Count, tally.changed);
+        logger.info('re-verification job done', { dumpId: job.dumpId, jobId: job.jobId, runId: job.reverify.runId, checked: tally.checked, changed: tally.changed, unreadable: tally.unreadable });
+        return;
+      }
       const { records } = await verifyJob(job, { blobs, verifier, at });
       // Units that turned out to be containers add their entries beyond the one each was located as.
       await store.putEntries(job.dumpId, records, { id: jobBatchId(job), extraLocated: records.length - job.units.length });

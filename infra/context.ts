@@ -1,6 +1,10 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import type { ApiAuthorisation } from './api.ts';
 import type { LeakproofStackProps } from './leakproof-stack.ts';
+
+/** rate(value unit) or cron(six fields), as EventBridge rules take them. */
+const SCHEDULE_EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
 
 const RETENTION_DAYS = Object.values(RetentionDays).filter((value) => typeof value === 'number');
 
@@ -27,10 +31,38 @@ export function stackPropsFromContext(node: Node): LeakproofStackProps {
   if (offline !== undefined && offline !== true && offline !== false && offline !== 'true' && offline !== 'false') {
     throw new Error(`context offline must be true or false, not ${JSON.stringify(offline)}`);
   }
+  const reverifySchedule: unknown = node.tryGetContext('reverifySchedule');
+  if (reverifySchedule !== undefined && (typeof reverifySchedule !== 'string' || !SCHEDULE_EXPRESSION.test(reverifySchedule))) {
+    throw new Error(`context reverifySchedule must be an EventBridge schedule expression such as "rate(1 day)" or "cron(0 3 * * ? *)", not ${JSON.stringify(reverifySchedule)}`);
+  }
   return {
     workerConcurrency: integer('workerConcurrency'),
     maxReceiveCount: integer('maxReceiveCount'),
     logRetention,
     offline: offline === undefined ? undefined : offline === true || offline === 'true',
+    reverifySchedule,
+    apiAuthorisation: apiAuthorisationFromContext(node),
+    apiRateLimit: integer('apiRateLimit'),
+    apiBurstLimit: integer('apiBurstLimit'),
   };
+}
+
+/** `-c apiAuth=iam` (the default), or `-c apiAuth=jwt -c jwtIssuer=https://… -c jwtAudience=a,b` (or a JSON list). */
+function apiAuthorisationFromContext(node: Node): ApiAuthorisation | undefined {
+  const auth: unknown = node.tryGetContext('apiAuth');
+  const issuer: unknown = node.tryGetContext('jwtIssuer');
+  const audience: unknown = node.tryGetContext('jwtAudience');
+  if (auth === undefined || auth === 'iam') {
+    if (issuer !== undefined || audience !== undefined) throw new Error('context jwtIssuer and jwtAudience go with apiAuth=jwt');
+    return auth === undefined ? undefined : { type: 'iam' };
+  }
+  if (auth !== 'jwt') throw new Error(`context apiAuth must be iam or jwt, not ${JSON.stringify(auth)}`);
+  if (typeof issuer !== 'string' || !/^https:\/\/\S+$/.test(issuer)) {
+    throw new Error(`context jwtIssuer must be the issuer's https:// URL (apiAuth=jwt), not ${JSON.stringify(issuer)}`);
+  }
+  const audiences = Array.isArray(audience) ? audience : typeof audience === 'string' ? audience.split(',').map((a) => a.trim()) : [];
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
+    throw new Error(`context jwtAudience must name the audiences (client ids) to accept, comma-separated (apiAuth=jwt), not ${JSON.stringify(audience)}`);
+  }
+  return { type: 'jwt', issuer, audience: audiences as string[] };
 }

@@ -3,7 +3,9 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { API_DEFAULTS, LeakproofApi, type ApiAuthorisation } from './api.ts';
 import { IngestPipeline } from './pipeline.ts';
+import { DEFAULT_REVERIFY_SCHEDULE, Reverification } from './reverification.ts';
 import { DumpStorage } from './storage.ts';
 import { VerdictTables } from './tables.ts';
 
@@ -16,6 +18,13 @@ export interface LeakproofStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** Only archived keys, no live DNS lookups (LEAKPROOF_OFFLINE=true). */
   offline?: boolean;
+  /** When re-verification runs: an EventBridge schedule expression (default "rate(1 day)"). */
+  reverifySchedule?: string;
+  /** Who may call the HTTP API: IAM (default) or a JWT issuer and audiences. */
+  apiAuthorisation?: ApiAuthorisation;
+  /** The HTTP API's steady requests per second (default 20) and burst (default 40), across all callers. */
+  apiRateLimit?: number;
+  apiBurstLimit?: number;
 }
 
 const STACK_DEFAULTS = {
@@ -23,6 +32,7 @@ const STACK_DEFAULTS = {
   maxReceiveCount: 5,
   logRetention: RetentionDays.ONE_YEAR,
   offline: false,
+  reverifySchedule: DEFAULT_REVERIFY_SCHEDULE,
 } as const;
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +46,8 @@ export class LeakproofStack extends Stack {
   readonly storage: DumpStorage;
   readonly tables: VerdictTables;
   readonly pipeline: IngestPipeline;
+  readonly reverification: Reverification;
+  readonly api: LeakproofApi;
 
   constructor(scope: Construct, id: string, props: LeakproofStackProps = {}) {
     super(scope, id, props);
@@ -60,6 +72,31 @@ export class LeakproofStack extends Stack {
       offline: props.offline ?? STACK_DEFAULTS.offline,
     });
 
+    this.reverification = new Reverification(this, 'Reverification', {
+      bucket: this.storage.bucket,
+      tables: this.tables,
+      workQueue: this.pipeline.workQueue,
+      handlerDefaults: this.pipeline.handlerDefaults,
+      schedule: props.reverifySchedule ?? STACK_DEFAULTS.reverifySchedule,
+    });
+
+    const apiRateLimit = props.apiRateLimit ?? API_DEFAULTS.rateLimit;
+    const apiBurstLimit = props.apiBurstLimit ?? API_DEFAULTS.burstLimit;
+    // API Gateway's own account-wide ceilings: 10,000 requests a second, bursts of 5,000.
+    if (!Number.isInteger(apiRateLimit) || apiRateLimit < 1 || apiRateLimit > 10_000) {
+      throw new Error(`apiRateLimit must be an integer from 1 to 10000, not ${apiRateLimit}`);
+    }
+    if (!Number.isInteger(apiBurstLimit) || apiBurstLimit < 1 || apiBurstLimit > 5_000) {
+      throw new Error(`apiBurstLimit must be an integer from 1 to 5000, not ${apiBurstLimit}`);
+    }
+    this.api = new LeakproofApi(this, 'Api', {
+      tables: this.tables,
+      reverification: this.reverification,
+      handlerDefaults: this.pipeline.handlerDefaults,
+      authorisation: props.apiAuthorisation ?? API_DEFAULTS.authorisation,
+      throttle: { rateLimit: apiRateLimit, burstLimit: apiBurstLimit },
+    });
+
     const outputs: Record<string, string> = {
       DumpsBucket: this.storage.bucket.bucketName,
       UploadsPrefix: UPLOADS_PREFIX,
@@ -67,7 +104,9 @@ export class LeakproofStack extends Stack {
       DeadLetterQueueUrl: this.pipeline.deadLetterQueue.queueUrl,
       DumpsTable: this.tables.dumps.tableName,
       VerdictsTable: this.tables.verdicts.tableName,
+      PostingsTable: this.tables.postings.tableName,
       KeysTable: this.tables.keys.tableName,
+      ApiUrl: this.api.url,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

@@ -1,15 +1,14 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { handlerFunction, type FunctionSize, type HandlerDefaults } from './handler-function.ts';
 import type { VerdictTables } from './tables.ts';
 
 export interface IngestPipelineProps {
@@ -34,8 +33,8 @@ const MAX_MESSAGE_BYTES = 1_048_576;
 const VISIBILITY_PER_TIMEOUT = 6;
 
 /** Data-plane DynamoDB actions: no Scan (the design answers everything with a Query), no table management. */
-const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+export const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+export const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 /**
  * The ingest pipeline: an upload under uploads/ invokes the splitter, which queues work (zip locators, mbox
@@ -52,6 +51,8 @@ export class IngestPipeline extends Construct {
   readonly splitter: NodejsFunction;
   readonly worker: NodejsFunction;
   readonly deadLetterRecorder: NodejsFunction;
+  /** How the pipeline's functions are built and what they are told: for the stack's other functions. */
+  readonly handlerDefaults: HandlerDefaults;
 
   constructor(scope: Construct, id: string, props: IngestPipelineProps) {
     super(scope, id);
@@ -86,6 +87,7 @@ export class IngestPipeline extends Construct {
       bucket: bucket.bucketName,
       dumpsTable: tables.dumps.tableName,
       verdictsTable: tables.verdicts.tableName,
+      postingsTable: tables.postings.tableName,
       keysTable: tables.keys.tableName,
       workQueueUrl: this.workQueue.queueUrl,
       splitQueueUrl: this.splitQueue.queueUrl,
@@ -100,44 +102,8 @@ export class IngestPipeline extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const handler = (handlerId: string, entry: string, size: { memorySize: number; timeout: Duration }) => {
-      const logGroup = new logs.LogGroup(this, `${handlerId}Logs`, { retention: props.logRetention });
-      // Its own role rather than AWSLambdaBasicExecutionRole: logs go to this log group only.
-      const role = new iam.Role(this, `${handlerId}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      });
-      logGroup.grantWrite(role);
-      const fn = new NodejsFunction(this, handlerId, {
-        entry: join(props.projectRoot, entry),
-        handler: 'handler',
-        projectRoot: props.projectRoot,
-        depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        ...size,
-        role,
-        logGroup,
-        environment,
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-          // The SDK version package-lock pins, not whichever the runtime ships.
-          bundleAwsSDK: true,
-          externalModules: [],
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-        },
-      });
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 on purpose: the project targets nodejs22.x (the CLI runs on the node@22 devDependency, the same code runs in both).',
-      });
-      return fn;
-    };
+    this.handlerDefaults = { projectRoot: props.projectRoot, logRetention: props.logRetention, environment };
+    const handler = (handlerId: string, entry: string, size: FunctionSize) => handlerFunction(this, handlerId, entry, size, this.handlerDefaults);
 
     const uploads = bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
     const staging = bucket.arnForObjects(`${STAGING_PREFIX}*`);
@@ -168,7 +134,7 @@ export class IngestPipeline extends Construct {
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...TABLE_READ, ...TABLE_WRITE],
-        resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.keys.tableArn],
+        resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.postings.tableArn, tables.keys.tableArn],
       }),
     );
     this.worker.addEventSource(
@@ -198,7 +164,7 @@ export class IngestPipeline extends Construct {
 }
 
 /** cdk-nag names a wildcard by the rendered resource: `<LogicalId.Arn>/uploads/*`. */
-function acknowledgeObjectWildcards(fn: NodejsFunction, bucket: s3.Bucket, prefixes: string[]): void {
+export function acknowledgeObjectWildcards(fn: NodejsFunction, bucket: s3.Bucket, prefixes: string[]): void {
   if (!fn.role) throw new Error(`${fn.node.path} has no role`);
   const stack = Stack.of(bucket);
   const bucketArn = `<${stack.resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>`;

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ingestCommand } from './commands/ingest.ts';
 import { keysImportCommand } from './commands/keys.ts';
 import { exportCommand, summaryCommand } from './commands/report.ts';
+import { reverifyCommand } from './commands/reverify.ts';
+import { DEFAULT_PORT, serveCommand } from './commands/serve.ts';
 
 /**
  * The `leakproof` command: a thin host over the core and the local adapters. Every failure ends as one line
@@ -30,10 +32,19 @@ program
   .command('keys')
   .description('manage the DKIM key archive')
   .command('import')
-  .description('import keys: JSON lines {"domain","selector","value","firstSeenAt"?,"lastSeenAt"?,"source"?}')
+  .description('import keys: JSON lines {"domain","selector","value","firstSeenAt"?,"lastSeenAt"?,"source"?,"compromisedAt"?}')
   .argument('<file>')
   .addOption(homeOption())
   .action(async (file: string, flags) => finish(await keysImportCommand(file, flags)));
+
+program
+  .command('reverify')
+  .description('re-check stored verdicts that new or changed keys, or newer rules, affect (asks DNS for rotated keys unless --offline)')
+  .option('--dump <id>', 'only this dump (id or prefix)')
+  .option('--offline', 'never ask DNS: keys come from the archive only')
+  .option('--json', 'print the outcome as JSON')
+  .addOption(homeOption())
+  .action(async (flags) => finish(await reverifyCommand(flags)));
 
 program
   .command('export')
@@ -52,9 +63,24 @@ program
   .addOption(homeOption())
   .action(async (flags) => finish(await summaryCommand(flags)));
 
+program
+  .command('serve')
+  .description('serve the report page and the HTTP API over the local store, on 127.0.0.1 only')
+  .option('--port <n>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, portNumber)
+  .option('--token <token>', 'bearer token every API request must carry (default $LEAKPROOF_TOKEN; none if unset)')
+  .option('--offline', 're-verification never asks DNS: keys come from the archive only')
+  .addOption(homeOption())
+  .action(async (flags) => finish(await serveCommand(flags)));
+
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 }
 

@@ -100,7 +100,8 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
   return stoppedEarly ? { strategy: cursor.strategy, paused: cursor } : { strategy: cursor.strategy };
 }
 
-async function chooseStrategy({ blobs, key, name }: SplitOptions): Promise<{ strategy: SplitStrategy; zipfile?: ZipFile }> {
+/** How a dump object is read: from its zip directory, as mbox byte ranges, as one message, or streamed whole. */
+export async function chooseStrategy({ blobs, key, name }: Pick<SplitOptions, 'blobs' | 'key' | 'name'>): Promise<{ strategy: SplitStrategy; zipfile?: ZipFile }> {
   const { size } = await blobs.head(key);
   const what = classify(name, await blobs.readRange(key, 0, Math.min(size, SNIFF_BYTES)));
   if (what.kind === 'zip') {

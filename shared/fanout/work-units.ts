@@ -6,6 +6,7 @@
 import type { ErrorEntry, Locator, SkippedEntry } from '../dump/entry.ts';
 import { LOCAL_HEADER_BYTES } from '../dump/zip-local-header.ts';
 import type { ZipMember } from '../dump/zip-member.ts';
+import type { ChangeCause } from '../verdict/contract.ts';
 
 export type WorkUnit =
   /** A member of a top-level zip, found in its central directory: fetched by its local header offset. */
@@ -30,6 +31,18 @@ export interface WorkJob {
   /** Sequence number within the dump's split; with the dump id it names the job, so repeats are recognised. */
   jobId: number;
   units: WorkUnit[];
+  /**
+   * A re-verification's job: its units hold stored messages to verify again, and only those named here are
+   * wanted from them (a unit may hold more, e.g. a nested zip). Absent: a split's job, every entry stored anew.
+   */
+  reverify?: ReverifyOrder;
+}
+
+export interface ReverifyOrder {
+  /** The run that queued it: with the job id it names the job's replacements, so a redelivery counts once. */
+  runId: string;
+  /** Locator key → why the stored message is verified again. */
+  causes: Record<string, ChangeCause>;
 }
 
 /** The byte range of the dump a unit needs, when it is read from the dump itself. */

@@ -46,7 +46,7 @@ beforeAll(async () => {
   ({ handler: split } = await import('../../functions/split.ts'));
   ({ handler: verify } = await import('../../functions/verify.ts'));
   ({ handler: recordDeadLetters } = await import('../../functions/dead-letter.ts'));
-  store = new DynamoVerdictStore(DynamoDBDocumentClient.from(emulators.dynamodb), { dumps: resources.dumpsTable, verdicts: resources.verdictsTable });
+  store = new DynamoVerdictStore(DynamoDBDocumentClient.from(emulators.dynamodb), { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable });
   for (const format of ['zip', 'mbox'] as const) {
     dumps[format] = await generateDump({ outDir: join(work, format), format, messages: 450, attachmentMinBytes: 2000, attachmentMaxBytes: 30_000, seed: `aws-${format}` });
   }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
-import { DUMPS_TABLE, KEYS_TABLE, VERDICTS_TABLE } from '../../shared/adapters/aws/table-design.ts';
+import { DUMPS_TABLE, KEYS_TABLE, LISTING_ATTRIBUTES, POSTINGS_TABLE, VERDICTS_TABLE, indexesOf, type IndexDesign } from '../../shared/adapters/aws/table-design.ts';
+import { ENDPOINTS } from '../../shared/api/endpoints.ts';
 import { stackPropsFromContext } from '../../infra/context.ts';
 import { LeakproofStack, type LeakproofStackProps } from '../../infra/leakproof-stack.ts';
 
@@ -222,15 +223,19 @@ describe('the tables', () => {
   ];
 
   it('are keyed and indexed as table-design.ts says, every key a string', () => {
-    const index = (design: { indexName: string; partitionKey: string; sortKey: string }) => ({
+    const index = (design: IndexDesign) => ({
       IndexName: design.indexName,
       KeySchema: key(design.partitionKey, design.sortKey),
-      Projection: { ProjectionType: 'ALL' },
+      Projection:
+        design.projection === 'all'
+          ? { ProjectionType: 'ALL' }
+          : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...design.projection] },
     });
     const expected = [
       { table: tables.dumps, design: DUMPS_TABLE, indexes: [DUMPS_TABLE.byStart] },
-      { table: tables.verdicts, design: VERDICTS_TABLE, indexes: [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.byDomain] },
-      { table: tables.keys, design: KEYS_TABLE, indexes: [] },
+      { table: tables.verdicts, design: VERDICTS_TABLE, indexes: [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.bySender] },
+      { table: tables.postings, design: POSTINGS_TABLE, indexes: [] },
+      { table: tables.keys, design: KEYS_TABLE, indexes: [KEYS_TABLE.byDomain] },
     ];
     for (const { table, design, indexes } of expected) {
       const { Properties } = resource(resources, table);
@@ -243,9 +248,16 @@ describe('the tables', () => {
     }
   });
 
+  it('copy only the listing attributes into the verdict indexes, not the evidence', () => {
+    for (const { Projection } of resource(resources, tables.verdicts).Properties.GlobalSecondaryIndexes) {
+      expect(Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: [...LISTING_ATTRIBUTES] });
+      expect(Projection.NonKeyAttributes).not.toContain('record');
+    }
+  });
+
   it('are on demand, encrypted, recoverable to a point in time and kept', () => {
     const all = ofType(resources, 'AWS::DynamoDB::Table');
-    expect(all).toHaveLength(3);
+    expect(all).toHaveLength(4);
     for (const [, table] of all) {
       expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
@@ -282,6 +294,7 @@ describe('the functions', () => {
       [SETTING_VARIABLES.bucket]: { Ref: logicalId(storage.bucket) },
       [SETTING_VARIABLES.dumpsTable]: { Ref: logicalId(tables.dumps) },
       [SETTING_VARIABLES.verdictsTable]: { Ref: logicalId(tables.verdicts) },
+      [SETTING_VARIABLES.postingsTable]: { Ref: logicalId(tables.postings) },
       [SETTING_VARIABLES.keysTable]: { Ref: logicalId(tables.keys) },
       [SETTING_VARIABLES.workQueueUrl]: { Ref: logicalId(pipeline.workQueue) },
       [SETTING_VARIABLES.splitQueueUrl]: { Ref: logicalId(pipeline.splitQueue) },
@@ -304,7 +317,8 @@ describe('the functions', () => {
 
   it('log to their own log groups, kept for a year unless told otherwise', () => {
     const groups = ofType(resources, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    // One per function (the pipeline's three, the re-verification runner, the API's handler), and the API's access logs.
+    expect(groups).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       const ref = resource(resources, fn).Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resources[ref]?.Type).toBe('AWS::Logs::LogGroup');
@@ -336,7 +350,7 @@ describe('the functions', () => {
 
   it('are granted only what each one does', () => {
     const bucket = logicalId(storage.bucket);
-    const [dumps, verdicts, keys] = [logicalId(tables.dumps), logicalId(tables.verdicts), logicalId(tables.keys)];
+    const [dumps, verdicts, postings, keys] = [tables.dumps, tables.verdicts, tables.postings, tables.keys].map(logicalId) as [string, string, string, string];
     const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
     const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
     const on = (actions: string[], ...targets: string[]) => actions.flatMap((a) => targets.map((t) => `${a} ${t}`));
@@ -371,7 +385,7 @@ describe('the functions', () => {
         ...logs(pipeline.worker),
         `s3:GetObject ${bucket}/uploads/*`,
         `s3:GetObject ${bucket}/staging/*`,
-        ...on([...read, ...write], dumps, verdicts, keys),
+        ...on([...read, ...write], dumps, verdicts, postings, keys),
         ...consume(logicalId(pipeline.workQueue)),
       ].sort(),
     );
@@ -384,10 +398,166 @@ describe('the functions', () => {
       ].sort(),
     );
   });
+
+  describe('the re-verification runner', () => {
+    const { runner, rule } = stack.reverification;
+
+    it('runs on an EventBridge schedule, daily unless told otherwise', () => {
+      const scheduled = resource(resources, rule);
+      expect(scheduled.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 day)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(runner), 'Arn'] }, Id: expect.any(String) }],
+      });
+      deployed.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(runner), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [logicalId(rule), 'Arn'] },
+      });
+      const hourly = synthesize({ reverifySchedule: 'cron(0 * * * ? *)' });
+      expect(resource(hourly.resources, hourly.stack.reverification.rule).Properties.ScheduleExpression).toBe('cron(0 * * * ? *)');
+      const fromContext = stackPropsFromContext(new App({ context: { reverifySchedule: 'rate(12 hours)' } }).node);
+      const twiceDaily = synthesize(fromContext);
+      expect(resource(twiceDaily.resources, twiceDaily.stack.reverification.rule).Properties.ScheduleExpression).toBe('rate(12 hours)');
+    });
+
+    it('is a function like the others: Node.js 22 on arm64, the same settings, its own log group; a failed run is not retried', () => {
+      const { Properties } = resource(resources, runner);
+      expect(Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 900 });
+      expect(Properties.Environment.Variables).toEqual(resource(resources, pipeline.worker).Properties.Environment.Variables);
+      expect(resources[Properties.LoggingConfig.LogGroup.Ref]?.Properties.RetentionInDays).toBe(365);
+      deployed.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(runner) },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    const bucket = logicalId(storage.bucket);
+    const [dumps, verdicts, postings, keys] = [tables.dumps, tables.verdicts, tables.postings, tables.keys].map(logicalId) as [string, string, string, string];
+    const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+    const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+    const on = (actions: string[], ...targets: string[]) => actions.flatMap((a) => targets.map((t) => `${a} ${t}`));
+    /** What queueing a re-verification takes: reading the store and the archive, the dumps, sending work. */
+    const queueing = [
+      ...on(read, dumps, verdicts, postings, keys),
+      `dynamodb:Query ${dumps}/index/${DUMPS_TABLE.byStart.indexName}`,
+      `s3:GetObject ${bucket}/uploads/*`,
+      `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
+    ];
+
+    it('reads the store, the dumps and the archive, writes only the archive (the key watch), sends only work', () => {
+      const group = resource(resources, runner).Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(grants(runner)).toEqual(
+        [...on(['logs:CreateLogStream', 'logs:PutLogEvents'], group), ...queueing, ...on(write, keys)].sort(),
+      );
+    });
+
+    it('grants the same queueing to the API, for its on-demand runs', () => {
+      const granted = grants(stack.api.handler);
+      for (const grant of queueing) expect(granted).toContain(grant);
+    });
+  });
+
+  describe('the HTTP API', () => {
+    const { api } = stack;
+    const routes = () => ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    const apiResource = (props: LeakproofStackProps) => {
+      const synthesized = synthesize(props);
+      return { ...synthesized, routes: ofType(synthesized.resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties) };
+    };
+
+    it('is one HTTP API routing exactly the router\'s endpoints to the API function, payload format 2.0', () => {
+      const apis = ofType(resources, 'AWS::ApiGatewayV2::Api');
+      expect(apis).toHaveLength(1);
+      expect(apis[0]![1].Properties).toMatchObject({ ProtocolType: 'HTTP' });
+      expect(routes().map((route) => route.RouteKey).sort()).toEqual(ENDPOINTS.map(({ method, path }) => `${method} ${path}`).sort());
+      const [[integrationId, integration]] = ofType(resources, 'AWS::ApiGatewayV2::Integration') as [[string, Resource]];
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [logicalId(api.handler), 'Arn'] },
+      });
+      for (const route of routes()) expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    });
+
+    it('authorises every data route, with IAM unless told to take JWTs from an issuer; the page and the API description are open', () => {
+      const isPublic = (route: Record<string, unknown>) => ENDPOINTS.some((endpoint) => endpoint.public && `${endpoint.method} ${endpoint.path}` === route.RouteKey);
+      expect(routes().filter(isPublic).map((route) => route.RouteKey).sort()).toEqual(['GET /', 'GET /openapi.json', 'GET /report/{file+}']);
+      for (const route of routes()) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: isPublic(route) ? 'NONE' : 'AWS_IAM' });
+      expect(ofType(resources, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+
+      const jwt = apiResource({ apiAuthorisation: { type: 'jwt', issuer: 'https://id.example/realm', audience: ['leakproof', 'reporters'] } });
+      const authorizers = ofType(jwt.resources, 'AWS::ApiGatewayV2::Authorizer');
+      expect(authorizers).toHaveLength(1);
+      const [authorizerId, authorizer] = authorizers[0]!;
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: 'https://id.example/realm', Audience: ['leakproof', 'reporters'] },
+      });
+      expect(jwt.routes).toHaveLength(ENDPOINTS.length);
+      for (const route of jwt.routes.filter((route) => !isPublic(route))) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    });
+
+    it('throttles its default stage (20 requests a second, bursts of 40, unless told otherwise) and logs every request', () => {
+      const stages = ofType(resources, 'AWS::ApiGatewayV2::Stage');
+      expect(stages).toHaveLength(1);
+      const { Properties } = stages[0]![1];
+      expect(Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+      expect(Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(api.accessLogs), 'Arn'] });
+      const format = JSON.parse(Properties.AccessLogSettings.Format);
+      expect(format).toMatchObject({ requestId: '$context.requestId', route: '$context.routeKey', status: '$context.status' });
+      // Routes, not paths: paths hold dump ids and message locators.
+      expect(Properties.AccessLogSettings.Format).not.toContain('$context.path');
+      expect(resource(resources, api.accessLogs).Properties.RetentionInDays).toBe(365);
+
+      const busier = synthesize({ apiRateLimit: 200, apiBurstLimit: 400 });
+      expect(ofType(busier.resources, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+      expect(() => synthesize({ apiRateLimit: 0 })).toThrow(/apiRateLimit/);
+      expect(() => synthesize({ apiBurstLimit: 5001 })).toThrow(/apiBurstLimit/);
+    });
+
+    it('runs its function like the others, within API Gateway\'s 30 s, told the same settings', () => {
+      const { Properties } = resource(resources, api.handler);
+      expect(Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 29 });
+      expect(Properties.Environment.Variables).toEqual(resource(resources, pipeline.worker).Properties.Environment.Variables);
+      expect(resources[Properties.LoggingConfig.LogGroup.Ref]?.Properties.RetentionInDays).toBe(365);
+      deployed.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(api.handler), 'Arn'] },
+      });
+    });
+
+    it('grants its function reading the store and the archive, writing the archive (key imports) and queueing re-verification: nothing else', () => {
+      const bucket = logicalId(storage.bucket);
+      const tablesAndDesigns = [
+        [tables.dumps, DUMPS_TABLE],
+        [tables.verdicts, VERDICTS_TABLE],
+        [tables.postings, POSTINGS_TABLE],
+        [tables.keys, KEYS_TABLE],
+      ] as const;
+      const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+      const write = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+      const group = resource(resources, api.handler).Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(grants(api.handler)).toEqual(
+        [
+          `logs:CreateLogStream ${group}`,
+          `logs:PutLogEvents ${group}`,
+          ...tablesAndDesigns.flatMap(([table]) => read.map((action) => `${action} ${logicalId(table)}`)),
+          ...tablesAndDesigns.flatMap(([table, design]) => indexesOf(design).map((index) => `dynamodb:Query ${logicalId(table)}/index/${index.indexName}`)),
+          ...write.map((action) => `${action} ${logicalId(tables.keys)}`),
+          `s3:GetObject ${bucket}/uploads/*`,
+          `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
+        ].sort(),
+      );
+    });
+  });
 });
 
 describe('outputs', () => {
-  it('name the bucket, the uploads prefix, the queues and the tables', () => {
+  it('name the bucket, the uploads prefix, the queues, the tables and the API', () => {
     expect(deployed.outputs).toEqual({
       DumpsBucket: { Value: { Ref: logicalId(storage.bucket) } },
       UploadsPrefix: { Value: 'uploads/' },
@@ -395,7 +565,9 @@ describe('outputs', () => {
       DeadLetterQueueUrl: { Value: { Ref: logicalId(pipeline.deadLetterQueue) } },
       DumpsTable: { Value: { Ref: logicalId(tables.dumps) } },
       VerdictsTable: { Value: { Ref: logicalId(tables.verdicts) } },
+      PostingsTable: { Value: { Ref: logicalId(tables.postings) } },
       KeysTable: { Value: { Ref: logicalId(tables.keys) } },
+      ApiUrl: { Value: stack.resolve(stack.api.url) },
     });
   });
 });
@@ -463,5 +635,31 @@ describe('settings from CDK context', () => {
     expect(() => fromContext({ workerConcurrency: 'many' })).toThrow(/workerConcurrency/);
     expect(() => fromContext({ logRetention: '31' })).toThrow(/logRetention/);
     expect(() => fromContext({ offline: 'yes' })).toThrow(/offline/);
+    expect(() => fromContext({ reverifySchedule: 'daily' })).toThrow(/reverifySchedule/);
+    expect(() => fromContext({ reverifySchedule: 'rate(1 fortnight)' })).toThrow(/reverifySchedule/);
+  });
+
+  it("reads the API's authorisation and throttling", () => {
+    expect(fromContext({ apiAuth: 'iam', apiRateLimit: '100', apiBurstLimit: 250 })).toMatchObject({
+      apiAuthorisation: { type: 'iam' },
+      apiRateLimit: 100,
+      apiBurstLimit: 250,
+    });
+    const jwt = { apiAuth: 'jwt', jwtIssuer: 'https://login.example/tenant', jwtAudience: 'leakproof, reporters' };
+    expect(fromContext(jwt).apiAuthorisation).toEqual({ type: 'jwt', issuer: 'https://login.example/tenant', audience: ['leakproof', 'reporters'] });
+    expect(fromContext({ ...jwt, jwtAudience: ['leakproof'] }).apiAuthorisation).toMatchObject({ audience: ['leakproof'] });
+    expect(fromContext({}).apiAuthorisation).toBeUndefined();
+    const stack = new LeakproofStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Jwt', fromContext(jwt));
+    expect(ofType(Template.fromStack(stack).toJSON().Resources, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(1);
+  });
+
+  it("refuses API settings it cannot use", () => {
+    expect(() => fromContext({ apiAuth: 'basic' })).toThrow(/apiAuth/);
+    expect(() => fromContext({ apiAuth: 'jwt', jwtAudience: 'leakproof' })).toThrow(/jwtIssuer/);
+    expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'http://login.example', jwtAudience: 'leakproof' })).toThrow(/jwtIssuer/);
+    expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example' })).toThrow(/jwtAudience/);
+    expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example', jwtAudience: ' , ' })).toThrow(/jwtAudience/);
+    expect(() => fromContext({ jwtIssuer: 'https://login.example' })).toThrow(/apiAuth=jwt/);
+    expect(() => fromContext({ apiRateLimit: 'fast' })).toThrow(/apiRateLimit/);
   });
 });

@@ -8,6 +8,7 @@ import { ingest } from '../../pipeline/ingest.ts';
 import { progressReporter } from '../progress.ts';
 import { summaryTable } from '../summary-table.ts';
 import { reportKeyImport } from './keys.ts';
+import { reportKeyImpact } from './reverify.ts';
 
 export interface IngestFlags {
   keys?: string;
@@ -25,7 +26,11 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);
   try {
-    if (flags.keys) reportKeyImport(await importKeyFile(flags.keys, local.archive), flags.keys);
+    if (flags.keys) {
+      const imported = await importKeyFile(flags.keys, local.archive);
+      reportKeyImport(imported, flags.keys);
+      await reportKeyImpact(local, imported);
+    }
     const at = flags.at ?? new Date();
     const identity = fingerprintDump(path);
     const progress = progressReporter(identity.then(({ bytes }) => bytes));

@@ -1,5 +1,6 @@
 import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
 import { importKeyFile, type KeyImportResult } from '../../keys/key-import.ts';
+import { reportKeyImpact } from './reverify.ts';
 
 /** `leakproof keys import FILE`: JSON lines of DKIM key records into the archive. */
 export async function keysImportCommand(file: string, flags: { home?: string }): Promise<number> {
@@ -7,6 +8,7 @@ export async function keysImportCommand(file: string, flags: { home?: string }):
   try {
     const result = await importKeyFile(file, local.archive);
     reportKeyImport(result, file);
+    await reportKeyImpact(local, result);
     return result.imported === 0 && result.rejected > 0 ? 1 : 0;
   } finally {
     local.close();
