@@ -53,12 +53,8 @@ export class LeakproofStack extends Stack {
     super(scope, id, props);
     const workerConcurrency = props.workerConcurrency ?? STACK_DEFAULTS.workerConcurrency;
     const maxReceiveCount = props.maxReceiveCount ?? STACK_DEFAULTS.maxReceiveCount;
-    if (!Number.isInteger(workerConcurrency) || workerConcurrency < 2 || workerConcurrency > 1000) {
-      throw new Error(`workerConcurrency must be an integer from 2 to 1000, not ${workerConcurrency}`);
-    }
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new Error(`maxReceiveCount must be an integer from 1 to 1000, not ${maxReceiveCount}`);
-    }
+    requireIntegerIn('workerConcurrency', workerConcurrency, 2, 1000);
+    requireIntegerIn('maxReceiveCount', maxReceiveCount, 1, 1000);
 
     this.storage = new DumpStorage(this, 'Storage', { stagingExpiration: Duration.days(7) });
     this.tables = new VerdictTables(this, 'Tables');
@@ -83,12 +79,8 @@ export class LeakproofStack extends Stack {
     const apiRateLimit = props.apiRateLimit ?? API_DEFAULTS.rateLimit;
     const apiBurstLimit = props.apiBurstLimit ?? API_DEFAULTS.burstLimit;
     // API Gateway's own account-wide ceilings: 10,000 requests a second, bursts of 5,000.
-    if (!Number.isInteger(apiRateLimit) || apiRateLimit < 1 || apiRateLimit > 10_000) {
-      throw new Error(`apiRateLimit must be an integer from 1 to 10000, not ${apiRateLimit}`);
-    }
-    if (!Number.isInteger(apiBurstLimit) || apiBurstLimit < 1 || apiBurstLimit > 5_000) {
-      throw new Error(`apiBurstLimit must be an integer from 1 to 5000, not ${apiBurstLimit}`);
-    }
+    requireIntegerIn('apiRateLimit', apiRateLimit, 1, 10_000);
+    requireIntegerIn('apiBurstLimit', apiBurstLimit, 1, 5_000);
     this.api = new LeakproofApi(this, 'Api', {
       tables: this.tables,
       reverification: this.reverification,
@@ -110,4 +102,8 @@ export class LeakproofStack extends Stack {
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
+}
+
+function requireIntegerIn(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not ${value}`);
 }

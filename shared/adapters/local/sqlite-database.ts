@@ -1,7 +1,7 @@
 import './quiet-sqlite-warning.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { LOCAL_MIGRATIONS } from './sqlite-schema.ts';
 
 export const DATABASE_FILE_NAME = 'leakproof.sqlite';
@@ -87,4 +87,9 @@ export function inWriteTransaction<T>(db: DatabaseSync, work: () => T): T {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
+}
+
+/** Prepares a named set of statements once: the hot queries of an adapter, by name. */
+export function prepareAll<Name extends string>(db: DatabaseSync, sql: Record<Name, string>): Record<Name, StatementSync> {
+  return Object.fromEntries(Object.entries<string>(sql).map(([name, text]) => [name, db.prepare(text)])) as Record<Name, StatementSync>;
 }

@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { DumpOverview, DumpRecord, DumpSummary } from '../../ports/verdict-store.ts';
 import type { Reason, Verdict } from '../../verdict/contract.ts';
+import { prepareAll } from './sqlite-database.ts';
 import { dumpOverviewOf } from './sqlite-entry-rows.ts';
 
 const TOP_DOMAINS = 10;
@@ -43,8 +44,7 @@ export class SqliteDumpCounts {
   readonly #statements: Record<keyof typeof DUMP_COUNT_SQL, StatementSync>;
 
   constructor(db: DatabaseSync) {
-    const prepared = Object.entries(DUMP_COUNT_SQL).map(([name, sql]) => [name, db.prepare(sql)]);
-    this.#statements = Object.fromEntries(prepared) as Record<keyof typeof DUMP_COUNT_SQL, StatementSync>;
+    this.#statements = prepareAll(db, DUMP_COUNT_SQL);
   }
 
   overview(dump: DumpRecord): DumpOverview {

@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SelectorUse } from '../../ports/verdict-store.ts';
 import type { SignatureStatus, Verdict } from '../../verdict/contract.ts';
+import { prepareAll } from './sqlite-database.ts';
 import type { SelectorUseRow } from './sqlite-entry-rows.ts';
 
 const PAGE = 500;
@@ -38,8 +39,7 @@ export class SqliteReverifySelection {
   readonly #statements: Record<keyof typeof REVERIFY_SQL, StatementSync>;
 
   constructor(db: DatabaseSync) {
-    const prepared = Object.entries(REVERIFY_SQL).map(([name, sql]) => [name, db.prepare(sql)]);
-    this.#statements = Object.fromEntries(prepared) as Record<keyof typeof REVERIFY_SQL, StatementSync>;
+    this.#statements = prepareAll(db, REVERIFY_SQL);
   }
 
   async *seenSelectors(): AsyncGenerator<{ domain: string; selector: string }> {

@@ -8,11 +8,15 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoKeyArchive } from '../../../shared/adapters/aws/dynamo-key-archive.ts';
+import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { openLocalHome } from '../../../shared/adapters/local/local-home.ts';
 import { ENDPOINTS } from '../../../shared/api/endpoints.ts';
 import type { KeyArchive } from '../../../shared/ports/key-archive.ts';
 import type { KeyImpact, Reverifier, ReverifyReceipt } from '../../../shared/ports/reverifier.ts';
 import type { VerdictStore } from '../../../shared/ports/verdict-store.ts';
+import { createLeakproofResources, startAwsEmulators } from '../../helpers/aws-emulators.ts';
 import { httpApiEvent, lambdaContext } from '../../helpers/lambda-events.ts';
 import { seedStore, type Seed } from './seed.ts';
 
@@ -100,4 +104,25 @@ export async function seededHome(seed: Seed): Promise<{ home: string; remove(): 
     local.close();
   }
   return { home, remove: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** The AWS emulators, with the seed in their DynamoDB tables, and the same seed in a SQLite home to compare with. */
+export async function seededDynamo(seed: Seed) {
+  const emulators = await startAwsEmulators();
+  const resources = await createLeakproofResources(emulators);
+  const db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new DynamoVerdictStore(db, { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable });
+  const keys = new DynamoKeyArchive(db, resources.keysTable);
+  await seedStore(store, keys, seed, (dumpId, located) => store.finishSplitting(dumpId, located, new Date('2025-03-03T00:00:00.000Z')));
+  const reference = await seededHome(seed);
+  return {
+    resources,
+    store,
+    keys,
+    reference,
+    async close() {
+      await emulators.stop();
+      reference.remove();
+    },
+  };
 }

@@ -3,26 +3,16 @@
  * HTTP API event (payload format 2.0) for the route API Gateway would match, the handler wired from its
  * environment as in Lambda, its re-verifier the real AWS one (queueing on SQS, here fauxqs).
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoKeyArchive } from '../../../shared/adapters/aws/dynamo-key-archive.ts';
-import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { ENDPOINTS } from '../../../shared/api/endpoints.ts';
 import { messageKeyOf } from '../../../shared/api/message-key.ts';
-import { createLeakproofResources, startAwsEmulators } from '../../helpers/aws-emulators.ts';
 import { httpApiEvent, lambdaContext } from '../../helpers/lambda-events.ts';
-import { lambdaClient, seededHome } from './api-harness.ts';
+import { lambdaClient, seededDynamo } from './api-harness.ts';
 import { apiRouteSuite } from './route-suite.ts';
-import { seedStore, SIGNED_DUMP_ID } from './seed.ts';
+import { SIGNED_DUMP_ID } from './seed.ts';
 
 apiRouteSuite(async (seed) => {
-  const emulators = await startAwsEmulators();
-  const resources = await createLeakproofResources(emulators);
-  const db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const store = new DynamoVerdictStore(db, { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable });
-  const keys = new DynamoKeyArchive(db, resources.keysTable);
-  await seedStore(store, keys, seed, (dumpId, located) => store.finishSplitting(dumpId, located, new Date('2025-03-03T00:00:00.000Z')));
-  const reference = await seededHome(seed);
+  const { resources, store, keys, reference, close } = await seededDynamo(seed);
   // The handler wires its adapters from the environment, as in Lambda.
   Object.assign(process.env, resources.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'leakproof' });
   const { handler } = await import('../../../functions/api.ts');
@@ -34,10 +24,7 @@ apiRouteSuite(async (seed) => {
     reachesUnknownPaths: false,
     referenceHome: reference.home,
     request: lambdaClient(handler),
-    async close() {
-      await emulators.stop();
-      reference.remove();
-    },
+    close,
   };
 });
 
