@@ -215,6 +215,8 @@ export const ExportRecordSchema = z
     detail: nullableText,
     verifiedAt: isoTime.nullable(),
     signatures: z.array(SignatureEvidenceSchema),
+    rulesVersion: z.number().int().nullable(),
+    history: z.array(VerdictChangeSchema),
   })
   .openapi('ExportRecord');
 

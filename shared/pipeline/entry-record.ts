@@ -13,8 +13,8 @@ export function exportRecordOf(dumpId: string, entry: Exclude<EntryRecord, { kin
   const locator = locatorKey(entry.locator);
   // Fields in the order of ExportRecord: a JSON lines export prints them so.
   if (entry.kind === 'error') {
-    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [] };
+    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [], rulesVersion: null, history: [] };
   }
-  const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures } = entry;
-  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures };
+  const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures, rulesVersion, history } = entry;
+  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures, rulesVersion, history };
 }

@@ -9,7 +9,7 @@ import type { ExportRecord } from '../ports/verdict-store.ts';
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures'] as const;
+export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history'] as const;
 
 export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {
   return format === 'csv' ? csvLines(records) : jsonLines(records);
@@ -20,13 +20,13 @@ export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGen
   for await (const record of records) yield JSON.stringify(record) + '\n';
 }
 
-/** CSV for spreadsheets: reasons joined by ";", the signature evidence as one JSON cell. */
+/** CSV for spreadsheets: reasons joined by ";", the signature evidence and the history each as one JSON cell. */
 export async function* csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
   const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
   const output: string[] = [];
   csv.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   for await (const record of records) {
-    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures) });
+    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures), history: JSON.stringify(record.history) });
     yield* output.splice(0);
   }
   csv.end();

@@ -148,6 +148,10 @@ export interface ExportRecord {
   detail: string | null;
   verifiedAt: string | null;
   signatures: SignatureEvidence[];
+  /** The rules version that computed the verdict (null for an unreadable entry). */
+  rulesVersion: number | null;
+  /** Verdicts re-verification replaced, oldest first, with when and why. */
+  history: VerdictChange[];
 }
 
 /** The verdict store port. Adapters: local SQLite, DynamoDB. Writes are idempotent per (dump, locator). */

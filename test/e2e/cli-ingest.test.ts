@@ -96,7 +96,7 @@ for (const format of ['zip', 'mbox'] as const) {
       expect(summary.stdout).toMatch(new RegExp(`verified\\s+${expected.totals.byVerdict.verified}\\n`));
       expect(summary.stdout).toMatch(/body-hash-mismatch\s+\d+/);
       const csv = leakproof('export', '--format', 'csv', '--home', home).stdout.trim().split('\n');
-      expect(csv[0]).toBe('dump,locator,sha256,messageId,from,date,subject,verdict,reasons,detail,verifiedAt,signatures');
+      expect(csv[0]).toBe('dump,locator,sha256,messageId,from,date,subject,verdict,reasons,detail,verifiedAt,signatures,rulesVersion,history');
       expect(csv).toHaveLength(1 + expected.totals.messages + expected.totals.errors);
     });
   });

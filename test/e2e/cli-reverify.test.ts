@@ -50,6 +50,9 @@ describe('leakproof reverify', () => {
     expect(summary.byVerdict).toEqual({ verified: 2, unverified: 1 });
     const exported = leakproof('export').stdout.trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
     expect(exported.map((record) => record.verdict)).toEqual(['verified', 'verified', 'unverified']);
+    // The export carries the audit trail: what the verdict was, when it was replaced and why.
+    expect(exported[0]!.history).toEqual([expect.objectContaining({ verdict: 'unverified', reasons: ['key-unavailable'], cause: 'new-key' })]);
+    expect(exported[2]!.history).toEqual([]);
 
     expect(leakproof('reverify', '--offline').stdout.trim()).toBe('reverify: 0 of 0 selected messages checked, 0 verdicts changed');
   });

@@ -83,7 +83,7 @@ describe('a cap on response size (the AWS host)', () => {
       async *exportRecords(dumpId: string) {
         for (;;) {
           pulled.records++;
-          yield { dump: dumpId, locator: `m/${pulled.records}.eml`, sha256: null, messageId: null, from: null, date: null, subject: 'x'.repeat(200), verdict: 'unverified', reasons: ['no-signature'], detail: null, verifiedAt: null, signatures: [] };
+          yield { dump: dumpId, locator: `m/${pulled.records}.eml`, sha256: null, messageId: null, from: null, date: null, subject: 'x'.repeat(200), verdict: 'unverified', reasons: ['no-signature'], detail: null, verifiedAt: null, signatures: [], rulesVersion: null, history: [] };
         }
       },
     } as unknown as VerdictStore;

@@ -285,6 +285,8 @@ describe('SqliteVerdictStore export', () => {
       detail: 'zip entry truncated: expected 5120 bytes, got 812',
       verifiedAt: null,
       signatures: [],
+      rulesVersion: null,
+      history: [],
     });
     expect(records[2]).toEqual({
       dump: 'd1',
@@ -299,6 +301,8 @@ describe('SqliteVerdictStore export', () => {
       detail: 'l= leaves 12 bytes unsigned',
       verifiedAt: VERIFIED_AT,
       signatures: signed.signatures,
+      rulesVersion: signed.rulesVersion,
+      history: [],
     });
   });
 
