@@ -8,9 +8,11 @@
  * Order of writes, so that a retry after a crash at any point ends in the same state:
  * - putEntries: items and postings, then counts. A batch counted is a batch written, so a redelivered batch
  *   that finds itself counted has nothing left to do (and cannot put back a verdict re-verified since).
- * - replaceMessages: counts first (computed from the old items, read consistently), then postings, then the
- *   items. A retry reads the same old items (an item is replaced last, so one still old has all to do again),
- *   recomputes the same moves, finds them counted, and writes what the crash left unwritten.
+ * - replaceMessages: items first, each on the condition that its revision is still the one read, and marked with
+ *   the batch and the record it replaced; then counts; then postings. Of two runs replacing one message at
+ *   once, only one writes it, and only the writer counts the move. A retry after a crash finds the items this
+ *   batch already wrote by their mark, counts their moves from the records they replaced (once: the batch id
+ *   guards the counters), and writes the postings.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -266,20 +268,51 @@ export class DynamoVerdictStore implements VerdictStore {
   async replaceMessages(dumpId: string, records: MessageRecord[], batchId: string): Promise<void> {
     if (records.length === 0) return;
     const keys = records.map((record) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locatorKey(record.locator) }));
-    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, storedRecordOf(item)]));
-    const replaced: { before: EntryRecord; after: MessageRecord }[] = [];
+    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, item]));
+    const moves: Replacement[] = [];
     for (const record of records) {
-      const before = stored.get(locatorKey(record.locator));
-      if (before === undefined) throw new Error(`no entry ${locatorKey(record.locator)} in dump ${dumpId} to replace`);
+      const item = stored.get(locatorKey(record.locator));
+      if (item === undefined) throw new Error(`no entry ${locatorKey(record.locator)} in dump ${dumpId} to replace`);
       // Compared as it would be stored (JSON): a field set to undefined is a field left out.
       const after = JSON.parse(JSON.stringify(record)) as MessageRecord;
-      if (!isDeepStrictEqual(before, after)) replaced.push({ before, after });
+      const current = storedRecordOf(item);
+      const writtenByThisBatch = item.replacedBy === batchId && typeof item.replacedFrom === 'string';
+      if (writtenByThisBatch && isDeepStrictEqual(current, after)) moves.push({ before: JSON.parse(item.replacedFrom as string) as EntryRecord, after, written: true });
+      else if (!isDeepStrictEqual(current, after)) moves.push({ before: current, after, written: false, revision: (item.revision as number | undefined) ?? 0 });
     }
+    const replaced = await this.#replaceItems(dumpId, moves, batchId);
     if (replaced.length === 0) return;
     const moved = difference(tallyOf(replaced.map(({ after }) => after)), tallyOf(replaced.map(({ before }) => before)));
     if (moved.size > 0) await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moved);
     await this.#writePostings(dumpId, replaced.map(({ after }) => after), replaced.map(({ before }) => before).filter(isMessage));
-    await writeAll(this.#db, this.#tables.verdicts, putsOf(replaced.map(({ after }) => entryItem(dumpId, after))));
+  }
+
+  /** Writes the replacements not yet written, each only if nobody replaced it since it was read; returns those that hold. */
+  async #replaceItems(dumpId: string, moves: Replacement[], batchId: string): Promise<Replacement[]> {
+    const replaceOne = async (move: Replacement): Promise<Replacement | null> => {
+      if (move.written) return move;
+      const item = { ...entryItem(dumpId, move.after), revision: move.revision! + 1, replacedBy: batchId, replacedFrom: JSON.stringify(move.before) };
+      try {
+        await this.#db.send(
+          new PutCommand({
+            TableName: this.#tables.verdicts,
+            Item: item,
+            ConditionExpression: move.revision === 0 ? 'attribute_not_exists(#revision)' : '#revision = :revision',
+            ExpressionAttributeNames: { '#revision': 'revision' },
+            ...(move.revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': move.revision } }),
+          }),
+        );
+        return move;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return null; // another run replaced it first, and counts it
+        throw error;
+      }
+    };
+    const held: Replacement[] = [];
+    for (let i = 0; i < moves.length; i += PARALLEL_REPLACEMENTS) {
+      for (const move of await Promise.all(moves.slice(i, i + PARALLEL_REPLACEMENTS).map(replaceOne))) if (move) held.push(move);
+    }
+    return held;
   }
 
   /** The postings of `records`, the removal of those `replaced` had that they do not, and selectors not yet registered. */
@@ -370,6 +403,17 @@ export class DynamoVerdictStore implements VerdictStore {
     }
   }
 }
+
+/** A stored record and the one replacing it; `written` when this batch already put it (a retry), else the revision read. */
+interface Replacement {
+  before: EntryRecord;
+  after: MessageRecord;
+  written: boolean;
+  revision?: number;
+}
+
+/** Conditional puts in flight at once while replacing a batch. */
+const PARALLEL_REPLACEMENTS = 25;
 
 function isMessage(entry: EntryRecord): entry is MessageRecord {
   return entry.kind === 'message';

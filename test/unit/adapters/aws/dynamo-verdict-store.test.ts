@@ -1,4 +1,4 @@
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoKeyArchive } from '../../../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
@@ -246,24 +246,35 @@ describe('DynamoVerdictStore: re-verification', () => {
     expect((await store.getEntry('R', 'r1.eml')) as MessageRecord).toMatchObject({ verdict: 'verified' });
   });
 
-  it.each(['postings', 'verdicts'] as const)('a retry after a crash at the %s write counts nothing twice and writes what was left', async (crashAt) => {
+  // Crash points in write order: the verdict item's conditional put, the counting, the postings.
+  const crashes = {
+    'the verdict write': (command: unknown) => command instanceof PutCommand && command.input.TableName === tables.verdicts,
+    'the counting': (command: unknown) => command instanceof UpdateCommand && command.input.TableName === tables.dumps,
+    'the postings write': (command: unknown) => command instanceof BatchWriteCommand && tables.postings in command.input.RequestItems!,
+  };
+  it.each(Object.keys(crashes) as (keyof typeof crashes)[])('a retry after a crash at %s counts the move exactly once and writes what was left', async (crashAt) => {
     const after = reverified((await store.getEntry('R', 'r1.eml')) as MessageRecord);
-    // A client whose batch writes to one table die: the counts are in, the rest is not (or only the postings).
     const crashing = {
-      send: (command: unknown) => {
-        if (command instanceof BatchWriteCommand && tables[crashAt] in command.input.RequestItems!) return Promise.reject(new Error('crashed'));
-        return db.send(command as never);
-      },
+      send: (command: unknown) => (crashes[crashAt](command) ? Promise.reject(new Error('crashed')) : db.send(command as never)),
     } as DynamoDBDocumentClient;
     await expect(new DynamoVerdictStore(crashing, tables).replaceMessages('R', [after], 'reverify-1')).rejects.toThrow('crashed');
-    expect((await store.summary('R'))!.byVerdict).toEqual({ verified: 2, unverified: 1 });
-    expect(await store.getEntry('R', 'r1.eml')).toMatchObject({ verdict: 'unverified' });
+    expect(await store.getEntry('R', 'r1.eml')).toMatchObject({ verdict: crashAt === 'the verdict write' ? 'unverified' : 'verified' });
+    expect((await store.summary('R'))!.byVerdict).toEqual(crashAt === 'the postings write' ? { verified: 2, unverified: 1 } : { verified: 1, unverified: 2 });
 
+    await store.replaceMessages('R', [after], 'reverify-1');
     await store.replaceMessages('R', [after], 'reverify-1');
     expect(await store.getEntry('R', 'r1.eml')).toEqual(after);
     expect((await store.summary('R'))!).toMatchObject({ byVerdict: { verified: 2, unverified: 1 }, months: [{ month: '2018-06', byVerdict: { verified: 1, unverified: 1 } }, { month: '2023-11', byVerdict: { verified: 1 } }] });
     expect((await all(store.selectorUses('esp.example', 'k2'))).map((use) => use.verdict)).toEqual(['verified', 'unverified']);
     expect((await store.listMessages('R', { limit: 10, domain: 'one.example', verdict: 'verified' }))!.messages.map((m) => m.locator)).toEqual(['r1.eml']);
+  });
+
+  it('of two runs replacing one message at once, only the one that writes it counts the move', async () => {
+    const after = reverified((await store.getEntry('R', 'r1.eml')) as MessageRecord);
+    const other = new DynamoVerdictStore(db, tables);
+    await Promise.all([store.replaceMessages('R', [after], 'run-a-0'), other.replaceMessages('R', [after], 'run-b-0')]);
+    expect(await store.getEntry('R', 'r1.eml')).toEqual(after);
+    expect((await store.summary('R'))!.byVerdict).toEqual({ verified: 2, unverified: 1 });
   });
 
   it('reads records stored before history, sender and rules versions existed, and refuses to replace what is not stored', async () => {
