@@ -4,12 +4,12 @@ import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
 import { createApi } from '../../api/create-api.ts';
 import { localReverifier } from '../../reverify/local-reverifier.ts';
 
-export const DEFAULT_PORT = 8080;
 /** The API answers whoever reaches its port, so only this machine may: loopback, never 0.0.0.0. */
 export const LOCAL_HOST = '127.0.0.1';
 
 export interface ServeFlags {
-  port?: number;
+  /** 0 picks a free one. */
+  port: number;
   home?: string;
   /** Bearer token every API request must carry; else $LEAKPROOF_TOKEN; else none. */
   token?: string;
@@ -27,7 +27,7 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   try {
     const token = flags.token || env.LEAKPROOF_TOKEN || undefined;
     const app = createApi({ store: local.store, keys: local.archive, reverifier: localReverifier(local, { offline: flags.offline ?? false }), token });
-    const server = await listenLocally(app, flags.port ?? DEFAULT_PORT);
+    const server = await listenLocally(app, flags.port);
     const tokenNote = token ? `leakproof: requests need the bearer token; the page asks for it, or open ${server.url}#token=<token>\n` : '';
     process.stderr.write(`leakproof: serving the report and the API at ${server.url} (Ctrl-C stops)\n${tokenNote}`);
     await new Promise<void>((resolve) => {
