@@ -20,14 +20,16 @@ export interface KeyWatchResult {
   failed: number;
 }
 
+/** Lookups in flight at once: a dead name server costs its timeout, and thousands of selectors must fit a run. */
+const PARALLEL_LOOKUPS = 16;
+
 export async function watchKeys(store: VerdictStore, archive: KeyArchive, dns: TxtLookup, now: () => Date): Promise<KeyWatchResult> {
   const result: KeyWatchResult = { selectors: 0, added: 0, stillPublished: 0, removed: 0, failed: 0 };
-  for await (const { domain, selector } of store.seenSelectors()) {
-    result.selectors++;
+  const watchOne = async ({ domain, selector }: { domain: string; selector: string }) => {
     const answer = await lookupDnsKeys(dns, domain, selector);
     if ('status' in answer && answer.status === 'error') {
       result.failed++;
-      continue;
+      return;
     }
     const published = new Set('values' in answer ? answer.values : []);
     const archived = await archive.find(domain, selector);
@@ -38,6 +40,13 @@ export async function watchKeys(store: VerdictStore, archive: KeyArchive, dns: T
       await archive.record({ domain, selector, value, firstSeenAt: seenAt, lastSeenAt: seenAt, source: 'dns' });
     }
     result.removed += archived.filter((key) => key.source === 'dns' && !published.has(key.value)).length;
+  };
+  const batch: { domain: string; selector: string }[] = [];
+  for await (const seen of store.seenSelectors()) {
+    result.selectors++;
+    batch.push(seen);
+    if (batch.length === PARALLEL_LOOKUPS) await Promise.all(batch.splice(0).map(watchOne));
   }
+  await Promise.all(batch.map(watchOne));
   return result;
 }
