@@ -5,15 +5,16 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { defaultIsContentTypeBinary, handle, type LambdaEvent } from 'hono/aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
 import { createApi } from '../shared/api/create-api.ts';
 
 const logger = new Logger();
 
 /**
- * Lambda returns at most 6 MB to API Gateway, counted as the JSON it sends: the body escaped (about 1.2 times
- * its size for an export) plus headers. A larger answer stops being read here rather than fail in Lambda.
+ * Lambda returns at most 6 MB to API Gateway, counted as the JSON it sends: the body escaped plus headers. Exports
+ * go to S3 (a 303 to a presigned URL) and never come near it; a page of listed messages with very long header
+ * fields could, and is then a 501 saying so rather than a failure in Lambda.
  */
 export const MAX_RESPONSE_BYTES = 4 * 2 ** 20;
 
@@ -23,10 +24,11 @@ const api = lazily(() => {
     store: adapters.store,
     keys: adapters.archive,
     reverifier: adapters.reverifier,
+    exportDelivery: adapters.exports,
     maxResponseBytes: MAX_RESPONSE_BYTES,
     log: (error) => (error instanceof Error ? logger.error('request failed', error) : logger.error('request failed', { error: String(error) })),
   });
-  return handle(app, { isContentTypeBinary });
+  return handle(app);
 });
 
 export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
@@ -39,7 +41,3 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
   return result;
 }
 
-/** JSON lines are text: sent as they are, not base64 (API Gateway's 6 MB response limit counts the encoded size). */
-function isContentTypeBinary(contentType: string): boolean {
-  return !/^application\/x-ndjson\s*(;|$)/i.test(contentType) && defaultIsContentTypeBinary(contentType);
-}

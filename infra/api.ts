@@ -6,11 +6,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { EXPORTS_PREFIX } from '../shared/adapters/aws/settings.ts';
 import { indexesOf, KEYS_TABLE, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
 import { ENDPOINTS } from '../shared/api/endpoints.ts';
 import { handlerFunction, type HandlerDefaults } from './handler-function.ts';
-import { TABLE_WRITE } from './pipeline.ts';
+import { acknowledgeObjectWildcards, TABLE_WRITE } from './pipeline.ts';
 import type { Reverification } from './reverification.ts';
 import type { VerdictTables } from './tables.ts';
 
@@ -18,6 +20,8 @@ import type { VerdictTables } from './tables.ts';
 export type ApiAuthorisation = { type: 'iam' } | { type: 'jwt'; issuer: string; audience: string[] };
 
 export interface LeakproofApiProps {
+  /** The dumps bucket: exports are written under exports/ and downloaded from there. */
+  bucket: s3.Bucket;
   tables: VerdictTables;
   /** On-demand re-verification queues work as the scheduled runs do: granted the same. */
   reverification: Reverification;
@@ -36,7 +40,8 @@ const API_FUNCTION = { memorySize: 1024, timeout: Duration.seconds(29) };
  * The HTTP API: API Gateway's HTTP API, every route of shared/api/endpoints.ts authorised (IAM by default, or a
  * JWT authoriser), throttled on its default stage and access-logged, in front of functions/api.ts, which
  * serves the router `leakproof serve` runs locally. The function reads the store and the archive, writes the
- * archive (key imports) and queues re-verification; nothing else.
+ * archive (key imports), queues re-verification and writes exports under exports/ (and reads them: the download
+ * URL it presigns carries its own credentials); nothing else.
  */
 export class LeakproofApi extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -61,6 +66,16 @@ export class LeakproofApi extends Construct {
     this.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: listingIndexes }));
     // POST /keys records into the archive.
     this.handler.addToRolePolicy(new iam.PolicyStatement({ actions: TABLE_WRITE, resources: [keys.tableArn] }));
+    // GET /dumps/{id}/export writes a multipart upload under exports/ and presigns a GET of it, which S3 allows
+    // only as far as the signer's role does.
+    const exports = props.bucket.arnForObjects(`${EXPORTS_PREFIX}*`);
+    this.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'], resources: [exports] }));
+    acknowledgeObjectWildcards(
+      this.handler,
+      props.bucket,
+      [EXPORTS_PREFIX],
+      (prefix) => `Export object keys are made per request; the grant is writing and reading objects under the ${prefix} prefix only.`,
+    );
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Leakproof: DKIM verdicts of leaked mailbox dumps, and the report page',

@@ -56,7 +56,7 @@ export class LeakproofStack extends Stack {
     requireIntegerIn('workerConcurrency', workerConcurrency, 2, 1000);
     requireIntegerIn('maxReceiveCount', maxReceiveCount, 1, 1000);
 
-    this.storage = new DumpStorage(this, 'Storage', { stagingExpiration: Duration.days(7) });
+    this.storage = new DumpStorage(this, 'Storage', { stagingExpiration: Duration.days(7), exportExpiration: Duration.days(1) });
     this.tables = new VerdictTables(this, 'Tables');
     this.pipeline = new IngestPipeline(this, 'Pipeline', {
       bucket: this.storage.bucket,
@@ -82,6 +82,7 @@ export class LeakproofStack extends Stack {
     requireIntegerIn('apiRateLimit', apiRateLimit, 1, 10_000);
     requireIntegerIn('apiBurstLimit', apiBurstLimit, 1, 5_000);
     this.api = new LeakproofApi(this, 'Api', {
+      bucket: this.storage.bucket,
       tables: this.tables,
       reverification: this.reverification,
       handlerDefaults: this.pipeline.handlerDefaults,

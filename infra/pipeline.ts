@@ -164,15 +164,17 @@ export class IngestPipeline extends Construct {
 }
 
 /** cdk-nag names a wildcard by the rendered resource: `<LogicalId.Arn>/uploads/*`. */
-export function acknowledgeObjectWildcards(fn: NodejsFunction, bucket: s3.Bucket, prefixes: string[]): void {
+export function acknowledgeObjectWildcards(
+  fn: NodejsFunction,
+  bucket: s3.Bucket,
+  prefixes: string[],
+  reason = (prefix: string) => `Dump and staged object keys are only known at run time; the grant is one action on the ${prefix} prefix.`,
+): void {
   if (!fn.role) throw new Error(`${fn.node.path} has no role`);
   const stack = Stack.of(bucket);
   const bucketArn = `<${stack.resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId)}.Arn>`;
   for (const prefix of prefixes) {
-    Validations.of(fn.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`,
-      reason: `Dump and staged object keys are only known at run time; the grant is one action on the ${prefix} prefix.`,
-    });
+    Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`, reason: reason(prefix) });
   }
 }
 

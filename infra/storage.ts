@@ -1,16 +1,19 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { STAGING_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { EXPORTS_PREFIX, STAGING_PREFIX } from '../shared/adapters/aws/settings.ts';
 
 export interface DumpStorageProps {
   /** Days a staged message (a member of a nested zip or mbox, copied out by the splitter) is kept. */
   stagingExpiration: Duration;
+  /** Days an export the API wrote (fetched through a 15-minute presigned URL) is kept. */
+  exportExpiration: Duration;
 }
 
 /**
- * The dumps bucket (uploads/ in, staging/ for messages that cannot be read in place) and the bucket that
- * receives its server access logs. Both private, TLS-only, S3-managed encryption; kept when the stack goes.
+ * The dumps bucket (uploads/ in, staging/ for messages that cannot be read in place, exports/ for the API's
+ * downloads) and the bucket that receives its server access logs. Both private, TLS-only, S3-managed
+ * encryption; kept when the stack goes.
  */
 export class DumpStorage extends Construct {
   readonly bucket: s3.Bucket;
@@ -44,6 +47,8 @@ export class DumpStorage extends Construct {
       serverAccessLogsPrefix: 'dumps/',
       lifecycleRules: [
         { id: 'expire-staging', prefix: STAGING_PREFIX, expiration: props.stagingExpiration },
+        // An export cut short (the API function timed out) leaves an unfinished upload: gone as soon as the export would be.
+        { id: 'expire-exports', prefix: EXPORTS_PREFIX, expiration: props.exportExpiration, abortIncompleteMultipartUploadAfter: props.exportExpiration },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });

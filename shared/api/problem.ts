@@ -98,7 +98,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such dump or message.',
   413: 'The body is over the size limit.',
   500: 'The server failed; nothing about it is disclosed.',
-  501: 'Only where the deployment caps responses (AWS: about 4 MiB): the answer would be larger.',
+  501: 'Only where the deployment caps responses (AWS: about 4 MiB): the answer would be larger; ask for a smaller page.',
 };
 
 /** The problem responses a route may give, for its OpenAPI description. */

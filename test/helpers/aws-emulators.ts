@@ -37,7 +37,7 @@ export interface AwsEmulators {
   endpoints: { s3: string; sqs: string; dynamodb: string };
   /**
    * Environment variables under which the production code's default AWS clients reach the emulators: region,
-   * credentials (S3RVER/S3RVER: s3rver checks signatures with them, fauxqs and dynalite accept any), the
+   * credentials (S3RVER/S3RVER: s3rver's own access key, the one it accepts; fauxqs and dynalite accept any), the
    * service-specific endpoint variables the SDK reads, LEAKPROOF_S3_PATH_STYLE=true, the checksum settings
    * s3rver needs (AWS_REQUEST_CHECKSUM_CALCULATION / AWS_RESPONSE_CHECKSUM_VALIDATION = WHEN_REQUIRED) and
    * AWS_EC2_METADATA_DISABLED=true (nothing may reach for the instance metadata address).
@@ -53,7 +53,10 @@ export interface AwsEmulators {
 }
 
 export const EMULATOR_REGION = 'us-east-1';
-/** s3rver's built-in account; it verifies SigV4 signatures with this secret, the other two accept anything. */
+/**
+ * s3rver's built-in account. It refuses any other access key, but never computes a SigV4 signature (it would check
+ * only V2 ones): a wrong secret or a tampered signature passes, and so does a request with no signature at all.
+ */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 /** fauxqs's account id, as it appears in its queue URLs and ARNs. */
 export const EMULATOR_ACCOUNT_ID = '000000000000';
@@ -135,6 +138,12 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
  *   the object's size before s3rver sees it;
  * - a range ending at byte 0 ("bytes=0-0") returns the whole object (s3rver reads `end || Infinity`): the store
  *   answers it with a one-byte stream.
+ *
+ * and adds AbortMultipartUpload (DELETE /<bucket>/<key>?uploadId=), which s3rver refuses as MethodNotAllowed:
+ * the upload's parts are removed and it answers 204 as S3 does (404 NoSuchUpload for an upload it does not hold).
+ *
+ * s3rver checks SigV4 only in part, headers and presigned URLs alike: the access key must be its own (S3RVER) and
+ * a presigned URL must not have expired (X-Amz-Date + X-Amz-Expires); the signature itself is never computed.
  */
 const S3RVER_CHILD = `
 const fs = require('fs');
@@ -158,6 +167,21 @@ server.middleware.unshift(async (ctx, next) => {
     if (size > 0 && length > 0) ctx.req.headers.range = 'bytes=' + Math.max(0, size - length) + '-' + (size - 1);
   }
   await next();
+});
+
+server.middleware.unshift(async (ctx, next) => {
+  const uploadId = ctx.query.uploadId;
+  if (ctx.method !== 'DELETE' || typeof uploadId !== 'string' || !/^[0-9a-f]+$/.test(uploadId)) return next();
+  const bucket = ctx.path.split('/')[1];
+  const directory = require('path').join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  if (!fs.existsSync(directory)) {
+    ctx.status = 404;
+    ctx.type = 'application/xml';
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+    return;
+  }
+  fs.rmSync(directory, { recursive: true, force: true });
+  ctx.status = 204;
 });
 
 const getObject = store.getObject.bind(store);

@@ -107,10 +107,14 @@ describe('the dumps bucket', () => {
     });
   });
 
-  it('expires staged messages and nothing else', () => {
+  it('expires staged messages after a week and exports after a day, and nothing else', () => {
     const rules = bucket.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
     const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
-    expect(expiring).toEqual([expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: 7, Status: 'Enabled' })]);
+    expect(expiring).toEqual([
+      expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: 7, Status: 'Enabled' }),
+      { Id: 'expire-exports', Prefix: 'exports/', ExpirationInDays: 1, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+    ]);
+    expect(rules).toContainEqual({ Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' });
   });
 
   it('both buckets refuse plain HTTP', () => {
@@ -530,7 +534,7 @@ describe('the functions', () => {
       });
     });
 
-    it('grants its function reading the store and the archive, writing the archive (key imports) and queueing re-verification: nothing else', () => {
+    it('grants its function reading the store and the archive, writing the archive (key imports), queueing re-verification and writing and reading exports/: nothing else', () => {
       const bucket = logicalId(storage.bucket);
       const tablesAndDesigns = [
         [tables.dumps, DUMPS_TABLE],
@@ -549,6 +553,9 @@ describe('the functions', () => {
           ...tablesAndDesigns.flatMap(([table, design]) => indexesOf(design).map((index) => `dynamodb:Query ${logicalId(table)}/index/${index.indexName}`)),
           ...write.map((action) => `${action} ${logicalId(tables.keys)}`),
           `s3:GetObject ${bucket}/uploads/*`,
+          `s3:PutObject ${bucket}/exports/*`,
+          `s3:AbortMultipartUpload ${bucket}/exports/*`,
+          `s3:GetObject ${bucket}/exports/*`,
           `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
         ].sort(),
       );

@@ -7,6 +7,7 @@ import { DynamoKeyArchive } from './dynamo-key-archive.ts';
 import { DynamoVerdictStore } from './dynamo-verdict-store.ts';
 import { queueReverifier } from './queue-reverifier.ts';
 import { S3BlobStore } from './s3-blob-store.ts';
+import { S3ExportDelivery } from './s3-export-delivery.ts';
 import { settingsFromEnvironment, type AwsSettings } from './settings.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
 
@@ -23,6 +24,8 @@ export interface AwsAdapters {
   resolver(): KeyResolver;
   /** Re-verification on demand (the API): the affected messages are queued to the workers. */
   reverifier: Reverifier;
+  /** Exports for the API: objects under exports/, downloaded through presigned URLs. */
+  exports: S3ExportDelivery;
 }
 
 export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
@@ -42,6 +45,7 @@ export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
     workQueue,
     resolver: () => memoized(archiveFirstResolver({ archive, dns, now: () => new Date() })),
     reverifier: queueReverifier({ store, archive, blobs, workQueue }),
+    exports: new S3ExportDelivery(clients.s3, settings.bucket),
   };
 }
 

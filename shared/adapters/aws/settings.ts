@@ -15,6 +15,8 @@ export const SETTING_VARIABLES = {
 /** Uploads under this prefix trigger the splitter; messages that cannot be read in place are staged under the other. */
 export const UPLOADS_PREFIX = 'uploads/';
 export const STAGING_PREFIX = 'staging/';
+/** Exports the API delivers (GET /dumps/{id}/export), each fetched through a presigned URL; expired after a day. */
+export const EXPORTS_PREFIX = 'exports/';
 
 export interface AwsSettings {
   bucket: string;

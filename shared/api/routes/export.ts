@@ -1,10 +1,14 @@
-/** GET /dumps/{id}/export: a dump's records streamed as `leakproof export` writes them, byte for byte. */
+/**
+ * GET /dumps/{id}/export: a dump's records as `leakproof export` writes them, byte for byte: streamed in the
+ * response locally, or (AWS) written to S3 and answered with a 303 to a download URL.
+ */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { exportLines, type ExportFormat } from '../../pipeline/export-lines.ts';
+import { attachment } from '../../ports/export-delivery.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { problemResponses } from '../problem.ts';
 import { requireDump } from '../require-dump.ts';
-import { DumpParams, ExportQuerySchema, ExportRecordSchema } from '../schemas.ts';
+import { DeliveredExportSchema, DumpParams, ExportQuerySchema, ExportRecordSchema } from '../schemas.ts';
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
@@ -17,8 +21,10 @@ export const exportRoute = createRoute({
   tags: ['export'],
   summary: 'Every message of a dump, with verdict and evidence, as a download',
   description:
-    'Streamed as it is read. jsonl: one ExportRecord a line. csv: the same columns, reasons joined by ";", signatures as one JSON cell. ' +
-    'Behind API Gateway (AWS) a response is buffered and capped, so a dump whose export is over about 4 MiB is refused with a 501.',
+    'jsonl: one ExportRecord a line. csv: the same columns, reasons joined by ";", signatures as one JSON cell. ' +
+    'Locally (`leakproof serve`) the file is streamed in the response as it is read (200). ' +
+    'In AWS, where a response cannot be streamed, it is written to S3 as it is read and the answer is a 303 to a presigned download URL, valid 15 minutes, ' +
+    'that serves the same bytes with the same content type and disposition.',
   request: { params: DumpParams, query: ExportQuerySchema },
   responses: {
     200: {
@@ -29,20 +35,28 @@ export const exportRoute = createRoute({
         'text/csv': { schema: z.string() },
       },
     },
-    ...problemResponses(400, 401, 404, 500, 501),
+    303: {
+      description: 'The export was written whole; download it from `Location` (the same as `url`) before `expiresAt`.',
+      headers: z.object({ location: z.string().openapi({ description: 'The download URL.' }) }),
+      content: { 'application/json': { schema: DeliveredExportSchema } },
+    },
+    ...problemResponses(400, 401, 404, 500),
   },
 });
 
-export function registerExportRoutes(app: OpenAPIHono, { store }: ApiDependencies): void {
+export function registerExportRoutes(app: OpenAPIHono, { store, exportDelivery }: ApiDependencies): void {
   app.openapi(exportRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { format } = c.req.valid('query');
     await requireDump(store, id);
-    const body = ReadableStream.from(utf8(exportLines(store.exportRecords(id), format)));
-    return c.body(body, 200, {
-      'content-type': EXPORT_CONTENT_TYPES[format],
-      'content-disposition': `attachment; filename="leakproof-${id.slice(0, 12)}.${format}"`,
-    });
+    const lines = exportLines(store.exportRecords(id), format);
+    const contentType = EXPORT_CONTENT_TYPES[format];
+    const filename = `leakproof-${id.slice(0, 12)}.${format}`;
+    if (exportDelivery) {
+      const delivered = await exportDelivery.deliver({ dumpId: id, format }, lines, contentType, filename);
+      return c.json(delivered, 303, { location: delivered.url });
+    }
+    return c.body(ReadableStream.from(utf8(lines)), 200, { 'content-type': contentType, 'content-disposition': attachment(filename) });
   });
 }
 

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoKeyArchive } from '../../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamo-verdict-store.ts';
@@ -45,6 +46,11 @@ export interface ApiUnderTest {
   reachesUnknownPaths: boolean;
   /** A SQLite home holding the same seed: where `leakproof export` runs. */
   referenceHome: string;
+  /**
+   * Where the host delivers exports (AWS: objects in this bucket, answered with a 303 to a presigned URL), and a
+   * client that can look at them; null where exports are streamed in the response (`leakproof serve`).
+   */
+  exportBucket: { name: string; s3: S3Client } | null;
   request(method: string, url: string, options?: RequestOptions): Promise<ApiResponse>;
   close(): Promise<void>;
 }
@@ -117,6 +123,7 @@ export async function seededDynamo(seed: Seed) {
   const reference = await seededHome(seed);
   return {
     resources,
+    s3: emulators.s3,
     store,
     keys,
     reference,

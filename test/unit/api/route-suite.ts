@@ -3,6 +3,7 @@
  * every route and status, validation naming the parameter at fault, problem details without stacks, the token,
  * the export against `leakproof export`, the OpenAPI document — and every response checked against it.
  */
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,21 +291,65 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       return run.stdout;
     }
 
-    it('streams the same bytes as `leakproof export`, as JSON lines (the default) and CSV, as an attachment', async () => {
-      for (const format of ['jsonl', 'csv']) {
-        const response = await get(`/dumps/${SIGNED_DUMP_ID}/export?format=${format}`);
+    interface Download {
+      body: Buffer;
+      contentType: string | null;
+      disposition: string | null;
+    }
+
+    /**
+     * The export as a client gets it: the response itself where the host streams it; where it delivers it (AWS),
+     * the 303's Location followed, with no credentials of ours, after checking where it points and what was stored.
+     */
+    async function download(dumpId: string, query = ''): Promise<Download> {
+      const response = await get(`/dumps/${dumpId}/export${query}`);
+      if (api.exportBucket === null) {
         expect(response.status).toBe(200);
-        expect(response.headers.get('content-type')).toBe(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-        expect(response.headers.get('content-disposition')).toBe(`attachment; filename="leakproof-${SIGNED_DUMP_ID.slice(0, 12)}.${format}"`);
-        expect(response.body.equals(cliExport(SIGNED_DUMP_ID, format)), format).toBe(true);
+        return { body: response.body, contentType: response.headers.get('content-type'), disposition: response.headers.get('content-disposition') };
       }
-      const byDefault = await get(`/dumps/${SIGNED_DUMP_ID}/export`);
-      expect(byDefault.text.split('\n').slice(0, -1).map((line) => JSON.parse(line).locator)).toEqual(expected(SIGNED_DUMP_ID, {}).map((l) => l.locator));
+      const asked = Date.now();
+      expect(response.status).toBe(303);
+      const delivered = json(response);
+      expect(response.headers.get('location')).toBe(delivered.url);
+      // Valid 15 minutes from when it was made.
+      const lifetime = Date.parse(delivered.expiresAt) - asked;
+      expect(lifetime).toBeGreaterThan(15 * 60_000 - 60_000);
+      expect(lifetime).toBeLessThanOrEqual(15 * 60_000 + 60_000);
+      const location = new URL(delivered.url);
+      expect(location.searchParams.get('X-Amz-Expires')).toBe('900');
+      expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      // Path-style against the emulator: /<bucket>/exports/<dump id>/<time>-<random>.<format>
+      const [, bucket, ...rest] = location.pathname.split('/');
+      const key = decodeURIComponent(rest.join('/'));
+      expect(bucket).toBe(api.exportBucket.name);
+      const format = new URLSearchParams(query).get('format') ?? 'jsonl';
+      expect(key).toMatch(new RegExp(`^exports/${dumpId}/\\d{8}T\\d{6}\\.\\d{3}Z-[0-9a-f]{16}\\.${format}$`));
+      const stored = await api.exportBucket.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const fetched = await fetch(location, { redirect: 'error' });
+      expect(fetched.status).toBe(200);
+      const body = Buffer.from(await fetched.arrayBuffer());
+      expect(stored.ContentLength).toBe(body.length);
+      expect(fetched.headers.get('content-type')).toBe(stored.ContentType);
+      expect(fetched.headers.get('content-disposition')).toBe(stored.ContentDisposition);
+      return { body, contentType: stored.ContentType ?? null, disposition: stored.ContentDisposition ?? null };
+    }
+
+    it('gives the same bytes as `leakproof export`, as JSON lines (the default) and CSV, as an attachment', async () => {
+      for (const format of ['jsonl', 'csv']) {
+        const exported = await download(SIGNED_DUMP_ID, `?format=${format}`);
+        expect(exported.contentType).toBe(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+        expect(exported.disposition).toBe(`attachment; filename="leakproof-${SIGNED_DUMP_ID.slice(0, 12)}.${format}"`);
+        expect(exported.body.equals(cliExport(SIGNED_DUMP_ID, format)), format).toBe(true);
+      }
+      const byDefault = await download(SIGNED_DUMP_ID);
+      expect(byDefault.body.toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line).locator)).toEqual(expected(SIGNED_DUMP_ID, {}).map((l) => l.locator));
     });
 
     it('exports a large dump whole', async () => {
-      const response = await get(`/dumps/${BIG_DUMP_ID}/export`);
-      expect(response.body.equals(cliExport(BIG_DUMP_ID, 'jsonl'))).toBe(true);
+      for (const format of ['jsonl', 'csv']) {
+        const exported = await download(BIG_DUMP_ID, `?format=${format}`);
+        expect(exported.body.equals(cliExport(BIG_DUMP_ID, format)), format).toBe(true);
+      }
     });
 
     it('refuses an unknown format (400 format), a bad id (400 id) and an unknown dump (404)', async () => {

@@ -16,6 +16,7 @@ apiRouteSuite(async (seed) => {
     token: TOKEN,
     reverifier,
     reachesUnknownPaths: true,
+    exportBucket: null,
     referenceHome: reference.home,
     request: httpClient(server.url, TOKEN),
     async close() {

@@ -1,7 +1,8 @@
 /**
  * The route suite through the API Lambda (functions/api.ts) on DynamoDB (dynalite): each request an API Gateway
  * HTTP API event (payload format 2.0) for the route API Gateway would match, the handler wired from its
- * environment as in Lambda, its re-verifier the real AWS one (queueing on SQS, here fauxqs).
+ * environment as in Lambda, its re-verifier the real AWS one (queueing on SQS, here fauxqs), its exports written
+ * to S3 (s3rver) and answered with a 303 to a presigned URL, which the suite follows.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ENDPOINTS } from '../../../shared/api/endpoints.ts';
@@ -12,7 +13,7 @@ import { apiRouteSuite } from './route-suite.ts';
 import { SIGNED_DUMP_ID } from './seed.ts';
 
 apiRouteSuite(async (seed) => {
-  const { resources, store, keys, reference, close } = await seededDynamo(seed);
+  const { resources, s3, store, keys, reference, close } = await seededDynamo(seed);
   // The handler wires its adapters from the environment, as in Lambda.
   Object.assign(process.env, resources.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_SERVICE_NAME: 'leakproof' });
   const { handler } = await import('../../../functions/api.ts');
@@ -23,6 +24,7 @@ apiRouteSuite(async (seed) => {
     reverifier: null,
     reachesUnknownPaths: false,
     referenceHome: reference.home,
+    exportBucket: { name: resources.bucket, s3 },
     request: lambdaClient(handler),
     close,
   };

@@ -18,6 +18,7 @@ apiRouteSuite(async (seed) => {
     token: TOKEN,
     reverifier,
     reachesUnknownPaths: true,
+    exportBucket: null,
     referenceHome: home,
     request: httpClient(server.url, TOKEN),
     async close() {

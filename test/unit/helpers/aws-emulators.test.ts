@@ -6,11 +6,14 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import {
@@ -162,6 +165,15 @@ describe('S3 (s3rver)', () => {
     expect(deleted.Errors ?? []).toEqual([]);
     const left = await emulators.s3.send(new ListObjectsV2Command({ Bucket: resources.bucket, Prefix: 'bulk/' }));
     expect(left.KeyCount ?? 0).toBe(0);
+  });
+
+  it('aborts a multipart upload (a mend: s3rver itself refuses AbortMultipartUpload)', async () => {
+    const target = { Bucket: resources.bucket, Key: 'exports/aborted.jsonl' };
+    const { UploadId } = await emulators.s3.send(new CreateMultipartUploadCommand(target));
+    await emulators.s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 'x') }));
+    await emulators.s3.send(new AbortMultipartUploadCommand({ ...target, UploadId }));
+    await expect(emulators.s3.send(new AbortMultipartUploadCommand({ ...target, UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(emulators.s3.send(new GetObjectCommand(target))).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
   it('builds the ObjectCreated event S3 would send for a stored object', async () => {
