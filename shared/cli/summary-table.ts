@@ -2,7 +2,7 @@ import type { DumpSummary } from '../ports/verdict-store.ts';
 import { REASONS, VERDICTS } from '../verdict/contract.ts';
 import { megabytes, row } from './format.ts';
 
-/** The closing table of `ingest` and the body of `summary`: counts by verdict and reason, domains, skips, errors. */
+/** The closing table of `ingest` and the body of `summary`: counts by verdict and reason, skips, errors, top signing and sender domains. */
 export function summaryTable(summary: DumpSummary): string {
   const { dump } = summary;
   const lines = [
@@ -20,9 +20,10 @@ export function summaryTable(summary: DumpSummary): string {
     }
   }
   lines.push(row('Total messages', summary.messages), row('Skipped (not messages)', summary.skipped), row('Errors (unreadable)', summary.errors));
-  if (summary.signingDomains.length > 0) {
-    lines.push('', row('Top signing domains', 'Messages'));
-    for (const { domain, messages } of summary.signingDomains) lines.push(row(`  ${domain}`, messages));
+  for (const [title, domains] of [['Top signing domains', summary.signingDomains], ['Top sender domains', summary.senderDomains]] as const) {
+    if (domains.length === 0) continue;
+    lines.push('', row(title, 'Messages'));
+    for (const { domain, messages } of domains) lines.push(row(`  ${domain}`, messages));
   }
   return lines.join('\n');
 }

@@ -95,6 +95,10 @@ for (const format of ['zip', 'mbox'] as const) {
       const summary = leakproof('summary', '--home', home);
       expect(summary.stdout).toMatch(new RegExp(`verified\\s+${expected.totals.byVerdict.verified}\\n`));
       expect(summary.stdout).toMatch(/body-hash-mismatch\s+\d+/);
+      // The table lists the same top sender domains as the JSON summary.
+      const [topSender] = (JSON.parse(leakproof('summary', '--json', '--home', home).stdout) as DumpSummary).senderDomains;
+      expect(topSender!.messages).toBeGreaterThan(0);
+      expect(summary.stdout).toMatch(new RegExp(`Top sender domains\\s+Messages\\n  ${topSender!.domain.replace(/\./g, '\\.')}\\s+${topSender!.messages}\\n`));
       const csv = leakproof('export', '--format', 'csv', '--home', home).stdout.trim().split('\n');
       expect(csv[0]).toBe('dump,locator,sha256,messageId,from,date,subject,verdict,reasons,detail,verifiedAt,signatures,rulesVersion,history');
       expect(csv).toHaveLength(1 + expected.totals.messages + expected.totals.errors);
