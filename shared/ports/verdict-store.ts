@@ -177,8 +177,8 @@ export interface VerdictStore {
 
   /** Every (domain, selector) that signed a stored message, each once. */
   seenSelectors(): AsyncIterable<{ domain: string; selector: string }>;
-  /** The stored signatures by one (domain, selector) (lower-case), across all dumps. */
-  selectorUses(domain: string, selector: string): AsyncIterable<SelectorUse>;
+  /** The stored signatures by one (domain, selector) (lower-case), across all dumps or in one. */
+  selectorUses(domain: string, selector: string, dumpId?: string): AsyncIterable<SelectorUse>;
   /** Dumps holding verdicts computed by a rules version older than `rulesVersion`. */
   dumpsBeforeRules(rulesVersion: number): Promise<string[]>;
   /** Locator keys of a dump's messages whose verdicts are older than `rulesVersion`. */

@@ -46,7 +46,7 @@ export async function selectAffected(store: VerdictStore, archive: KeyArchive, s
   for await (const { domain, selector } of scope.selectors ?? store.seenSelectors()) {
     const keys = await archive.find(domain, selector);
     if (keys.length === 0) continue;
-    for await (const use of store.selectorUses(domain, selector)) {
+    for await (const use of store.selectorUses(domain, selector, scope.dumpId)) {
       const cause = causeFor(use, keys);
       if (cause) add(use.dumpId, use.locator, cause);
     }

@@ -434,6 +434,14 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
             use('d2', 'z.eml', {}),
           ]);
           expect(await collect(store.selectorUses('example.com', 'nothing'))).toEqual([]);
+
+          // One dump's uses only, also when another dump's id starts with its id.
+          await store.openDump(dumpInput('d10'), T1);
+          await store.putEntries('d10', [messageEntry('y.eml', { signatures: [sig('example.com', 'sel1', 0)] })]);
+          const inDump = async (dumpId: string) => (await collect(store.selectorUses('example.com', 'sel1', dumpId))).map((u) => `${u.dumpId} ${u.locator}`).sort(byteOrder);
+          expect(await inDump('d1')).toEqual(['d1 a.eml', 'd1 b.eml', 'd1 b.eml']);
+          expect(await inDump('d10')).toEqual(['d10 y.eml']);
+          expect(await inDump('d3')).toEqual([]);
         });
 
         it('finds the dumps and messages verified by older rules', async () => {

@@ -237,8 +237,10 @@ export class DynamoVerdictStore implements VerdictStore {
     }
   }
 
-  async *selectorUses(domain: string, selector: string): AsyncGenerator<SelectorUse> {
-    for await (const item of queryAll(this.#db, this.#posting(selectorPosting(domain.toLowerCase(), selector.toLowerCase())))) {
+  async *selectorUses(domain: string, selector: string, dumpId?: string): AsyncGenerator<SelectorUse> {
+    // Uses sort by dump first, so one dump's are a key range of the posting.
+    const inDump = dumpId === undefined ? undefined : `${keyPart(dumpId)}#`;
+    for await (const item of queryAll(this.#db, this.#posting(selectorPosting(domain.toLowerCase(), selector.toLowerCase()), inDump))) {
       yield selectorUseOf(item);
     }
   }
@@ -370,12 +372,21 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   /** A Query of one posting partition. */
-  #posting(posting: string): QueryCommandInput {
+  /** A Query of one posting partition, or of its items whose sort key starts with `prefix`. */
+  #posting(posting: string, prefix?: string): QueryCommandInput {
+    if (prefix === undefined) {
+      return {
+        TableName: this.#tables.postings,
+        KeyConditionExpression: '#posting = :posting',
+        ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':posting': posting },
+      };
+    }
     return {
       TableName: this.#tables.postings,
-      KeyConditionExpression: '#posting = :posting',
-      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
-      ExpressionAttributeValues: { ':posting': posting },
+      KeyConditionExpression: '#posting = :posting AND begins_with(#item, :prefix)',
+      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey, '#item': POSTINGS_TABLE.sortKey },
+      ExpressionAttributeValues: { ':posting': posting, ':prefix': prefix },
     };
   }
 

@@ -52,11 +52,13 @@ export class SqliteReverifySelection {
     }
   }
 
-  async *selectorUses(domain: string, selector: string): AsyncGenerator<SelectorUse> {
-    let after: [string, string, number] = ['', '', -1];
+  async *selectorUses(domain: string, selector: string, dumpId?: string): AsyncGenerator<SelectorUse> {
+    // The index orders uses by dump: one dump's start where the dump's key does and end at the next dump's.
+    let after: [string, string, number] = [dumpId ?? '', '', -1];
     for (;;) {
       const rows = this.#statements.selectorUses.all(domain, selector, ...after) as unknown as SelectorUseRow[];
       for (const row of rows) {
+        if (dumpId !== undefined && row.dump_id !== dumpId) return;
         yield {
           dumpId: row.dump_id,
           locator: row.locator_key,

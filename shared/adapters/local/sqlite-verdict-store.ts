@@ -179,8 +179,8 @@ export class SqliteVerdictStore implements VerdictStore {
     return this.#selection.seenSelectors();
   }
 
-  selectorUses(domain: string, selector: string): AsyncIterable<SelectorUse> {
-    return this.#selection.selectorUses(domain, selector);
+  selectorUses(domain: string, selector: string, dumpId?: string): AsyncIterable<SelectorUse> {
+    return this.#selection.selectorUses(domain, selector, dumpId);
   }
 
   async dumpsBeforeRules(rulesVersion: number): Promise<string[]> {
