@@ -8,7 +8,7 @@ import { NESTING_MARK } from '../dump/dispatch.ts';
 import { locatorKey, type Locator, type MessageEntry } from '../dump/entry.ts';
 import { listMembers } from '../dump/zip.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
-import { jobReader, readUnit } from './read-unit.ts';
+import { readJob } from './read-unit.ts';
 import { chooseStrategy } from './split-dump.ts';
 import type { WorkJob, WorkUnit } from './work-units.ts';
 
@@ -75,10 +75,7 @@ export async function* readLocated(blobs: BlobStore, key: string, located: reado
 
 /** The messages of a job's units whose locator keys are wanted, the units fetched as a worker fetches them. */
 export async function* readWanted(blobs: BlobStore, job: WorkJob, wanted: ReadonlySet<string>): AsyncGenerator<MessageEntry> {
-  const read = await jobReader(blobs, job);
-  for (const unit of job.units) {
-    for await (const entry of readUnit(unit, read, blobs)) {
-      if (entry.kind === 'message' && wanted.has(locatorKey(entry.locator))) yield entry;
-    }
+  for await (const entry of readJob(blobs, job)) {
+    if (entry.kind === 'message' && wanted.has(locatorKey(entry.locator))) yield entry;
   }
 }

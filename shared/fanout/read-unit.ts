@@ -29,6 +29,12 @@ export async function jobReader(blobs: BlobStore, job: WorkJob): Promise<(start:
   return async (from, to) => (from >= start && (to <= start + shared.length || endOfDump) ? shared.subarray(from - start, to - start) : readDirect(from, to));
 }
 
+/** Every entry of a job's units, in order, the units fetched as jobReader groups them. */
+export async function* readJob(blobs: BlobStore, job: WorkJob): AsyncGenerator<DumpEntry> {
+  const read = await jobReader(blobs, job);
+  for (const unit of job.units) yield* readUnit(unit, read, blobs);
+}
+
 export async function* readUnit(unit: WorkUnit, read: (start: number, end: number) => Promise<Buffer>, blobs: BlobStore): AsyncGenerator<DumpEntry> {
   switch (unit.kind) {
     case 'entry':

@@ -5,7 +5,7 @@ import { verifyEntry } from '../pipeline/verify-entry.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EntryRecord } from '../ports/verdict-store.ts';
 import type { MessageVerifier } from '../verify/verify-message.ts';
-import { jobReader, readUnit } from './read-unit.ts';
+import { readJob } from './read-unit.ts';
 import type { WorkJob } from './work-units.ts';
 
 export interface VerifyJobOptions {
@@ -22,11 +22,8 @@ export interface VerifyJobOptions {
  * error by the dead-letter recorder).
  */
 export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJobOptions): Promise<{ records: EntryRecord[] }> {
-  const read = await jobReader(blobs, job);
   const records: EntryRecord[] = [];
-  for (const unit of job.units) {
-    for await (const entry of readUnit(unit, read, blobs)) records.push(await recordOf(entry, verifier, at));
-  }
+  for await (const entry of readJob(blobs, job)) records.push(await recordOf(entry, verifier, at));
   return { records };
 }
 
