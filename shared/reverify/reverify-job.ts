@@ -26,7 +26,7 @@ export async function reverifyJob(job: WorkJob, { blobs, store, verifier, now }:
   const order = job.reverify;
   if (!order) throw new Error(`job ${job.jobId} of dump ${job.dumpId} is not a re-verification job`);
   const causes = new Map(Object.entries(order.causes));
-  const tally = await reverifyMessages(readWanted(blobs, job, new Set(causes.keys())), {
+  return reverifyMessages(readWanted(blobs, job, new Set(causes.keys())), {
     dumpId: job.dumpId,
     causes,
     store,
@@ -34,8 +34,6 @@ export async function reverifyJob(job: WorkJob, { blobs, store, verifier, now }:
     now,
     batchId: (sequence) => reverifyBatchId(order.runId, job.jobId, sequence),
   });
-  tally.unreadable += Math.max(0, causes.size - tally.checked);
-  return tally;
 }
 
 /** Names a job's n-th batch of replacements: "reverify-<run>-<job>-<n>". */

@@ -12,7 +12,10 @@ import type { MessageVerifier } from '../verify/verify-message.ts';
 
 export interface ReverifyOptions {
   dumpId: string;
-  /** The selected messages of this dump: locator key → cause. Entries not in it are passed over. */
+  /**
+   * The selected messages of this dump: locator key → cause. Entries not in it are passed over; those in it
+   * never read count as unreadable.
+   */
   causes: ReadonlyMap<string, ChangeCause>;
   store: VerdictStore;
   verifier: MessageVerifier;
@@ -68,6 +71,8 @@ export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, opt
     if (batch.length >= REPLACE_BATCH) await flush();
   }
   await flush();
+  // Selected messages the dump (or the store) no longer yields were not re-verified: the closing line says so.
+  tally.unreadable += Math.max(0, causes.size - tally.checked);
   return tally;
 }
 
