@@ -1,8 +1,8 @@
 /**
  * Imports DKIM key records into a key archive from a file of JSON lines, one record a line, in
  * archive.zk.email's DkimRecord shape: {"domain", "selector", "value", "firstSeenAt"?, "lastSeenAt"?,
- * "source"?}, plus Leakproof's "compromisedAt"? (when the private key became known to others). A file holding one JSON array of such records is accepted too. A bad line is reported and
- * skipped; it never stops the import.
+ * "source"?}, plus Leakproof's "compromisedAt"? (when the private key became known to others). A file holding
+ * one JSON array of such records is accepted too. A bad line is reported and skipped; it never stops the import.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';

@@ -2,7 +2,8 @@
  * What every store's message listing shares: the line a listing shows of an entry, and the cursor. Both stores
  * list in locator order, so a cursor only has to say which locator the last page ended on.
  */
-import { BadCursorError, type EntryRecord, type MessageListing } from '../ports/verdict-store.ts';
+import { BadCursorError, type EntryRecord, type MessageListing, type MessageQuery } from '../ports/verdict-store.ts';
+import { verdictOfReason, type Verdict } from '../verdict/contract.ts';
 import { signingDomains } from '../verdict/signing-domains.ts';
 import { exportRecordOf } from './entry-record.ts';
 
@@ -11,6 +12,15 @@ export function messageListingOf(entry: Exclude<EntryRecord, { kind: 'skipped' }
   const { locator, verdict, reasons, messageId, from, date, subject } = exportRecordOf('', entry);
   const message = entry.kind === 'message' ? entry : null;
   return { locator, verdict, reasons, messageId, from, sender: message?.sender ?? null, date, subject, signingDomains: message ? signingDomains(message.signatures) : [] };
+}
+
+/**
+ * The verdict a listing is confined to: the one asked for, or the one its reason belongs to (a store then reads
+ * that verdict's index and filters on the reason); null when the two contradict and nothing can match.
+ */
+export function listedVerdict(query: Pick<MessageQuery, 'verdict' | 'reason'>): Verdict | undefined | null {
+  const verdict = query.reason === undefined ? query.verdict : verdictOfReason(query.reason);
+  return query.verdict !== undefined && verdict !== query.verdict ? null : verdict;
 }
 
 /** The cursor of a page that ended on `locator`: base64url JSON, opaque to callers. */

@@ -25,6 +25,13 @@ export type FailReason = (typeof REASONS)['failed'][number];
 export type UnverifiedReason = (typeof REASONS)['unverified'][number];
 export type Reason = PartialReason | FailReason | UnverifiedReason | 'parse-error';
 
+/** The verdict a reason belongs to: every reason is one verdict's. */
+export function verdictOfReason(reason: Reason): Verdict {
+  const found = Object.entries(REASONS).find(([, reasons]) => (reasons as readonly string[]).includes(reason));
+  if (!found) throw new Error(`unknown reason ${reason}`);
+  return found[0] as Verdict;
+}
+
 /** Where the public key that checked a signature came from. */
 export interface KeyEvidence {
   source: 'archive' | 'dns';

@@ -10,8 +10,7 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
-import { cursorAfter, locatorAfterCursor } from '../../pipeline/message-listing.ts';
-import { REASONS, type Verdict } from '../../verdict/contract.ts';
+import { cursorAfter, listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
 import { listingFromItem, signerPosting, type Item } from './dynamo-entry-items.ts';
 import { LISTING_ATTRIBUTES, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
@@ -37,13 +36,6 @@ interface AccessPath {
   served: { verdict?: true; senderDomain?: true };
   /** The partition holds skipped entries too (the verdicts table's): they are stored, never listed. */
   holdsSkipped?: true;
-}
-
-/** The verdict a reason belongs to: every reason is one verdict's. */
-function verdictOfReason(reason: string): Verdict {
-  const found = Object.entries(REASONS).find(([, reasons]) => (reasons as readonly string[]).includes(reason));
-  if (!found) throw new Error(`unknown reason ${reason}`);
-  return found[0] as Verdict;
 }
 
 function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS_TABLE.byVerdict | typeof VERDICTS_TABLE.bySender, value: string): Omit<AccessPath, 'served'> {
@@ -79,8 +71,8 @@ function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery):
   }
   const senderDomain = query.from === undefined ? null : query.from.includes('@') ? senderDomainOf(query.from) : query.from;
   if (senderDomain) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.bySender, senderDomain), served: { senderDomain: true } };
-  const verdict = query.reason === undefined ? query.verdict : verdictOfReason(query.reason);
-  if (query.verdict !== undefined && verdict !== query.verdict) return null;
+  const verdict = listedVerdict(query);
+  if (verdict === null) return null;
   if (verdict !== undefined) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.byVerdict, verdict), served: { verdict: true } };
   return {
     input: {

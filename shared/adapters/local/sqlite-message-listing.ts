@@ -1,7 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { cursorAfter, locatorAfterCursor, messageListingOf } from '../../pipeline/message-listing.ts';
+import { cursorAfter, listedVerdict, locatorAfterCursor, messageListingOf } from '../../pipeline/message-listing.ts';
 import type { EntryRecord, MessagePage, MessageQuery } from '../../ports/verdict-store.ts';
-import { REASONS, type Reason, type Verdict } from '../../verdict/contract.ts';
 import { entryFromRow, type EntryRow } from './sqlite-entry-rows.ts';
 
 type Params = Record<string, SQLInputValue>;
@@ -17,8 +16,8 @@ export type PageQuery = { sql: string; params: Params } | null;
  */
 export function pageQuery(dumpId: string, query: MessageQuery, afterLocator: string | null, take: number): PageQuery {
   const { reason, domain, from: sender, after: since, before: until } = query;
-  const verdict = query.verdict ?? (reason === undefined ? undefined : verdictOfReason(reason));
-  if (reason !== undefined && verdict !== verdictOfReason(reason)) return null;
+  const verdict = listedVerdict(query);
+  if (verdict === null) return null;
   const bySenderAddress = sender?.includes('@') === true;
   const params: Params = { dump: dumpId, take };
   const where = ['e.dump_id = $dump'];
@@ -66,14 +65,6 @@ export function pageQuery(dumpId: string, query: MessageQuery, afterLocator: str
     SELECT e.* FROM page CROSS JOIN entries AS e ON e.dump_id = $dump AND e.locator_key = page.locator_key
     ORDER BY page.locator_key`;
   return { sql, params };
-}
-
-/** The verdict a reason belongs to: each belongs to exactly one (REASONS). */
-function verdictOfReason(reason: Reason): Verdict {
-  for (const [verdict, reasons] of Object.entries(REASONS)) {
-    if ((reasons as readonly string[]).includes(reason)) return verdict as Verdict;
-  }
-  throw new Error(`unknown reason ${reason}`);
 }
 
 /** Pages of a dump's listing. Statements are prepared once per shape of query (which filters are given). */
