@@ -5,6 +5,7 @@
  * on says when it was removed. The archive keeps every record: a rotated-out key still verifies old mail.
  */
 import { lookupDnsKeys, type TxtLookup } from '../keys/dns-key-lookup.ts';
+import { mapConcurrently } from '../pipeline/map-concurrently.ts';
 import type { KeyArchive } from '../ports/key-archive.ts';
 import type { VerdictStore } from '../ports/verdict-store.ts';
 
@@ -25,7 +26,8 @@ const PARALLEL_LOOKUPS = 16;
 
 export async function watchKeys(store: VerdictStore, archive: KeyArchive, dns: TxtLookup, now: () => Date): Promise<KeyWatchResult> {
   const result: KeyWatchResult = { selectors: 0, added: 0, stillPublished: 0, removed: 0, failed: 0 };
-  const watchOne = async ({ domain, selector }: { domain: string; selector: string }) => {
+  await mapConcurrently(store.seenSelectors(), PARALLEL_LOOKUPS, async ({ domain, selector }) => {
+    result.selectors++;
     const answer = await lookupDnsKeys(dns, domain, selector);
     if ('status' in answer && answer.status === 'error') {
       result.failed++;
@@ -40,13 +42,6 @@ export async function watchKeys(store: VerdictStore, archive: KeyArchive, dns: T
       await archive.record({ domain, selector, value, firstSeenAt: seenAt, lastSeenAt: seenAt, source: 'dns' });
     }
     result.removed += archived.filter((key) => key.source === 'dns' && !published.has(key.value)).length;
-  };
-  const batch: { domain: string; selector: string }[] = [];
-  for await (const seen of store.seenSelectors()) {
-    result.selectors++;
-    batch.push(seen);
-    if (batch.length === PARALLEL_LOOKUPS) await Promise.all(batch.splice(0).map(watchOne));
-  }
-  await Promise.all(batch.map(watchOne));
+  });
   return result;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Locator, MessageEntry } from '../dump/entry.ts';
 import type { KeyArchive } from '../ports/key-archive.ts';
 import type { DumpRecord, VerdictStore } from '../ports/verdict-store.ts';
+import { mapConcurrently } from '../pipeline/map-concurrently.ts';
 import type { MessageVerifier } from '../verify/verify-message.ts';
 import { reverifyMessages, type ReverifyOutcome, type ReverifyTally } from './reverify-messages.ts';
 import { selectAffected, selectionSize, type SelectionScope } from './select-affected.ts';
@@ -60,13 +61,7 @@ const LOOKUPS_IN_FLIGHT = 16;
  * the selection's order; messages no longer stored are left out.
  */
 export async function storedLocators(store: VerdictStore, dumpId: string, causes: ReadonlyMap<string, ChangeCause>): Promise<Locator[]> {
-  const keys = [...causes.keys()];
-  const found: (Locator | undefined)[] = new Array(keys.length);
-  let next = 0;
-  const lookUp = async () => {
-    for (let i = next++; i < keys.length; i = next++) found[i] = (await store.getEntry(dumpId, keys[i]!))?.locator;
-  };
-  await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, keys.length) }, lookUp));
+  const found = await mapConcurrently(causes.keys(), LOOKUPS_IN_FLIGHT, async (key) => (await store.getEntry(dumpId, key))?.locator);
   return found.filter((locator) => locator !== undefined);
 }
 

@@ -8,6 +8,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
 import { monthOf, senderDomainOf, type DumpSummary, type EntryRecord } from '../../ports/verdict-store.ts';
 import { VERDICTS, type Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
@@ -75,14 +76,9 @@ export function difference(after: Tally, before: Tally): Tally {
  */
 export async function countOnce(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Item | undefined> {
   const counters = [...tally].filter(([item]) => item !== DUMP_ITEM);
-  let next = 0;
-  const worker = async () => {
-    for (let counter = counters[next++]; counter !== undefined; counter = counters[next++]) {
-      const [item, counts] = counter;
-      await addOnce(db, table, { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: item }, batchId, counts);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(COUNTER_UPDATES_AT_ONCE, counters.length) }, worker));
+  await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([item, counts]) =>
+    addOnce(db, table, { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: item }, batchId, counts),
+  );
   const updated = await addOnce(db, table, dumpKey(dumpId), batchId, tally.get(DUMP_ITEM) ?? new Map(), true);
   if (updated === null) throw new Error(`no dump ${dumpId} in the store`);
   return updated;

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { locatorKey } from '../../dump/entry.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
+import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
 import type {
   DumpOverview,
   DumpRecord,
@@ -310,11 +311,7 @@ export class DynamoVerdictStore implements VerdictStore {
         throw error;
       }
     };
-    const held: Replacement[] = [];
-    for (let i = 0; i < moves.length; i += PARALLEL_REPLACEMENTS) {
-      for (const move of await Promise.all(moves.slice(i, i + PARALLEL_REPLACEMENTS).map(replaceOne))) if (move) held.push(move);
-    }
-    return held;
+    return (await mapConcurrently(moves, PARALLEL_REPLACEMENTS, replaceOne)).filter((move) => move !== null);
   }
 
   /** The postings of `records`, the removal of those `replaced` had that they do not, and selectors not yet registered. */
