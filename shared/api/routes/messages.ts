@@ -1,8 +1,8 @@
 /** A dump's messages: a filtered listing, page by page, and one message with all its evidence. */
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
+import { messageListingOf } from '../../pipeline/message-listing.ts';
 import { BadCursorError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
-import { signingDomains } from '../../verdict/signing-domains.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { jsonContent } from '../json-content.ts';
 import { locatorOfMessageKey, messageKeyOf } from '../message-key.ts';
@@ -56,28 +56,21 @@ export function registerMessageRoutes(app: OpenAPIHono, { store }: ApiDependenci
   });
 }
 
-/** A stored entry as the API shows it: its public record (as exported) with the rest of what the store keeps. */
+/** A stored entry as the API shows it: its listing line and public record (as exported), with the rest the store keeps. */
 export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): z.infer<typeof MessageDetailSchema> {
-  const record = exportRecordOf(dumpId, entry);
+  const { sha256, detail, verifiedAt, signatures } = exportRecordOf(dumpId, entry);
   const message = entry.kind === 'message' ? entry : null;
+  const listing = messageListingOf(entry);
   return {
-    key: messageKeyOf(record.locator),
-    locator: record.locator,
-    verdict: record.verdict,
-    reasons: record.reasons,
-    messageId: record.messageId,
-    from: record.from,
-    sender: message?.sender ?? null,
-    date: record.date,
-    subject: record.subject,
-    signingDomains: signingDomains(record.signatures),
+    key: messageKeyOf(listing.locator),
+    ...listing,
     kind: entry.kind,
-    sha256: record.sha256,
-    detail: record.detail,
-    verifiedAt: record.verifiedAt,
+    sha256,
+    detail,
+    verifiedAt,
     receivedAt: message?.receivedAt ?? null,
     rulesVersion: message?.rulesVersion ?? null,
-    signatures: record.signatures,
+    signatures,
     history: message?.history ?? [],
   };
 }
