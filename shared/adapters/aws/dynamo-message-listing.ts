@@ -38,54 +38,44 @@ interface AccessPath {
   holdsSkipped?: true;
 }
 
-function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS_TABLE.byVerdict | typeof VERDICTS_TABLE.bySender, value: string): Omit<AccessPath, 'served'> {
-  const partition = `${dumpId}#${value}`;
+/**
+ * A Query of one partition whose items sort by locator: `keyAt` is the whole key (the table's, and the index's when
+ * one is read) of the item at a locator, where a page resumes; `locatorAttribute` holds the locator.
+ */
+function partitionPath(table: string, partitionKey: string, partition: string, locatorAttribute: string, keyAt: (locator: string) => Item, indexName?: string): Omit<AccessPath, 'served'> {
   return {
     input: {
-      TableName: tables.verdicts,
-      IndexName: index.indexName,
+      TableName: table,
+      ...(indexName === undefined ? {} : { IndexName: indexName }),
       KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeNames: { '#pk': partitionKey },
       ExpressionAttributeValues: { ':pk': partition },
     },
-    startAfter: (locator) => ({ [index.partitionKey]: partition, [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator }),
-    locatorOf: (key) => key[VERDICTS_TABLE.sortKey] as string,
+    startAfter: keyAt,
+    locatorOf: (key) => key[locatorAttribute] as string,
   };
+}
+
+function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS_TABLE.byVerdict | typeof VERDICTS_TABLE.bySender, value: string): Omit<AccessPath, 'served'> {
+  const partition = `${dumpId}#${value}`;
+  const keyAt = (locator: string) => ({ [index.partitionKey]: partition, [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator });
+  return partitionPath(tables.verdicts, index.partitionKey, partition, VERDICTS_TABLE.sortKey, keyAt, index.indexName);
 }
 
 /** The path for a query; null when its filters cannot all hold (a reason of another verdict than the one asked). */
 function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery): AccessPath | null {
   if (query.domain !== undefined) {
     const posting = signerPosting(dumpId, query.domain);
-    return {
-      input: {
-        TableName: tables.postings,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': POSTINGS_TABLE.partitionKey },
-        ExpressionAttributeValues: { ':pk': posting },
-      },
-      startAfter: (locator) => ({ [POSTINGS_TABLE.partitionKey]: posting, [POSTINGS_TABLE.sortKey]: locator }),
-      locatorOf: (key) => key[POSTINGS_TABLE.sortKey] as string,
-      served: {},
-    };
+    const keyAt = (locator: string) => ({ [POSTINGS_TABLE.partitionKey]: posting, [POSTINGS_TABLE.sortKey]: locator });
+    return { ...partitionPath(tables.postings, POSTINGS_TABLE.partitionKey, posting, POSTINGS_TABLE.sortKey, keyAt), served: {} };
   }
   const senderDomain = query.from === undefined ? null : query.from.includes('@') ? senderDomainOf(query.from) : query.from;
   if (senderDomain) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.bySender, senderDomain), served: { senderDomain: true } };
   const verdict = listedVerdict(query);
   if (verdict === null) return null;
   if (verdict !== undefined) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.byVerdict, verdict), served: { verdict: true } };
-  return {
-    input: {
-      TableName: tables.verdicts,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': VERDICTS_TABLE.partitionKey },
-      ExpressionAttributeValues: { ':pk': dumpId },
-    },
-    startAfter: (locator) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator }),
-    locatorOf: (key) => key[VERDICTS_TABLE.sortKey] as string,
-    served: {},
-    holdsSkipped: true,
-  };
+  const keyAt = (locator: string) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator });
+  return { ...partitionPath(tables.verdicts, VERDICTS_TABLE.partitionKey, dumpId, VERDICTS_TABLE.sortKey, keyAt), served: {}, holdsSkipped: true };
 }
 
 /** The filters the path's key does not already hold, as a FilterExpression, with every attribute name escaped. */
