@@ -20,9 +20,15 @@ export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGen
   for await (const record of records) yield JSON.stringify(record) + '\n';
 }
 
-/** CSV for spreadsheets: reasons joined by ";", the signature evidence and the history each as one JSON cell. */
+/**
+ * CSV for spreadsheets: reasons joined by ";", the signature evidence and the history each as one JSON cell.
+ * Subjects, From fields, details and locators are the dump's (hostile) text, and a spreadsheet runs a cell that
+ * begins with "=", "+", "-", "@", a tab or a CR as a formula: such a cell is written with a "'" before it (OWASP's
+ * advice for CSV injection, csv-stringify's escape_formulas; also the full-width ＝ ＋ － ＠), which the
+ * spreadsheet shows as text. The JSON lines carry every value exactly.
+ */
 export async function* csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
-  const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
+  const csv = stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
   const output: string[] = [];
   csv.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   for await (const record of records) {
