@@ -7,6 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bearerAuth } from './bearer-auth.ts';
 import type { ApiDependencies } from './dependencies.ts';
+import { jsonBodiesOnly } from './json-bodies-only.ts';
 import { errorHandler, routeNotFound, thrownAsError, validationHook } from './problem.ts';
 import { registerReportPage, REPORT_PAGE_PATHS } from './report-page.ts';
 import { responseLimit } from './response-limit.ts';
@@ -29,6 +30,7 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
   app.use('*', thrownAsError, noSniff);
   if (dependencies.maxResponseBytes !== undefined) app.use('*', responseLimit(dependencies.maxResponseBytes));
   if (dependencies.token) app.use('*', bearerAuth(dependencies.token, isPublic));
+  app.use('*', jsonBodiesOnly);
 
   registerDumpRoutes(app, dependencies);
   registerMessageRoutes(app, dependencies);
@@ -40,7 +42,9 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
-    description: '`leakproof serve --token`. In AWS, API Gateway authorises instead: IAM (SigV4) or a JWT, as the stack is deployed.',
+    description:
+      'Locally, the token `leakproof serve` was given (--token, $LEAKPROOF_TOKEN) or made and printed. In AWS, API Gateway authorises instead: ' +
+      'IAM (SigV4), or a JWT whose scopes allow the route (reading, or writing for the POST routes), as the stack is deployed.',
   });
   app.openAPIRegistry.register('KeyRecordInput', KeyRecordInputSchema);
   // Made once, now: a schema the generator cannot render fails here rather than on a request.

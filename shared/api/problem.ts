@@ -15,9 +15,11 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
   501: 'Not Implemented',
 };
@@ -97,6 +99,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'No valid bearer token (only when the server was given one).',
   404: 'No such dump or message.',
   413: 'The body is over the size limit.',
+  415: 'The request does not say its body is JSON: a POST takes application/json or application/x-ndjson only.',
   500: 'The server failed; nothing about it is disclosed.',
   501: 'Only where the deployment caps responses (AWS: about 4 MiB): the answer would be larger; ask for a smaller page.',
 };

@@ -66,7 +66,7 @@ program
   .command('serve')
   .description('serve the report page and the HTTP API over the local store, on 127.0.0.1 only')
   .option('--port <n>', `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, portNumber)
-  .option('--token <token>', 'bearer token every API request must carry (default $LEAKPROOF_TOKEN; none if unset)')
+  .option('--token <token>', 'bearer token every API request must carry (default $LEAKPROOF_TOKEN; else a new one, printed with the address to open)')
   .option('--offline', 're-verification never asks DNS: keys come from the archive only')
   .addOption(homeOption())
   .action(async (flags) => finish(await (await import('./commands/serve.ts')).serveCommand({ ...flags, port: flags.port ?? DEFAULT_PORT })));

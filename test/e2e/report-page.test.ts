@@ -8,14 +8,13 @@
  * (.ci/run) so there it always runs.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../shared/api/create-api.ts';
+import { listenLocally } from '../../shared/cli/commands/serve.ts';
 import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import type { EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../helpers/store-records.ts';
@@ -75,7 +74,10 @@ const EXPECTED = {
   listed: 123,
 };
 
-/** The seeded dump in a fresh SQLite home, served by the API (createApi) on an ephemeral port of 127.0.0.1. */
+/**
+ * The seeded dump in a fresh SQLite home, served by the API (createApi) on an ephemeral port of 127.0.0.1 as
+ * `leakproof serve` serves it: the browser's requests pass its Host, Origin and fetch-metadata checks.
+ */
 async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'leakproof-report-page-'));
   const local = openLocalHome(dir);
@@ -88,14 +90,11 @@ async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
     keysImported: async () => ({ affected: 0, dumps: [], queued: false }),
   };
   const app = createApi({ store: local.store, keys: local.archive, reverifier, token: TOKEN });
-  const server = await new Promise<ServerType>((resolve) => {
-    const started: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenLocally(app, 0);
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: server.url,
     async close() {
-      await new Promise((done) => server.close(done));
+      await server.close();
       local.close();
       rmSync(dir, { recursive: true, force: true });
     },

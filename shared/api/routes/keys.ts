@@ -53,7 +53,7 @@ export const importKeysRoute = createRoute({
   },
   responses: {
     200: jsonContent(KeyImportSchema, 'What was imported and rejected, and what the keys affect.'),
-    ...problemResponses(400, 401, 413, 500),
+    ...problemResponses(400, 401, 413, 415, 500),
   },
 });
 

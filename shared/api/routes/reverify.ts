@@ -11,9 +11,11 @@ export const reverifyRoute = createRoute({
   path: '/dumps/{id}/reverify',
   tags: ['reverification'],
   summary: "Re-verify a dump's messages whose keys or rules changed",
-  description: 'Locally the run is done before the answer ("done"); in AWS the affected messages are queued to the workers ("queued").',
+  description:
+    'Locally the run is done before the answer ("done"); in AWS the affected messages are queued to the workers ("queued"). ' +
+    'Send `Content-Type: application/json` (the body may be empty): like every POST, it is refused without it.',
   request: { params: DumpParams },
-  responses: { 202: jsonContent(ReverifyReceiptSchema, 'The run was done or queued.'), ...problemResponses(400, 401, 404, 500) },
+  responses: { 202: jsonContent(ReverifyReceiptSchema, 'The run was done or queued.'), ...problemResponses(400, 401, 404, 415, 500) },
 });
 
 export function registerReverifyRoutes(app: OpenAPIHono, { store, reverifier }: ApiDependencies): void {

@@ -1,7 +1,10 @@
 import { serve } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
 import { createApi } from '../../api/create-api.ts';
+import { loopbackGuard } from '../../api/loopback-guard.ts';
+import { ApiProblem, problemResponse } from '../../api/problem.ts';
 import { localReverifier } from '../../reverify/local-reverifier.ts';
 
 /** The API answers whoever reaches its port, so only this machine may: loopback, never 0.0.0.0. */
@@ -11,7 +14,7 @@ export interface ServeFlags {
   /** 0 picks a free one. */
   port: number;
   home?: string;
-  /** Bearer token every API request must carry; else $LEAKPROOF_TOKEN; else none. */
+  /** Bearer token every API request must carry; else $LEAKPROOF_TOKEN; else one made now and printed. */
   token?: string;
   offline?: boolean;
 }
@@ -25,11 +28,14 @@ export interface RunningServer {
 export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const local = openLocalHome(resolveHome(flags.home));
   try {
-    const token = flags.token || env.LEAKPROOF_TOKEN || undefined;
+    const given = flags.token || env.LEAKPROOF_TOKEN || undefined;
+    const token = given ?? newToken();
     const app = createApi({ store: local.store, keys: local.archive, reverifier: localReverifier(local, { offline: flags.offline ?? false }), token });
     const server = await listenLocally(app, flags.port);
-    const tokenNote = token ? `leakproof: requests need the bearer token; the page asks for it, or open ${server.url}#token=<token>\n` : '';
-    process.stderr.write(`leakproof: serving the report and the API at ${server.url} (Ctrl-C stops)\n${tokenNote}`);
+    // In the fragment, which a browser never sends: the token stays out of requests and any log of them. A token
+    // the user chose is theirs to paste; one made here is printed, as nobody else knows it.
+    const open = given ? `the page asks for the bearer token, or open ${server.url}#token=<token>` : `open ${server.url}#token=${token}`;
+    process.stderr.write(`leakproof: serving the report and the API at ${server.url} (Ctrl-C stops)\nleakproof: requests need the bearer token; ${open}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -41,10 +47,26 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   }
 }
 
-/** Serves an app over HTTP on 127.0.0.1 (port 0: one the system picks), resolved once it listens. */
+/** A bearer token nobody can guess: 256 random bits, URL-safe (it goes in the page's address). */
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Serves an app over HTTP on 127.0.0.1 (port 0: one the system picks), resolved once it listens. Every request
+ * passes the loopback guard first (shared/api/loopback-guard.ts): Host, Origin and Sec-Fetch-Site must be this
+ * server's, whatever the app behind it.
+ */
 export function listenLocally(app: { fetch: (request: Request) => Response | Promise<Response> }, port: number): Promise<RunningServer> {
+  // Known once listening (port 0 is the system's pick); no request comes before, and one would be refused.
+  let refusal: (request: Request) => ApiProblem | null = () => new ApiProblem(421, 'the server is not listening yet');
+  const guarded = (request: Request) => {
+    const problem = refusal(request);
+    return problem ? problemResponse(problem, { 'x-content-type-options': 'nosniff' }) : app.fetch(request);
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: LOCAL_HOST, port }, (info: AddressInfo) => {
+    const server = serve({ fetch: guarded, hostname: LOCAL_HOST, port }, (info: AddressInfo) => {
+      refusal = loopbackGuard(info.port);
       server.off('error', refuse);
       resolve({
         url: `http://${LOCAL_HOST}:${info.port}/`,

@@ -46,6 +46,9 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
     return response;
   }
   const get = (url: string, options?: RequestOptions) => call('GET', url, options);
+  /** A POST as a client sends one: its body declared JSON lines, or JSON. */
+  const post = (url: string, body = '', contentType = 'application/x-ndjson', options: RequestOptions = {}) =>
+    call('POST', url, { ...options, body, headers: { 'content-type': contentType, ...options.headers } });
   const json = (response: ApiResponse) => JSON.parse(response.text);
 
   async function expectProblem(response: Promise<ApiResponse> | ApiResponse, status: number, parameter?: string) {
@@ -385,7 +388,7 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
         JSON.stringify({ domain: 'imported.example', selector: 'sel2', value: 'v=DKIM1; k=rsa; p=MIIBimported2', source: 'zk-archive' }),
         JSON.stringify({ domain: 'imported.example', value: 'v=DKIM1; p=x' }),
       ].join('\r\n');
-      const response = await call('POST', '/keys', { body: lines, headers: { 'content-type': 'application/x-ndjson' } });
+      const response = await post('/keys', lines);
       expect(response.status).toBe(200);
       const result = json(response);
       expect(result).toMatchObject({ imported: 2, rejected: 2 });
@@ -400,27 +403,42 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       expect(listed[0].firstSeenAt).toBe('2017-07-14T02:40:00.000Z');
     });
 
-    it('imports one JSON array too, whatever the content type says', async () => {
+    it('imports one JSON array too', async () => {
       const keys = [{ domain: 'array.example', selector: 'a1', value: 'v=DKIM1; k=rsa; p=MIIBarray' }];
-      const response = await call('POST', '/keys', { body: JSON.stringify(keys), headers: { 'content-type': 'application/json' } });
+      const response = await post('/keys', JSON.stringify(keys), 'application/json; charset=utf-8');
       expect(json(response)).toMatchObject({ imported: 1, rejected: 0, errors: [] });
       expect(json(await get('/keys?domain=array.example')).keys).toHaveLength(1);
     });
 
     it('refuses a body with no valid record (400 body) and one over 5 MiB (413)', async () => {
-      await expectProblem(call('POST', '/keys', { body: '' }), 400, 'body');
-      const bad = await call('POST', '/keys', { body: '{"domain":"x.example"}\nnot json\n' });
+      await expectProblem(post('/keys', ''), 400, 'body');
+      const bad = await post('/keys', '{"domain":"x.example"}\nnot json\n');
       expect((await expectProblem(bad, 400, 'body')).detail).toContain('line 1: missing "selector"');
-      const huge = await call('POST', '/keys', { body: `${JSON.stringify({ domain: 'big.example', selector: 's', value: 'p='.padEnd(1000, 'A') })}\n`.repeat(5300) });
+      const huge = await post('/keys', `${JSON.stringify({ domain: 'big.example', selector: 's', value: 'p='.padEnd(1000, 'A') })}\n`.repeat(5300));
       expect(huge.status).toBe(413);
       await expectProblem(huge, 413);
       expect(json(await get('/keys?domain=big.example')).keys).toEqual([]);
+    });
+
+    it('refuses a body not declared JSON (415), as an HTML form on another site would send it, importing nothing', async () => {
+      const record = JSON.stringify({ domain: 'form.example', selector: 'f1', value: 'v=DKIM1; k=rsa; p=MIIBform' });
+      const imports = api.reverifier?.imports.length;
+      for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'text/json']) {
+        const refused = await post('/keys', record, contentType);
+        expect(refused.status, contentType).toBe(415);
+        await expectProblem(refused, 415);
+      }
+      expect((await call('POST', '/keys', { body: record })).status, 'fetch: text/plain by default').toBe(415);
+      expect((await call('POST', '/keys', { body: Buffer.from(record) })).status, 'no content type').toBe(415);
+      expect(json(await get('/keys?domain=form.example')).keys).toEqual([]);
+      expect(api.reverifier?.imports.length).toBe(imports);
+      expect((await post('/keys', record, 'Application/X-NDJSON; charset=utf-8')).status).toBe(200);
     });
   });
 
   describe('POST /dumps/{id}/reverify', () => {
     it('asks the reverifier for a run of that dump and answers 202 with its receipt', async () => {
-      const response = await call('POST', `/dumps/${SIGNED_DUMP_ID}/reverify`);
+      const response = await post(`/dumps/${SIGNED_DUMP_ID}/reverify`, '', 'application/json');
       expect(response.status).toBe(202);
       const receipt = json(response);
       expect(receipt.dumpId).toBe(SIGNED_DUMP_ID);
@@ -435,9 +453,18 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
 
     it('refuses a bad id (400 id) and an unknown dump (404) without asking the reverifier', async () => {
       const before = api.reverifier?.dumps.length;
-      await expectProblem(call('POST', '/dumps/nope/reverify'), 400, 'id');
-      const missing = await call('POST', `/dumps/${UNKNOWN_DUMP_ID}/reverify`);
+      await expectProblem(post('/dumps/nope/reverify'), 400, 'id');
+      const missing = await post(`/dumps/${UNKNOWN_DUMP_ID}/reverify`);
       expect(missing.status).toBe(404);
+      expect(api.reverifier?.dumps.length).toBe(before);
+    });
+
+    it('refuses a request not declared JSON (415) without asking the reverifier', async () => {
+      const before = api.reverifier?.dumps.length;
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+        await expectProblem(post(`/dumps/${SIGNED_DUMP_ID}/reverify`, '', contentType), 415);
+      }
+      await expectProblem(call('POST', `/dumps/${SIGNED_DUMP_ID}/reverify`), 415);
       expect(api.reverifier?.dumps.length).toBe(before);
     });
   });
