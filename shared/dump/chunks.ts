@@ -1,6 +1,7 @@
 /** Small helpers over streams of Buffers (fs streams, zip entry streams), so no reader holds more than it must. */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { SPOOL_BUDGET_FLOOR_BYTES, SPOOL_BYTES_PER_ZIP_BYTE } from './limits.ts';
 
 export interface Peeked {
   /** The first bytes (fewer only when the stream is shorter). */
@@ -71,8 +72,46 @@ export async function collect(chunks: AsyncIterable<Buffer>, maxBytes: number): 
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
-export async function spoolToFile(chunks: AsyncIterable<Buffer>, filePath: string): Promise<void> {
-  await pipeline(chunks, createWriteStream(filePath));
+/**
+ * The disk a dump's temp copies may take (see SPOOL_BUDGET_FLOOR_BYTES in limits.ts): one per dump, handed down
+ * to every nested container, so copies at every depth draw on the same allowance. Bytes taken are never given
+ * back: the budget bounds the dump's total spooling, not only what is on disk at one moment.
+ */
+export class SpoolBudget {
+  #allowed: number;
+  #taken = 0;
+  readonly #ceiling: number;
+
+  /** `ceiling`: the most it may ever allow, e.g. a Lambda's /tmp. */
+  constructor(ceiling = Number.POSITIVE_INFINITY) {
+    this.#ceiling = ceiling;
+    this.#allowed = Math.min(ceiling, SPOOL_BUDGET_FLOOR_BYTES);
+  }
+
+  /** A zip of `bytes` read in place (never spooled) may hold nested zips in proportion to its size. */
+  allowFor(bytes: number): void {
+    this.#allowed = Math.min(this.#ceiling, this.#allowed + SPOOL_BYTES_PER_ZIP_BYTE * bytes);
+  }
+
+  /** Takes `size` bytes, or throws (leaving the budget spent) when fewer are left. */
+  take(size: number): void {
+    if (this.#taken + size > this.#allowed) {
+      this.#taken = this.#allowed;
+      throw new Error(`nested zips over the dump's ${formatBytes(this.#allowed)} disk budget for temp copies; copied no further`);
+    }
+    this.#taken += size;
+  }
+}
+
+/** Copies a stream to a new file, drawing every byte from `budget` before it is written. */
+export async function spoolToFile(chunks: AsyncIterable<Buffer>, filePath: string, budget: SpoolBudget): Promise<void> {
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      budget.take(chunk.length);
+      yield chunk;
+    }
+  }
+  await pipeline(counted(), createWriteStream(filePath));
 }
 
 export function formatBytes(bytes: number): string {

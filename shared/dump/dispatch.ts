@@ -2,13 +2,13 @@
  * Decides what each item of a dump is (classify.ts) and hands it to its reader; containers found inside are read
  * the same way, recursively. Every item ends as at least one entry: message(s), skipped, or error.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DumpEntry, Locator } from './entry.ts';
+import { NESTING_MARK, type DumpEntry, type Locator } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
-import { peek, spoolToFile, type Peeked } from './chunks.ts';
+import { peek, SpoolBudget, spoolToFile, type Peeked } from './chunks.ts';
 import { deferredEml, ENVELOPE, readEml } from './eml.ts';
 import { describeError } from './errors.ts';
 import { MAX_CONTAINER_DEPTH } from './limits.ts';
@@ -16,21 +16,24 @@ import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
 import { inflatedHead } from './zip-member.ts';
 
-export const NESTING_MARK = '!/';
-
-/** Turns a container's listing (items and ready-made entries) into entries. */
-export async function* expand(listing: AsyncIterable<DumpItem | DumpEntry>): AsyncGenerator<DumpEntry> {
+/** Turns a container's listing (items and ready-made entries) into entries; `spool` as for readItem. */
+export async function* expand(listing: AsyncIterable<DumpItem | DumpEntry>, spool: SpoolBudget): AsyncGenerator<DumpEntry> {
   for await (const itemOrEntry of listing) {
-    if (itemOrEntry.kind === 'item') yield* readItem(itemOrEntry);
+    if (itemOrEntry.kind === 'item') yield* readItem(itemOrEntry, undefined, spool);
     else yield itemOrEntry;
   }
 }
 
 /**
  * `contentsPrefix` is prepended to the paths of what the item contains if it is a zip: "<its path>!/" when
- * nested, "" for the dump's own file (a top-level zip's entries are named as in the zip).
+ * nested, "" for the dump's own file (a top-level zip's entries are named as in the zip). `spool` is the disk
+ * the temp copies of zips found inside (at any depth) may take: one budget for a whole dump.
  */
-export async function* readItem(item: DumpItem, contentsPrefix = item.path + NESTING_MARK): AsyncGenerator<DumpEntry> {
+export async function* readItem(
+  item: DumpItem,
+  contentsPrefix = item.path + NESTING_MARK,
+  spool = new SpoolBudget(),
+): AsyncGenerator<DumpEntry> {
   const locator: Locator = { path: item.path };
   const junk = junkReason(item.path);
   if (junk !== undefined) {
@@ -69,7 +72,7 @@ export async function* readItem(item: DumpItem, contentsPrefix = item.path + NES
         yield* readMbox(item.path, peeked.chunks);
         return;
       case 'zip':
-        yield* readNestedZip(item, peeked, contentsPrefix);
+        yield* readNestedZip(item, peeked, contentsPrefix, spool);
         return;
     }
   } finally {
@@ -93,14 +96,15 @@ async function readDeferred(item: DumpItem, locator: Locator): Promise<DumpEntry
   return deferredEml(locator, deflated);
 }
 
-async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string): AsyncGenerator<DumpEntry> {
+async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string, spool: SpoolBudget): AsyncGenerator<DumpEntry> {
   if (item.path.split(NESTING_MARK).length > MAX_CONTAINER_DEPTH) {
     yield { kind: 'error', locator: { path: item.path }, reason: `zip nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` };
     return;
   }
   if (item.filePath !== undefined) {
     await peeked.close();
-    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }));
+    spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0)); // unreadable: readZip says so
+    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }), spool);
     return;
   }
   // A zip needs random access to its central directory: a zip inside a zip is copied out to a temp file first.
@@ -108,12 +112,14 @@ async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string): A
   try {
     const filePath = join(directory, 'nested.zip');
     try {
-      await spoolToFile(peeked.chunks, filePath);
+      await spoolToFile(peeked.chunks, filePath, spool);
     } catch (error) {
       // Say so, then still read what was copied: the complete entries before the damage are worth having.
+      // This error is about the member's bytes (located at the member); one about the archive read from the
+      // copy is located at its inside (see Locator).
       yield { kind: 'error', locator: { path: item.path }, reason: describeError(error) };
     }
-    yield* expand(readZip({ filePath, path: item.path, prefix }));
+    yield* expand(readZip({ filePath, path: item.path, prefix }), spool);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

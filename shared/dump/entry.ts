@@ -13,7 +13,14 @@
  * Examples: "cur/1382298587.002228:2," (folder), "inbox.mbox" + offset (mbox), "folder/a.eml" (top-level zip),
  * "outer/inner.zip!/folder/a.eml" (zip in a folder), "mail.zip!/box.mbox" + offset (mbox in a zip in a zip).
  * When the dump is a single file, that file's path is its base name. A zip member whose name an earlier member
- * already had gets "@<offset of its local header>" appended ("inbox/a.eml@81920").
+ * already had gets "@<offset of its local header>" appended ("inbox/a.eml@81920"). An error about a zip archive
+ * as a whole (its central directory, a cut archive) is located at the archive's inside, "<its path>!/", so it
+ * stays apart from an error about reading the archive's own bytes ("<its path>").
+ *
+ * Every name in a path (file, folder and zip member names) goes through `escapeName`: the characters that
+ * carry meaning here ("!" of "!/", "#" of the key's offset, "@" of the duplicate suffix, and "%" itself) and
+ * control characters are percent-escaped, so whatever a hostile dump names its files, two entries never share
+ * a path and the key stays printable. Ordinary names are unchanged.
  */
 export interface Locator {
   path: string;
@@ -21,9 +28,30 @@ export interface Locator {
   length?: number;
 }
 
+/** What a path crosses into a nested container with: "outer.zip!/inner.eml". */
+export const NESTING_MARK = '!/';
+
+/** Where an error about a container as a whole is located: its inside, "<its path>!/". */
+export function insideOf(containerPath: string): Locator {
+  return { path: containerPath + NESTING_MARK };
+}
+
 /** A stable, printable key for a locator: "a/b.mbox#1234", "outer.zip!/inner.mbox#0", "cur/1:2,". */
 export function locatorKey(locator: Locator): string {
   return locator.offset === undefined ? locator.path : `${locator.path}#${locator.offset}`;
+}
+
+/** Characters a name cannot keep as they are in a path (see Locator): %, !, #, @, and C0 controls and DEL. */
+const ESCAPED_IN_NAMES = /[%!#@\x00-\x1f\x7f]/g;
+
+/** A file, folder or member name as it stands in a locator path: "a#1.eml" → "a%231.eml", "a.eml" → "a.eml". */
+export function escapeName(name: string): string {
+  return name.replace(ESCAPED_IN_NAMES, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The names as written again, from a path (or part of one) made of escaped names: escapeName's inverse. */
+export function unescapePath(path: string): string {
+  return path.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 export interface MessageEntry {

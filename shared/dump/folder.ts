@@ -1,11 +1,11 @@
 /**
  * Lists a folder tree (plain .eml folders, maildir, or any mix) as items in sorted path order, with an entry for
- * everything that is not a readable file. Maildir tmp/ holds deliveries in progress: its files are skipped.
+ * everything that is not a readable file. Paths are made of escaped names (see Locator). Maildir tmp/ holds deliveries in progress: its files are skipped.
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DumpEntry } from './entry.ts';
+import { escapeName, type DumpEntry } from './entry.ts';
 import { fileItem, type DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
 
@@ -25,7 +25,7 @@ async function* walk(directory: string, prefix: string, inMaildirTmp: boolean): 
   const subdirectories = new Set(children.filter((child) => child.isDirectory()).map((child) => child.name));
   const isMaildir = subdirectories.has('tmp') && (subdirectories.has('cur') || subdirectories.has('new'));
   for (const child of children.sort(byPath)) {
-    const path = prefix + child.name;
+    const path = prefix + escapeName(child.name);
     if (child.isDirectory()) {
       yield* walk(join(directory, child.name), `${path}/`, inMaildirTmp || (isMaildir && child.name === 'tmp'));
     } else if (child.isSymbolicLink()) {

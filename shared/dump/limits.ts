@@ -1,10 +1,46 @@
-/** Bounds that keep a hostile or broken dump from exhausting memory or recursing forever. */
+/**
+ * Bounds that keep a hostile or broken dump from exhausting memory, disk or time, or from recursing forever.
+ * Each is enforced while reading (never after the bytes are in memory); what crosses one becomes an `error`
+ * entry saying which, and the rest of the dump is still read.
+ */
 
 /**
- * Messages are held whole, one at a time; anything claiming to be a larger message (a mis-named video, a zip
- * bomb, an mbox with no "From " lines) is reported as an error instead of being read into memory.
+ * Messages are held whole, one at a time (two copies while an mbox record or a streamed member is joined);
+ * anything claiming to be a larger message (a mis-named video, a zip bomb, an mbox with no "From " lines) is an
+ * error instead of being read into memory. 64 MiB is above what mail systems deliver by default (Gmail
+ * receives up to 50 MB, Exchange Online 36 MB, Yahoo and iCloud less) and keeps the whole `leakproof ingest`
+ * under 300 MB of RSS on a dump made of such messages: a message that big needs an administrator to have
+ * raised the limit (Exchange allows 150 MB), and is reported rather than read.
  */
-export const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A deflated zip member may inflate to at most this many times its compressed size (past the floor below).
+ * Real mail compresses far less: messages with base64 attachments 1.3–4×, plain-text mboxes 5–10×, a
+ * mailing-list archive of near-identical notices a few tens; deflate itself tops out near 1,032×, which is
+ * what bombs use. 100× lets every real member through and stops a bomb long before it is done.
+ */
+export const MAX_INFLATE_RATIO = 100;
+
+/** Output any member may reach whatever its ratio: tiny, highly repetitive members (a 200-byte file of one character) are no threat. */
+export const INFLATE_RATIO_FLOOR_BYTES = 1024 * 1024;
+
+/** The most a deflated member of `compressedBytes` may inflate to. */
+export function inflateLimit(compressedBytes: number): number {
+  return Math.max(INFLATE_RATIO_FLOOR_BYTES, MAX_INFLATE_RATIO * compressedBytes);
+}
+
+/**
+ * Disk that a dump's nested zips may take when copied out to temp files (a zip needs random access to its
+ * central directory), added up over every nested zip of the dump at every depth and never given back while the
+ * dump is read: it bounds the disk in use and, with the ratio limit, the total work of a nested bomb. A zip
+ * inside a zip barely compresses again, so a real dump's nested zips add up to about the size of the zips that
+ * hold them per level of nesting: each zip read in place (the dump's own file, a zip in a dumped folder) adds
+ * twice its size, for two levels; the floor lets a small dump hold a large archive, the reason the budget
+ * exists at all being that 1 MB of deflate can hold 1 GB.
+ */
+export const SPOOL_BUDGET_FLOOR_BYTES = 1024 * 1024 * 1024;
+export const SPOOL_BYTES_PER_ZIP_BYTE = 2;
 
 /** Containers inside containers ("a.zip!/b.zip!/c.zip!/…") deeper than this are not opened: zip quines exist. */
 export const MAX_CONTAINER_DEPTH = 10;

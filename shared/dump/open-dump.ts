@@ -4,7 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { DumpEntry, ErrorEntry } from './entry.ts';
+import { escapeName, type DumpEntry, type ErrorEntry } from './entry.ts';
+import { SpoolBudget } from './chunks.ts';
 import { expand, readItem } from './dispatch.ts';
 import { describeError } from './errors.ts';
 import { walkFolder } from './folder.ts';
@@ -25,8 +26,9 @@ async function* entriesOf(path: string): AsyncGenerator<DumpEntry> {
   } catch (error) {
     throw new Error(`cannot open dump ${path}: ${describeError(error)}`);
   }
-  if (stats.isDirectory()) yield* expand(walkFolder(path));
-  else if (stats.isFile()) yield* readItem(fileItem(path, basename(path)), '');
+  // One disk budget for the whole dump's temp copies, whichever file of it they come from.
+  if (stats.isDirectory()) yield* expand(walkFolder(path), new SpoolBudget());
+  else if (stats.isFile()) yield* readItem(fileItem(path, escapeName(basename(path))), '', new SpoolBudget());
   else throw new Error(`cannot open dump ${path}: not a file or a directory`);
 }
 

@@ -5,9 +5,10 @@
  */
 import type { Readable } from 'node:stream';
 import { constants, crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
-import type { DeflatedMember, ErrorEntry } from './entry.ts';
+import { escapeName, type DeflatedMember, type ErrorEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
+import { inflateLimit, MAX_INFLATE_RATIO, MAX_MESSAGE_BYTES } from './limits.ts';
 
 export interface ZipMember {
   name: string;
@@ -47,9 +48,30 @@ const METHOD_NAMES: Record<number, string> = {
 };
 
 /**
+ * Member names as locator paths: escaped (see Locator in entry.ts), and a name an earlier member already had
+ * gets "@<offset of its local header>" (and "@<n>" more if even that was taken: central-directory records can
+ * point at one local header twice), so every member keeps its own locator. One per archive, shared by the
+ * central-directory listing and the local-header scan that may take over from it.
+ */
+export class MemberNames {
+  readonly #taken = new Set<string>();
+
+  locatorName(rawName: string, headerOffset: number): string {
+    const name = escapeName(rawName);
+    let candidate = this.#taken.has(name) ? `${name}@${headerOffset}` : name;
+    for (let n = 1; this.#taken.has(candidate); n++) candidate = `${name}@${headerOffset}@${n}`;
+    this.#taken.add(candidate);
+    return candidate;
+  }
+}
+
+/**
  * `openRaw` opens the member's stored (still compressed) bytes. Returns undefined for directories, which are
  * not entries. `incomplete` marks a member cut short by the end of the file: its bytes are read as far as they
  * go (the complete messages at the start of a cut mbox are worth having), then reading fails with that reason.
+ *
+ * A deflated member whose recorded sizes already break the inflation limit (limits.ts) is an error at once,
+ * without a byte read: it either inflates that far (a bomb) or does not match its record (damaged).
  */
 export function memberToItem(
   member: ZipMember,
@@ -59,20 +81,38 @@ export function memberToItem(
 ): DumpItem | ErrorEntry | undefined {
   if (member.name.endsWith('/')) return undefined;
   const path = prefix + member.name;
-  if (member.flags & FLAG_ENCRYPTED) return { kind: 'error', locator: { path }, reason: 'encrypted zip entry (not supported)' };
+  // A cut member's error says first that it is cut: that is the damage the archive's reader reports.
+  const refuse = (reason: string): ErrorEntry => ({ kind: 'error', locator: { path }, reason: incomplete === undefined ? reason : `${incomplete}; ${reason}` });
+  if (member.flags & FLAG_ENCRYPTED) return refuse('encrypted zip entry (not supported)');
   if (member.method !== STORED && member.method !== DEFLATED) {
     const name = METHOD_NAMES[member.method];
-    return {
-      kind: 'error',
-      locator: { path },
-      reason: `unsupported zip compression method ${member.method}${name === undefined ? '' : ` (${name})`}`,
-    };
+    return refuse(`unsupported zip compression method ${member.method}${name === undefined ? '' : ` (${name})`}`);
+  }
+  // (A cut member whose sizes only its lost data descriptor held records none: the stream checks it.)
+  if (member.method === DEFLATED && Number.isFinite(member.uncompressedSize) && member.uncompressedSize > inflateLimit(member.compressedSize)) {
+    return refuse(`${bombReason(member.compressedSize)}: it records ${member.uncompressedSize} bytes; not read`);
   }
   const item: DumpItem = { kind: 'item', path, read: () => memberData(member, openRaw, incomplete) };
-  if (member.method === DEFLATED && member.compressedSize <= INFLATE_AT_ONCE_BYTES && incomplete === undefined) {
+  if (inflatesAtOnce(member, incomplete)) {
     item.deflated = async () => ({ data: await readAll(await openRaw()), size: member.uncompressedSize, crc32: member.crc32 });
   }
   return item;
+}
+
+/** Why a member is refused for inflating past the ratio limit. */
+function bombReason(compressedSize: number): string {
+  return `zip entry inflates past ${inflateLimit(compressedSize)} bytes, over ${MAX_INFLATE_RATIO} times its ${compressedSize} compressed bytes (a zip bomb)`;
+}
+
+/**
+ * Members the size of a message are inflated in one synchronous call. A streaming inflate hops to the thread
+ * pool and back for every 16 KB, which left the reading thread idle most of the time (measured: 94 MB/s against
+ * 250+ MB/s at once). Larger members (an mbox or a zip inside the zip) stream, so memory stays flat. The size
+ * the archive records decides, and inflating stops one byte past it, so a member lying about its size costs
+ * no more than one honest message.
+ */
+function inflatesAtOnce(member: ZipMember, incomplete: string | undefined): boolean {
+  return member.method === DEFLATED && member.uncompressedSize <= MAX_MESSAGE_BYTES && incomplete === undefined;
 }
 
 /**
@@ -83,8 +123,7 @@ export function memberToItem(
 export function inflateMember(member: DeflatedMember): Buffer {
   let bytes: Buffer;
   try {
-    // The output cap stops a zip bomb at one byte past the size the archive declares.
-    bytes = inflateRawSync(member.data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: member.size + 1 });
+    bytes = inflateAtOnce(member.data, member.size);
   } catch (error) {
     throw new Error(`zip entry data damaged: ${describeError(error)}`);
   }
@@ -93,9 +132,28 @@ export function inflateMember(member: DeflatedMember): Buffer {
   return bytes;
 }
 
+/**
+ * One synchronous inflate that stops one byte past the size the archive records (zlib's `maxOutputLength`):
+ * a member recording 1 KB that would inflate to 1 GB costs 1 KB. Z_SYNC_FLUSH as for the stream: data that
+ * stops short yields what it holds, and the size check reports it.
+ */
+function inflateAtOnce(data: Buffer, recordedSize: number): Buffer {
+  try {
+    return inflateRawSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: recordedSize + 1 });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(pastRecorded(recordedSize));
+    throw error;
+  }
+}
+
+function pastRecorded(recordedSize: number): string {
+  return `more than the recorded ${recordedSize} bytes`;
+}
+
 /** The first bytes of a deflated member, inflating only as much as needed to classify it. */
 export function inflatedHead(member: DeflatedMember, size: number): Buffer {
   try {
+    // At most `size` compressed bytes, so at most ~1,032 times that inflated (4 MB for a sniff), bomb or not.
     return inflateRawSync(member.data.subarray(0, size), { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, size);
   } catch {
     return Buffer.alloc(0); // damaged from the start: the full inflate reports it
@@ -108,6 +166,14 @@ async function readAll(raw: Readable): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
+/** A limit crossed while inflating: reported as itself, not as damage. */
+class InflationLimit extends Error {}
+
+/**
+ * A member's bytes, inflated and checked against the recorded size and CRC-32. Inflating stops as soon as the
+ * output passes the recorded size or the ratio limit (for a cut member whose size only a lost data descriptor
+ * knew, the ratio limit alone), so neither memory nor time grows with what a bomb would inflate to.
+ */
 async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, incomplete?: string): AsyncGenerator<Buffer> {
   let raw: Readable;
   try {
@@ -116,7 +182,7 @@ async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, 
     throw new Error(`zip entry unreadable: ${describeError(error)}`);
   }
   let data: AsyncIterable<Buffer> = raw;
-  if (member.method === DEFLATED && member.compressedSize <= INFLATE_AT_ONCE_BYTES && incomplete === undefined) {
+  if (inflatesAtOnce(member, incomplete)) {
     data = inflatedAtOnce(raw, member.uncompressedSize);
   } else if (member.method === DEFLATED) {
     // Z_SYNC_FLUSH at the end: data that stops short still gives out all it holds (zlib's default, Z_FINISH,
@@ -125,18 +191,21 @@ async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, 
     raw.on('error', (error) => inflate.destroy(error));
     data = raw.pipe(inflate);
   }
+  const ratioLimit = member.method === DEFLATED ? inflateLimit(member.compressedSize) : Number.POSITIVE_INFINITY;
   let size = 0;
   let crc = 0;
   try {
     for await (const chunk of data as AsyncIterable<Buffer>) {
       size += chunk.length;
-      // Stops a zip bomb at the size the archive declares instead of inflating it to the end.
-      if (size > member.uncompressedSize) throw new Error(`more than the recorded ${member.uncompressedSize} bytes`);
+      // Checked per chunk zlib gives (16 KB): a bomb stops here instead of inflating to the end.
+      if (size > member.uncompressedSize) throw new Error(pastRecorded(member.uncompressedSize));
+      if (size > ratioLimit) throw new InflationLimit(`${bombReason(member.compressedSize)}; not read`);
       crc = crc32(chunk, crc);
       yield chunk;
     }
   } catch (error) {
-    // Whatever breaks in a member known to be cut is the cut, and is reported as such.
+    // Whatever breaks in a member known to be cut is the cut, and is reported as such (with the limit it crossed).
+    if (error instanceof InflationLimit) throw new Error(incomplete === undefined ? error.message : `${incomplete}; ${error.message}`);
     throw new Error(incomplete ?? `zip entry data damaged: ${describeError(error)}`);
   } finally {
     raw.destroy();
@@ -149,17 +218,8 @@ async function* memberData(member: ZipMember, openRaw: () => Promise<Readable>, 
   if (crc !== member.crc32) throw new Error('zip entry data damaged: CRC-32 mismatch');
 }
 
-/**
- * Members the size of a message are inflated in one synchronous call. A streaming inflate hops to the thread
- * pool and back for every 16 KB, which left the reading thread idle most of the time (measured: 94 MB/s against
- * 250+ MB/s at once). Larger members — an mbox or a zip inside the zip — still stream, so memory stays flat.
- */
-const INFLATE_AT_ONCE_BYTES = 64 * 1024 * 1024;
-
-async function* inflatedAtOnce(raw: Readable, declaredSize: number): AsyncGenerator<Buffer> {
+async function* inflatedAtOnce(raw: Readable, recordedSize: number): AsyncGenerator<Buffer> {
   const compressed: Buffer[] = [];
   for await (const chunk of raw as AsyncIterable<Buffer>) compressed.push(chunk);
-  // Z_SYNC_FLUSH as for the stream: data that stops short yields what it holds; the size check reports it.
-  // The output cap stops a zip bomb at one byte past the size the archive declares.
-  yield inflateRawSync(compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: declaredSize + 1 });
+  yield inflateAtOnce(compressed.length === 1 ? compressed[0]! : Buffer.concat(compressed), recordedSize);
 }

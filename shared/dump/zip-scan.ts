@@ -11,12 +11,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
-import type { DumpEntry } from './entry.ts';
+import { insideOf, type DumpEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import type { ZipSource } from './zip.ts';
 import { describeError } from './errors.ts';
 import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from './zip-local-header.ts';
-import { DEFLATED, FLAG_DATA_DESCRIPTOR, FLAG_ENCRYPTED, memberToItem, type ZipMember } from './zip-member.ts';
+import { inflateLimit, MAX_INFLATE_RATIO } from './limits.ts';
+import { DEFLATED, FLAG_DATA_DESCRIPTOR, FLAG_ENCRYPTED, MemberNames, memberToItem, type ZipMember } from './zip-member.ts';
 
 const CENTRAL_DIRECTORY_SIGNATURES = new Set([0x02014b50, 0x06054b50, 0x06064b50, 0x07064b50]);
 const DATA_DESCRIPTOR = 0x08074b50;
@@ -43,10 +44,10 @@ const INCOMPLETE = { kind: 'unknown', why: 'incomplete', cut: true } as const;
 /**
  * `damage` says why the central directory could not be used, e.g. "zip truncated: central directory missing";
  * it starts the one error this scan ends with. Entries whose local header starts at or before `readUpTo` were
- * already read through the central directory and are only stepped over.
+ * already read through the central directory and are only stepped over; `names` are the names given so far.
  */
-export async function* scanLocalHeaders(zip: ZipSource, damage: string, readUpTo = -1): AsyncGenerator<DumpItem | DumpEntry> {
-  const archiveError = (what: string): DumpEntry => ({ kind: 'error', locator: { path: zip.path }, reason: `${damage}; ${what}` });
+export async function* scanLocalHeaders(zip: ZipSource, damage: string, readUpTo = -1, names = new MemberNames()): AsyncGenerator<DumpItem | DumpEntry> {
+  const archiveError = (what: string): DumpEntry => ({ kind: 'error', locator: insideOf(zip.path), reason: `${damage}; ${what}` });
   let file: FileHandle;
   try {
     file = await open(zip.filePath);
@@ -59,7 +60,7 @@ export async function* scanLocalHeaders(zip: ZipSource, damage: string, readUpTo
     let position = 0;
     let complete = 0;
     for (;;) {
-      const header = await readLocalHeader(file, position, fileSize);
+      const header = await readLocalHeader(file, position, fileSize, names);
       if (header.kind === 'end-of-file') {
         yield archiveError(`archive ends after ${complete} complete entries`);
         return;
@@ -81,8 +82,8 @@ export async function* scanLocalHeaders(zip: ZipSource, damage: string, readUpTo
       const extent = await extentOf(zip.filePath, file, entry, fileSize);
       if (extent.kind === 'unknown') {
         const reason = `${damage}; entry '${entry.name}' ${extent.why}`;
-        const cut = extent.cut ? cutMember(zip, entry, reason) : undefined;
-        yield cut?.kind === 'item' ? cut : { kind: 'error', locator: { path: zip.prefix + entry.name }, reason };
+        const cut = extent.cut ? cutMember(zip, entry, reason, fileSize) : undefined;
+        yield cut ?? { kind: 'error', locator: { path: zip.prefix + entry.name }, reason };
         return;
       }
       if (entry.headerOffset > readUpTo) {
@@ -100,14 +101,15 @@ export async function* scanLocalHeaders(zip: ZipSource, damage: string, readUpTo
 }
 
 /** The readable start of a member cut by the end of the file, as an item that ends by failing with `reason`. */
-function cutMember(zip: ZipSource, entry: LocalEntry, reason: string): DumpItem | DumpEntry | undefined {
-  // With a data descriptor the header's size is 0: there is nothing to hold the inflated data to.
-  const uncompressedSize = entry.flags & FLAG_DATA_DESCRIPTOR ? Number.POSITIVE_INFINITY : entry.uncompressedSize;
+function cutMember(zip: ZipSource, entry: LocalEntry, reason: string, fileSize: number): DumpItem | DumpEntry | undefined {
+  // With a data descriptor the header's sizes are 0: there is no size to hold the inflated data to, and the
+  // compressed bytes are at most what is left of the file (which bounds the inflation ratio).
+  const sizes = entry.flags & FLAG_DATA_DESCRIPTOR ? { uncompressedSize: Number.POSITIVE_INFINITY, compressedSize: fileSize - entry.dataStart } : {};
   const openRest = async (): Promise<Readable> => createReadStream(zip.filePath, { start: entry.dataStart });
-  return memberToItem({ ...entry, uncompressedSize }, zip.prefix, openRest, reason);
+  return memberToItem({ ...entry, ...sizes }, zip.prefix, openRest, reason);
 }
 
-async function readLocalHeader(file: FileHandle, position: number, fileSize: number): Promise<HeaderRead> {
+async function readLocalHeader(file: FileHandle, position: number, fileSize: number, names: MemberNames): Promise<HeaderRead> {
   if (position >= fileSize) return { kind: 'end-of-file' };
   const fixed = await readAt(file, position, LOCAL_HEADER_BYTES);
   if (fixed.length < 4) return { kind: 'cut' };
@@ -120,7 +122,7 @@ async function readLocalHeader(file: FileHandle, position: number, fileSize: num
   const variable = await readAt(file, position + LOCAL_HEADER_BYTES, nameLength + extraLength);
   if (variable.length < nameLength) return { kind: 'cut' };
   const nameBytes = variable.subarray(0, nameLength);
-  if (variable.length < nameLength + extraLength) return { kind: 'cut', name: yauzl.getFileNameLowLevel(flags, nameBytes, [], false) };
+  if (variable.length < nameLength + extraLength) return { kind: 'cut', name: names.locatorName(yauzl.getFileNameLowLevel(flags, nameBytes, [], false), position) };
   const extraFields = yauzl.parseExtraFields(variable.subarray(nameLength));
   let compressedSize = fixed.readUInt32LE(18);
   let uncompressedSize = fixed.readUInt32LE(22);
@@ -137,7 +139,7 @@ async function readLocalHeader(file: FileHandle, position: number, fileSize: num
   return {
     kind: 'entry',
     entry: {
-      name: yauzl.getFileNameLowLevel(flags, nameBytes, extraFields, false),
+      name: names.locatorName(yauzl.getFileNameLowLevel(flags, nameBytes, extraFields, false), position),
       flags,
       method: fixed.readUInt16LE(8),
       crc32: fixed.readUInt32LE(14),
@@ -161,8 +163,9 @@ async function extentOf(filePath: string, file: FileHandle, entry: LocalEntry, f
   }
   let inflated: InflatedExtent;
   try {
-    inflated = await measureDeflated(filePath, entry.dataStart);
+    inflated = await measureDeflated(filePath, entry.dataStart, fileSize);
   } catch (error) {
+    if (error instanceof Error && error.message.startsWith(OVER_RATIO)) return { kind: 'unknown', why: error.message, cut: false };
     // zlib says Z_BUF_ERROR ("unexpected end of file") when the data stops before the deflate stream ends.
     if ((error as { code?: string }).code === 'Z_BUF_ERROR') return INCOMPLETE;
     return { kind: 'unknown', why: `has bad deflate data (${describeError(error)})`, cut: false };
@@ -182,14 +185,24 @@ interface InflatedExtent {
   size: number;
 }
 
-/** Inflates (and discards) deflate data starting at `start` to learn where it ends. */
-async function measureDeflated(filePath: string, start: number): Promise<InflatedExtent> {
+const OVER_RATIO = 'inflates past';
+
+/**
+ * Inflates (and discards) deflate data starting at `start` to learn where it ends. The data is at most the rest
+ * of the file, so past the ratio limit for that much it is a bomb: given up there, since finding its end would
+ * take inflating all of it.
+ */
+async function measureDeflated(filePath: string, start: number, fileSize: number): Promise<InflatedExtent> {
   const raw = createReadStream(filePath, { start });
   const inflate = createInflateRaw();
   raw.on('error', (error) => inflate.destroy(error));
+  const limit = inflateLimit(fileSize - start);
   let size = 0;
   try {
-    for await (const chunk of raw.pipe(inflate) as AsyncIterable<Buffer>) size += chunk.length;
+    for await (const chunk of raw.pipe(inflate) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new Error(`${OVER_RATIO} ${limit} bytes, over ${MAX_INFLATE_RATIO} times the ${fileSize - start} bytes left in the file (a zip bomb), so its end cannot be found`);
+    }
   } finally {
     raw.destroy();
   }

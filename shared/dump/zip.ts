@@ -8,7 +8,7 @@ import type { DumpEntry } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { describeError } from './errors.ts';
 import { FileRangeReader } from './zip-file-reader.ts';
-import { memberToItem, type ZipMember } from './zip-member.ts';
+import { MemberNames, memberToItem, type ZipMember } from './zip-member.ts';
 import { scanLocalHeaders } from './zip-scan.ts';
 
 export interface ZipSource {
@@ -42,8 +42,10 @@ export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEn
   }
   let read = 0;
   let lastHeaderOffset = -1;
+  // Shared with the scan that may take over, so a member keeps the same name whichever way it was found.
+  const names = new MemberNames();
   try {
-    for await (const { member, headerOffset, open } of listMembers(zipfile)) {
+    for await (const { member, headerOffset, open } of listMembers(zipfile, names)) {
       read++;
       lastHeaderOffset = Math.max(lastHeaderOffset, headerOffset);
       const out = memberToItem(member, zip.prefix, open);
@@ -51,7 +53,7 @@ export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEn
     }
   } catch (error) {
     const damage = `zip damaged: central directory unreadable after ${read} entries (${describeError(error)})`;
-    yield* scanLocalHeaders(zip, damage, lastHeaderOffset);
+    yield* scanLocalHeaders(zip, damage, lastHeaderOffset, names);
   } finally {
     zipfile.close();
   }
@@ -66,23 +68,20 @@ export interface ListedMember {
 }
 
 /**
- * The members of an open zip in central-directory order, as the readers name them. Throws when the central
- * directory turns out to be damaged part way.
+ * The members of an open zip in central-directory order, as the readers name them (see MemberNames). Throws
+ * when the central directory turns out to be damaged part way.
  */
-export async function* listMembers(zipfile: ZipFile): AsyncGenerator<ListedMember> {
-  const seenNames = new Set<string>();
+export async function* listMembers(zipfile: ZipFile, names = new MemberNames()): AsyncGenerator<ListedMember> {
   for await (const entry of zipfile.eachEntry()) {
     const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
     const member: ZipMember = {
-      // A zip may hold two members of one name; the second gets its header offset so every entry keeps its own locator.
-      name: seenNames.has(name) ? `${name}@${entry.relativeOffsetOfLocalHeader}` : name,
+      name: names.locatorName(name, entry.relativeOffsetOfLocalHeader),
       flags: entry.generalPurposeBitFlag,
       method: entry.compressionMethod,
       crc32: entry.crc32,
       compressedSize: entry.compressedSize,
       uncompressedSize: entry.uncompressedSize,
     };
-    seenNames.add(name);
     yield { member, headerOffset: entry.relativeOffsetOfLocalHeader, open: () => zipfile.openReadStreamPromise(entry, { decodeFileData: false }) };
   }
 }

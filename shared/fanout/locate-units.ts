@@ -4,8 +4,8 @@
  * found in the zip's central directory (a few ranged reads), and a message inside a nested container is read
  * through the top-level member that holds it. A dump read any other way (a damaged zip) is streamed whole.
  */
-import { NESTING_MARK } from '../dump/dispatch.ts';
-import { locatorKey, type Locator, type MessageEntry } from '../dump/entry.ts';
+import { SpoolBudget } from '../dump/chunks.ts';
+import { escapeName, locatorKey, NESTING_MARK, type Locator, type MessageEntry } from '../dump/entry.ts';
 import { listMembers } from '../dump/zip.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { readJob } from './read-unit.ts';
@@ -29,11 +29,12 @@ export interface LocatedUnit {
 /** The units that hold the given messages, in dump order, each with the locators wanted from it. */
 export async function locateUnits(dump: DumpObject, locators: readonly Locator[]): Promise<LocatedUnit[]> {
   const { strategy, zipfile } = await chooseStrategy(dump);
+  const path = escapeName(dump.name); // a single-file dump's locator path, as the readers name it
   if (strategy === 'mbox-ranges') {
     return [...locators]
-      .filter((locator) => locator.offset !== undefined && locator.length !== undefined && locator.path === dump.name)
+      .filter((locator) => locator.offset !== undefined && locator.length !== undefined && locator.path === path)
       .sort((a, b) => a.offset! - b.offset!)
-      .map((locator) => ({ unit: { kind: 'mbox-range', path: dump.name, offset: locator.offset!, length: locator.length! }, wanted: [locatorKey(locator)] }));
+      .map((locator) => ({ unit: { kind: 'mbox-range', path, offset: locator.offset!, length: locator.length! }, wanted: [locatorKey(locator)] }));
   }
   const byTopPath = groupByTopPath(locators);
   if (strategy === 'zip-directory' && zipfile) {
@@ -49,7 +50,7 @@ export async function locateUnits(dump: DumpObject, locators: readonly Locator[]
     return located;
   }
   // A single message, or a dump only the streaming readers can read: the whole object is one unit.
-  return [{ unit: { kind: 'object', key: dump.key, locator: { path: dump.name }, as: 'file' }, wanted: locators.map(locatorKey) }];
+  return [{ unit: { kind: 'object', key: dump.key, locator: { path }, as: 'file' }, wanted: locators.map(locatorKey) }];
 }
 
 /** Locators grouped by the top-level path that holds them ("a.zip!/b.eml" lies in "a.zip"). */
@@ -65,17 +66,18 @@ export function groupByTopPath(locators: readonly Locator[]): Map<string, string
 }
 
 /**
- * Reads the wanted messages of located units from the dump, neighbours with one ranged read as a worker does.
+ * Reads the wanted messages of located units from the dump, neighbours with one ranged read as a worker does
+ * (on this machine: temp copies of nested zips get a local dump's disk budget, not a Lambda's).
  * Messages the units hold but nobody asked for are passed over.
  */
 export async function* readLocated(blobs: BlobStore, key: string, located: readonly LocatedUnit[]): AsyncGenerator<MessageEntry> {
   const job = { dumpId: '', key, jobId: 0, units: located.map((item) => item.unit) };
-  yield* readWanted(blobs, job, new Set(located.flatMap((item) => item.wanted)));
+  yield* readWanted(blobs, job, new Set(located.flatMap((item) => item.wanted)), new SpoolBudget());
 }
 
 /** The messages of a job's units whose locator keys are wanted, the units fetched as a worker fetches them. */
-export async function* readWanted(blobs: BlobStore, job: WorkJob, wanted: ReadonlySet<string>): AsyncGenerator<MessageEntry> {
-  for await (const entry of readJob(blobs, job)) {
+export async function* readWanted(blobs: BlobStore, job: WorkJob, wanted: ReadonlySet<string>, spool?: SpoolBudget): AsyncGenerator<MessageEntry> {
+  for await (const entry of readJob(blobs, job, spool)) {
     if (entry.kind === 'message' && wanted.has(locatorKey(entry.locator))) yield entry;
   }
 }

@@ -3,6 +3,7 @@
  * uses, so a message reads the same wherever it was split.
  */
 import { Readable } from 'node:stream';
+import { SpoolBudget } from '../dump/chunks.ts';
 import { readItem } from '../dump/dispatch.ts';
 import type { DumpEntry } from '../dump/entry.ts';
 import { readMbox } from '../dump/mbox.ts';
@@ -11,6 +12,13 @@ import { memberToItem } from '../dump/zip-member.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from '../dump/zip-local-header.ts';
 import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
+
+/**
+ * What temp copies of nested zips may take in a Lambda: its /tmp holds 512 MB unless the function asks for more
+ * ephemeral storage (infra/pipeline.ts asks for none), and the runtime keeps a little. Past it, a nested zip is
+ * an error naming the budget rather than a "no space left" failure.
+ */
+export const LAMBDA_SPOOL_BYTES = 448 * 1024 * 1024;
 
 /** Neighbouring units are fetched with one ranged read unless they lie further apart than this. */
 const MAX_SHARED_READ_BYTES = 64 * 1024 * 1024;
@@ -29,13 +37,16 @@ export async function jobReader(blobs: BlobStore, job: WorkJob): Promise<(start:
   return async (from, to) => (from >= start && (to <= start + shared.length || endOfDump) ? shared.subarray(from - start, to - start) : readDirect(from, to));
 }
 
-/** Every entry of a job's units, in order, the units fetched as jobReader groups them. */
-export async function* readJob(blobs: BlobStore, job: WorkJob): AsyncGenerator<DumpEntry> {
+/**
+ * Every entry of a job's units, in order, the units fetched as jobReader groups them. `spool` bounds the temp
+ * copies of the zips found inside the units, all of them together (a worker Lambda's by default).
+ */
+export async function* readJob(blobs: BlobStore, job: WorkJob, spool = new SpoolBudget(LAMBDA_SPOOL_BYTES)): AsyncGenerator<DumpEntry> {
   const read = await jobReader(blobs, job);
-  for (const unit of job.units) yield* readUnit(unit, read, blobs);
+  for (const unit of job.units) yield* readUnit(unit, read, blobs, spool);
 }
 
-export async function* readUnit(unit: WorkUnit, read: (start: number, end: number) => Promise<Buffer>, blobs: BlobStore): AsyncGenerator<DumpEntry> {
+export async function* readUnit(unit: WorkUnit, read: (start: number, end: number) => Promise<Buffer>, blobs: BlobStore, spool: SpoolBudget): AsyncGenerator<DumpEntry> {
   switch (unit.kind) {
     case 'entry':
       yield unit.entry;
@@ -45,7 +56,7 @@ export async function* readUnit(unit: WorkUnit, read: (start: number, end: numbe
       const item = memberToItem(unit.member, '', async () => Readable.from([data]));
       if (item === undefined) return;
       if (item.kind === 'error') yield item;
-      else yield* readItem(item);
+      else yield* readItem(item, undefined, spool);
       return;
     }
     case 'mbox-range': {
@@ -58,7 +69,7 @@ export async function* readUnit(unit: WorkUnit, read: (start: number, end: numbe
     }
     case 'object': {
       if (unit.as === 'file') {
-        yield* readItem({ kind: 'item', path: unit.locator.path, read: () => blobs.stream(unit.key) }, '');
+        yield* readItem({ kind: 'item', path: unit.locator.path, read: () => blobs.stream(unit.key) }, '', spool);
         return;
       }
       const bytes = await blobs.readRange(unit.key, 0, Number.MAX_SAFE_INTEGER);

@@ -10,7 +10,8 @@
 import yauzl, { type ZipFile } from 'yauzl';
 import { classify, extensionOf, SNIFF_BYTES } from '../dump/classify.ts';
 import { readItem } from '../dump/dispatch.ts';
-import type { DumpEntry } from '../dump/entry.ts';
+import { SpoolBudget } from '../dump/chunks.ts';
+import { escapeName, insideOf, type DumpEntry } from '../dump/entry.ts';
 import { describeError } from '../dump/errors.ts';
 import type { DumpItem } from '../dump/item.ts';
 import { readMbox } from '../dump/mbox.ts';
@@ -19,6 +20,7 @@ import { listMembers, ZIP_OPEN_OPTIONS } from '../dump/zip.ts';
 import { memberToItem } from '../dump/zip-member.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { BlobZipReader } from './blob-zip-reader.ts';
+import { LAMBDA_SPOOL_BYTES } from './read-unit.ts';
 import type { WorkUnit } from './work-units.ts';
 
 export type SplitStrategy = 'zip-directory' | 'mbox-ranges' | 'single-object' | 'staged';
@@ -116,32 +118,35 @@ export async function chooseStrategy({ blobs, key, name }: Pick<SplitOptions, 'b
 
 /** `openedZip`: the zip chooseStrategy already opened, when this split is not a resumed one. */
 async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip?: ZipFile): AsyncGenerator<Step> {
-  const { blobs, key, name } = options;
+  const { blobs, key } = options;
+  const path = escapeName(options.name); // a single-file dump's locator path, as the readers name it
+  // The temp copies of nested zips this leg makes, all together (a leg that resumes makes them again).
+  const spool = new SpoolBudget(LAMBDA_SPOOL_BYTES);
   switch (cursor.strategy) {
     case 'single-object':
-      yield { run: async () => [{ kind: 'object', key, locator: { path: name }, as: 'file' }] };
+      yield { run: async () => [{ kind: 'object', key, locator: { path }, as: 'file' }] };
       return;
     case 'mbox-ranges': {
       const start = cursor.offset; // the cursor moves on as steps run
-      for await (const entry of readMbox(name, blobs.stream(key, start))) {
+      for await (const entry of readMbox(path, blobs.stream(key, start))) {
         if (entry.kind !== 'message') {
           yield { run: async () => [{ kind: 'entry', entry: shifted(entry, start) }] };
           continue;
         }
         const offset = entry.locator.offset! + start;
         const length = entry.locator.length!;
-        yield { run: async () => [{ kind: 'mbox-range', path: name, offset, length }], resumeOffset: offset + length };
+        yield { run: async () => [{ kind: 'mbox-range', path, offset, length }], resumeOffset: offset + length };
       }
       return;
     }
     case 'zip-directory': {
       const zipfile = openedZip ?? (await openZip(blobs, key, (await blobs.head(key)).size));
-      if (!zipfile) throw new Error(`zip ${name}: central directory no longer readable`);
-      yield* zipDirectorySteps(zipfile, cursor, options);
+      if (!zipfile) throw new Error(`zip ${options.name}: central directory no longer readable`);
+      yield* zipDirectorySteps(zipfile, cursor, options, spool);
       return;
     }
     case 'staged':
-      yield* stagedSteps(readItem({ kind: 'item', path: name, read: () => blobs.stream(key) } satisfies DumpItem, ''), cursor, options);
+      yield* stagedSteps(readItem({ kind: 'item', path, read: () => blobs.stream(key) } satisfies DumpItem, '', spool), cursor, options);
   }
 }
 
@@ -153,19 +158,19 @@ async function openZip(blobs: BlobStore, key: string, size: number): Promise<Zip
   }
 }
 
-async function* zipDirectorySteps(zipfile: ZipFile, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
+async function* zipDirectorySteps(zipfile: ZipFile, cursor: SplitCursor, options: SplitOptions, spool: SpoolBudget): AsyncGenerator<Step> {
   try {
     for await (const { member, headerOffset, open } of listMembers(zipfile)) {
       const item = memberToItem(member, '', open);
       if (item === undefined) continue; // a folder
       if (item.kind === 'error') yield { run: async () => [{ kind: 'entry', entry: item }] };
-      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) yield* stagedSteps(readItem(item), cursor, options);
+      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) yield* stagedSteps(readItem(item, undefined, spool), cursor, options);
       else yield { run: async () => [{ kind: 'zip-member', member, headerOffset }] };
     }
   } catch (error) {
     // The directory broke part way: what was listed is queued; the rest is one error.
     const reason = `zip damaged: central directory unreadable (${describeError(error)})`;
-    yield { run: async () => [{ kind: 'entry', entry: { kind: 'error', locator: { path: options.name }, reason } }] };
+    yield { run: async () => [{ kind: 'entry', entry: { kind: 'error', locator: insideOf(escapeName(options.name)), reason } }] };
   } finally {
     zipfile.close();
   }

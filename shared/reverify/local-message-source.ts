@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileBlobStore } from '../adapters/local/file-blob-store.ts';
 import { readItem } from '../dump/dispatch.ts';
-import { locatorKey, type Locator, type MessageEntry } from '../dump/entry.ts';
+import { locatorKey, unescapePath, type Locator, type MessageEntry } from '../dump/entry.ts';
 import { describeError } from '../dump/errors.ts';
 import { fileItem } from '../dump/item.ts';
 import { groupByTopPath, locateUnits, readLocated } from '../fanout/locate-units.ts';
@@ -32,7 +32,8 @@ export async function* readStoredMessages(dump: DumpRecord, locators: readonly L
 async function* fromFolder(root: string, locators: readonly Locator[]): AsyncGenerator<MessageEntry> {
   for (const [top, wanted] of groupByTopPath(locators)) {
     const keys = new Set(wanted);
-    for await (const entry of readItem(fileItem(join(root, top), top))) {
+    // Locator paths hold escaped names (see Locator); the file on disk has them as written.
+    for await (const entry of readItem(fileItem(join(root, unescapePath(top)), top))) {
       if (entry.kind === 'message' && keys.has(locatorKey(entry.locator))) yield entry;
     }
   }

@@ -35,7 +35,7 @@ describe('readDump', () => {
 
   it('throws for a dump where nothing could be read, naming the first failure', async () => {
     await writeFiles(dir, { 'a.zip': Buffer.from('PK\x03\x04 not really a zip', 'latin1') });
-    await expect(readAll(dir)).rejects.toThrow(/^nothing readable in .*: a\.zip: zip truncated: central directory missing; /);
+    await expect(readAll(dir)).rejects.toThrow(/^nothing readable in .*: a\.zip!\/: zip truncated: central directory missing; /);
   });
 
   it('still yields everything when some entries are errors', async () => {

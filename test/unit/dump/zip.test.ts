@@ -190,7 +190,7 @@ describe('zip dumps', () => {
       expect(describeEntries(await readZipBytes(cut))).toEqual([
         'message mail/1.eml',
         'message mail/2.eml',
-        'error dump.zip: zip truncated: central directory missing; archive ends after 2 complete entries',
+        'error dump.zip!/: zip truncated: central directory missing; archive ends after 2 complete entries',
       ]);
     });
 
@@ -229,7 +229,7 @@ describe('zip dumps', () => {
     expect(entries.filter((entry) => entry.kind === 'error')).toEqual([
       {
         kind: 'error',
-        locator: { path: 'dump.zip' },
+        locator: { path: 'dump.zip!/' },
         reason:
           'zip damaged: central directory unreadable after 2 entries (invalid central directory file header signature: 0xdeadbeef); 5 entries read from their local headers instead',
       },
