@@ -1,0 +1,97 @@
+/**
+ * Where RFC 6376 (or RFC 5322) says dkimpy is wrong, and a per-signature disagreement with it is therefore
+ * expected. Each entry is narrow: it names the direction (which side passes) and the case parameters that
+ * trigger dkimpy's deviation, so a disagreement for any other reason still fails the fuzz test.
+ */
+import type { FuzzCase } from './fuzz-cases.ts';
+
+export interface SignatureComparison {
+  fuzzCase: FuzzCase;
+  /** Top-to-bottom index of the DKIM-Signature field. */
+  signature: number;
+  ours: boolean;
+  dkimpy: boolean;
+  /** dkimpy could not parse the message at all. */
+  dkimpyParseError: string | null;
+  /**
+   * dkimpy's answer for this signature once the white space before a colon is taken out (the `ws-before-colon`
+   * mutation undone, nothing else), or null when the case has no such mutation.
+   */
+  dkimpyRepaired: boolean | null;
+}
+
+export interface AllowedDisagreement {
+  id: string;
+  /** The section(s) that say dkimpy's answer is wrong. */
+  rfc: string;
+  reason: string;
+  applies(comparison: SignatureComparison): boolean;
+}
+
+function mutationsOf(comparison: SignatureComparison, kind: string) {
+  return comparison.fuzzCase.mutations.filter((mutation) => mutation.kind === kind);
+}
+
+export const ALLOWED_DISAGREEMENTS: readonly AllowedDisagreement[] = [
+  {
+    id: 'dkimpy-misreads-ws-before-colon',
+    rfc: 'RFC 5322 §4.5.8 (obs-optional: field-name *WSP ":"), §4.5; RFC 6376 §3.4.2 (relaxed deletes WSP before the colon)',
+    reason: 'dkimpy refuses the message over `Name :` (or, for `From :`, skips the field as an mbox "From " line); the signature holds where the field is unsigned or headers are relaxed',
+    applies: (c) => {
+      if (!(c.ours && !c.dkimpy && c.dkimpyRepaired !== null)) return false;
+      const headerCanon = c.fuzzCase.signatures[c.signature]!.canon[0];
+      // Under simple header canonicalisation the signed field's bytes changed: then the signature must fail.
+      const tolerated = mutationsOf(c, 'ws-before-colon').every((mutation) => headerCanon === 'relaxed' || !mutation.signedBy?.includes(c.signature));
+      if (!tolerated) return false;
+      if (c.dkimpyRepaired) return true;
+      // Repaired, dkimpy still fails: allowed only if another listed deviation explains that.
+      const repaired: SignatureComparison = { ...c, dkimpy: false, dkimpyParseError: null, dkimpyRepaired: null };
+      return ALLOWED_DISAGREEMENTS.some((entry) => entry.id !== 'dkimpy-misreads-ws-before-colon' && entry.applies(repaired));
+    },
+  },
+  {
+    id: 'dkimpy-adds-a-from-to-h',
+    rfc: 'RFC 6376 §5.4.2 (h= selects instances from the bottom; a field not listed is not signed), §3.5 h=',
+    reason: 'dkimpy appends "from" to every h= (its bug #644046 hardening), so an unsigned From above the signed one fails it',
+    applies: (c) => {
+      if (!(c.ours && !c.dkimpy && c.dkimpyParseError === null)) return false;
+      const listed = c.fuzzCase.signatures[c.signature]!.headers.filter((name) => name === 'from').length;
+      return mutationsOf(c, 'duplicate-above').some((mutation) => mutation.name === 'from') && listed < 2;
+    },
+  },
+  {
+    id: 'dkimpy-strips-ctl-in-relaxed-header',
+    rfc: 'RFC 6376 §3.4.2 (delete WSP at the ends of the value); RFC 5234 §B.1 (WSP = SP / HTAB)',
+    reason: "dkimpy's relaxed header form uses Python's bytes.strip(), which also deletes VT, FF and CR at the ends of a value",
+    applies: (c) => {
+      if (!(!c.ours && c.dkimpy)) return false;
+      const signature = c.fuzzCase.signatures[c.signature]!;
+      return signature.canon[0] === 'relaxed' && (c.fuzzCase.ctlEdgeFields ?? []).some((name) => signature.headers.includes(name));
+    },
+  },
+  {
+    id: 'dkimpy-rstrips-simple-signature-field',
+    rfc: 'RFC 6376 §3.4.1 (simple changes nothing), §3.7 (the DKIM-Signature is hashed as canonicalised, less only its final CRLF)',
+    reason: 'dkimpy strips trailing white space from the DKIM-Signature field it hashes even under simple header canonicalisation',
+    applies: (c) => {
+      if (!(!c.ours && c.dkimpy)) return false;
+      return c.fuzzCase.signatures[c.signature]!.canon[0] === 'simple' && mutationsOf(c, 'signature-trailing-ws').some((mutation) => mutation.signedBy?.includes(c.signature));
+    },
+  },
+  {
+    id: 'dkimpy-keeps-wsp-ending-an-unterminated-body',
+    rfc: 'RFC 6376 §3.4.4 a (relaxed body: ignore all WSP at the end of lines), then b (add the missing CRLF)',
+    reason: 'dkimpy deletes trailing WSP only before a CRLF, so an unterminated last line keeps it: "x \\t" becomes "x \\r\\n", not "x\\r\\n" (not even a fixed point of relaxed)',
+    applies: (c) => c.fuzzCase.signatures[c.signature]!.canon[1] === 'relaxed' && c.dkimpyParseError === null && /[ \t]$/.test(finalBody(c)),
+  },
+];
+
+/** The body as it stands in the verified message (after the first empty line; '' without one). */
+function finalBody(comparison: SignatureComparison): string {
+  return comparison.fuzzCase.finalBody ?? '';
+}
+
+export function allowedDisagreement(comparison: SignatureComparison): AllowedDisagreement | null {
+  if (comparison.ours === comparison.dkimpy) return null;
+  return ALLOWED_DISAGREEMENTS.find((entry) => entry.applies(comparison)) ?? null;
+}
