@@ -1,6 +1,5 @@
 /** Small helpers over streams of Buffers (fs streams, zip entry streams), so no reader holds more than it must. */
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 import { SPOOL_BUDGET_FLOOR_BYTES, SPOOL_BYTES_PER_ZIP_BYTE } from './limits.ts';
 
 export interface Peeked {
@@ -93,25 +92,34 @@ export class SpoolBudget {
     this.#allowed = Math.min(this.#ceiling, this.#allowed + SPOOL_BYTES_PER_ZIP_BYTE * bytes);
   }
 
-  /** Takes `size` bytes, or throws (leaving the budget spent) when fewer are left. */
-  take(size: number): void {
-    if (this.#taken + size > this.#allowed) {
-      this.#taken = this.#allowed;
-      throw new Error(`nested zips over the dump's ${formatBytes(this.#allowed)} disk budget for temp copies; copied no further`);
-    }
-    this.#taken += size;
+  /** Takes up to `size` bytes: how many it may have (fewer only once the budget runs out). */
+  take(size: number): number {
+    const granted = Math.min(size, this.#allowed - this.#taken);
+    this.#taken += granted;
+    return granted;
+  }
+
+  /** What a copy stopped by the budget fails with. */
+  exceeded(): Error {
+    return new Error(`nested zips over the dump's ${formatBytes(this.#allowed)} disk budget for temp copies; copied no further`);
   }
 }
 
-/** Copies a stream to a new file, drawing every byte from `budget` before it is written. */
+/**
+ * Copies a stream to a new file, drawing every byte from `budget` before it is written. A copy that runs out
+ * keeps what fitted (the complete entries at the start of a zip are worth reading) and then fails.
+ */
 export async function spoolToFile(chunks: AsyncIterable<Buffer>, filePath: string, budget: SpoolBudget): Promise<void> {
-  async function* counted(): AsyncGenerator<Buffer> {
+  const file = await open(filePath, 'w');
+  try {
     for await (const chunk of chunks) {
-      budget.take(chunk.length);
-      yield chunk;
+      const granted = budget.take(chunk.length);
+      if (granted > 0) await file.write(chunk.subarray(0, granted));
+      if (granted < chunk.length) throw budget.exceeded();
     }
+  } finally {
+    await file.close();
   }
-  await pipeline(counted(), createWriteStream(filePath));
 }
 
 export function formatBytes(bytes: number): string {

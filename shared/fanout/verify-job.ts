@@ -1,4 +1,5 @@
 import type { DumpEntry } from '../dump/entry.ts';
+import { describeError } from '../dump/errors.ts';
 import { describeEntry } from '../pipeline/describe-entry.ts';
 import { entryRecordOf } from '../pipeline/entry-record.ts';
 import { verifyEntry } from '../pipeline/verify-entry.ts';
@@ -29,5 +30,10 @@ export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJob
 
 async function recordOf(entry: DumpEntry, verifier: MessageVerifier, at: Date): Promise<EntryRecord> {
   if (entry.kind !== 'message') return entryRecordOf(entry);
+  try {
+    void entry.bytes; // a deflated member inflates here: one that breaks its recorded size or CRC-32 is its own error
+  } catch (error) {
+    return entryRecordOf({ kind: 'error', locator: entry.locator, reason: describeError(error) });
+  }
   return describeEntry(await verifyEntry(entry, verifier, at));
 }
