@@ -16,8 +16,18 @@ import { acknowledgeObjectWildcards, TABLE_WRITE } from './pipeline.ts';
 import type { Reverification } from './reverification.ts';
 import type { VerdictTables } from './tables.ts';
 
-/** Who may call the API: AWS principals allowed execute-api:Invoke (SigV4), or bearers of a JWT from one issuer. */
-export type ApiAuthorisation = { type: 'iam' } | { type: 'jwt'; issuer: string; audience: string[] };
+/**
+ * Who may call the API: AWS principals allowed execute-api:Invoke (SigV4), or bearers of a JWT from one issuer
+ * for one of the audiences, whose `scope` claim grants the route: the read scope for the data routes that change
+ * nothing, the write scope for those that change the archive or verdicts (POST /keys, POST /dumps/{id}/reverify).
+ */
+export type ApiAuthorisation = { type: 'iam' } | { type: 'jwt'; issuer: string; audience: string[]; scopes?: JwtScopes };
+
+/** OAuth scopes, e.g. a Cognito resource server's "leakproof/read" (its identifier, a slash, the scope's name). */
+export interface JwtScopes {
+  read: string;
+  write: string;
+}
 
 export interface LeakproofApiProps {
   /** The dumps bucket: exports are written under exports/ and downloaded from there. */
@@ -31,7 +41,12 @@ export interface LeakproofApiProps {
   throttle: { rateLimit: number; burstLimit: number };
 }
 
-export const API_DEFAULTS = { authorisation: { type: 'iam' }, rateLimit: 20, burstLimit: 40 } as const;
+export const API_DEFAULTS = {
+  authorisation: { type: 'iam' },
+  jwtScopes: { read: 'leakproof/read', write: 'leakproof/write' },
+  rateLimit: 20,
+  burstLimit: 40,
+} as const;
 
 /** API Gateway gives an integration at most 30 s; the function stops first, so the caller gets its 500, not a 503. */
 const API_FUNCTION = { memorySize: 1024, timeout: Duration.seconds(29) };
@@ -91,14 +106,22 @@ export class LeakproofApi extends Construct {
     });
 
     const integration = new HttpLambdaIntegration('Router', this.handler, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
+    const { authorisation } = props;
     const authorizer =
-      props.authorisation.type === 'jwt'
-        ? new HttpJwtAuthorizer('JwtAuthorizer', props.authorisation.issuer, { jwtAudience: props.authorisation.audience })
-        : new HttpIamAuthorizer();
+      authorisation.type === 'jwt' ? new HttpJwtAuthorizer('JwtAuthorizer', authorisation.issuer, { jwtAudience: authorisation.audience }) : new HttpIamAuthorizer();
+    // IAM has no scopes: a principal's policy grants execute-api:Invoke per route ARN instead.
+    const scopes = authorisation.type === 'jwt' ? (authorisation.scopes ?? API_DEFAULTS.jwtScopes) : null;
     const noAuthorisation = new apigw.HttpNoneAuthorizer();
     this.routes = ENDPOINTS.flatMap((endpoint) => {
-      const routes = this.httpApi.addRoutes({ path: endpoint.path, methods: [apigw.HttpMethod[endpoint.method]], integration, authorizer: endpoint.public ? noAuthorisation : authorizer });
-      if (endpoint.public) {
+      const routes = this.httpApi.addRoutes({
+        path: endpoint.path,
+        methods: [apigw.HttpMethod[endpoint.method]],
+        integration,
+        ...(endpoint.access === 'public'
+          ? { authorizer: noAuthorisation }
+          : { authorizer, ...(scopes ? { authorizationScopes: [scopes[endpoint.access]] } : {}) }),
+      });
+      if (endpoint.access === 'public') {
         for (const route of routes) {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',

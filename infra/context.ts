@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import type { ApiAuthorisation } from './api.ts';
+import { API_DEFAULTS, type ApiAuthorisation } from './api.ts';
 import type { LeakproofStackProps } from './leakproof-stack.ts';
 
 /** rate(value unit) or cron(six fields), as EventBridge rules take them. */
@@ -47,13 +47,21 @@ export function stackPropsFromContext(node: Node): LeakproofStackProps {
   };
 }
 
-/** `-c apiAuth=iam` (the default), or `-c apiAuth=jwt -c jwtIssuer=https://… -c jwtAudience=a,b` (or a JSON list). */
+/**
+ * `-c apiAuth=iam` (the default), or `-c apiAuth=jwt -c jwtIssuer=https://… -c jwtAudience=a,b` (or a JSON list),
+ * with `-c jwtReadScope=… -c jwtWriteScope=…` when the issuer names its scopes otherwise than leakproof/read and
+ * leakproof/write.
+ */
 function apiAuthorisationFromContext(node: Node): ApiAuthorisation | undefined {
   const auth: unknown = node.tryGetContext('apiAuth');
   const issuer: unknown = node.tryGetContext('jwtIssuer');
   const audience: unknown = node.tryGetContext('jwtAudience');
+  const readScope: unknown = node.tryGetContext('jwtReadScope');
+  const writeScope: unknown = node.tryGetContext('jwtWriteScope');
   if (auth === undefined || auth === 'iam') {
-    if (issuer !== undefined || audience !== undefined) throw new Error('context jwtIssuer and jwtAudience go with apiAuth=jwt');
+    if ([issuer, audience, readScope, writeScope].some((value) => value !== undefined)) {
+      throw new Error('context jwtIssuer, jwtAudience, jwtReadScope and jwtWriteScope go with apiAuth=jwt');
+    }
     return auth === undefined ? undefined : { type: 'iam' };
   }
   if (auth !== 'jwt') throw new Error(`context apiAuth must be iam or jwt, not ${JSON.stringify(auth)}`);
@@ -64,5 +72,16 @@ function apiAuthorisationFromContext(node: Node): ApiAuthorisation | undefined {
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
     throw new Error(`context jwtAudience must name the audiences (client ids) to accept, comma-separated (apiAuth=jwt), not ${JSON.stringify(audience)}`);
   }
-  return { type: 'jwt', issuer, audience: audiences as string[] };
+  const scopes = { read: scopeFromContext('jwtReadScope', readScope, API_DEFAULTS.jwtScopes.read), write: scopeFromContext('jwtWriteScope', writeScope, API_DEFAULTS.jwtScopes.write) };
+  if (scopes.read === scopes.write) throw new Error(`context jwtReadScope and jwtWriteScope must differ, or a token that may read may also write (both ${JSON.stringify(scopes.read)})`);
+  return { type: 'jwt', issuer, audience: audiences as string[], scopes };
+}
+
+/** An OAuth scope as a token's `scope` claim lists it (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash). */
+function scopeFromContext(name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(value)) {
+    throw new Error(`context ${name} must be one OAuth scope such as ${JSON.stringify(fallback)}, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }

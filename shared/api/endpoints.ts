@@ -1,7 +1,7 @@
 /**
  * Every request the router answers, in API Gateway's path syntax ({name}; {name+} takes the rest of the path):
- * infra/api.ts routes exactly these to the Lambda, each data route authorised, so API Gateway refuses anything
- * else before it costs an invocation.
+ * infra/api.ts routes exactly these to the Lambda, each data route authorised for reading or for writing, so API
+ * Gateway refuses anything else before it costs an invocation.
  */
 import { OPENAPI_PATH } from './create-api.ts';
 import { REPORT_PAGE_PATHS } from './report-page.ts';
@@ -15,17 +15,20 @@ export interface Endpoint {
   method: 'GET' | 'POST';
   path: string;
   /**
-   * Served without authorisation: the page's static files and the API description hold no data, and a browser
-   * opening the page cannot sign with IAM; the page then sends the token it is given (JWT) with every data call.
+   * Who may call it. `public`: served without authorisation, since the page's static files and the API
+   * description hold no data and a browser opening the page cannot sign with IAM (the page then sends the token it
+   * is given, a JWT, with every data call). `read`: the data routes that change nothing. `write`: those that change
+   * the archive or verdicts (key imports, re-verification), which a JWT needs the write scope for.
    */
-  public?: true;
+  access: 'public' | 'read' | 'write';
 }
 
 const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, exportRoute, listKeysRoute, importKeysRoute, reverifyRoute];
 
 export const ENDPOINTS: readonly Endpoint[] = [
-  ...DOCUMENTED.map((route): Endpoint => ({ method: route.method === 'post' ? 'POST' : 'GET', path: route.path })),
-  { method: 'GET', path: OPENAPI_PATH, public: true },
-  { method: 'GET', path: REPORT_PAGE_PATHS.page, public: true },
-  { method: 'GET', path: `${REPORT_PAGE_PATHS.files}{file+}`, public: true },
+  // The API's GETs only read (an export's S3 object is a copy made for the caller); each POST changes state.
+  ...DOCUMENTED.map((route): Endpoint => (route.method === 'post' ? { method: 'POST', path: route.path, access: 'write' } : { method: 'GET', path: route.path, access: 'read' })),
+  { method: 'GET', path: OPENAPI_PATH, access: 'public' },
+  { method: 'GET', path: REPORT_PAGE_PATHS.page, access: 'public' },
+  { method: 'GET', path: `${REPORT_PAGE_PATHS.files}{file+}`, access: 'public' },
 ];

@@ -486,9 +486,11 @@ describe('the functions', () => {
     });
 
     it('authorises every data route, with IAM unless told to take JWTs from an issuer; the page and the API description are open', () => {
-      const isPublic = (route: Record<string, unknown>) => ENDPOINTS.some((endpoint) => endpoint.public && `${endpoint.method} ${endpoint.path}` === route.RouteKey);
+      const isPublic = (route: Record<string, unknown>) => ENDPOINTS.some((endpoint) => endpoint.access === 'public' && `${endpoint.method} ${endpoint.path}` === route.RouteKey);
       expect(routes().filter(isPublic).map((route) => route.RouteKey).sort()).toEqual(['GET /', 'GET /openapi.json', 'GET /report/{file+}']);
       for (const route of routes()) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: isPublic(route) ? 'NONE' : 'AWS_IAM' });
+      // IAM grants per route ARN; API Gateway takes no scopes with it.
+      for (const route of routes()) expect(route.AuthorizationScopes, route.RouteKey).toBeUndefined();
       expect(ofType(resources, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
 
       const jwt = apiResource({ apiAuthorisation: { type: 'jwt', issuer: 'https://id.example/realm', audience: ['leakproof', 'reporters'] } });
@@ -502,6 +504,32 @@ describe('the functions', () => {
       });
       expect(jwt.routes).toHaveLength(ENDPOINTS.length);
       for (const route of jwt.routes.filter((route) => !isPublic(route))) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      for (const route of jwt.routes.filter(isPublic)) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: 'NONE' });
+    });
+
+    it('separates reading from writing with JWT scopes: the POST routes need the write scope, every other data route the read scope', () => {
+      const scopesByRoute = (props: LeakproofStackProps) =>
+        Object.fromEntries(apiResource(props).routes.map((route) => [route.RouteKey as string, (route.AuthorizationScopes as string[] | undefined) ?? null]));
+      const jwt = { type: 'jwt' as const, issuer: 'https://id.example/realm', audience: ['leakproof'] };
+      const read = ['leakproof/read'];
+      const write = ['leakproof/write'];
+      expect(scopesByRoute({ apiAuthorisation: jwt })).toEqual({
+        'GET /dumps': read,
+        'GET /dumps/{id}': read,
+        'GET /dumps/{id}/messages': read,
+        'GET /dumps/{id}/messages/{messageKey}': read,
+        'GET /dumps/{id}/export': read,
+        'GET /keys': read,
+        'POST /keys': write,
+        'POST /dumps/{id}/reverify': write,
+        'GET /openapi.json': null,
+        'GET /': null,
+        'GET /report/{file+}': null,
+      });
+      const named = scopesByRoute({ apiAuthorisation: { ...jwt, scopes: { read: 'api://leakproof/Verdicts.Read', write: 'api://leakproof/Keys.Write' } } });
+      expect(named['GET /dumps/{id}/messages']).toEqual(['api://leakproof/Verdicts.Read']);
+      expect(named['POST /keys']).toEqual(['api://leakproof/Keys.Write']);
+      expect(named['POST /dumps/{id}/reverify']).toEqual(['api://leakproof/Keys.Write']);
     });
 
     it('throttles its default stage (20 requests a second, bursts of 40, unless told otherwise) and logs every request', () => {
@@ -653,7 +681,13 @@ describe('settings from CDK context', () => {
       apiBurstLimit: 250,
     });
     const jwt = { apiAuth: 'jwt', jwtIssuer: 'https://login.example/tenant', jwtAudience: 'leakproof, reporters' };
-    expect(fromContext(jwt).apiAuthorisation).toEqual({ type: 'jwt', issuer: 'https://login.example/tenant', audience: ['leakproof', 'reporters'] });
+    expect(fromContext(jwt).apiAuthorisation).toEqual({
+      type: 'jwt',
+      issuer: 'https://login.example/tenant',
+      audience: ['leakproof', 'reporters'],
+      scopes: { read: 'leakproof/read', write: 'leakproof/write' },
+    });
+    expect(fromContext({ ...jwt, jwtReadScope: 'verdicts:read', jwtWriteScope: 'keys:write' }).apiAuthorisation).toMatchObject({ scopes: { read: 'verdicts:read', write: 'keys:write' } });
     expect(fromContext({ ...jwt, jwtAudience: ['leakproof'] }).apiAuthorisation).toMatchObject({ audience: ['leakproof'] });
     expect(fromContext({}).apiAuthorisation).toBeUndefined();
     const stack = new LeakproofStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Jwt', fromContext(jwt));
@@ -667,6 +701,12 @@ describe('settings from CDK context', () => {
     expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example' })).toThrow(/jwtAudience/);
     expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example', jwtAudience: ' , ' })).toThrow(/jwtAudience/);
     expect(() => fromContext({ jwtIssuer: 'https://login.example' })).toThrow(/apiAuth=jwt/);
+    expect(() => fromContext({ apiAuth: 'iam', jwtWriteScope: 'leakproof/write' })).toThrow(/apiAuth=jwt/);
+    const jwt = { apiAuth: 'jwt', jwtIssuer: 'https://login.example', jwtAudience: 'leakproof' };
+    expect(() => fromContext({ ...jwt, jwtReadScope: 'leakproof/read leakproof/write' })).toThrow(/jwtReadScope/);
+    expect(() => fromContext({ ...jwt, jwtWriteScope: '' })).toThrow(/jwtWriteScope/);
+    expect(() => fromContext({ ...jwt, jwtWriteScope: 7 })).toThrow(/jwtWriteScope/);
+    expect(() => fromContext({ ...jwt, jwtReadScope: 'leakproof', jwtWriteScope: 'leakproof' })).toThrow(/must differ/);
     expect(() => fromContext({ apiRateLimit: 'fast' })).toThrow(/apiRateLimit/);
   });
 });
