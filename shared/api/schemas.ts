@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
 
 export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error] as const;
-const SIGNATURE_STATUSES = ['pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error'] as const;
+const SIGNATURE_STATUSES = ['pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error', 'not-checked'] as const;
 
 const count = z.number().int().min(0);
 const isoTime = z.string().openapi({ format: 'date-time' });
@@ -128,6 +128,7 @@ const KeyEvidenceSchema = z
     lastSeenAt: nullableText,
     origin: nullableText,
     compromisedAt: nullableText,
+    testing: z.boolean().openapi({ description: 'The key record has t=y: its domain is testing DKIM, so the signature proves nothing.' }),
   })
   .openapi('KeyEvidence');
 

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Canonicalization } from './canonicalize-header.ts';
+import { isWsp } from './ascii.ts';
 import { CR, HTAB, LF, SP } from './octets.ts';
 
 /**
@@ -13,6 +14,13 @@ export interface BodyHashResult {
   /** Base64 digest of the first `limit` canonical bytes (all of them when there is no limit). */
   digest: string;
   /** Length of the whole canonical body: what l= is measured against. */
+  canonicalLength: number;
+}
+
+/** One pass, many l=: the digest of the whole canonical body and of its first `limit` bytes for each limit. */
+export interface BodyDigests {
+  /** Base64 digests by limit; `null` is the whole body. A limit past the end is the whole body, as for dkimpy. */
+  digests: Map<number | null, string>;
   canonicalLength: number;
 }
 
@@ -31,26 +39,49 @@ export function hashBody(
   algorithm: 'sha256' | 'sha1',
   limit: number | null = null,
 ): BodyHashResult {
-  const sink = new LimitedHash(createHash(algorithm), limit);
-  if (mode === 'simple') simpleBody(body, sink);
-  else relaxedBody(body, sink);
-  return { digest: sink.hash.digest('base64'), canonicalLength: sink.length };
+  const { digests, canonicalLength } = hashBodyAt(body, mode, algorithm, limit === null ? [] : [limit]);
+  return { digest: digests.get(limit)!, canonicalLength };
 }
 
-/** Feeds a hash no more than `limit` bytes while counting every byte offered. */
-class LimitedHash {
-  readonly hash: Hash;
-  readonly limit: number | null;
+/**
+ * Hashes a body once for every l= its signatures use: the hash state is copied as the canonical output
+ * reaches each limit, so 5,000 signatures with distinct l= cost one pass, not 5,000.
+ */
+export function hashBodyAt(body: Buffer, mode: Canonicalization, algorithm: 'sha256' | 'sha1', limits: readonly number[]): BodyDigests {
+  const sink = new SnapshotHash(createHash(algorithm), limits);
+  if (mode === 'simple') simpleBody(body, sink);
+  else relaxedBody(body, sink);
+  return { digests: sink.finish(), canonicalLength: sink.length };
+}
+
+/** Feeds a hash every byte offered and records its digest as the running length passes each limit. */
+class SnapshotHash {
+  private readonly hash: Hash;
+  private readonly limits: number[];
+  private next = 0;
+  private readonly digests = new Map<number | null, string>();
   length = 0;
-  constructor(hash: Hash, limit: number | null) {
+  constructor(hash: Hash, limits: readonly number[]) {
     this.hash = hash;
-    this.limit = limit;
+    this.limits = [...new Set(limits)].sort((a, b) => a - b);
   }
   update(bytes: Buffer, start: number, end: number): void {
+    while (this.next < this.limits.length && this.length + (end - start) >= this.limits[this.next]!) {
+      const take = this.limits[this.next]! - this.length;
+      if (take > 0) this.hash.update(bytes.subarray(start, start + take));
+      this.length += take;
+      start += take;
+      this.digests.set(this.limits[this.next++]!, this.hash.copy().digest('base64'));
+    }
     if (end <= start) return;
-    const room = this.limit === null ? end - start : Math.max(0, Math.min(end - start, this.limit - this.length));
-    if (room > 0) this.hash.update(bytes.subarray(start, start + room));
+    this.hash.update(bytes.subarray(start, end));
     this.length += end - start;
+  }
+  finish(): Map<number | null, string> {
+    const whole = this.hash.digest('base64');
+    this.digests.set(null, whole);
+    for (; this.next < this.limits.length; this.next++) this.digests.set(this.limits[this.next]!, whole);
+    return this.digests;
   }
 }
 
@@ -72,7 +103,7 @@ function forEachLine(body: Buffer, onLine: (start: number, end: number, lineEnd:
 }
 
 /** Simple: lines unchanged, every line end CRLF, trailing empty lines dropped, an empty body is one CRLF. */
-function simpleBody(body: Buffer, sink: LimitedHash): void {
+function simpleBody(body: Buffer, sink: SnapshotHash): void {
   const run = new Run(body, sink);
   let pendingEmpty = 0;
   let wroteLine = false;
@@ -91,7 +122,7 @@ function simpleBody(body: Buffer, sink: LimitedHash): void {
 }
 
 /** Relaxed: white space runs become one space, trailing white space goes, then as simple — but empty stays empty. */
-function relaxedBody(body: Buffer, sink: LimitedHash): void {
+function relaxedBody(body: Buffer, sink: SnapshotHash): void {
   const run = new Run(body, sink);
   const finder = new WhitespaceFinder(body);
   let pendingEmpty = 0;
@@ -108,10 +139,6 @@ function relaxedBody(body: Buffer, sink: LimitedHash): void {
     else run.rewrittenLine(start, contentEnd);
   });
   run.flush();
-}
-
-function isWsp(byte: number): boolean {
-  return byte === SP || byte === HTAB;
 }
 
 /**
@@ -139,12 +166,12 @@ class WhitespaceFinder {
  */
 class Run {
   private readonly body: Buffer;
-  private readonly sink: LimitedHash;
+  private readonly sink: SnapshotHash;
   private runStart = 0;
   private runEnd = 0;
   private readonly scratch = SCRATCH;
   private used = 0;
-  constructor(body: Buffer, sink: LimitedHash) {
+  constructor(body: Buffer, sink: SnapshotHash) {
     this.body = body;
     this.sink = sink;
   }

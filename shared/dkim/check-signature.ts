@@ -1,8 +1,9 @@
 import { createHash, verify } from 'node:crypto';
+import { asciiLowerCase } from './ascii.ts';
 import type { FoundKey } from '../ports/key-resolver.ts';
-import { hashBody, type BodyHashResult } from './body-hash.ts';
+import { hashBodyAt, type BodyDigests, type BodyHashResult } from './body-hash.ts';
 import { signedHeaderData } from './header-hash.ts';
-import type { HeaderField } from './header-fields.ts';
+import type { FieldIndex, HeaderField } from './header-fields.ts';
 import { parseKeyRecord, type KeyRecord } from './key-record.ts';
 import type { DkimSignature } from './signature-field.ts';
 
@@ -36,6 +37,7 @@ export function checkSignature(
   readings: Iterable<BodyReading>,
   keys: readonly FoundKey[],
   bodyHashes: BodyHashCache,
+  index: FieldIndex,
 ): SignatureCheck {
   const body = matchBody(signature, readings, bodyHashes);
   const base = { bodyHash: body.matched ? 'pass' : 'fail', canonicalBodyLength: body.result.canonicalLength } as const;
@@ -56,7 +58,7 @@ export function checkSignature(
       continue;
     }
     if (parsed.status !== 'usable') continue;
-    data ??= signedHeaderData(fields, signature);
+    data ??= signedHeaderData(fields, signature, index);
     const holds = verifyHeader(signature, parsed.keyType, parsed.key, data);
     if (holds) {
       return {
@@ -103,7 +105,7 @@ function keyMismatch(signature: DkimSignature, key: Extract<KeyRecord, { status:
   if (key.hashes && !key.hashes.includes(hash)) return `key does not allow ${hash} (h=${key.hashes.join(':')})`;
   if (key.strictIdentity && signature.identity !== null) {
     const identityDomain = signature.identity.slice(signature.identity.lastIndexOf('@') + 1);
-    if (identityDomain.toLowerCase() !== signature.d.toLowerCase()) return 'key has t=s but i= is a subdomain of d=';
+    if (asciiLowerCase(identityDomain) !== asciiLowerCase(signature.d)) return 'key has t=s but i= is a subdomain of d=';
   }
   return null;
 }
@@ -117,19 +119,42 @@ function verifyHeader(signature: DkimSignature, keyType: 'rsa' | 'ed25519', key:
   }
 }
 
-/** Body hashes computed once per (reading, canonicalization, hash, l=): signatures of one message share them. */
+/**
+ * Body hashes computed once per (reading, canonicalization, hash): one pass yields the digest at every l= the
+ * message's signatures use, so signatures sharing a body share its hashing however many l= values they carry.
+ */
 export class BodyHashCache {
-  private readonly results = new Map<string, BodyHashResult>();
+  private readonly results = new Map<string, BodyDigests>();
+  private readonly limits = new Map<string, number[]>();
+  constructor(signatures: readonly DkimSignature[]) {
+    for (const signature of signatures) {
+      if (signature.l === null) continue;
+      const pass = passKey(signature);
+      const limits = this.limits.get(pass);
+      if (limits) limits.push(signature.l);
+      else this.limits.set(pass, [signature.l]);
+    }
+  }
   get(reading: BodyReading, signature: DkimSignature): BodyHashResult {
-    const hash = signature.algorithm.endsWith('sha1') ? 'sha1' : 'sha256';
-    const key = `${reading.name}|${signature.bodyCanon}|${hash}|${signature.l ?? ''}`;
+    const pass = passKey(signature);
+    const key = `${reading.name}|${pass}`;
     let result = this.results.get(key);
     if (!result) {
-      result = hashBody(reading.body, signature.bodyCanon, hash, signature.l);
+      result = hashBodyAt(reading.body, signature.bodyCanon, hashOf(signature), this.limits.get(pass) ?? []);
       this.results.set(key, result);
     }
-    return result;
+    const digest = result.digests.get(signature.l);
+    if (digest === undefined) throw new Error(`body hash for l=${signature.l} was not computed: the signature was not given to the cache`);
+    return { digest, canonicalLength: result.canonicalLength };
   }
+}
+
+function hashOf(signature: DkimSignature): 'sha256' | 'sha1' {
+  return signature.algorithm.endsWith('sha1') ? 'sha1' : 'sha256';
+}
+
+function passKey(signature: DkimSignature): string {
+  return `${signature.bodyCanon}|${hashOf(signature)}`;
 }
 
 const EMPTY_RELAXED_AS_CRLF: Record<string, string> = {
@@ -157,6 +182,6 @@ function matchBody(signature: DkimSignature, readings: Iterable<BodyReading>, ca
  */
 function emptyRelaxedAsCrlf(signature: DkimSignature, result: BodyHashResult): boolean {
   if (signature.bodyCanon !== 'relaxed' || result.canonicalLength !== 0 || signature.l) return false;
-  return EMPTY_RELAXED_AS_CRLF[signature.algorithm.endsWith('sha1') ? 'sha1' : 'sha256'] === signature.bodyHash;
+  return EMPTY_RELAXED_AS_CRLF[hashOf(signature)] === signature.bodyHash;
 }
 

@@ -1,33 +1,35 @@
 import { canonicalHeader } from './canonicalize-header.ts';
-import type { HeaderField } from './header-fields.ts';
+import { indexFields, type FieldIndex, type HeaderField } from './header-fields.ts';
 import type { DkimSignature } from './signature-field.ts';
 
 /**
  * The bytes a DKIM header signature covers (RFC 6376 §3.7, §5.4.2): each field named in h=, taken from the
  * bottom of the header up (a name listed twice takes the next instance up; a name with no instance left
- * adds nothing), then the DKIM-Signature itself with its b= value emptied and no final CRLF.
+ * adds nothing), then the DKIM-Signature itself with its b= value emptied and no final CRLF. Fields are found
+ * through an index by name, so the cost is linear in h= and the header section.
  */
-export function signedHeaderData(fields: readonly HeaderField[], signature: DkimSignature): Buffer {
-  const used = new Set<number>();
-  let data = '';
+export function signedHeaderData(
+  fields: readonly HeaderField[],
+  signature: Pick<DkimSignature, 'h' | 'headerCanon' | 'field'>,
+  index: FieldIndex = indexFields(fields),
+): Buffer {
+  const taken = new Map<string, number>();
+  const parts: string[] = [];
   for (const name of signature.h) {
-    for (let i = fields.length - 1; i >= 0; i--) {
-      if (fields[i]!.key === name && !used.has(i)) {
-        used.add(i);
-        data += canonicalHeader(fields[i]!, signature.headerCanon);
-        break;
-      }
-    }
+    const instances = index.get(name);
+    const used = taken.get(name) ?? 0;
+    if (!instances || used >= instances.length) continue;
+    taken.set(name, used + 1);
+    parts.push(canonicalHeader(fields[instances[instances.length - 1 - used]!]!, signature.headerCanon));
   }
   const own = canonicalHeader(withoutSignatureValue(signature.field), signature.headerCanon);
-  data += own.slice(0, -2);
-  return Buffer.from(data, 'latin1');
+  parts.push(own.slice(0, -2));
+  return Buffer.from(parts.join(''), 'latin1');
 }
 
 /** The field with the value of its b= tag removed (and only b=, never bh=). */
 function withoutSignatureValue(field: HeaderField): HeaderField {
   const text = field.raw.toString('latin1');
-  const colon = text.indexOf(':');
-  const value = text.slice(colon + 1).replace(/(^|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
-  return { ...field, raw: Buffer.from(text.slice(0, colon + 1) + value, 'latin1') };
+  const value = text.slice(field.colon + 1).replace(/(^|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
+  return { ...field, raw: Buffer.from(text.slice(0, field.colon + 1) + value, 'latin1') };
 }

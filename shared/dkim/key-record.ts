@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { asciiLowerCase, trimFws } from './ascii.ts';
 import { base64Value, parseTagList } from './tag-list.ts';
 
 /** A DKIM public key record (RFC 6376 §3.6.1, RFC 8463), parsed once per record. */
@@ -15,7 +16,7 @@ export type KeyRecord =
       hashes: string[] | null;
       /** t=s: the i= domain must equal d= exactly. */
       strictIdentity: boolean;
-      /** t=y: the domain is testing DKIM; reported, not acted on (RFC 6376 says verifiers MUST NOT treat it differently). */
+      /** t=y: the domain is testing DKIM, and its signatures are to be treated as unsigned mail (RFC 6376 §3.6.1). */
       testing: boolean;
     };
 
@@ -35,16 +36,14 @@ export function parseKeyRecord(record: string): KeyRecord {
   if (p === undefined) return { status: 'invalid', detail: 'key record has no p=' };
   const data = base64Value(p);
   if (data === '') return { status: 'revoked' };
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 === 1) {
-    return { status: 'invalid', detail: 'key record: p= is not base64' };
-  }
-  const services = tags.get('s')?.split(':').map((s) => s.trim());
+  if (data === null) return { status: 'invalid', detail: 'key record: p= is not base64' };
+  const services = tags.get('s')?.split(':').map(trimFws);
   if (services && !services.includes('*') && !services.includes('email')) {
     return { status: 'invalid', detail: `key record is not for email (s=${tags.get('s')})` };
   }
-  const flags = (tags.get('t') ?? '').split(':').map((f) => f.trim());
-  const hashes = tags.get('h')?.split(':').map((h) => h.trim().toLowerCase()) ?? null;
-  const keyType = (tags.get('k') ?? 'rsa').trim().toLowerCase();
+  const flags = (tags.get('t') ?? '').split(':').map(trimFws);
+  const hashes = tags.get('h')?.split(':').map((h) => asciiLowerCase(trimFws(h))) ?? null;
+  const keyType = asciiLowerCase(tags.get('k') ?? 'rsa');
   const der = Buffer.from(data, 'base64');
   const common = { hashes, strictIdentity: flags.includes('s'), testing: flags.includes('y') };
   if (keyType === 'ed25519') {

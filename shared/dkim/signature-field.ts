@@ -2,6 +2,8 @@ import type { HeaderField } from './header-fields.ts';
 import { fieldValue } from './header-fields.ts';
 import type { Canonicalization } from './canonicalize-header.ts';
 import type { SignatureTags } from '../verdict/contract.ts';
+import { asciiLowerCase, trimFws } from './ascii.ts';
+import { MAX_SIGNED_HEADER_NAMES } from './limits.ts';
 import { base64Value, parseTagList } from './tag-list.ts';
 
 export type Algorithm = 'rsa-sha256' | 'rsa-sha1' | 'ed25519-sha256';
@@ -23,8 +25,10 @@ export interface DkimSignature extends SignatureTags {
 
 export type ParsedSignature =
   | { ok: true; signature: DkimSignature }
-  | { ok: false; tags: SignatureTags; detail: string };
+  | { ok: false; tags: SignatureTags; detail: string; overLimit?: true };
 
+/** RFC 1035's limit on a name; longer d= or s= values are not names and are not looked up. */
+const MAX_DOMAIN_LENGTH = 253;
 const DOMAIN = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
 
 export function parseSignatureField(field: HeaderField): ParsedSignature {
@@ -41,12 +45,24 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
     if (!tags.get(required)) return invalid(`DKIM-Signature lacks ${required}=`);
   }
   if (tags.get('v') !== '1') return invalid(`unsupported DKIM-Signature version v=${tags.get('v')}`);
-  const algorithm = written.a!.toLowerCase();
+  const algorithm = asciiLowerCase(written.a!);
   if (!ALGORITHMS.includes(algorithm)) return invalid(`unsupported algorithm a=${written.a}`);
   const d = written.d!;
-  if (!DOMAIN.test(d)) return invalid(`d= is not a domain name: ${JSON.stringify(d)}`);
-  if (!DOMAIN.test(written.s!)) return invalid(`s= is not a selector: ${JSON.stringify(written.s)}`);
+  if (d.length > MAX_DOMAIN_LENGTH || !DOMAIN.test(d)) return invalid(`d= is not a domain name: ${JSON.stringify(d.slice(0, 80))}`);
+  if (written.s!.length > MAX_DOMAIN_LENGTH || !DOMAIN.test(written.s!)) return invalid(`s= is not a selector: ${JSON.stringify(written.s!.slice(0, 80))}`);
+  if (written.h.length > MAX_SIGNED_HEADER_NAMES) {
+    return { ok: false, tags: written, detail: `h= lists ${written.h.length} names, over the limit of ${MAX_SIGNED_HEADER_NAMES}: not checked`, overLimit: true };
+  }
   if (!written.h.includes('from')) return invalid('h= does not cover From');
+  // q= names how to fetch the key; a list without dns/txt leaves no way to fetch it (RFC 6376 §3.5).
+  const query = tags.get('q');
+  if (query !== undefined && !query.split(':').some((method) => asciiLowerCase(trimFws(method)) === 'dns/txt')) {
+    return invalid(`q=${query.slice(0, 40)} lists no dns/txt: the key cannot be fetched`);
+  }
+  const signatureBytes = base64Value(tags.get('b')!);
+  if (signatureBytes === null) return invalid('b= is not base64');
+  const bodyHash = base64Value(tags.get('bh')!);
+  if (bodyHash === null) return invalid('bh= is not base64');
   for (const numeric of ['l', 't', 'x'] as const) {
     const raw = tags.get(numeric);
     if (raw !== undefined && written[numeric] === null) return invalid(`${numeric}= is not a number: ${raw}`);
@@ -54,7 +70,9 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
   if (written.t !== null && written.x !== null && written.x < written.t) return invalid('x= is earlier than t=');
   const canon = canonicalization(written.c);
   if (!canon) return invalid(`unsupported canonicalization c=${written.c}`);
+  // i= is [local-part] "@" domain (RFC 6376 §3.5): without "@" it is not an identity at all.
   const identity = tags.get('i') ?? null;
+  if (identity !== null && !identity.includes('@')) return invalid('i= has no "@"');
   if (identity !== null && !isWithin(identity.slice(identity.lastIndexOf('@') + 1), d)) {
     return invalid('i= is not within d=');
   }
@@ -67,8 +85,8 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
       algorithm: algorithm as Algorithm,
       headerCanon: canon[0],
       bodyCanon: canon[1],
-      signature: Buffer.from(base64Value(tags.get('b')!), 'base64'),
-      bodyHash: base64Value(tags.get('bh')!),
+      signature: Buffer.from(signatureBytes, 'base64'),
+      bodyHash,
       identity,
       field,
     },
@@ -77,8 +95,8 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
 
 /** True when `domain` is `parent` or a subdomain of it. */
 function isWithin(domain: string, parent: string): boolean {
-  const child = domain.toLowerCase().replace(/\.$/, '');
-  const base = parent.toLowerCase().replace(/\.$/, '');
+  const child = asciiLowerCase(domain).replace(/\.$/, '');
+  const base = asciiLowerCase(parent).replace(/\.$/, '');
   return child === base || child.endsWith(`.${base}`);
 }
 
@@ -90,7 +108,7 @@ function writtenTags(tags: Map<string, string>): SignatureTags {
     c: tags.get('c') ?? null,
     h: (tags.get('h') ?? '')
       .split(':')
-      .map((name) => name.trim().toLowerCase())
+      .map((name) => asciiLowerCase(trimFws(name)))
       .filter((name) => name !== ''),
     l: decimal(tags.get('l')),
     t: decimal(tags.get('t')),
@@ -107,7 +125,7 @@ function decimal(value: string | undefined): number | null {
 }
 
 function canonicalization(c: string | null): [Canonicalization, Canonicalization] | null {
-  const [header = 'simple', body = 'simple'] = (c ?? 'simple/simple').toLowerCase().split('/');
+  const [header = 'simple', body = 'simple'] = asciiLowerCase(c ?? 'simple/simple').split('/');
   const modes = ['simple', 'relaxed'];
   if (!modes.includes(header) || !modes.includes(body)) return null;
   return [header as Canonicalization, body as Canonicalization];

@@ -121,7 +121,7 @@ export const CASES: Record<CaseId, CaseSpec> = {
   'unsigned-header': {
     id: 'unsigned-header',
     verdict: 'partially-verified',
-    reasons: ['unsigned-header'],
+    reasons: ['unsigned-header', 'duplicate-header'],
     description: 'a second Subject added above the signed one',
     templates: ['memo'],
   },

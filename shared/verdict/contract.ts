@@ -15,9 +15,12 @@ export const REASONS = {
     'unsigned-header',
     'signature-expired',
     'key-compromised',
+    'multiple-authors',
+    'duplicate-header',
+    'malformed-header',
   ],
   failed: ['body-hash-mismatch', 'signature-mismatch'],
-  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error'],
+  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit'],
   error: ['parse-error'],
 } as const;
 export type PartialReason = (typeof REASONS)['partially-verified'][number];
@@ -45,6 +48,8 @@ export interface KeyEvidence {
   origin: string | null;
   /** When the private key became known to others (published, factorable), as the archive said at verification. */
   compromisedAt: string | null;
+  /** t=y: the domain published the key for testing DKIM; its signatures prove nothing (RFC 6376 §3.6.1). */
+  testing: boolean;
 }
 
 /** The tags of a DKIM-Signature as written, before any validation. */
@@ -84,7 +89,9 @@ export type SignatureStatus =
   | 'permerror'
   | 'key-unavailable'
   | 'key-revoked'
-  | 'dns-error';
+  | 'dns-error'
+  /** Over a cost cap (too many signatures, too long an h=): not checked, see the detail. */
+  | 'not-checked';
 
 export interface MessageVerdict {
   verdict: Verdict;
@@ -103,8 +110,11 @@ export interface MessageVerdict {
 /**
  * The version of the verification rules. Bump it when a change to the verifier can change a verdict: every
  * stored verdict computed by an older version is then re-verified by the next re-verification run.
+ *
+ * 2: obsolete `name WSP* :` fields, relaxed canonicalisation by SP/HTAB only, private public suffixes,
+ *    several authors, duplicate and malformed header lines, key-testing, malformed signatures unverified, caps.
  */
-export const RULES_VERSION = 1;
+export const RULES_VERSION = 2;
 
 /** Why a re-verification replaced a verdict. */
 export const CHANGE_CAUSES = ['new-key', 'key-changed', 'key-compromised', 'rules-change'] as const;

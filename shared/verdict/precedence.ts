@@ -1,17 +1,13 @@
-import { REASONS, type Reason, type SignatureEvidence, type Verdict } from './contract.ts';
+import { REASONS, verdictOfReason, type Reason, type SignatureEvidence, type Verdict } from './contract.ts';
 
-/** What one signature's evidence amounts to on its own. */
+/**
+ * What one signature's evidence amounts to on its own: the verdict its reasons belong to (a signature's
+ * reasons are all one verdict's), `verified` for a pass with none.
+ */
 export function signatureLevel(evidence: SignatureEvidence): Exclude<Verdict, 'error'> {
-  switch (evidence.status) {
-    case 'pass':
-      return evidence.reasons.length === 0 ? 'verified' : 'partially-verified';
-    case 'body-hash-mismatch':
-    case 'signature-mismatch':
-    case 'permerror':
-      return 'failed';
-    default:
-      return 'unverified';
-  }
+  const first = evidence.reasons[0];
+  if (first === undefined) return evidence.status === 'pass' ? 'verified' : 'unverified';
+  return verdictOfReason(first) as Exclude<Verdict, 'error'>;
 }
 
 const RANK: Record<Exclude<Verdict, 'error'>, number> = { verified: 0, 'partially-verified': 1, failed: 2, unverified: 3 };

@@ -12,7 +12,10 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
     reasons.push('weak-key');
   }
   if (signature.algorithm === 'rsa-sha1') reasons.push('sha1');
-  if (!context.fromDomain || !sameOrganization(signature.d, context.fromDomain)) reasons.push('signer-not-aligned');
+  // Each author must be vouched for: a signer aligned with none is not the author's; with only some of several,
+  // it vouches for those alone (RFC 5322 §3.6.2 lets From name several mailboxes, and readers show them all).
+  const aligned = context.authorDomains.filter((domain) => sameOrganization(signature.d, domain));
+  if (aligned.length === 0) reasons.push('signer-not-aligned');
   if (PROTECTED_HEADERS.some((name) => context.headerCounts[name] > signature.h.filter((h) => h === name).length)) {
     reasons.push('unsigned-header');
   }
@@ -24,10 +27,22 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
   // to exist before the compromise keeps what the signature proves. Headers like Received are forgeable too.
   const compromisedAt = check.key?.compromisedAt;
   if (compromisedAt && new Date(compromisedAt).getTime() <= at.getTime()) reasons.push('key-compromised');
+  if (aligned.length > 0 && aligned.length < context.authorDomains.length) reasons.push('multiple-authors');
+  // RFC 5322 §3.6 allows one of each protected field: with two, readers differ on which they show, even when
+  // both are signed.
+  if (PROTECTED_HEADERS.some((name) => context.headerCounts[name] > 1)) reasons.push('duplicate-header');
+  if (context.malformedHeaderLines > 0) reasons.push('malformed-header');
   return reasons;
 }
 
 /** The reason a signature that does not verify gives. */
 export function failureReason(status: Exclude<SignatureStatus, 'pass'>): Reason {
-  return status === 'permerror' ? 'signature-mismatch' : status;
+  switch (status) {
+    case 'permerror':
+      return 'signature-mismatch';
+    case 'not-checked':
+      return 'over-limit';
+    default:
+      return status;
+  }
 }

@@ -1,11 +1,13 @@
 import { BodyHashCache, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
-import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
+import { asciiLowerCase } from '../dkim/ascii.ts';
+import { indexFields, splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
+import { KEY_LOOKUP_DEADLINE_MS, MAX_SIGNATURES_CHECKED } from '../dkim/limits.ts';
 import { keyRecordName } from '../dkim/key-record.ts';
 import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
 import type { FoundKey, KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
-import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type SignatureEvidence } from '../verdict/contract.ts';
+import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type Reason, type SignatureEvidence } from '../verdict/contract.ts';
 import { combine } from '../verdict/precedence.ts';
 import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
 
@@ -21,50 +23,70 @@ export interface MessageVerifier {
 }
 
 
+/** How long a message's key lookups may take together; see KEY_LOOKUP_DEADLINE_MS. */
+export interface VerifierOptions {
+  keyLookupDeadlineMs?: number;
+}
+
 /**
  * Leakproof's own verifier: every DKIM-Signature checked independently, keys through `resolver`, the clock
  * an input. Pure but for key lookups, which the resolver answers (archive first, then DNS unless offline).
  */
-export function createVerifier(resolver: KeyResolver): MessageVerifier {
-  return { verify: (message, at) => verifyMessage(message, resolver, at) };
+export function createVerifier(resolver: KeyResolver, options: VerifierOptions = {}): MessageVerifier {
+  return { verify: (message, at) => verifyMessage(message, resolver, at, options) };
 }
 
-export async function verifyMessage(message: MessageInput, resolver: KeyResolver, at: Date): Promise<MessageVerdict> {
+export async function verifyMessage(message: MessageInput, resolver: KeyResolver, at: Date, options: VerifierOptions = {}): Promise<MessageVerdict> {
   const verifiedAt = at.toISOString();
   const split = splitMessage(message.bytes);
   if (split.fields.length === 0) {
     return { verdict: 'error', reasons: ['parse-error'], signatures: [], detail: 'no header fields: not an RFC 5322 message', verifiedAt, receivedAt: null, rulesVersion: RULES_VERSION };
   }
-  const context = messageContext(split.fields);
-  const parsed = split.fields.filter((field) => field.key === 'dkim-signature').map(parseSignatureField);
-  const lookups = await lookupKeys(parsed, resolver);
+  const context = messageContext(split);
+  const index = indexFields(split.fields);
+  const parsed = (index.get('dkim-signature') ?? []).map((i) => parseSignatureField(split.fields[i]!));
+  const checked = parsed.slice(0, MAX_SIGNATURES_CHECKED);
+  const wellFormed = checked.flatMap((result) => (result.ok ? [result.signature] : []));
+  const lookups = await lookupKeys(wellFormed, resolver, options.keyLookupDeadlineMs ?? KEY_LOOKUP_DEADLINE_MS);
   const readings = replayable(bodyReadings(message, split));
-  const bodyHashes = new BodyHashCache();
+  const bodyHashes = new BodyHashCache(wellFormed);
 
   const inputs: EvidenceInputs = {
     lookups,
-    check: (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes),
+    check: (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes, index),
     context,
     at,
     hadReadings: (message.alternateReadings?.length ?? 0) > 0,
   };
-  const signatures = parsed.map((result, index) => evidenceFor(result, index, inputs));
+  const signatures = parsed.map((result, i) => (i < MAX_SIGNATURES_CHECKED ? evidenceFor(result, i, inputs) : notCheckedEvidence(result, i)));
   const { verdict, reasons } = combine(signatures);
   return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null, rulesVersion: RULES_VERSION };
 }
 
-async function lookupKeys(parsed: readonly ParsedSignature[], resolver: KeyResolver): Promise<Map<string, KeyLookup>> {
-  const lookups = new Map<string, KeyLookup>();
-  for (const result of parsed) {
-    if (!result.ok) continue;
-    const id = selectorId(result.signature.d, result.signature.s);
-    if (!lookups.has(id)) lookups.set(id, await resolver.resolve(result.signature.d.toLowerCase(), result.signature.s.toLowerCase()));
+/**
+ * Looks up every selector the message names at once, under one deadline: 20 selectors behind a silent name
+ * server cost one timeout, not twenty. A lookup still running at the deadline is a `dns-error` here.
+ */
+async function lookupKeys(signatures: readonly DkimSignature[], resolver: KeyResolver, deadlineMs: number): Promise<Map<string, KeyLookup>> {
+  const selectors = new Map(signatures.map((signature) => [selectorId(signature.d, signature.s), signature] as const));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<KeyLookup>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'error', detail: `key lookup took longer than ${deadlineMs} ms (per-message deadline)` }), deadlineMs);
+  });
+  try {
+    const answers = await Promise.all(
+      [...selectors.values()].map((signature) =>
+        Promise.race([resolver.resolve(asciiLowerCase(signature.d), asciiLowerCase(signature.s)), deadline]),
+      ),
+    );
+    return new Map([...selectors.keys()].map((id, i) => [id, answers[i]!]));
+  } finally {
+    clearTimeout(timer);
   }
-  return lookups;
 }
 
 function selectorId(domain: string, selector: string): string {
-  return keyRecordName(domain, selector).toLowerCase();
+  return asciiLowerCase(keyRecordName(domain, selector));
 }
 
 /** The primary reading, then the others, each built only when a body hash has failed on all before it. */
@@ -90,7 +112,10 @@ function evidenceFor(result: ParsedSignature, index: number, { lookups, check, c
   const tags = result.ok ? result.signature : result.tags;
   const base = { index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x };
   const notChecked = { bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null } as const;
-  if (!result.ok) return { ...base, ...notChecked, status: 'permerror', reasons: [failureReason('permerror')], detail: result.detail };
+  if (!result.ok && result.overLimit) return { ...base, ...notChecked, status: 'not-checked', reasons: ['over-limit'], detail: result.detail };
+  // A signature that fails its syntax checks before any key is used says nothing about alteration (RFC 6376
+  // §6.1.1): unproven, not altered. `failed` is for well-formed signatures a key was found for.
+  if (!result.ok) return { ...base, ...notChecked, status: 'permerror', reasons: ['malformed-signature'], detail: result.detail };
 
   const lookup = lookups.get(selectorId(result.signature.d, result.signature.s))!;
   if (lookup.status !== 'found') {
@@ -106,8 +131,25 @@ function evidenceFor(result: ParsedSignature, index: number, { lookups, check, c
     bodyLength: outcome.canonicalBodyLength,
     key: outcome.key ? keyEvidence(outcome) : null,
     mboxReading: hadReadings && outcome.bodyHash === 'pass' ? (outcome.reading ?? PRIMARY_READING) : null,
-    reasons: outcome.status === 'pass' ? passReasons(result.signature, outcome, context, at) : [failureReason(outcome.status)],
+    reasons: signatureReasons(result.signature, outcome, context, at),
     detail: outcome.detail,
+  };
+}
+
+function signatureReasons(signature: DkimSignature, outcome: SignatureCheck, context: MessageContext, at: Date): Reason[] {
+  // A domain testing DKIM (t=y) asks verifiers to treat its mail as unsigned (RFC 6376 §3.6.1), pass or fail.
+  if (outcome.parsedKey?.status === 'usable' && outcome.parsedKey.testing) return ['key-testing'];
+  return outcome.status === 'pass' ? passReasons(signature, outcome, context, at) : [failureReason(outcome.status)];
+}
+
+/** A signature past MAX_SIGNATURES_CHECKED: its tags, recorded as not checked. */
+function notCheckedEvidence(result: ParsedSignature, index: number): SignatureEvidence {
+  const tags = result.ok ? result.signature : result.tags;
+  return {
+    index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x,
+    status: 'not-checked', bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null,
+    reasons: ['over-limit'],
+    detail: `signature ${index + 1} of the message: only the first ${MAX_SIGNATURES_CHECKED} are checked`,
   };
 }
 
@@ -123,6 +165,7 @@ function keyEvidence(outcome: SignatureCheck): KeyEvidence {
     lastSeenAt: key.lastSeenAt,
     origin: key.source,
     compromisedAt: key.compromisedAt ?? null,
+    testing: usable?.testing ?? false,
   };
 }
 

@@ -39,7 +39,9 @@ function signatureOutcome(status: MessageVerdict['signatures'][number]['status']
 
 function overallOutcome(result: MessageVerdict): string {
   if (result.verdict === 'verified' || result.verdict === 'partially-verified') return 'pass';
-  if (result.verdict === 'failed') return 'fail';
+  // The sources' "fail" is "does not verify": a signature that fails its syntax checks (RFC 6376 §6.1.1
+  // PERMFAIL) is that too, though we call it unverified (malformed-signature) rather than altered.
+  if (result.verdict === 'failed' || result.reasons.includes('malformed-signature')) return 'fail';
   if (result.reasons.includes('no-signature')) return 'none';
   if (result.reasons.includes('key-unavailable')) return 'no-key';
   return result.verdict;

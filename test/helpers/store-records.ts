@@ -4,7 +4,6 @@ import type { Locator } from '../../shared/dump/entry.ts';
 import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
 import type { DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
 import {
-  RULES_VERSION,
   type KeyEvidence,
   type Reason,
   type SignatureEvidence,
@@ -38,6 +37,7 @@ export function keyEvidence(overrides: Partial<KeyEvidence> = {}): KeyEvidence {
     bits: 2048,
     firstSeenAt: null,
     lastSeenAt: null,
+    testing: false,
     origin: 'test',
     compromisedAt: null,
     ...overrides,
@@ -102,7 +102,8 @@ export function messageEntry(path: string, options: MessageOptions = {}): Messag
     detail: options.detail ?? null,
     verifiedAt: VERIFIED_AT,
     receivedAt: '2023-11-14T22:13:25.000Z',
-    rulesVersion: options.rulesVersion ?? RULES_VERSION,
+    // The stores keep whatever version they are given: fixtures stay at 1 whatever the rules are now.
+    rulesVersion: options.rulesVersion ?? 1,
     sender: options.sender === undefined ? 'alice@example.test' : options.sender,
     history: options.history ?? [],
   };

@@ -4,7 +4,8 @@ import type { Reason, Verdict } from '../../../shared/verdict/contract.ts';
 import { verifyMessage } from '../../../shared/verify/verify-message.ts';
 import { ed25519Key, rsaKey, staticResolver, type TestKey } from '../../helpers/keys.ts';
 import { buildMessage, tamper } from '../../helpers/messages.ts';
-import { dkimpyAvailable, dkimpyVerify, mailauthVerify, type KeyMap } from '../../helpers/oracles.ts';
+import { dkimpyBatchAvailable, dkimpyVerifyBatch } from '../../helpers/dkimpy-batch.ts';
+import { mailauthVerify, type KeyMap } from '../../helpers/oracles.ts';
 
 const SIGNED_AT = Date.parse('2017-05-04T08:00:00Z') / 1000;
 const VERIFY_AT = new Date('2026-11-21T00:00:00Z');
@@ -69,7 +70,7 @@ const cases: Case[] = [
   {
     name: 'a second Subject added above the signed one',
     message: () => Buffer.concat([Buffer.from('Subject: URGENT: resign now\r\n'), sign(buildMessage(), rsa)]),
-    verdict: 'partially-verified', reasons: ['unsigned-header'], signaturesPass: [true],
+    verdict: 'partially-verified', reasons: ['unsigned-header', 'duplicate-header'], signaturesPass: [true],
   },
   { name: 'Cc present but not signed', message: () => sign(buildMessage({ cc: 'carol@press.example' }), rsa, { headers: ['from', 'to', 'subject', 'date'] }), verdict: 'partially-verified', reasons: ['unsigned-header'], signaturesPass: [true] },
   {
@@ -172,10 +173,9 @@ describe('verifyMessage', () => {
 
 describe('differential: the same fixtures through dkimpy and mailauth', () => {
   const oracleTime = new Date(SIGNED_AT * 1000 + 60_000);
-  it.skipIf(!dkimpyAvailable)('dkimpy agrees on every signature of every fixture', () => {
-    for (const testCase of cases) {
-      expect(dkimpyVerify(testCase.message(), keys, oracleTime, 512), testCase.name).toEqual(testCase.signaturesPass);
-    }
+  it.skipIf(!dkimpyBatchAvailable)('dkimpy agrees on every signature of every fixture', () => {
+    const results = dkimpyVerifyBatch(cases.map((testCase) => testCase.message()), keys, oracleTime.getTime() / 1000, 512);
+    cases.forEach((testCase, i) => expect(results[i]!.signatures.map((signature) => signature.pass), testCase.name).toEqual(testCase.signaturesPass));
   });
   it('mailauth agrees on every signature of every fixture it judges the same way', async () => {
     for (const testCase of cases.filter((c) => c.mailauthComparable !== false)) {

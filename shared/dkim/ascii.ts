@@ -1,0 +1,42 @@
+/**
+ * The white space and case rules of RFC 5322 and RFC 6376, which are ASCII's, never JavaScript's: `trim()`
+ * and `\s` also remove 0x0B, 0x0C, 0xA0 and lone CRs, and `toLowerCase()` folds latin-1 letters. A byte one
+ * implementation drops and another keeps is a forger's way to make a signature cover other text than readers see.
+ */
+
+/** WSP (RFC 5234): SP and HTAB. */
+export function isWsp(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Removes leading and trailing SP and HTAB only. */
+export function trimWsp(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWsp(text.charCodeAt(start))) start++;
+  while (end > start && isWsp(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+/** Removes leading and trailing folding white space: SP, HTAB, CR and LF (RFC 6376 §2.8 FWS). */
+export function trimFws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isFws(text.charCodeAt(start))) start++;
+  while (end > start && isFws(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+function isFws(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
+
+/** Removes every SP, HTAB, CR and LF: base64 tag values may be folded anywhere (RFC 6376 §3.5 b=, bh=; §3.6.1 p=). */
+export function withoutFws(text: string): string {
+  return text.replace(/[ \t\r\n]+/g, '');
+}
+
+/** Lower-cases A–Z only. */
+export function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
