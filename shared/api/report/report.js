@@ -17,6 +17,9 @@ const REASONS_OF = {
     'unsigned-header': 'A From, Subject, Date, To or Cc field is not signed: it may have been added or changed.',
     'signature-expired': 'The signature had expired (x=) when the message was received.',
     'key-compromised': 'The private key was known to others by the time the message is vouched to exist: anyone holding it could have signed.',
+    'multiple-authors': 'The From field names several authors, and the signer is the organisation of only some of them.',
+    'duplicate-header': 'A From, Subject, Date, To or Cc field appears twice: mail clients differ on which one they show.',
+    'malformed-header': 'A header line is neither a field nor a continuation: mail clients differ on what it means.',
   },
   failed: {
     'body-hash-mismatch': 'Headers genuine, body altered after sending: the signature over the headers holds, the body no longer matches.',
@@ -27,6 +30,9 @@ const REASONS_OF = {
     'key-unavailable': 'The signer’s key is in neither the key archive nor DNS: the signature cannot be checked.',
     'key-revoked': 'The signer revoked the key (empty p=): the signature cannot be checked.',
     'dns-error': 'Looking up the key failed (DNS error): checking again later may settle it.',
+    'key-testing': 'The signer published the key in testing mode (t=y): its signatures are to be treated as unsigned mail.',
+    'malformed-signature': 'The signature breaks the DKIM syntax, so it proves nothing either way: no sign of alteration.',
+    'over-limit': 'Over a safety cap (too many signatures, or too long an h= list): not checked.',
   },
   error: { 'parse-error': 'The entry could not be read as a message.' },
 };
