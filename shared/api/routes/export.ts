@@ -21,7 +21,8 @@ export const exportRoute = createRoute({
   tags: ['export'],
   summary: 'Every message of a dump, with verdict and evidence, as a download',
   description:
-    'jsonl: one ExportRecord a line. csv: the same columns, reasons joined by ";", signatures as one JSON cell. ' +
+    'jsonl: one ExportRecord a line, every value exact. csv: the same columns, reasons joined by ";", signatures and history each as one JSON cell; ' +
+    'a cell beginning with "=", "+", "-", "@", a tab or a CR (which a spreadsheet would run as a formula) is written after a "\'". ' +
     'Locally (`leakproof serve`) the file is streamed in the response as it is read (200). ' +
     'In AWS, where a response cannot be streamed, it is written to S3 as it is read and the answer is a 303 to a presigned download URL, valid 15 minutes, ' +
     'that serves the same bytes with the same content type and disposition.',
