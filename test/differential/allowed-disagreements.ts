@@ -14,8 +14,8 @@ export interface SignatureComparison {
   /** dkimpy could not parse the message at all. */
   dkimpyParseError: string | null;
   /**
-   * dkimpy's answer for this signature once the white space before a colon is taken out (the `ws-before-colon`
-   * mutation undone, nothing else), or null when the case has no such mutation.
+   * dkimpy's answer for this signature once the header section is repaired (the white space of `ws-before-colon`
+   * and the lines of `junk-header-line` taken out, nothing else), or null when the case has neither mutation.
    */
   dkimpyRepaired: boolean | null;
 }
@@ -37,17 +37,13 @@ export const ALLOWED_DISAGREEMENTS: readonly AllowedDisagreement[] = [
     id: 'dkimpy-misreads-ws-before-colon',
     rfc: 'RFC 5322 §4.5.8 (obs-optional: field-name *WSP ":"), §4.5; RFC 6376 §3.4.2 (relaxed deletes WSP before the colon)',
     reason: 'dkimpy refuses the message over `Name :` (or, for `From :`, skips the field as an mbox "From " line); the signature holds where the field is unsigned or headers are relaxed',
-    applies: (c) => {
-      if (!(c.ours && !c.dkimpy && c.dkimpyRepaired !== null)) return false;
-      const headerCanon = c.fuzzCase.signatures[c.signature]!.canon[0];
-      // Under simple header canonicalisation the signed field's bytes changed: then the signature must fail.
-      const tolerated = mutationsOf(c, 'ws-before-colon').every((mutation) => headerCanon === 'relaxed' || !mutation.signedBy?.includes(c.signature));
-      if (!tolerated) return false;
-      if (c.dkimpyRepaired) return true;
-      // Repaired, dkimpy still fails: allowed only if another listed deviation explains that.
-      const repaired: SignatureComparison = { ...c, dkimpy: false, dkimpyParseError: null, dkimpyRepaired: null };
-      return ALLOWED_DISAGREEMENTS.some((entry) => entry.id !== 'dkimpy-misreads-ws-before-colon' && entry.applies(repaired));
-    },
+    applies: (c) => mutationsOf(c, 'ws-before-colon').length > 0 && holdsOnceRepaired(c),
+  },
+  {
+    id: 'dkimpy-rejects-a-line-that-is-no-field',
+    rfc: 'RFC 6376 §3.7, §5.4 (the hash covers the fields h= selects and the body; a header line that is no field is no input)',
+    reason: 'dkimpy refuses the whole message; the signature still holds, and the verdict admits the line (malformed-header, asserted apart)',
+    applies: (c) => mutationsOf(c, 'junk-header-line').length > 0 && c.dkimpyParseError !== null && holdsOnceRepaired(c),
   },
   {
     id: 'dkimpy-adds-a-from-to-h',
@@ -89,6 +85,20 @@ export const ALLOWED_DISAGREEMENTS: readonly AllowedDisagreement[] = [
 /** The body as it stands in the verified message (after the first empty line; '' without one). */
 function finalBody(comparison: SignatureComparison): string {
   return comparison.fuzzCase.finalBody ?? '';
+}
+
+/**
+ * Ours passes, dkimpy fails, and the repaired message passes dkimpy (or fails it for another listed reason), while
+ * no WSP-before-colon touched a field this signature hashes under simple canonicalisation (that must fail).
+ */
+function holdsOnceRepaired(c: SignatureComparison): boolean {
+  if (!(c.ours && !c.dkimpy && c.dkimpyRepaired !== null)) return false;
+  const headerCanon = c.fuzzCase.signatures[c.signature]!.canon[0];
+  const tolerated = mutationsOf(c, 'ws-before-colon').every((mutation) => headerCanon === 'relaxed' || !mutation.signedBy?.includes(c.signature));
+  if (!tolerated) return false;
+  if (c.dkimpyRepaired) return true;
+  const repaired: SignatureComparison = { ...c, dkimpy: false, dkimpyParseError: null, dkimpyRepaired: null };
+  return ALLOWED_DISAGREEMENTS.some((entry) => entry.applies(repaired));
 }
 
 export function allowedDisagreement(comparison: SignatureComparison): AllowedDisagreement | null {

@@ -52,7 +52,7 @@ export interface BuiltCase {
   fuzzCase: FuzzCase;
   /** The signed and mutated message both sides verify. */
   message: Buffer;
-  /** The same with every `ws-before-colon` mutation undone (dkimpy's reference for that class), if any. */
+  /** The same with the header section repaired (`ws-before-colon`, `junk-header-line` undone), if it had either. */
   repaired: Buffer | null;
 }
 
@@ -83,14 +83,17 @@ export function buildCases(seed: string, count: number, keys: FuzzKeys): { cases
     }
     const parts = mutate(fuzzCase, splitSigned(fuzzCase, result.message));
     const message = joinParts(parts);
-    const repaired = fuzzCase.mutations.some((m) => m.kind === 'ws-before-colon') ? undoWhiteSpaceBeforeColon(parts) : null;
+    const repaired = fuzzCase.mutations.some((m) => m.kind === 'ws-before-colon' || m.kind === 'junk-header-line') ? repairHeader(parts) : null;
     cases.push({ fuzzCase, message, repaired });
   });
   return { cases, unsignable };
 }
 
-function undoWhiteSpaceBeforeColon(parts: ReturnType<typeof splitSigned>): Buffer {
-  const fields = parts.fields.map((field) => ({ ...field, text: field.text.replace(/^([\x21-\x39\x3b-\x7e]+)[ \t]+:/, '$1:') }));
+/** The message as dkimpy's parser would take it: no WSP before a colon, no line that is not a field. */
+function repairHeader(parts: ReturnType<typeof splitSigned>): Buffer {
+  const fields = parts.fields
+    .filter((field) => field.text.includes(':'))
+    .map((field) => ({ ...field, text: field.text.replace(/^([\x21-\x39\x3b-\x7e]+)[ \t]+:/, '$1:') }));
   return joinParts({ ...parts, fields });
 }
 
