@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hashBody } from '../../../shared/dkim/body-hash.ts';
+import { hashBody, hashBodyAt } from '../../../shared/dkim/body-hash.ts';
 import { splitMessage } from '../../../shared/dkim/header-fields.ts';
 
 /** RFC 6376 §3.4.3/§3.4.4 written as plainly as possible: the reference the streaming hasher must equal. */
@@ -50,6 +50,20 @@ describe('hashBody', () => {
         expect(whole, JSON.stringify(body.toString('latin1'))).toEqual({ digest: digest(canonical), canonicalLength: canonical.length });
         const limit = randomInt(0, canonical.length + 1);
         expect(hashBody(body, mode, 'sha1', limit).digest).toBe(digest(canonical.subarray(0, limit), 'sha1'));
+      }
+    }
+  });
+
+  it('gives, in one pass, the digest at every l= a message uses, and the whole body past its end', () => {
+    for (let round = 0; round < 500; round++) {
+      const body = randomBody();
+      for (const mode of ['simple', 'relaxed'] as const) {
+        const canonical = referenceCanonical(body, mode);
+        const limits = Array.from({ length: randomInt(1, 8) }, () => randomInt(0, canonical.length + 20));
+        const { digests, canonicalLength } = hashBodyAt(body, mode, 'sha256', [...limits, limits[0]!]);
+        expect(canonicalLength).toBe(canonical.length);
+        expect(digests.get(null)).toBe(digest(canonical));
+        for (const limit of limits) expect(digests.get(limit), `l=${limit}`).toBe(digest(canonical.subarray(0, limit)));
       }
     }
   });
