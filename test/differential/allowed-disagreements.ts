@@ -66,15 +66,6 @@ export const ALLOWED_DISAGREEMENTS: readonly AllowedDisagreement[] = [
     },
   },
   {
-    id: 'dkimpy-rstrips-simple-signature-field',
-    rfc: 'RFC 6376 §3.4.1 (simple changes nothing), §3.7 (the DKIM-Signature is hashed as canonicalised, less only its final CRLF)',
-    reason: 'dkimpy strips trailing white space from the DKIM-Signature field it hashes even under simple header canonicalisation',
-    applies: (c) => {
-      if (!(!c.ours && c.dkimpy)) return false;
-      return c.fuzzCase.signatures[c.signature]!.canon[0] === 'simple' && mutationsOf(c, 'signature-trailing-ws').some((mutation) => mutation.signedBy?.includes(c.signature));
-    },
-  },
-  {
     id: 'dkimpy-keeps-wsp-ending-an-unterminated-body',
     rfc: 'RFC 6376 §3.4.4 a (relaxed body: ignore all WSP at the end of lines), then b (add the missing CRLF)',
     reason: 'dkimpy deletes trailing WSP only before a CRLF, so an unterminated last line keeps it: "x \\t" becomes "x \\r\\n", not "x\\r\\n" (not even a fixed point of relaxed)',
