@@ -4,7 +4,12 @@ import { fieldValue, type HeaderField, type SplitMessage } from '../dkim/header-
 
 /** The header fields whose every instance a `verified` signature must cover. */
 export const PROTECTED_HEADERS = ['from', 'subject', 'date', 'to', 'cc'] as const;
-export type ProtectedHeader = (typeof PROTECTED_HEADERS)[number];
+/**
+ * The fields RFC 5322 §3.6 allows once that people read beside a verdict: with two, readers differ on which
+ * they show, so none may be duplicated in a `verified` message.
+ */
+export const SINGLE_HEADERS = [...PROTECTED_HEADERS, 'message-id'] as const;
+export type SingleHeader = (typeof SINGLE_HEADERS)[number];
 
 /**
  * Longest From value whose mailboxes are read. Real From fields are a few hundred bytes; past this the authors
@@ -21,8 +26,8 @@ export interface MessageContext {
    * when it names none that can be read. A From may name several authors (RFC 5322 §3.6.2).
    */
   authorDomains: string[];
-  /** Instances of each protected header field in the message. */
-  headerCounts: Record<ProtectedHeader, number>;
+  /** Instances of each of these header fields in the message. */
+  headerCounts: Record<SingleHeader, number>;
   /** Header-section lines that are neither a field nor a continuation: readers disagree on them. */
   malformedHeaderLines: number;
   /** When the message was received: the topmost Received field's date, else the Date field. */
@@ -31,9 +36,9 @@ export interface MessageContext {
 
 export function messageContext(split: SplitMessage): MessageContext {
   const { fields } = split;
-  const headerCounts = Object.fromEntries(PROTECTED_HEADERS.map((name) => [name, 0])) as MessageContext['headerCounts'];
+  const headerCounts = Object.fromEntries(SINGLE_HEADERS.map((name) => [name, 0])) as MessageContext['headerCounts'];
   for (const field of fields) {
-    if (field.key in headerCounts) headerCounts[field.key as ProtectedHeader]++;
+    if (field.key in headerCounts) headerCounts[field.key as SingleHeader]++;
   }
   const from = fields.findLast((field) => field.key === 'from');
   return {

@@ -1,6 +1,6 @@
 import type { SignatureCheck } from '../dkim/check-signature.ts';
 import type { DkimSignature } from '../dkim/signature-field.ts';
-import { PROTECTED_HEADERS, type MessageContext } from '../message/message-context.ts';
+import { PROTECTED_HEADERS, SINGLE_HEADERS, type MessageContext } from '../message/message-context.ts';
 import type { PartialReason, Reason, SignatureStatus } from './contract.ts';
 import { sameOrganization } from './organizational-domain.ts';
 
@@ -28,9 +28,8 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
   const compromisedAt = check.key?.compromisedAt;
   if (compromisedAt && new Date(compromisedAt).getTime() <= at.getTime()) reasons.push('key-compromised');
   if (aligned.length > 0 && aligned.length < context.authorDomains.length) reasons.push('multiple-authors');
-  // RFC 5322 §3.6 allows one of each protected field: with two, readers differ on which they show, even when
-  // both are signed.
-  if (PROTECTED_HEADERS.some((name) => context.headerCounts[name] > 1)) reasons.push('duplicate-header');
+  // RFC 5322 §3.6 allows one of each: with two, readers differ on which they show, even when both are signed.
+  if (SINGLE_HEADERS.some((name) => context.headerCounts[name] > 1)) reasons.push('duplicate-header');
   if (context.malformedHeaderLines > 0) reasons.push('malformed-header');
   return reasons;
 }

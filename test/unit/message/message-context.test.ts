@@ -18,7 +18,7 @@ describe('messageContext', () => {
 
   it('counts protected fields in obsolete syntax too, and malformed lines', () => {
     const found = context('From : a@one.example\r\nFrom: b@one.example\r\nSubject\t: s\r\nnot a field');
-    expect(found.headerCounts).toEqual({ from: 2, subject: 1, date: 0, to: 0, cc: 0 });
+    expect(found.headerCounts).toEqual({ from: 2, subject: 1, date: 0, to: 0, cc: 0, 'message-id': 0 });
     expect(found.malformedHeaderLines).toBe(1);
   });
 
