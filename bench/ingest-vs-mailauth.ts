@@ -1,11 +1,13 @@
 /**
- * npm run bench [-- --size 1g] [--format zip|mbox] [--base 250m] [--work DIR] [--keep]
+ * npm run bench [-- --size 1g] [--format zip|mbox] [--base 250m] [--work DIR] [--keep] [--throughput-only]
  *
  * Generates ~250 MB of realistic signed mail (one message in ten with a 50 KB–1.5 MB attachment), then times,
  * each in its own child process: `leakproof ingest` as shipped, and a plain single-threaded loop of mailauth's
  * dkimVerify over the same messages. Prints messages, MB, seconds, msg/s, MB/s and peak RSS for each, the
  * throughput ratio, and whether the targets hold (ratio ≥ 2, peak RSS < 300 MB; with --size 1g, peak RSS on a
- * ~1 GB dump as flat as on 250 MB). It reports, it does not gate: the exit code is 0 even when a target is missed.
+ * ~1 GB dump as flat as on 250 MB). Then, unless --throughput-only, the worst-case table (worst-case.ts): hostile
+ * messages and dumps against their time and memory targets. It reports, it does not gate: the exit code is 0 even
+ * when a target is missed.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -16,7 +18,8 @@ import { parseByteSize } from '../shared/generator/byte-size.ts';
 import type { ExpectedDump } from '../shared/generator/expected.ts';
 import { generateDump } from '../shared/generator/generate-dump.ts';
 import { runMeasured, type Measurement } from './run-measured.ts';
-import { runTable, targetLines, type RunRow, type TargetLine } from './report-table.ts';
+import { runTable, targetLines, worstCaseTable, type RunRow, type TargetLine } from './report-table.ts';
+import { runWorstCase } from './worst-case.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const TARGET_RATIO = 2;
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       format: { type: 'string', default: 'zip' },
       work: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'throughput-only': { type: 'boolean', default: false },
     },
   });
   const format = values.format === 'mbox' ? 'mbox' : 'zip';
@@ -68,6 +72,12 @@ async function main(): Promise<void> {
     console.log('');
     console.log(targetLines(targets(ingest, mailauth, large)));
     for (const row of rows) if (row.failed) console.log(`\n${row.label} failed:\n${row.failed}`);
+    if (!values['throughput-only']) {
+      console.log('\nworst case: hostile messages (verified, < 1 s each) and dumps (ingested, peak RSS < 300 MB)');
+      const worst = await runWorstCase({ scratch });
+      console.log('');
+      console.log(worstCaseTable(worst));
+    }
   } finally {
     if (!values.keep && values.work === undefined) await rm(scratch, { recursive: true, force: true });
     else console.log(`\ndumps kept in ${scratch}`);

@@ -54,3 +54,26 @@ export function targetLines(lines: readonly TargetLine[]): string {
     })
     .join('\n');
 }
+
+/** One row of the worst-case table: a hostile input, what was measured, against its target. */
+export interface WorstCaseRow {
+  name: string;
+  input: string;
+  measured: string;
+  target: string;
+  met: boolean | null;
+  note: string;
+}
+
+export function worstCaseTable(rows: readonly WorstCaseRow[]): string {
+  const header: WorstCaseRow = { name: 'class', input: 'input', measured: 'measured', target: 'target', met: null, note: 'outcome' };
+  const widths = {
+    name: Math.max(...[header, ...rows].map((row) => row.name.length)),
+    input: Math.max(...[header, ...rows].map((row) => row.input.length)),
+    measured: Math.max(...[header, ...rows].map((row) => row.measured.length)),
+    target: Math.max(...[header, ...rows].map((row) => row.target.length)),
+  };
+  const line = (row: WorstCaseRow, result: string) =>
+    [row.name.padEnd(widths.name), row.input.padStart(widths.input), row.measured.padStart(widths.measured), row.target.padEnd(widths.target), result.padEnd(6), row.note].join('  ');
+  return [line(header, 'result'), ...rows.map((row) => line(row, row.met === null ? 'n/a' : row.met ? 'ok' : 'MISSED'))].join('\n');
+}

@@ -1,5 +1,6 @@
 /** Runs one benchmarked child process and measures it: wall time from spawn to exit, and its own peak RSS. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,16 @@ export interface Measurement {
   stdout: string;
   /** The end of stderr, to show when the child failed. */
   stderrTail: string;
+  /** The child ran past `timeoutMs` and was killed. */
+  timedOut: boolean;
+}
+
+export interface MeasureOptions {
+  cwd: string;
+  scratch: string;
+  label: string;
+  /** Kill the child after this long (a hostile input may run for minutes): the bench reports it and goes on. */
+  timeoutMs?: number;
 }
 
 const PRELOAD = pathToFileURL(join(import.meta.dirname, 'report-peak-rss.mjs')).href;
@@ -22,7 +33,7 @@ const STDERR_TAIL = 2000;
  * `command` runs as given: the leakproof command as an executable (its shebang's Node options apply, as for a
  * user), the mailauth loop through Node. The peak-RSS reporter is preloaded through NODE_OPTIONS either way.
  */
-export async function runMeasured(command: string[], options: { cwd: string; scratch: string; label: string }): Promise<Measurement> {
+export async function runMeasured(command: string[], options: MeasureOptions): Promise<Measurement> {
   const rssFile = join(options.scratch, `${options.label.replace(/\W+/g, '-')}.maxrss`);
   await rm(rssFile, { force: true });
   const started = performance.now();
@@ -36,12 +47,23 @@ export async function runMeasured(command: string[], options: { cwd: string; scr
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL)));
+  let timedOut = false;
+  let peakAtKillKb: number | null = null;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          // A killed child cannot report its own peak: read it from the kernel first (Linux; elsewhere n/a).
+          peakAtKillKb = child.pid === undefined ? null : highWaterMarkKb(child.pid);
+          child.kill('SIGKILL');
+        }, options.timeoutMs);
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
-  });
+  }).finally(() => clearTimeout(timer));
   const seconds = (performance.now() - started) / 1000;
-  const peakKb = Number(await readFile(rssFile, 'utf8').catch(() => ''));
+  const peakKb = timedOut ? (peakAtKillKb ?? 0) : Number(await readFile(rssFile, 'utf8').catch(() => ''));
   return {
     ok: exitCode === 0,
     exitCode,
@@ -49,5 +71,16 @@ export async function runMeasured(command: string[], options: { cwd: string; scr
     peakRssMb: peakKb > 0 ? peakKb / 1024 : null,
     stdout,
     stderrTail: stderr.trim(),
+    timedOut,
   };
+}
+
+/** A live process's peak resident set size so far (VmHWM), KB; null where /proc is not there. */
+function highWaterMarkKb(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
