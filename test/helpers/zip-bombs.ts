@@ -23,7 +23,7 @@ export interface Deflated {
 const made = new Map<string, Deflated>();
 
 /** Deflate data that inflates to `head` followed by `mib` MiB of zeros (the same object for the same arguments). */
-export function zerosBomb(mib: number, head = Buffer.alloc(0)): Deflated {
+export function zerosBomb(mib: number, head: Buffer = Buffer.alloc(0)): Deflated {
   const key = `${mib}:${head.toString('base64')}`;
   const known = made.get(key);
   if (known) return known;

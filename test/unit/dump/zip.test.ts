@@ -1,6 +1,7 @@
 import type { MessageEntry } from '../../../shared/dump/entry.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,10 +22,17 @@ import {
 } from '../../helpers/dump-files.ts';
 
 let dir: string;
+const systemTmp = process.env.TMPDIR;
 beforeEach(async () => {
   dir = await makeTempDir();
+  // The readers' temp copies go to a folder of this test's own, so other test files running meanwhile (which
+  // copy nested zips too) cannot make a leftover appear or vanish.
+  process.env.TMPDIR = join(dir, 'tmp');
+  await mkdir(process.env.TMPDIR);
 });
 afterEach(async () => {
+  if (systemTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTmp;
   await removeDir(dir);
 });
 
