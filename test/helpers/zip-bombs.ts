@@ -1,9 +1,11 @@
 /**
  * Hostile zips built at test time, without ever holding what they inflate to: deflate data that inflates to
- * any number of MiB of zeros (one compressed block of 1 MiB of zeros, repeated: ~1 KB per MiB), and zip records
- * written byte by byte, so their recorded sizes can say whatever a test wants them to.
+ * any number of MiB of zeros (one compressed block of 1 MiB of zeros, repeated: ~1 KB per MiB), zip records
+ * written byte by byte, so their recorded sizes can say whatever a test wants them to, and members named in
+ * the locators' own syntax.
  */
 import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { localHeaderOffsets, mboxRecord } from './dump-files.ts';
 
 const MiB = 1024 * 1024;
 const ZEROS = Buffer.alloc(MiB);
@@ -138,4 +140,21 @@ export function deflatedMember(name: string, data: Deflated, recorded: Partial<R
 /** A stored member. */
 export function storedMember(name: string, bytes: Buffer): RawMember {
   return { name, method: 0, data: bytes, crc32: crc32(bytes) >>> 0, uncompressedSize: bytes.length };
+}
+
+/**
+ * A zip of `a.eml`, `a.eml`, `a.eml@<where the second a.eml starts>`, `box.mbox` (one message, at offset 0) and
+ * `box.mbox#0`: five messages (`message(1)` to `message(5)`) whose names collided in the locators before names
+ * were escaped (3 were stored); `more` members after them.
+ */
+export function lookalikeNamesZip(message: (n: number) => Buffer, more: RawMember[] = []): Buffer {
+  const first = [deflatedMember('a.eml', deflated(message(1))), deflatedMember('a.eml', deflated(message(2)))];
+  const secondAt = localHeaderOffsets(rawZip(first))[1]!;
+  return rawZip([
+    ...first,
+    deflatedMember(`a.eml@${secondAt}`, deflated(message(3))),
+    deflatedMember('box.mbox', deflated(mboxRecord(message(4)))),
+    deflatedMember('box.mbox#0', deflated(message(5))),
+    ...more,
+  ]);
 }
