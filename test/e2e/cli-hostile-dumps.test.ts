@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
-import { mboxRecord } from '../helpers/dump-files.ts';
 import { buildMessage } from '../helpers/messages.ts';
-import { deflated, deflatedMember, rawZip, zerosBomb } from '../helpers/zip-bombs.ts';
+import { hostileMembers, rawZip } from '../helpers/zip-bombs.ts';
 
 const BIN = resolve('bin/leakproof.js');
 const work = mkdtempSync(join(tmpdir(), 'leakproof-hostile-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const MiB = 1024 * 1024;
 const PEAK_RSS_LIMIT_BYTES = 300 * 1000 * 1000;
 /** Prints the process's peak RSS (kilobytes) on stderr as it exits. */
 const REPORT_PEAK_RSS = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxRSS='+process.resourceUsage().maxRSS+'\\n'))`;
@@ -34,27 +32,10 @@ function exported(home: string): ExportRecord[] {
 }
 
 const message = (n: number): Buffer => buildMessage({ subject: `Message ${n}`, messageId: `<${n}@campaign.example>` });
-const HEADER = Buffer.from('Subject: nothing to see\r\n\r\n', 'latin1');
-const MBOX_THEN_BOMB = Buffer.concat([mboxRecord(message(8)), Buffer.from('From bomb@example.org Thu Jan  1 00:00:00 1970\n', 'latin1')]);
-
-/** Every way a member can try to make the reader hold a lot, between ordinary messages. */
-function hostileMembers() {
-  const bomb = zerosBomb(1024, HEADER);
-  return [
-    deflatedMember('1.eml', deflated(message(1))),
-    deflatedMember('gib.eml', bomb),
-    deflatedMember('lies-small.eml', bomb, { uncompressedSize: 1024 }),
-    deflatedMember('lies-6mib.eml', bomb, { uncompressedSize: 6 * MiB }),
-    deflatedMember('lies-30mib.txt', bomb, { uncompressedSize: 30 * MiB }),
-    deflatedMember('lies-80mib.mbox', zerosBomb(1024, MBOX_THEN_BOMB), { uncompressedSize: 80 * MiB }),
-    deflatedMember('2.eml', deflated(message(2))),
-  ];
-}
-
 describe('leakproof ingest on hostile dumps', () => {
   it('reads a 1 MB zip of 1 GiB bombs and lying sizes in under 300 MB, each bomb an error with its reason', () => {
     const path = join(work, 'bombs.zip');
-    writeFileSync(path, rawZip(hostileMembers()));
+    writeFileSync(path, rawZip(hostileMembers(message)));
     const home = join(work, 'home-bombs');
     const run = leakproof('ingest', path, '--offline', '--workers', '2', '--home', home, '--json');
     expect(run.stderr).not.toMatch(/Error|at .*\.(ts|js):\d+/);
@@ -73,7 +54,7 @@ describe('leakproof ingest on hostile dumps', () => {
   });
 
   it('reads the same zip cut short (no central directory) in under 300 MB', () => {
-    const zip = rawZip(hostileMembers(), { withoutCentralDirectory: true });
+    const zip = rawZip(hostileMembers(message), { withoutCentralDirectory: true });
     const path = join(work, 'bombs-cut.zip');
     writeFileSync(path, zip.subarray(0, zip.length - 100)); // into the last member
     const home = join(work, 'home-bombs-cut');

@@ -158,3 +158,25 @@ export function lookalikeNamesZip(message: (n: number) => Buffer, more: RawMembe
     ...more,
   ]);
 }
+
+/** Starts like a message, so only the size can give it away. */
+const HEADER = Buffer.from('Subject: nothing to see\r\n\r\n', 'latin1');
+
+/**
+ * Every way a member can try to make the reader hold a lot, between two ordinary messages (`message(1)`,
+ * `message(2)`): a 1 GiB bomb recording its true size, and the same bomb recording 1 KB (left compressed for a
+ * worker), 6 MiB (the same), 30 MiB (streamed) and, after a whole first message, 80 MiB as an mbox.
+ */
+export function hostileMembers(message: (n: number) => Buffer): RawMember[] {
+  const bomb = zerosBomb(1024, HEADER);
+  const mboxThenBomb = Buffer.concat([mboxRecord(message(8)), Buffer.from('From bomb@example.org Thu Jan  1 00:00:00 1970\n', 'latin1')]);
+  return [
+    deflatedMember('1.eml', deflated(message(1))),
+    deflatedMember('gib.eml', bomb),
+    deflatedMember('lies-small.eml', bomb, { uncompressedSize: 1024 }),
+    deflatedMember('lies-6mib.eml', bomb, { uncompressedSize: 6 * MiB }),
+    deflatedMember('lies-30mib.txt', bomb, { uncompressedSize: 30 * MiB }),
+    deflatedMember('lies-80mib.mbox', zerosBomb(1024, mboxThenBomb), { uncompressedSize: 80 * MiB }),
+    deflatedMember('2.eml', deflated(message(2))),
+  ];
+}
