@@ -37,6 +37,11 @@ export interface IngestOptions {
 }
 
 const BATCH_SIZE = 500;
+/**
+ * Verified records waiting for the reading thread to describe and store them, at most: on tiny messages the
+ * workers outrun it, and 65,535 of them left 25,000 records (600 MB) waiting before the reader waited too.
+ */
+const MAX_WAITING_RECORDS = 256;
 
 /**
  * Splits a dump into entries, queues the messages for verification and stores every outcome. Idempotent:
@@ -71,12 +76,24 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   const sizes = new Map<string, number>();
   // Display headers are decoded here, on the splitting thread, which has time to spare (see verifyEntry).
   let describing: Promise<void> = Promise.resolve();
+  let waiting = 0;
+  let resumeReading: (() => void) | null = null;
   const queue = options.startQueue((result) => {
-    describing = describing.then(async () => {
-      const key = locatorKey(result.locator);
-      record(await describeEntry(result), sizes.get(key) ?? 0);
-      sizes.delete(key);
-    });
+    waiting++;
+    describing = describing
+      .then(async () => {
+        const key = locatorKey(result.locator);
+        record(await describeEntry(result), sizes.get(key) ?? 0);
+        sizes.delete(key);
+      })
+      .finally(() => {
+        waiting--;
+        // Half the limit before the reader goes on: it waits once per 128 records rather than once per record.
+        if (resumeReading && waiting <= MAX_WAITING_RECORDS / 2) {
+          resumeReading();
+          resumeReading = null;
+        }
+      });
   });
   let dump: DumpRecord;
   let stored: Set<string>;
@@ -103,6 +120,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       }
       if (entry.kind === 'message') {
         sizes.set(key, messageSize(entry));
+        if (waiting >= MAX_WAITING_RECORDS) await new Promise<void>((resolve) => (resumeReading = resolve));
         await queue.submit(entry);
       } else record(entryRecordOf(entry));
     }

@@ -97,4 +97,35 @@ describe('ingest', () => {
     const outcome = await run(store, entries(LIST), { signal: controller.signal });
     expect([outcome.interrupted, outcome.submitted, (await store.summary('d1'))!.dump.status]).toEqual([true, [], 'interrupted']);
   });
+
+  it('has the reader wait while verified records pile up faster than they are described and stored', async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    const verified = await verifyEntry(message('template.eml') as MessageEntry, verifier, AT);
+    const list = Array.from({ length: 2000 }, (_, i): DumpEntry => ({ kind: 'message', locator: { path: `m${i}.eml` }, bytes: Buffer.alloc(0) }));
+    let stored = 0;
+    let mostWaiting = 0;
+    // Workers that verify instantly: every submitted message's record is at once waiting for the reading thread.
+    const instantQueue = (onResult: (record: VerifiedEntry) => void): WorkQueue<MessageEntry> => {
+      let submitted = 0;
+      return {
+        async submit(entry) {
+          submitted++;
+          mostWaiting = Math.max(mostWaiting, submitted - stored);
+          onResult({ ...verified, locator: entry.locator });
+        },
+        async drain() {},
+        async close() {},
+      };
+    };
+    const { progress } = await ingest({
+      dump: Promise.resolve(DUMP),
+      entries: entries(list),
+      store,
+      startQueue: instantQueue,
+      now: () => AT,
+      onProgress: (p) => (stored = p.messages),
+    });
+    expect(progress.messages).toBe(2000);
+    expect(mostWaiting).toBeLessThanOrEqual(257);
+  });
 });
