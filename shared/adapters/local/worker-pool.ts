@@ -6,6 +6,7 @@ import { messageSize, type MessageEntry } from '../../dump/entry.ts';
 import { AS_STORED_READING } from '../../dump/mbox-quoting.ts';
 import type { VerifiedEntry } from '../../pipeline/verify-entry.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
+import { ownBytes, transferable } from './thread-bytes.ts';
 import type { VerifyJob, VerifyWorkerConfig, WorkerReply } from './verify-worker.ts';
 
 export interface WorkerPoolOptions extends VerifyWorkerConfig {
@@ -156,17 +157,4 @@ function toJob(entry: MessageEntry): VerifyJob {
   if (entry.deflated) return { locator: entry.locator, deflated: { ...entry.deflated, data: ownBytes(entry.deflated.data) } };
   const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
   return { locator: entry.locator, bytes: ownBytes(entry.bytes), asStored: asStored && ownBytes(asStored) };
-}
-
-/**
- * The bytes in an ArrayBuffer of their own, to be moved to the worker rather than cloned. A message read from
- * an mbox is a view into a 1 MiB read, and cloning a view copies its whole buffer: every message cost a
- * megabyte of copying until this. The reader does not touch an entry's bytes after handing it over.
- */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-}
-
-function transferable(bytes: Uint8Array): ArrayBuffer[] {
-  return bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
 }
