@@ -35,6 +35,7 @@ const ENVELOPE = Buffer.from('From ');
 export function splitMessage(message: Buffer): SplitMessage {
   const fields: HeaderField[] = [];
   let malformedLines = 0;
+  const bareCr = new BareCrFinder(message);
   let fieldStart = -1;
   let fieldEnd = -1;
   let colon = -1;
@@ -55,6 +56,9 @@ export function splitMessage(message: Buffer): SplitMessage {
       closeField();
       return { fields, bodyStart: next, malformedLines };
     }
+    // A CR not before the LF ends a line for some readers (Python's email, some clients) and not for others:
+    // "X-Note: x<CR>From: ceo@…" would show them a From no one counted.
+    if (bareCr.within(pos, contentEnd)) malformedLines++;
     const first = message[pos];
     if ((first === SP || first === HTAB) && fieldStart >= 0) {
       fieldEnd = contentEnd; // a folded continuation of the open field
@@ -99,6 +103,19 @@ function nameBefore(raw: Buffer, colon: number): string {
   let end = colon;
   while (end > 0 && (raw[end - 1] === SP || raw[end - 1] === HTAB)) end--;
   return raw.toString('latin1', 0, end);
+}
+
+/** Finds CRs inside lines with one native search reused until passed, so the header scan stays linear. */
+class BareCrFinder {
+  private readonly message: Buffer;
+  private next = -2;
+  constructor(message: Buffer) {
+    this.message = message;
+  }
+  within(start: number, end: number): boolean {
+    if (this.next !== -1 && this.next < start) this.next = this.message.indexOf(CR, start);
+    return this.next !== -1 && this.next < end;
+  }
 }
 
 function onlyWhiteSpace(message: Buffer, start: number, end: number): boolean {

@@ -23,6 +23,9 @@ describe('splitMessage', () => {
     expect(split('Subject: x\r\n \t\r\n\r\n').malformedLines).toBe(1);
     expect(split('Subject: x\r\nFrom y\r\n\r\n').malformedLines).toBe(1);
     expect(split('Sub\xe9ject: x\r\n\r\n').malformedLines).toBe(1);
+    expect(split('X-Note: x\rFrom: ceo@bank.example\r\nSubject: x\r\n\r\n').malformedLines).toBe(1);
+    expect(split('Subject: x\r\r\nTo: y\n\n').malformedLines).toBe(1);
+    expect(split('Subject: x\nTo: y\n\nbody\rwith a CR').malformedLines).toBe(0);
   });
 
   it('keeps folded fields whole and finds the body after the first empty line, with LF or CRLF', () => {

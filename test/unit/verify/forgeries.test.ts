@@ -220,6 +220,11 @@ const cases: Case[] = [
     verdict: 'partially-verified', reasons: ['malformed-header'], signaturesPass: [true],
   },
   {
+    rule: 'malformed header', name: 'a From hidden behind a bare CR in an unsigned field, which some readers split on',
+    message: () => tamper(sign(buildMessage()), 'MIME-Version: 1.0\r\n', 'MIME-Version: 1.0\r\nX-Note: see below\rFrom: CEO <ceo@campaign.example>\r\n'),
+    verdict: 'partially-verified', reasons: ['malformed-header'], signaturesPass: [true],
+  },
+  {
     rule: 'malformed header', name: 'a genuine message stored with its mbox envelope line first',
     message: () => Buffer.concat([bytes('From alice@campaign.example Thu May  4 10:00:00 2017\r\n'), sign(buildMessage())]),
     verdict: 'verified', reasons: [], signaturesPass: [true],
