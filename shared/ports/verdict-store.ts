@@ -1,7 +1,11 @@
 import type { Locator } from '../dump/entry.ts';
 import type { MessageVerdict, Reason, SignatureEvidence, SignatureStatus, Verdict, VerdictChange } from '../verdict/contract.ts';
 
-export type DumpStatus = 'splitting' | 'processing' | 'complete' | 'interrupted';
+/**
+ * `interrupted`: stopped part way, and resumed by running the same ingest again (locally) or by the split's next
+ * delivery (AWS). `failed`: will not be completed without someone acting: its split gave up (see `failure`).
+ */
+export type DumpStatus = 'splitting' | 'processing' | 'complete' | 'interrupted' | 'failed';
 
 export interface DumpRecord {
   /** SHA-256 of the dump's bytes (a folder: of its sorted file list), so the same dump is the same record. */
@@ -13,6 +17,8 @@ export interface DumpRecord {
   status: DumpStatus;
   startedAt: string;
   finishedAt: string | null;
+  /** Why the dump failed: present only when status is `failed`. */
+  failure?: string;
 }
 
 /** A dump with how far its processing has got: every located entry ends as a message, skipped or an error. */
@@ -158,7 +164,14 @@ export interface ExportRecord {
 export interface VerdictStore {
   /** Creates the dump, or returns the stored one when the same dump is ingested again. */
   openDump(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Promise<DumpRecord>;
-  setStatus(dumpId: string, status: DumpStatus, at: Date): Promise<void>;
+  /** Any status but `failed` (see markFailed); it clears a failure's reason. */
+  setStatus(dumpId: string, status: Exclude<DumpStatus, 'failed'>, at: Date): Promise<void>;
+  /**
+   * The dump will not complete (its split gave up): status `failed` with the reason, finished at `at`. A complete
+   * dump stays complete, and a failed one keeps its first reason: answers whether this call marked it. Opening the
+   * dump again starts it over, as for an interrupted one. Throws for an unknown dump.
+   */
+  markFailed(dumpId: string, reason: string, at: Date): Promise<boolean>;
   /** Locator keys already stored for this dump: what an interrupted ingest can skip. */
   storedLocators(dumpId: string): Promise<Set<string>>;
   putEntries(dumpId: string, entries: EntryRecord[]): Promise<void>;

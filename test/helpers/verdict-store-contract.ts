@@ -226,6 +226,41 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         });
       });
 
+      describe('markFailed', () => {
+        it('fails a dump with its reason, shown in the listing and the summary, and keeps its entries', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [messageEntry('a.eml'), errorEntry('b.eml')]);
+          expect(await store.markFailed('d1', 'split stopped after 64 legs', T1)).toBe(true);
+          const [listed] = await store.listDumps();
+          expect(listed).toMatchObject({ id: 'd1', status: 'failed', failure: 'split stopped after 64 legs', finishedAt: T1.toISOString(), messages: 1, errors: 1 });
+          expect((await store.summary('d1'))?.dump).toEqual(listed);
+        });
+
+        it('keeps the first reason, never fails a complete dump, and refuses an unknown one', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          expect(await store.markFailed('d1', 'first', T1)).toBe(true);
+          expect(await store.markFailed('d1', 'second', T2)).toBe(false);
+          expect((await store.summary('d1'))?.dump).toMatchObject({ status: 'failed', failure: 'first', finishedAt: T1.toISOString() });
+          await store.openDump(dumpInput('d2'), T0);
+          await store.setStatus('d2', 'complete', T1);
+          expect(await store.markFailed('d2', 'late', T2)).toBe(false);
+          const complete = (await store.summary('d2'))?.dump;
+          expect(complete?.status).toBe('complete');
+          expect(complete).not.toHaveProperty('failure');
+          await expect(store.markFailed('nope', 'why', T1)).rejects.toThrow(/nope/);
+        });
+
+        it('starts a failed dump over when it is opened again, without the old reason', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.markFailed('d1', 'gave up', T1);
+          const reopened = await store.openDump(dumpInput('d1'), T2);
+          expect(reopened.status).not.toBe('failed');
+          expect(reopened.finishedAt).toBeNull();
+          expect(reopened).not.toHaveProperty('failure');
+          expect((await store.summary('d1'))?.dump).not.toHaveProperty('failure');
+        });
+      });
+
       describe('summary', () => {
         it('summarises the newest dump when no id is given, with the dump as an overview', async () => {
           await store.openDump(dumpInput('old'), T0);

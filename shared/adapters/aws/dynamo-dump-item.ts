@@ -61,6 +61,7 @@ export function dumpRecordOf(item: Item): DumpRecord {
     status: item.status as DumpStatus,
     startedAt: item.startedAt as string,
     finishedAt: (item.finishedAt as string | undefined) ?? null,
+    ...(item.failure !== undefined ? { failure: item.failure as string } : {}),
   };
 }
 

@@ -93,7 +93,7 @@ export class DynamoVerdictStore implements VerdictStore {
     this.#tables = tables;
   }
 
-  /** A new dump starts as "splitting"; one whose split was cut short starts over. */
+  /** A new dump starts as "splitting"; one whose split was cut short or gave up starts over. */
   async openDump(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Promise<DumpRecord> {
     const item = newDumpItem(dump, at);
     try {
@@ -105,23 +105,24 @@ export class DynamoVerdictStore implements VerdictStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     const stored = (await this.#dumpItem(dump.id))!;
-    if (stored.status === 'interrupted') {
+    if (stored.status === 'interrupted' || stored.status === 'failed') {
       await this.setStatus(dump.id, 'splitting', at);
-      return { ...dumpRecordOf(stored), status: 'splitting', finishedAt: null };
+      const { failure: _failure, ...record } = dumpRecordOf(stored);
+      return { ...record, status: 'splitting', finishedAt: null };
     }
     return dumpRecordOf(stored);
   }
 
-  async setStatus(dumpId: string, status: DumpStatus, at: Date): Promise<void> {
+  async setStatus(dumpId: string, status: Exclude<DumpStatus, 'failed'>, at: Date): Promise<void> {
     const finished = status === 'complete' || status === 'interrupted';
     try {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#tables.dumps,
           Key: dumpKey(dumpId),
-          UpdateExpression: finished ? 'SET #status = :status, #finishedAt = :at' : 'SET #status = :status REMOVE #finishedAt',
+          UpdateExpression: finished ? 'SET #status = :status, #finishedAt = :at REMOVE #failure' : 'SET #status = :status REMOVE #finishedAt, #failure',
           ConditionExpression: 'attribute_exists(#dumpId)',
-          ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt', '#dumpId': DUMPS_TABLE.partitionKey },
+          ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt', '#failure': 'failure', '#dumpId': DUMPS_TABLE.partitionKey },
           ExpressionAttributeValues: finished ? { ':status': status, ':at': at.toISOString() } : { ':status': status },
         }),
       );
@@ -129,6 +130,26 @@ export class DynamoVerdictStore implements VerdictStore {
       if (error instanceof ConditionalCheckFailedException) throw new Error(`no dump ${dumpId} in the store`);
       throw error;
     }
+  }
+
+  async markFailed(dumpId: string, reason: string, at: Date): Promise<boolean> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#tables.dumps,
+          Key: dumpKey(dumpId),
+          UpdateExpression: 'SET #status = :failed, #failure = :reason, #finishedAt = :at',
+          ConditionExpression: 'attribute_exists(#dumpId) AND NOT #status IN (:complete, :failed)',
+          ExpressionAttributeNames: { '#status': 'status', '#failure': 'failure', '#finishedAt': 'finishedAt', '#dumpId': DUMPS_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':failed': 'failed', ':complete': 'complete', ':reason': reason, ':at': at.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    if ((await this.#dumpItem(dumpId)) === undefined) throw new Error(`no dump ${dumpId} in the store`);
+    return false;
   }
 
   /** The splitter is done: `located` units were queued. Completes the dump if the workers already caught up. */

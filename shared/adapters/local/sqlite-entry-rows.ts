@@ -176,6 +176,7 @@ export interface DumpRow {
   status: string;
   started_at: string;
   finished_at: string | null;
+  failure: string | null;
 }
 
 export function dumpFromRow(row: DumpRow): DumpRecord {
@@ -187,6 +188,7 @@ export function dumpFromRow(row: DumpRow): DumpRecord {
     status: row.status as DumpStatus,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    ...(row.failure !== null ? { failure: row.failure } : {}),
   };
 }
 

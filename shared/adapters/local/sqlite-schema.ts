@@ -113,4 +113,17 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   -- When a key's private half became known to others. findByDomain reads the UNIQUE (domain, selector, value).
   ALTER TABLE keys ADD COLUMN compromised_at TEXT;
   `,
+
+  // 3: a dump that will not complete (its split gave up) is 'failed', with the reason. Widening migration 1's
+  // CHECK needs no copy of the table (a copy would cascade-delete every entry through the foreign keys): SQLite
+  // documents editing the stored CREATE text for constraint changes that every existing row already meets
+  // (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes"). The column is
+  // added first (ADD COLUMN appends at the offset it parsed), and RESET reloads the edited schema at once.
+  `
+  ALTER TABLE dumps ADD COLUMN failure TEXT;  -- why the dump failed (status 'failed' only)
+  PRAGMA writable_schema = ON;
+  UPDATE sqlite_schema SET sql = replace(sql, '''complete'', ''interrupted''))', '''complete'', ''interrupted'', ''failed''))')
+  WHERE type = 'table' AND name = 'dumps';
+  PRAGMA writable_schema = RESET;
+  `,
 ];

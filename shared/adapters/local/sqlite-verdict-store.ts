@@ -61,6 +61,7 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #newestDump: StatementSync;
   readonly #listDumps: StatementSync;
   readonly #updateStatus: StatementSync;
+  readonly #markFailed: StatementSync;
   readonly #selectLocatorKeys: StatementSync;
   readonly #selectEntry: StatementSync;
   readonly #upsertEntry: StatementSync;
@@ -79,12 +80,14 @@ export class SqliteVerdictStore implements VerdictStore {
       VALUES (?, ?, ?, ?, 'processing', ?, NULL)
       ON CONFLICT (id) DO NOTHING`);
     this.#reopenDump = db.prepare(`
-      UPDATE dumps SET status = 'processing', finished_at = NULL WHERE id = ? AND status <> 'complete'`);
+      UPDATE dumps SET status = 'processing', finished_at = NULL, failure = NULL WHERE id = ? AND status <> 'complete'`);
     this.#selectDump = db.prepare('SELECT * FROM dumps WHERE id = ?');
     // rowid breaks ties between dumps started in the same millisecond: the later insert is the newer dump.
     this.#newestDump = db.prepare('SELECT * FROM dumps ORDER BY started_at DESC, rowid DESC LIMIT 1');
     this.#listDumps = db.prepare('SELECT * FROM dumps ORDER BY started_at DESC, rowid DESC');
-    this.#updateStatus = db.prepare('UPDATE dumps SET status = ?, finished_at = ? WHERE id = ?');
+    this.#updateStatus = db.prepare('UPDATE dumps SET status = ?, finished_at = ?, failure = NULL WHERE id = ?');
+    this.#markFailed = db.prepare(`
+      UPDATE dumps SET status = 'failed', failure = ?, finished_at = ? WHERE id = ? AND status NOT IN ('complete', 'failed')`);
     this.#selectLocatorKeys = db.prepare('SELECT locator_key FROM entries WHERE dump_id = ?');
     this.#selectEntry = db.prepare(`SELECT ${ENTRY_COLUMNS.join(', ')} FROM entries WHERE dump_id = ? AND locator_key = ?`);
     this.#upsertEntry = db.prepare(UPSERT_ENTRY_SQL);
@@ -104,10 +107,16 @@ export class SqliteVerdictStore implements VerdictStore {
     });
   }
 
-  async setStatus(dumpId: string, status: DumpStatus, at: Date): Promise<void> {
+  async setStatus(dumpId: string, status: Exclude<DumpStatus, 'failed'>, at: Date): Promise<void> {
     const finishedAt = status === 'complete' || status === 'interrupted' ? at.toISOString() : null;
     const { changes } = this.#updateStatus.run(status, finishedAt, dumpId);
     if (changes === 0) throw new Error(`no dump ${dumpId} in the local store`);
+  }
+
+  async markFailed(dumpId: string, reason: string, at: Date): Promise<boolean> {
+    const { changes } = this.#markFailed.run(reason, at.toISOString(), dumpId);
+    if (changes === 0 && this.#selectDump.get(dumpId) === undefined) throw new Error(`no dump ${dumpId} in the local store`);
+    return changes > 0;
   }
 
   async storedLocators(dumpId: string): Promise<Set<string>> {

@@ -194,3 +194,30 @@ describe('migration 2', () => {
     ]);
   });
 });
+
+describe('migration 3', () => {
+  /** A home whose file was written by migrations 1 and 2, holding an interrupted dump with one entry. */
+  function homeAtVersion2(): string {
+    mkdirSync(temp.dir, { recursive: true });
+    const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
+    migrate(db, LOCAL_MIGRATIONS.slice(0, 2));
+    db.exec(`INSERT INTO dumps VALUES ('old', 'old.zip', '/old.zip', 10, 'interrupted', '2025-01-01T00:00:00.000Z', NULL)`);
+    expect(() => db.exec(`UPDATE dumps SET status = 'failed'`)).toThrow(/CHECK constraint/);
+    db.close();
+    return temp.dir;
+  }
+
+  it("lets a dump be failed with its reason, keeps what was stored, and still refuses a status it does not know", async () => {
+    const db = openAt(homeAtVersion2());
+    const store = new SqliteVerdictStore(db);
+    await store.putEntries('old', [errorEntry('d.eml')]);
+    expect(await store.markFailed('old', 'the split gave up', new Date('2025-01-02T00:00:00.000Z'))).toBe(true);
+    expect((await store.summary('old'))?.dump).toMatchObject({ status: 'failed', failure: 'the split gave up', errors: 1 });
+    expect(() => db.exec(`UPDATE dumps SET status = 'lost'`)).toThrow(/CHECK constraint/);
+    expect(pragma(db, 'writable_schema')).toBe(0);
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    // Another connection opened afterwards reads the new schema from the file.
+    const other = openAt(temp.dir);
+    expect(other.prepare("SELECT status, failure FROM dumps WHERE id = 'old'").get()).toEqual({ status: 'failed', failure: 'the split gave up' });
+  });
+});
