@@ -1,8 +1,10 @@
 /**
- * BatchWriteItem and BatchGetItem in their largest batches, retrying what DynamoDB leaves unprocessed (it does
- * under throttling) with a growing pause, so callers see all-or-an-error.
+ * BatchWriteItem and BatchGetItem in their largest batches. Each call is retried by the SDK when it fails
+ * (clients.ts); what DynamoDB accepts but leaves unprocessed (it does under throttling, per item) is sent again
+ * here after an exponential backoff with full jitter, a bounded number of times, so callers see all-or-an-error.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableDesign } from './table-design.ts';
 
 type Item = Record<string, unknown>;
 
@@ -10,22 +12,55 @@ export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { K
 
 const BATCH_WRITE_ITEMS = 25;
 const BATCH_GET_ITEMS = 100;
-const MAX_ATTEMPTS = 9;
+/** Sends of one batch's leftovers, the first included: with the backoff below, about 30 s before giving up. */
+export const MAX_BATCH_ATTEMPTS = 10;
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 5_000;
 
-async function pause(attempt: number): Promise<void> {
-  if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(2000, 50 * 2 ** attempt)));
+/**
+ * The pause before attempt `attempt` (0: none): a uniformly random time up to min(cap, base × 2^attempt), "full
+ * jitter", so workers throttled together do not all come back together.
+ */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  return attempt === 0 ? 0 : Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
 }
 
-/** Puts and deletes, 25 at a time (a batch must not name one key twice: callers pass each key once). */
-export async function writeAll(db: DynamoDBDocumentClient, table: string, writes: readonly WriteRequest[]): Promise<void> {
-  for (let i = 0; i < writes.length; i += BATCH_WRITE_ITEMS) {
-    let requests = writes.slice(i, i + BATCH_WRITE_ITEMS);
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`DynamoDB kept ${requests.length} writes to ${table} unprocessed`);
-      await pause(attempt);
+async function pause(attempt: number): Promise<void> {
+  const ms = backoffMs(attempt);
+  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
+}
+
+/** A key's identity within a table: its key attributes' values. */
+function keyText(design: TableDesign, item: Item): string {
+  return JSON.stringify([item[design.partitionKey], item[design.sortKey]]);
+}
+
+function keyOfWrite(write: WriteRequest): Item {
+  return 'PutRequest' in write ? write.PutRequest.Item : write.DeleteRequest.Key;
+}
+
+/**
+ * One write per key, the last given for it (a put after a delete of the same key is the put, and the other way
+ * round): DynamoDB refuses a whole BatchWriteItem that names a key twice.
+ */
+export function lastWritePerKey(design: TableDesign, writes: readonly WriteRequest[]): WriteRequest[] {
+  const byKey = new Map<string, WriteRequest>();
+  for (const write of writes) {
+    const key = keyText(design, keyOfWrite(write));
+    byKey.delete(key); // re-inserted: the order of last writes is kept
+    byKey.set(key, write);
+  }
+  return [...byKey.values()];
+}
+
+/** Puts and deletes, 25 at a time, each key written once (the last write given for it). */
+export async function writeAll(db: DynamoDBDocumentClient, table: string, design: TableDesign, writes: readonly WriteRequest[]): Promise<void> {
+  const unique = lastWritePerKey(design, writes);
+  for (let i = 0; i < unique.length; i += BATCH_WRITE_ITEMS) {
+    await untilProcessed(table, 'writes to', unique.slice(i, i + BATCH_WRITE_ITEMS), async (requests) => {
       const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-      requests = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
-    }
+      return (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+    });
   }
 }
 
@@ -34,17 +69,27 @@ export function putsOf(items: readonly Item[]): WriteRequest[] {
 }
 
 /** The items stored under these keys (absent ones left out), read consistently: what was last written. */
-export async function getAll(db: DynamoDBDocumentClient, table: string, keys: readonly Item[]): Promise<Item[]> {
+export async function getAll(db: DynamoDBDocumentClient, table: string, design: TableDesign, keys: readonly Item[]): Promise<Item[]> {
+  const unique = [...new Map(keys.map((key) => [keyText(design, key), key])).values()];
   const found: Item[] = [];
-  for (let i = 0; i < keys.length; i += BATCH_GET_ITEMS) {
-    let pending = keys.slice(i, i + BATCH_GET_ITEMS);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`DynamoDB kept ${pending.length} reads of ${table} unprocessed`);
-      await pause(attempt);
+  for (let i = 0; i < unique.length; i += BATCH_GET_ITEMS) {
+    await untilProcessed(table, 'reads of', unique.slice(i, i + BATCH_GET_ITEMS), async (pending) => {
       const result = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
       found.push(...(result.Responses?.[table] ?? []));
-      pending = result.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+      return result.UnprocessedKeys?.[table]?.Keys ?? [];
+    });
   }
   return found;
+}
+
+/** Sends `requests`, then what each send leaves over, with backoff between sends, until none is left or attempts run out. */
+async function untilProcessed<T>(table: string, what: string, requests: T[], send: (requests: T[]) => Promise<T[]>): Promise<void> {
+  let pending = requests;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt >= MAX_BATCH_ATTEMPTS) {
+      throw new Error(`DynamoDB left ${pending.length} ${what} ${table} unprocessed after ${MAX_BATCH_ATTEMPTS} attempts (throttled throughout)`);
+    }
+    await pause(attempt);
+    pending = await send(pending);
+  }
 }

@@ -186,7 +186,7 @@ export class DynamoVerdictStore implements VerdictStore {
     const dump = await this.#dumpItem(dumpId);
     if (dump === undefined) throw new Error(`no dump ${dumpId} in the store`);
     if (batchesOf(dump).has(batchId)) return;
-    await writeAll(this.#db, this.#tables.verdicts, putsOf(entries.map((entry) => entryItem(dumpId, entry))));
+    await writeAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, putsOf(entries.map((entry) => entryItem(dumpId, entry))));
     await this.#writePostings(dumpId, entries.filter(isMessage), []);
     const updated = await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(entries, batch?.extraLocated ?? 0));
     if (updated) await this.#completeIfAllIn(updated, new Date());
@@ -292,7 +292,7 @@ export class DynamoVerdictStore implements VerdictStore {
   async replaceMessages(dumpId: string, records: MessageRecord[], batchId: string): Promise<void> {
     if (records.length === 0) return;
     const keys = records.map((record) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locatorKey(record.locator) }));
-    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, item]));
+    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, item]));
     const moves: Replacement[] = [];
     for (const record of records) {
       const item = stored.get(locatorKey(record.locator));
@@ -348,7 +348,7 @@ export class DynamoVerdictStore implements VerdictStore {
       }
     }
     const writes: WriteRequest[] = [...putsOf(postings), ...removed.map((item) => ({ DeleteRequest: { Key: postingKey(item) } })), ...putsOf([...selectors.values()])];
-    await writeAll(this.#db, this.#tables.postings, writes);
+    await writeAll(this.#db, this.#tables.postings, POSTINGS_TABLE, writes);
     if (this.#registeredSelectors.size + selectors.size > REMEMBERED_SELECTORS) this.#registeredSelectors.clear();
     for (const name of selectors.keys()) this.#registeredSelectors.add(name);
   }
