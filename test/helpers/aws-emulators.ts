@@ -140,7 +140,10 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
  *   answers it with a one-byte stream.
  *
  * and adds AbortMultipartUpload (DELETE /<bucket>/<key>?uploadId=), which s3rver refuses as MethodNotAllowed:
- * the upload's parts are removed and it answers 204 as S3 does (404 NoSuchUpload for an upload it does not hold).
+ * the upload's parts are removed and it answers 204 as S3 does (404 NoSuchUpload for an upload it does not hold);
+ * and ListParts (GET /<bucket>/<key>?uploadId=), which s3rver lacks: the parts it holds, in one page, with their
+ * ETags, sizes and, for an upload begun with x-amz-checksum-algorithm SHA256, each part's SHA-256 computed from
+ * the stored bytes (s3rver ignores checksum headers; nothing here checks what a client claimed).
  *
  * s3rver checks SigV4 only in part, headers and presigned URLs alike: the access key must be its own (S3RVER) and
  * a presigned URL must not have expired (X-Amz-Date + X-Amz-Expires); the signature itself is never computed.
@@ -182,6 +185,32 @@ server.middleware.unshift(async (ctx, next) => {
   }
   fs.rmSync(directory, { recursive: true, force: true });
   ctx.status = 204;
+});
+
+server.middleware.unshift(async (ctx, next) => {
+  const uploadId = ctx.query.uploadId;
+  if (ctx.method !== 'GET' || typeof uploadId !== 'string' || !/^[0-9a-f]+$/.test(uploadId)) return next();
+  const [, bucket, ...rest] = ctx.path.split('/');
+  const directory = require('path').join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+  ctx.type = 'application/xml';
+  if (!fs.existsSync(directory)) {
+    ctx.status = 404;
+    ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>';
+    return;
+  }
+  const initiated = JSON.parse(fs.readFileSync(require('path').join(directory, 'metadata'), 'utf8'));
+  const sha256 = String(initiated['x-amz-checksum-algorithm'] || '').toUpperCase() === 'SHA256';
+  const parts = fs.readdirSync(directory).filter((name) => /^\\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  const xml = parts.map((number) => {
+    const file = require('path').join(directory, String(number));
+    const bytes = fs.readFileSync(file);
+    const checksum = sha256 ? '<ChecksumSHA256>' + require('crypto').createHash('sha256').update(bytes).digest('base64') + '</ChecksumSHA256>' : '';
+    return '<Part><PartNumber>' + number + '</PartNumber><LastModified>' + fs.statSync(file).mtime.toISOString() + '</LastModified>' +
+      '<ETag>&quot;' + fs.readFileSync(file + '.md5', 'utf8') + '&quot;</ETag><Size>' + bytes.length + '</Size>' + checksum + '</Part>';
+  });
+  ctx.status = 200;
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?><ListPartsResult><Bucket>' + bucket + '</Bucket><Key>' + rest.join('/') + '</Key><UploadId>' + uploadId +
+    '</UploadId><MaxParts>10000</MaxParts><IsTruncated>false</IsTruncated>' + (sha256 ? '<ChecksumAlgorithm>SHA256</ChecksumAlgorithm>' : '') + xml.join('') + '</ListPartsResult>';
 });
 
 const getObject = store.getObject.bind(store);
