@@ -6,31 +6,27 @@
  * set when the last leg ends, and the workers' counts complete it.
  *
  * Every leg is idempotent (jobs are numbered, staged objects named by their order), so a repeated S3 event or
- * continuation costs work but changes no result.
+ * continuation costs work but changes no result. A split that fails is retried (by Lambda for the S3 event, by
+ * SQS for a continuation), then reported to the split failure recorder (functions/split-failure.ts), which marks
+ * the dump failed; one that takes MAX_SPLIT_LEGS legs is marked failed here.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { awsAdapters, lazily, type AwsAdapters } from '../shared/adapters/aws/aws-adapters.ts';
+import { dumpIdOf, uploadOf } from '../shared/adapters/aws/s3-upload.ts';
+import { DUMPS_FAILED_METRIC } from '../shared/adapters/aws/split-failures.ts';
 import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
-import { JobBatcher, type BatcherPosition } from '../shared/fanout/job-batcher.ts';
-import { splitDump, type SplitCursor } from '../shared/fanout/split-dump.ts';
+import { JobBatcher } from '../shared/fanout/job-batcher.ts';
+import { splitDump } from '../shared/fanout/split-dump.ts';
+import { legCapReason, MAX_SPLIT_LEGS, parseSplitLeg, type SplitLeg } from '../shared/fanout/split-leg.ts';
+
+export type { SplitLeg } from '../shared/fanout/split-leg.ts';
 
 /** Time kept back when pausing: the last entry, sending the pending jobs and the continuation. */
 export const SPLIT_TIME_RESERVE_MS = 90_000;
-
-/** A split leg: where it starts. The first has no cursor. */
-export interface SplitLeg {
-  dumpId: string;
-  key: string;
-  name: string;
-  leg: number;
-  cursor?: SplitCursor;
-  position?: BatcherPosition;
-}
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -43,7 +39,7 @@ export async function handler(event: S3Event | SQSEvent, context: Context): Prom
         const leg = await firstLeg(record, adapters());
         if (leg) await runLeg(leg, context, adapters());
       } else {
-        await continueLeg(JSON.parse(record.body) as SplitLeg, context, adapters());
+        await continueLeg(parseSplitLeg(record.body), context, adapters());
       }
     }
   } finally {
@@ -52,16 +48,14 @@ export async function handler(event: S3Event | SQSEvent, context: Context): Prom
 }
 
 async function firstLeg(record: S3EventRecord, { blobs, store, settings }: AwsAdapters): Promise<SplitLeg | undefined> {
-  const bucket = record.s3.bucket.name;
-  // S3 event keys are URL-encoded, spaces as '+'.
-  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+  const { bucket, key } = uploadOf(record);
   if (bucket !== settings.bucket || !key.startsWith(UPLOADS_PREFIX)) {
     logger.warn('ignored an object outside the uploads prefix', { bucket });
     return undefined;
   }
   const { size, etag } = await blobs.head(key);
   // The same object version is the same dump: S3 may deliver an event twice.
-  const dumpId = createHash('sha256').update(`s3://${bucket}/${key}\n${etag}`).digest('hex');
+  const dumpId = dumpIdOf(bucket, key, etag);
   const dump = await store.openDump({ id: dumpId, name: posix.basename(key), source: `s3://${bucket}/${key}`, bytes: size }, new Date());
   if (dump.status !== 'splitting') {
     logger.info('dump already split; event ignored', { dumpId, status: dump.status });
@@ -74,6 +68,11 @@ async function continueLeg(leg: SplitLeg, context: Context, adapters: AwsAdapter
   const counts = await adapters.store.counts(leg.dumpId);
   if (counts?.status !== 'splitting' && counts?.status !== 'interrupted') {
     logger.info('continuation of a finished split ignored', { dumpId: leg.dumpId, leg: leg.leg });
+    return;
+  }
+  // A continuation already past the cap (one sent before the cap was lowered) goes no further.
+  if (leg.leg >= MAX_SPLIT_LEGS) {
+    await failAtCap(leg.dumpId, adapters);
     return;
   }
   if (counts.status === 'interrupted') await adapters.store.setStatus(leg.dumpId, 'splitting', new Date());
@@ -97,6 +96,10 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
     await batcher.flush();
     await queue.drain();
     metrics.addMetric('UnitsLocated', MetricUnit.Count, batcher.unitCount - (leg.position?.unitCount ?? 0));
+    if (paused && leg.leg + 1 >= MAX_SPLIT_LEGS) {
+      await failAtCap(dumpId, { store });
+      return;
+    }
     if (paused) {
       const next: SplitLeg = { dumpId, key, name, leg: leg.leg + 1, cursor: paused, position: batcher.position() };
       await clients.sqs.send(new SendMessageCommand({ QueueUrl: settings.splitQueueUrl, MessageBody: JSON.stringify(next) }));
@@ -110,4 +113,10 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
     await store.setStatus(dumpId, 'interrupted', new Date());
     throw error;
   }
+}
+
+/** The split took every leg it may: the dump fails, saying so, and no continuation is sent. */
+async function failAtCap(dumpId: string, { store }: Pick<AwsAdapters, 'store'>): Promise<void> {
+  if (await store.markFailed(dumpId, legCapReason(MAX_SPLIT_LEGS), new Date())) metrics.addMetric(DUMPS_FAILED_METRIC, MetricUnit.Count, 1);
+  logger.error('split stopped at the cap on legs; dump marked failed', { dumpId, legs: MAX_SPLIT_LEGS });
 }

@@ -35,6 +35,10 @@ export function stackPropsFromContext(node: Node): LeakproofStackProps {
   if (reverifySchedule !== undefined && (typeof reverifySchedule !== 'string' || !SCHEDULE_EXPRESSION.test(reverifySchedule))) {
     throw new Error(`context reverifySchedule must be an EventBridge schedule expression such as "rate(1 day)" or "cron(0 3 * * ? *)", not ${JSON.stringify(reverifySchedule)}`);
   }
+  const alarmEmail: unknown = node.tryGetContext('alarmEmail');
+  if (alarmEmail !== undefined && !isEmailAddress(alarmEmail)) {
+    throw new Error(`context alarmEmail must be one e-mail address (the alarms' SNS subscription), not ${JSON.stringify(alarmEmail)}`);
+  }
   return {
     workerConcurrency: integer('workerConcurrency'),
     maxReceiveCount: integer('maxReceiveCount'),
@@ -44,7 +48,16 @@ export function stackPropsFromContext(node: Node): LeakproofStackProps {
     apiAuthorisation: apiAuthorisationFromContext(node),
     apiRateLimit: integer('apiRateLimit'),
     apiBurstLimit: integer('apiBurstLimit'),
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
   };
+}
+
+/** local@domain.tld, no spaces: SNS checks the rest when it sends the confirmation. */
+function isEmailAddress(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 254 || /\s/.test(value)) return false;
+  const at = value.lastIndexOf('@');
+  const domain = value.slice(at + 1);
+  return at > 0 && value.indexOf('@') === at && domain.includes('.') && !domain.startsWith('.') && !domain.endsWith('.');
 }
 
 /**

@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { functionsOf, PipelineAlarms } from './alarms.ts';
 import { API_DEFAULTS, LeakproofApi, type ApiAuthorisation } from './api.ts';
 import { IngestPipeline } from './pipeline.ts';
 import { DEFAULT_REVERIFY_SCHEDULE, Reverification } from './reverification.ts';
@@ -25,6 +26,8 @@ export interface LeakproofStackProps extends StackProps {
   /** The HTTP API's steady requests per second (default 20) and burst (default 40), across all callers. */
   apiRateLimit?: number;
   apiBurstLimit?: number;
+  /** An e-mail address told when an alarm goes off or clears (subscribed to the alarm topic). */
+  alarmEmail?: string;
 }
 
 const STACK_DEFAULTS = {
@@ -48,6 +51,7 @@ export class LeakproofStack extends Stack {
   readonly pipeline: IngestPipeline;
   readonly reverification: Reverification;
   readonly api: LeakproofApi;
+  readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: LeakproofStackProps = {}) {
     super(scope, id, props);
@@ -90,6 +94,21 @@ export class LeakproofStack extends Stack {
       throttle: { rateLimit: apiRateLimit, burstLimit: apiBurstLimit },
     });
 
+    // Last: it watches every function the stack has by now.
+    const { environment } = this.pipeline.handlerDefaults;
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      deadLetterQueues: {
+        DeadLetterQueue: this.pipeline.deadLetterQueue,
+        SplitDeadLetterQueue: this.pipeline.splitDeadLetterQueue,
+        SplitFailureQueue: this.pipeline.splitFailureQueue,
+      },
+      functions: functionsOf(this),
+      tables: this.tables,
+      email: props.alarmEmail,
+      metricsNamespace: environment.POWERTOOLS_METRICS_NAMESPACE!,
+      serviceName: environment.POWERTOOLS_SERVICE_NAME!,
+    });
+
     const outputs: Record<string, string> = {
       DumpsBucket: this.storage.bucket.bucketName,
       UploadsPrefix: UPLOADS_PREFIX,
@@ -100,6 +119,7 @@ export class LeakproofStack extends Stack {
       PostingsTable: this.tables.postings.tableName,
       KeysTable: this.tables.keys.tableName,
       ApiUrl: this.api.url,
+      AlarmTopicArn: this.alarms.topic.topicArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

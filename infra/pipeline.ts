@@ -1,5 +1,7 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,6 +28,13 @@ export interface IngestPipelineProps {
 const SPLITTER = { memorySize: 1024, timeout: Duration.minutes(15) };
 const WORKER = { memorySize: 1769, timeout: Duration.minutes(2) };
 const DEAD_LETTER_RECORDER = { memorySize: 512, timeout: Duration.minutes(1) };
+const SPLIT_FAILURE_RECORDER = { memorySize: 256, timeout: Duration.minutes(1) };
+/**
+ * Lambda's retries of a failed S3 event (its default and most), and how long the event may wait for one: after
+ * them the event goes to the split failure queue. A retry restarts the split from the start (idempotent).
+ */
+const SPLIT_EVENT_RETRIES = 2;
+const SPLIT_EVENT_MAX_AGE = Duration.hours(6);
 
 /** SQS's largest message, 1 MiB: a job (up to 200 units of one dump) travels as one message. */
 const MAX_MESSAGE_BYTES = 1_048_576;
@@ -39,8 +48,11 @@ export const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb
 /**
  * The ingest pipeline: an upload under uploads/ invokes the splitter, which queues work (zip locators, mbox
  * byte ranges, staged objects) on SQS; workers verify and record verdicts; what fails maxReceiveCount times
- * lands on the dead-letter queue, whose recorder marks those entries as errors so every entry is counted.
- * Each function has its own role, granted only what it does, and its own log group.
+ * lands on the dead-letter queue, whose recorder marks those entries as errors so every entry is counted. A
+ * split that fails for good (its S3 event on every attempt, or a continuation on every delivery) reaches the
+ * split failure recorder, which marks the dump failed with the reason. Each function has its own role, granted
+ * only what it does, and its own log group. Queues are kept when the stack goes, as the bucket and tables are:
+ * what waits in them is work or evidence of a failure.
  */
 export class IngestPipeline extends Construct {
   readonly workQueue: sqs.Queue;
@@ -48,9 +60,12 @@ export class IngestPipeline extends Construct {
   /** Continuations of splits that ran out of time; each invokes the splitter again. */
   readonly splitQueue: sqs.Queue;
   readonly splitDeadLetterQueue: sqs.Queue;
+  /** The splitter's on-failure destination: S3 events Lambda gave up on. */
+  readonly splitFailureQueue: sqs.Queue;
   readonly splitter: NodejsFunction;
   readonly worker: NodejsFunction;
   readonly deadLetterRecorder: NodejsFunction;
+  readonly splitFailureRecorder: NodejsFunction;
   /** How the pipeline's functions are built and what they are told: for the stack's other functions. */
   readonly handlerDefaults: HandlerDefaults;
 
@@ -66,6 +81,7 @@ export class IngestPipeline extends Construct {
         retentionPeriod: Duration.days(14),
         visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_PER_TIMEOUT),
         deadLetterQueue: deadLetterQueue && { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+        removalPolicy: RemovalPolicy.RETAIN,
       });
     this.deadLetterQueue = queue('DeadLetterQueue', DEAD_LETTER_RECORDER.timeout);
     Validations.of(this.deadLetterQueue).acknowledge({
@@ -73,12 +89,16 @@ export class IngestPipeline extends Construct {
       reason: 'This is the dead-letter queue of the work queue; what its recorder cannot record stays here for 14 days.',
     });
     this.workQueue = queue('WorkQueue', WORKER.timeout, this.deadLetterQueue);
-    // No consumer: a continuation that keeps failing leaves its dump "interrupted" and waits here, 14 days,
-    // to be inspected and redriven to the split queue.
-    this.splitDeadLetterQueue = queue('SplitDeadLetterQueue', SPLITTER.timeout);
+    // A continuation that keeps failing lands here; the split failure recorder marks its dump failed.
+    this.splitDeadLetterQueue = queue('SplitDeadLetterQueue', SPLIT_FAILURE_RECORDER.timeout);
     Validations.of(this.splitDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the split queue; its messages wait here for a redrive.',
+      reason: 'This is the dead-letter queue of the split queue; what its recorder cannot record stays here for 14 days, and its alarm goes off.',
+    });
+    this.splitFailureQueue = queue('SplitFailureQueue', SPLIT_FAILURE_RECORDER.timeout);
+    Validations.of(this.splitFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This is the splitter's on-failure destination, a dead-letter queue in all but name; what its recorder cannot record stays here for 14 days, and its alarm goes off.",
     });
     this.splitQueue = queue('SplitQueue', SPLITTER.timeout, this.splitDeadLetterQueue);
 
@@ -128,6 +148,14 @@ export class IngestPipeline extends Construct {
     });
     // One continuation per invocation: each leg gets the whole 15 minutes.
     this.splitter.addEventSource(new SqsEventSource(this.splitQueue, { batchSize: 1 }));
+    // Splitter -> split queue -> splitter is a loop by design: Lambda would stop it after ~16 legs. The code caps
+    // it instead (shared/fanout/split-leg.ts MAX_SPLIT_LEGS).
+    (this.splitter.node.defaultChild as lambda.CfnFunction).recursiveLoop = lambda.RecursiveLoop.ALLOW;
+    this.splitter.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.splitFailureQueue),
+      retryAttempts: SPLIT_EVENT_RETRIES,
+      maxEventAge: SPLIT_EVENT_MAX_AGE,
+    });
 
     this.worker = handler('Worker', 'functions/verify.ts', WORKER);
     this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads, staging] }));
@@ -156,6 +184,15 @@ export class IngestPipeline extends Construct {
     this.deadLetterRecorder.addEventSource(
       new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    this.splitFailureRecorder = handler('SplitFailureRecorder', 'functions/split-failure.ts', SPLIT_FAILURE_RECORDER);
+    // It opens the dump when the first attempt failed before doing so, then marks it failed.
+    this.splitFailureRecorder.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_READ, ...TABLE_WRITE], resources: [tables.dumps.tableArn] }),
+    );
+    for (const failures of [this.splitFailureQueue, this.splitDeadLetterQueue]) {
+      this.splitFailureRecorder.addEventSource(new SqsEventSource(failures, { batchSize: 10, reportBatchItemFailures: true }));
+    }
 
     acknowledgeObjectWildcards(this.splitter, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);
     acknowledgeObjectWildcards(this.worker, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);

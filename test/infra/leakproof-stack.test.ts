@@ -162,7 +162,7 @@ describe('the queues', () => {
   });
 
   it('take 1 MiB messages, are encrypted and refuse plain HTTP', () => {
-    const queues = [pipeline.workQueue, pipeline.deadLetterQueue, pipeline.splitQueue, pipeline.splitDeadLetterQueue];
+    const queues = [pipeline.workQueue, pipeline.deadLetterQueue, pipeline.splitQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue];
     expect(queues.map(logicalId).sort()).toEqual(ofType(resources, 'AWS::SQS::Queue').map(([id]) => id).sort());
     for (const queue of queues) {
       const { Properties } = resource(resources, queue);
@@ -216,7 +216,8 @@ describe('the queues', () => {
       deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(pipeline.splitDeadLetterQueue), 'Arn'] },
       maxReceiveCount: 5,
     });
-    deployed.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    // The other two: the split failure recorder's (see "failures are visible").
+    deployed.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
   });
 });
 
@@ -321,8 +322,8 @@ describe('the functions', () => {
 
   it('log to their own log groups, kept for a year unless told otherwise', () => {
     const groups = ofType(resources, 'AWS::Logs::LogGroup');
-    // One per function (the pipeline's three, the re-verification runner, the API's handler), and the API's access logs.
-    expect(groups).toHaveLength(6);
+    // One per function (the pipeline's four, the re-verification runner, the API's handler), and the API's access logs.
+    expect(groups).toHaveLength(7);
     for (const fn of Object.values(functions)) {
       const ref = resource(resources, fn).Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resources[ref]?.Type).toBe('AWS::Logs::LogGroup');
@@ -381,6 +382,8 @@ describe('the functions', () => {
         `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
         `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
         ...consume(logicalId(pipeline.splitQueue)),
+        // Its on-failure destination: Lambda sends a failed S3 event there with the function's role.
+        ...on(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], logicalId(pipeline.splitFailureQueue)),
         ...on([...read, ...write], dumps, verdicts),
       ].sort(),
     );
@@ -399,6 +402,14 @@ describe('the functions', () => {
         ...on([...read, ...write], dumps),
         ...on(write, verdicts),
         ...consume(logicalId(pipeline.deadLetterQueue)),
+      ].sort(),
+    );
+    expect(grants(pipeline.splitFailureRecorder)).toEqual(
+      [
+        ...logs(pipeline.splitFailureRecorder),
+        ...on([...read, ...write], dumps),
+        ...consume(logicalId(pipeline.splitFailureQueue)),
+        ...consume(logicalId(pipeline.splitDeadLetterQueue)),
       ].sort(),
     );
   });
@@ -603,6 +614,7 @@ describe('outputs', () => {
       PostingsTable: { Value: { Ref: logicalId(tables.postings) } },
       KeysTable: { Value: { Ref: logicalId(tables.keys) } },
       ApiUrl: { Value: stack.resolve(stack.api.url) },
+      AlarmTopicArn: { Value: { Ref: logicalId(stack.alarms.topic) } },
     });
   });
 });
@@ -708,5 +720,146 @@ describe('settings from CDK context', () => {
     expect(() => fromContext({ ...jwt, jwtWriteScope: 7 })).toThrow(/jwtWriteScope/);
     expect(() => fromContext({ ...jwt, jwtReadScope: 'leakproof', jwtWriteScope: 'leakproof' })).toThrow(/must differ/);
     expect(() => fromContext({ apiRateLimit: 'fast' })).toThrow(/apiRateLimit/);
+  });
+});
+
+describe('failures are visible', () => {
+  const { alarms } = stack;
+  const splitter = resource(resources, pipeline.splitter);
+  const recorder = resource(resources, pipeline.splitFailureRecorder);
+  const arn = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+
+  it("sends the splitter's S3 events that fail on every attempt (three, within six hours) to the split failure queue", () => {
+    const configs = ofType(resources, 'AWS::Lambda::EventInvokeConfig').filter(([, config]) => config.Properties.FunctionName.Ref === logicalId(pipeline.splitter));
+    expect(configs).toHaveLength(1);
+    expect(configs[0]![1].Properties).toEqual({
+      FunctionName: { Ref: logicalId(pipeline.splitter) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: arn(pipeline.splitFailureQueue) } },
+    });
+  });
+
+  it('lets the splitter call itself through the split queue past Lambda\'s loop detection; no other function', () => {
+    expect(splitter.Properties.RecursiveLoop).toBe('Allow');
+    const others = ofType(resources, 'AWS::Lambda::Function').filter(([id]) => id !== logicalId(pipeline.splitter));
+    expect(others.length).toBeGreaterThan(3);
+    for (const [, fn] of others) expect(fn.Properties.RecursiveLoop).toBeUndefined();
+  });
+
+  it('records failed splits from both the failure queue and the split dead-letter queue, in batches with partial failures', () => {
+    for (const queue of [pipeline.splitFailureQueue, pipeline.splitDeadLetterQueue]) {
+      deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arn(queue),
+        FunctionName: { Ref: logicalId(pipeline.splitFailureRecorder) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      // Lambda refuses an event source whose queue hides a message for less than the function's timeout.
+      expect(resource(resources, queue).Properties.VisibilityTimeout).toBeGreaterThanOrEqual(recorder.Properties.Timeout);
+    }
+    expect(recorder.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 60 });
+  });
+
+  it('keeps every queue when the stack is deleted, as the bucket and the tables', () => {
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(5);
+    for (const [id, queue] of queues) {
+      expect(queue.DeletionPolicy, id).toBe('Retain');
+      expect((queue as Resource & { UpdateReplacePolicy?: string }).UpdateReplacePolicy, id).toBe('Retain');
+    }
+  });
+
+  /** Alarms by what they watch: a queue's or function's or table's logical id, or a metric name. */
+  const alarmResources = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+  const topic = { Ref: logicalId(alarms.topic) };
+
+  it('every alarm goes off at one occurrence in five minutes, and tells the topic when it goes off and when it clears', () => {
+    expect(alarmResources.length).toBeGreaterThan(0);
+    for (const alarm of alarmResources) {
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+    }
+  });
+
+  it("watches every dead-letter queue's messages: waiting, in flight, or received by its recorder", () => {
+    const queueAlarms = alarmResources.filter((alarm) => alarm.Metrics?.[0]?.Expression?.includes('visible'));
+    const watched = queueAlarms.map((alarm) => {
+      const metrics = (alarm.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { 'Fn::GetAtt': string[] } }[] } } }[]).filter((m) => m.MetricStat);
+      const names = metrics.map((m) => m.MetricStat!.Metric.MetricName).sort();
+      expect(names).toEqual(['ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesVisible', 'NumberOfMessagesReceived']);
+      const queues = new Set(metrics.map((m) => m.MetricStat!.Metric.Dimensions[0]!.Value['Fn::GetAtt'][0]));
+      expect(queues.size).toBe(1);
+      expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0) + FILL(received, 0)');
+      return [...queues][0];
+    });
+    expect(watched.sort()).toEqual([pipeline.deadLetterQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue].map(logicalId).sort());
+  });
+
+  it('watches dumps marked failed, by the metric the recorder and the splitter publish', () => {
+    expect(alarmResources).toContainEqual(
+      expect.objectContaining({ Namespace: 'Leakproof', MetricName: 'DumpsFailed', Statistic: 'Sum', Period: 300, Dimensions: [{ Name: 'service', Value: 'leakproof' }] }),
+    );
+  });
+
+  it("watches every function's errors and throttles: the pipeline's, the re-verification runner's, the API's", () => {
+    const functions = ofType(resources, 'AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties.Runtime).startsWith('nodejs')).map(([id]) => id);
+    expect(functions).toEqual(expect.arrayContaining([pipeline.splitter, pipeline.worker, pipeline.deadLetterRecorder, pipeline.splitFailureRecorder, stack.reverification.runner].map(logicalId)));
+    for (const metricName of ['Errors', 'Throttles']) {
+      const watched = alarmResources
+        .filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === metricName)
+        .map((alarm) => alarm.Dimensions[0].Value.Ref as string);
+      expect(watched.sort(), metricName).toEqual([...functions].sort());
+    }
+  });
+
+  it("watches every table's throttled requests, over the operations the functions call", () => {
+    const watched = alarmResources
+      .filter((alarm) => alarm.Metrics?.some((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName === 'ThrottledRequests'))
+      .map((alarm) => {
+        const stats = (alarm.Metrics as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: any }[] } } }[]).filter((m) => m.MetricStat);
+        const operations = stats.map((m) => m.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Operation')!.Value).sort();
+        expect(operations).toEqual(['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'TransactWriteItems', 'UpdateItem']);
+        return stats[0]!.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'TableName')!.Value.Ref as string;
+      });
+    expect(watched.sort()).toEqual([tables.dumps, tables.verdicts, tables.postings, tables.keys].map(logicalId).sort());
+  });
+
+  it('tells an SNS topic encrypted with a rotated key of its own, which CloudWatch of this account may use; plain HTTP refused', () => {
+    const topicResource = resource(resources, alarms.topic);
+    expect(topicResource.Properties.KmsMasterKeyId).toEqual(arn(alarms.key));
+    const key = resource(resources, alarms.key);
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const onlyThisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: onlyThisAccount }),
+    );
+    deployed.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: onlyThisAccount }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the e-mail address of -c alarmEmail, and none without it', () => {
+    deployed.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const told = synthesize({ alarmEmail: 'oncall@example.org' });
+    told.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.org', TopicArn: { Ref: logicalId(told.stack.alarms.topic) } });
+    const fromContext = (context: Record<string, unknown>) => stackPropsFromContext(new App({ context }).node);
+    expect(fromContext({ alarmEmail: 'oncall@example.org' }).alarmEmail).toBe('oncall@example.org');
+    for (const bad of ['oncall', 'on call@example.org', 'a@b@example.org', 'oncall@example', 'oncall@.example.org', 7]) {
+      expect(() => fromContext({ alarmEmail: bad }), String(bad)).toThrow(/alarmEmail/);
+    }
   });
 });
