@@ -1,0 +1,401 @@
+/**
+ * The AWS pipeline under injected faults, on the emulators (see aws-pipeline.test.ts for the fault-free run):
+ * each case puts the same dump (a zip holding loose messages, a nested zip and an mbox, so that the splitter
+ * stages messages) into S3, lets the splitter, its continuations, the workers and the dead-letter recorder run
+ * while something goes wrong, and asserts that the dump completes with exactly what `leakproof ingest` finds in
+ * it: the same records, the same summary and counts, no entry stored twice, no job set aside as errors.
+ *
+ * Faults come from test/helpers/fault-injection.ts, seeded: HTTP proxies in front of DynamoDB and S3 that the
+ * handlers' SDK clients talk to (so the SDK's own retries are exercised, as against AWS), duplicate and
+ * concurrent deliveries, and a worker process killed part way through its writes.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.ts';
+import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
+import { parseJob } from '../../shared/fanout/parse-job.ts';
+import { generateDump } from '../../shared/generator/generate-dump.ts';
+import { mboxrdQuote } from '../../shared/generator/writers/mbox-quoting.ts';
+import { importKeyFile } from '../../shared/keys/key-import.ts';
+import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, type LeakproofResources } from '../helpers/aws-emulators.ts';
+import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
+import { drainQueue, type SqsHandler } from '../helpers/event-source-mapping.ts';
+import {
+  deliveredTwice,
+  dynamodbOperation,
+  failRangedGets,
+  invokeAsynchronously,
+  invokeInChildProcess,
+  isDynamodbWrite,
+  REPOSITORY_ROOT,
+  startFaultProxy,
+  throttleDynamodbWrites,
+  type FaultProxy,
+  type FaultRule,
+} from '../helpers/fault-injection.ts';
+import { lambdaContext, s3ObjectCreatedEventFor } from '../helpers/lambda-events.ts';
+
+const BIN = resolve('bin/leakproof.js');
+const SEED = 'leakproof-faults';
+/** The stack's default (infra/leakproof-stack.ts): a job is set aside after this many failed deliveries. */
+const MAX_RECEIVE_COUNT = 5;
+const FORWARD: FaultRule = () => ({ kind: 'forward' });
+
+const work = mkdtempSync(join(tmpdir(), 'leakproof-aws-faults-'));
+let emulators: AwsEmulators;
+let dynamodbProxy: FaultProxy;
+let s3Proxy: FaultProxy;
+
+/** The dump every case runs, and what `leakproof ingest` makes of it. */
+const dump: { path: string; keysPath: string; bytes: Buffer; stagedMessages: number } = { path: '', keysPath: '', bytes: Buffer.alloc(0), stagedMessages: 0 };
+let local: { summary: DumpSummary; records: ExportRecord[]; entries: number };
+
+beforeAll(async () => {
+  emulators = await startAwsEmulators();
+  [dynamodbProxy, s3Proxy] = await Promise.all([startFaultProxy(emulators.endpoints.dynamodb), startFaultProxy(emulators.endpoints.s3)]);
+  await composeDump();
+  local = localIngest();
+});
+/** What each case injected and what it cost, printed with LEAKPROOF_FAULTS_REPORT=1 (the figures in the notes). */
+const report: Record<string, Record<string, number>> = {};
+afterAll(async () => {
+  if (process.env.LEAKPROOF_FAULTS_REPORT) console.log(JSON.stringify({ entries: local?.entries, stagedMessages: dump.stagedMessages, report }, null, 1));
+  await Promise.allSettled([dynamodbProxy?.stop(), s3Proxy?.stop()]);
+  await emulators?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/**
+ * A generated mailbox (signed messages with known tampering, a PDF, an image, a cut message) laid out as a zip:
+ * most messages loose, one month's in a nested zip and another's in an mbox, both inside the zip. The splitter
+ * lists the loose ones from the central directory and stages the messages of the two containers one by one.
+ */
+async function composeDump(): Promise<void> {
+  const generated = await generateDump({ outDir: join(work, 'generated'), format: 'folder', messages: 280, attachmentMinBytes: 2_000, attachmentMaxBytes: 30_000, seed: SEED });
+  const files = listFiles(generated.dumpPath).map((path) => ({ name: relative(generated.dumpPath, path).split('\\').join('/'), data: readFileSync(path) }));
+  const months = [...new Set(files.map((file) => file.name.split('/').slice(0, 2).join('/')))].sort();
+  const [nestedMonth, mboxMonth] = [months[1]!, months[2]!];
+  const inMonth = (month: string) => files.filter((file) => file.name.startsWith(`${month}/`) && file.name.endsWith('.eml'));
+  const nested = inMonth(nestedMonth);
+  const boxed = inMonth(mboxMonth);
+  const loose = files.filter((file) => !nested.includes(file) && !boxed.includes(file));
+  dump.stagedMessages = nested.length + boxed.length;
+  dump.bytes = await buildZip([
+    ...loose.slice(0, loose.length >> 1),
+    { name: 'archives/older.zip', data: await buildZip(nested) },
+    { name: 'archives/box.mbox', data: Buffer.concat(boxed.map((file) => mboxRecord(mboxrdQuote(file.data)))) },
+    ...loose.slice(loose.length >> 1),
+  ]);
+  dump.path = join(work, 'faults.zip');
+  dump.keysPath = generated.keysPath;
+  writeFileSync(dump.path, dump.bytes);
+}
+
+function listFiles(root: string): string[] {
+  return readdirSync(root)
+    .sort()
+    .flatMap((name) => {
+      const path = join(root, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}
+
+/** `leakproof ingest` on the same dump: its summary and exported records. */
+function localIngest() {
+  const home = join(work, 'home');
+  const run = (...args: string[]) => {
+    const result = spawnSync(process.execPath, [BIN, ...args, '--home', home], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    return result.stdout;
+  };
+  const { summary } = JSON.parse(run('ingest', dump.path, '--keys', dump.keysPath, '--offline', '--json')) as { summary: DumpSummary };
+  const records = run('export', '--format', 'jsonl').trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
+  return { summary, records, entries: summary.messages + summary.skipped + summary.errors };
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// A fresh deployment per case: its own bucket, queues and tables, and handler modules wired to them through the
+// proxies (the handlers keep their adapters for the life of a module, as a Lambda container does).
+
+interface Deployment {
+  resources: LeakproofResources;
+  /** The handlers' environment: the emulators behind the proxies for DynamoDB and S3. */
+  env: Record<string, string>;
+  store: DynamoVerdictStore;
+  split: (event: S3Event | SQSEvent, context: Context) => Promise<void>;
+  verify: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  recordDeadLetters: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  key: string;
+  s3Event: S3Event;
+}
+
+async function deploy(name: string): Promise<Deployment> {
+  dynamodbProxy.rule = FORWARD;
+  s3Proxy.rule = FORWARD;
+  const resources = await createLeakproofResources(emulators, { maxReceiveCount: MAX_RECEIVE_COUNT });
+  const env = {
+    ...resources.env,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy.endpoint,
+    AWS_ENDPOINT_URL_S3: s3Proxy.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
+    POWERTOOLS_SERVICE_NAME: 'leakproof',
+  };
+  Object.assign(process.env, env);
+  vi.resetModules();
+  const { handler: split } = await import('../../functions/split.ts');
+  const { handler: verify } = await import('../../functions/verify.ts');
+  const { handler: recordDeadLetters } = await import('../../functions/dead-letter.ts');
+  const db = DynamoDBDocumentClient.from(emulators.dynamodb);
+  const imported = await importKeyFile(dump.keysPath, new DynamoKeyArchive(db, resources.keysTable));
+  expect(imported.errors).toEqual([]);
+  const key = `${UPLOADS_PREFIX}${name}.zip`;
+  await emulators.s3.send(new PutObjectCommand({ Bucket: resources.bucket, Key: key, Body: dump.bytes }));
+  const store = new DynamoVerdictStore(db, { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable });
+  return { resources, env, store, split, verify, recordDeadLetters, key, s3Event: await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key) };
+}
+
+const context = (functionName: string) => () => lambdaContext({ functionName });
+
+/** The split's continuations, one per invocation as the split queue's event source mapping passes them. */
+function drainSplitLegs(deployment: Deployment, contextFor: () => Context = context('split'), handler: SqsHandler = deployment.split) {
+  const { sqs } = emulators;
+  const { splitQueueUrl: queueUrl, splitQueueArn: queueArn } = deployment.resources;
+  return drainQueue({ sqs, queueUrl, queueArn, handler, batchSize: 1, context: contextFor, maxRounds: 1_000 });
+}
+
+function drainJobs(deployment: Deployment, handler: SqsHandler = deployment.verify, batchSize = 10) {
+  const { workQueueUrl: queueUrl, workQueueArn: queueArn } = deployment.resources;
+  return drainQueue({ sqs: emulators.sqs, queueUrl, queueArn, handler, batchSize, context: context('verify'), maxRounds: 1_000 });
+}
+
+/** What ran into the dead-letter queue, recorded as the stack's recorder does. */
+function drainDeadLetters(deployment: Deployment) {
+  const { deadLetterQueueUrl: queueUrl, deadLetterQueueArn: queueArn } = deployment.resources;
+  return drainQueue({ sqs: emulators.sqs, queueUrl, queueArn, handler: deployment.recordDeadLetters, context: context('dead-letter') });
+}
+
+/** Records compared across the two pipelines: the dump id (a hash of different things) and the clock differ. */
+function comparable(records: ExportRecord[]) {
+  return records.map(({ dump: _dump, verifiedAt: _at, ...rest }) => rest);
+}
+
+/**
+ * The case's end state: nothing set aside, the dump complete, and exactly what the local ingest found: the same
+ * records in the same order, the same summary, every entry stored once.
+ */
+async function expectSameAsLocalIngest(deployment: Deployment): Promise<void> {
+  dynamodbProxy.rule = FORWARD;
+  s3Proxy.rule = FORWARD;
+  const dead = await drainDeadLetters(deployment);
+  expect(dead.deliveries, 'jobs set aside in the dead-letter queue').toBe(0);
+
+  const [overview] = await deployment.store.listDumps();
+  const dumpId = overview!.id;
+  const counts = (await deployment.store.counts(dumpId))!;
+  expect(counts.status).toBe('complete');
+  expect(counts.located).toBe(local.entries);
+  expect(counts.messages + counts.skipped + counts.errors).toBe(counts.located);
+
+  const records: ExportRecord[] = [];
+  for await (const record of deployment.store.exportRecords(dumpId)) records.push(record);
+  expect(records.filter((record) => /kept failing/.test(record.detail ?? '')), 'entries of jobs set aside').toEqual([]);
+  expect(comparable(records)).toEqual(comparable(local.records));
+  const summary = (await deployment.store.summary(dumpId))!;
+  expect({ ...summary, dump: undefined }).toEqual({ ...local.summary, dump: undefined });
+
+  // Every entry once: as many entry items as entries (skipped ones included), under as many distinct locators.
+  const items = await scanAll(deployment.resources.verdictsTable);
+  const locators = items.map((item) => `${item.dumpId?.S}\n${item.locator?.S}`);
+  expect(items.length).toBe(local.entries);
+  expect(new Set(locators).size).toBe(local.entries);
+}
+
+async function scanAll(table: string) {
+  const items: Record<string, { S?: string }>[] = [];
+  let start: Record<string, any> | undefined;
+  do {
+    const page = await emulators.dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...((page.Items ?? []) as typeof items));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The fault-free path of a case: the S3 event, the split's continuations, the jobs. */
+async function runPipeline(deployment: Deployment, options: { workHandler?: SqsHandler; batchSize?: number } = {}) {
+  const splitErrors = await invokeAsynchronously(deployment.split, deployment.s3Event, context('split'));
+  const legs = await drainSplitLegs(deployment);
+  const jobs = await drainJobs(deployment, options.workHandler, options.batchSize);
+  return { splitErrors, legs, jobs };
+}
+
+/** Faults a proxy injected since `before` (a copy of its `injected`), by kind, the kinds it did not use left out. */
+function injectedSince(proxy: FaultProxy, before: FaultProxy['injected'], label: string): Record<string, number> {
+  const delta = Object.entries(proxy.injected).map(([kind, n]) => [`${label} ${kind}`, n - before[kind as keyof typeof before]] as const);
+  return Object.fromEntries(delta.filter(([, n]) => n > 0));
+}
+
+function recordRun(name: string, run: { splitErrors?: unknown[]; legs?: { invocations: number; failures: number }; jobs?: { deliveries: number; failures: number } }, extra: Record<string, number> = {}) {
+  report[name] = {
+    'split tries failed': run.splitErrors?.length ?? 0,
+    'split legs (continuations)': run.legs?.invocations ?? 0,
+    'split legs failed': run.legs?.failures ?? 0,
+    'job deliveries': run.jobs?.deliveries ?? 0,
+    'job deliveries failed': run.jobs?.failures ?? 0,
+    ...extra,
+  };
+}
+
+describe('the AWS pipeline under injected faults', () => {
+  it('20 % of DynamoDB writes throttled (single writes refused, batch items left unprocessed): the same records and counts', async () => {
+    const deployment = await deploy('throttled');
+    let writes = 0;
+    const countWrites = (request: Parameters<FaultRule>[0]) => void (isDynamodbWrite(request) && writes++);
+    dynamodbProxy.observers.add(countWrites);
+    try {
+      dynamodbProxy.rule = throttleDynamodbWrites(SEED, 0.2);
+      const before = { ...dynamodbProxy.injected };
+      const run = await runPipeline(deployment);
+      const injected = injectedSince(dynamodbProxy, before, 'DynamoDB');
+      recordRun('throttled', run, { 'DynamoDB write requests': writes, ...injected });
+      // Refused whole, or sent on with some items left unprocessed: at least a tenth of the write requests.
+      expect((injected['DynamoDB answer'] ?? 0) + (injected['DynamoDB rewrite'] ?? 0)).toBeGreaterThan(writes * 0.1);
+    } finally {
+      dynamodbProxy.observers.delete(countWrites);
+    }
+    await expectSameAsLocalIngest(deployment);
+  });
+
+  it('5 % of S3 ranged GETs failing (500s the SDK retries, bodies cut half way it cannot): the same records and counts', async () => {
+    const deployment = await deploy('ranged-gets');
+    s3Proxy.rule = failRangedGets(SEED, 0.05);
+    let rangedGets = 0;
+    const countRangedGets = (request: Parameters<FaultRule>[0]) => void (request.method === 'GET' && request.headers.range !== undefined && rangedGets++);
+    s3Proxy.observers.add(countRangedGets);
+    const before = { ...s3Proxy.injected };
+    const run = await runPipeline(deployment).finally(() => s3Proxy.observers.delete(countRangedGets));
+    const injected = injectedSince(s3Proxy, before, 'S3');
+    recordRun('ranged-gets', run, { 'S3 ranged GETs': rangedGets, ...injected });
+    // Both kinds of failure happened: answered 500 and cut half way.
+    expect(injected['S3 answer']).toBeGreaterThan(0);
+    expect(injected['S3 cut-body']).toBeGreaterThan(0);
+    await expectSameAsLocalIngest(deployment);
+  });
+
+  it('every SQS job delivered twice, both deliveries at once: the same records, counted once', async () => {
+    const deployment = await deploy('twice');
+    const run = await runPipeline(deployment, { workHandler: deliveredTwice(deployment.verify, context('verify')) });
+    recordRun('twice', run, { 'handler calls per job delivery': 2 });
+    expect(run.jobs.failures).toBe(0);
+    await expectSameAsLocalIngest(deployment);
+  });
+
+  it('a worker killed after writing half of a job\'s items: the job comes back and completes, nothing counted twice', async () => {
+    const deployment = await deploy('killed');
+    const verdictsTable = deployment.resources.verdictsTable;
+    let kills = 0;
+    // Each job's first delivery runs in a process of its own, killed once half the job's units are written.
+    const killedHalfWay: SqsHandler = async (event, invocation) => {
+      const [record] = event.Records;
+      const job = parseJob(record!.body);
+      if (record!.attributes.ApproximateReceiveCount !== '1' || job.units.length < 20) return deployment.verify(event, invocation);
+      const half = Math.ceil(job.units.length / 2);
+      let written = 0;
+      let killed = false;
+      const worker = invokeInChildProcess(join(REPOSITORY_ROOT, 'functions/verify.ts'), event, deployment.env);
+      dynamodbProxy.rule = (request) => {
+        if (!isDynamodbWrite(request)) return killed ? { kind: 'reset' } : { kind: 'forward' };
+        if (!killed && written >= half) {
+          killed = true;
+          kills++;
+          worker.kill();
+        }
+        if (killed) return { kind: 'reset' };
+        written += verdictItemsIn(request, verdictsTable);
+        return { kind: 'forward' };
+      };
+      try {
+        return (await worker.response) ?? undefined;
+      } finally {
+        dynamodbProxy.rule = FORWARD;
+      }
+    };
+    const run = await runPipeline(deployment, { workHandler: killedHalfWay, batchSize: 1 });
+    recordRun('killed', run, { 'workers killed': kills });
+    expect(kills).toBeGreaterThan(0);
+    expect(run.jobs.failures).toBe(kills);
+    await expectSameAsLocalIngest(deployment);
+  });
+
+  it('a split leg running out of time in the middle of a nested container: its continuations finish the container', async () => {
+    const deployment = await deploy('split-timeout');
+    const { SPLIT_TIME_RESERVE_MS } = await import('../../functions/split.ts');
+    let stagedPuts = 0;
+    const countStaging = (request: Parameters<FaultRule>[0]) => void (request.method === 'PUT' && request.url.includes('/staging/') && stagedPuts++);
+    s3Proxy.observers.add(countStaging);
+    // Each leg runs short of time once it has staged 20 messages: always inside the nested zip or the mbox.
+    const pausedAt: number[] = [];
+    const runningShort = () => {
+      const from = stagedPuts;
+      let paused = false;
+      return lambdaContext({
+        functionName: 'split',
+        remainingTimeInMillis: () => {
+          if (stagedPuts - from < 20) return 600_000;
+          if (!paused) pausedAt.push(stagedPuts);
+          paused = true;
+          return SPLIT_TIME_RESERVE_MS / 3;
+        },
+      });
+    };
+    try {
+      const splitErrors = await invokeAsynchronously(deployment.split, deployment.s3Event, runningShort);
+      const legs = await drainSplitLegs(deployment, runningShort);
+      const jobs = await drainJobs(deployment);
+      recordRun('split-timeout', { splitErrors, legs, jobs }, { 'staged PUTs': stagedPuts, 'pauses inside a container': pausedAt.filter((staged) => staged < dump.stagedMessages).length });
+      expect(legs.failures).toBe(0);
+      expect(legs.invocations).toBeGreaterThanOrEqual(2);
+      expect(pausedAt.some((staged) => staged > 0 && staged < dump.stagedMessages)).toBe(true);
+    } finally {
+      s3Proxy.observers.delete(countStaging);
+    }
+    await expectSameAsLocalIngest(deployment);
+  });
+
+  it('the splitter\'s S3 event delivered twice, both at once: one dump, the same records, counted once', async () => {
+    const deployment = await deploy('s3-event-twice');
+    const tries = await Promise.all([
+      invokeAsynchronously(deployment.split, deployment.s3Event, context('split')),
+      invokeAsynchronously(deployment.split, deployment.s3Event, context('split')),
+    ]);
+    const legs = await drainSplitLegs(deployment);
+    const jobs = await drainJobs(deployment);
+    recordRun('s3-event-twice', { splitErrors: tries.flat(), legs, jobs });
+    expect(await deployment.store.listDumps()).toHaveLength(1);
+    await expectSameAsLocalIngest(deployment);
+  });
+});
+
+/** Entries a DynamoDB write request puts into the verdicts table. */
+function verdictItemsIn(request: Parameters<FaultRule>[0], verdictsTable: string): number {
+  const input = JSON.parse(request.body.toString('utf8')) as { TableName?: string; RequestItems?: Record<string, unknown[]> };
+  switch (dynamodbOperation(request)) {
+    case 'BatchWriteItem':
+      return input.RequestItems?.[verdictsTable]?.length ?? 0;
+    case 'PutItem':
+      return input.TableName === verdictsTable ? 1 : 0;
+    default:
+      return 0;
+  }
+}
