@@ -424,3 +424,53 @@ export function lambdaContext(options: LambdaContextOptions = {}): Context {
     succeed: deprecated('succeed'),
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Asynchronous invocation records (on-failure destinations)
+
+export interface AsyncInvocationFailureInput {
+  /** The event Lambda was asked to run (an S3 notification here). */
+  requestPayload: unknown;
+  functionName?: string;
+  region?: string;
+  accountId?: string;
+  /** RetriesExhausted (the default), EventAgeExceeded. */
+  condition?: 'RetriesExhausted' | 'EventAgeExceeded';
+  /** Attempts made: the first and its retries (3 with the default two retries). */
+  approximateInvokeCount?: number;
+  /** What the last attempt threw; absent for EventAgeExceeded when no attempt ran. */
+  error?: Error;
+  time?: Date;
+}
+
+/**
+ * The invocation record Lambda sends an on-failure destination (SQS, SNS, Lambda, EventBridge) once an
+ * asynchronous invocation has failed all its attempts or grown too old, as documented in "Capturing records of
+ * Lambda asynchronous invocations": version '1.0', requestContext (request id, function ARN with its qualifier,
+ * condition, approximateInvokeCount), the original event as requestPayload, and for a function error a
+ * responseContext with functionError 'Unhandled' and the error as Lambda serialised it (errorType, errorMessage,
+ * trace). Lambda's retries themselves are not emulated: the test makes the attempts.
+ */
+export function asyncInvocationFailureRecord(input: AsyncInvocationFailureInput): Record<string, unknown> {
+  const region = input.region ?? DEFAULT_REGION;
+  const accountId = input.accountId ?? '000000000000';
+  const functionName = input.functionName ?? 'leakproof-test';
+  const error = input.error;
+  return {
+    version: '1.0',
+    timestamp: (input.time ?? new Date()).toISOString(),
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}:$LATEST`,
+      condition: input.condition ?? 'RetriesExhausted',
+      approximateInvokeCount: input.approximateInvokeCount ?? 3,
+    },
+    requestPayload: input.requestPayload,
+    ...(error
+      ? {
+          responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+          responsePayload: { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') },
+        }
+      : {}),
+  };
+}
