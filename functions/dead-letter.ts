@@ -38,8 +38,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
       return;
     }
     const batchId = jobBatchId(job);
-    // A job that did finish (its delete from the queue was lost) keeps its verdicts.
-    if (await store.isBatchCounted(job.dumpId, batchId)) return;
+    // Counted under the job's own batch id: a job that did write its entries (its marker is there: its delete from
+    // the queue was lost, or it died counting) keeps its verdicts, and only its counting is finished.
     const reason = `not verified: its job kept failing and was set aside (see the worker's log for job ${job.jobId})`;
     await store.putEntries(job.dumpId, job.units.map((unit) => unitFailureRecord(unit, reason)), { id: batchId, extraLocated: 0 });
     logger.info('dead job recorded as errors', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length });

@@ -14,7 +14,8 @@ import {
  * The four DynamoDB tables, keyed and indexed as shared/adapters/aws/table-design.ts says (the adapters read
  * the same names). On demand, point-in-time recovery, AWS-managed encryption, kept when the stack goes:
  * verdicts and archived keys are evidence. Each index copies what the design names: the listing attributes for
- * the verdict indexes, so a listing is one Query without storing every record's evidence twice.
+ * the verdict indexes, so a listing is one Query without storing every record's evidence twice. A table whose
+ * design names a TTL attribute has TTL on (the dumps table: its counted-once markers expire).
  */
 export class VerdictTables extends Construct {
   readonly dumps: dynamodb.Table;
@@ -33,6 +34,7 @@ export class VerdictTables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         removalPolicy: RemovalPolicy.RETAIN,
+        ...(design.timeToLive === undefined ? {} : { timeToLiveAttribute: design.timeToLive }),
       });
       for (const index of indexesOf(design)) {
         created.addGlobalSecondaryIndex({

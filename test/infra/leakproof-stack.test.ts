@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
-import { DUMPS_TABLE, KEYS_TABLE, LISTING_ATTRIBUTES, POSTINGS_TABLE, VERDICTS_TABLE, indexesOf, type IndexDesign } from '../../shared/adapters/aws/table-design.ts';
+import { DUMPS_TABLE, KEYS_TABLE, LISTING_ATTRIBUTES, POSTINGS_TABLE, TTL_ATTRIBUTE, VERDICTS_TABLE, indexesOf, type IndexDesign } from '../../shared/adapters/aws/table-design.ts';
 import { ENDPOINTS } from '../../shared/api/endpoints.ts';
 import { stackPropsFromContext } from '../../infra/context.ts';
 import { LeakproofStack, type LeakproofStackProps } from '../../infra/leakproof-stack.ts';
@@ -251,6 +251,14 @@ describe('the tables', () => {
       expect(Properties.GlobalSecondaryIndexes ?? []).toHaveLength(designed.length);
       for (const attribute of Properties.AttributeDefinitions) expect(attribute.AttributeType).toBe('S');
     }
+  });
+
+  it('expire items by the TTL attribute the design names (the dumps table: its counted-once markers), and no other', () => {
+    for (const [table, design] of [[tables.dumps, DUMPS_TABLE], [tables.verdicts, VERDICTS_TABLE], [tables.postings, POSTINGS_TABLE], [tables.keys, KEYS_TABLE]] as const) {
+      const ttl = 'timeToLive' in design ? design.timeToLive : undefined;
+      expect(resource(resources, table).Properties.TimeToLiveSpecification).toEqual(ttl === undefined ? undefined : { AttributeName: ttl, Enabled: true });
+    }
+    expect(DUMPS_TABLE.timeToLive).toBe(TTL_ATTRIBUTE);
   });
 
   it('copy only the listing attributes into the verdict indexes, not the evidence', () => {

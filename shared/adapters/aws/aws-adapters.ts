@@ -34,7 +34,7 @@ export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
   const archive = new DynamoKeyArchive(clients.dynamodb, settings.keysTable);
   const dns = settings.offline ? null : systemTxtLookup();
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
-  const store = new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable, postings: settings.postingsTable });
+  const store = new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable, postings: settings.postingsTable }, { blobs });
   const workQueue = () => new SqsJobQueue(clients.sqs, settings.workQueueUrl);
   return {
     settings,

@@ -1,58 +1,81 @@
 /**
- * A dump's counts, exact without transactions. The counts a batch of entries adds (or a batch of re-verified
- * messages moves) are computed as a tally per counting item of the dump's partition: the dump item (by verdict,
- * reason, rules version, undated) and one item per signing domain, sender domain and month. Each item is
- * updated once per batch: the update adds the batch id to the item's `batches` set under the condition that it
- * is not there yet, so a batch delivered twice, or retried after a crash part way through its counters, is
- * counted once on every item. The dump item goes last: a batch in its set is a batch fully counted.
+ * A dump's counts, exact without transactions and without hot items.
+ *
+ * Where counts live: the counts a batch of entries adds (or a batch of re-verified messages moves) go to one of
+ * SHARDS counter partitions of the dump, "<dump>#<shard>", chosen by a hash of the batch id: its total item
+ * ("n#total": messages, skipped, errors, by verdict, reason and rules version, undated, extraLocated) and one
+ * item per signing domain, sender domain and month. Reading sums the shards.
+ *
+ * Counted once: each batch has a marker item of its own beside its counters ("counted#<batch>", written with
+ * attribute_not_exists, holding the batch's tally, expiring after MARKER_LIFETIME_DAYS). Then:
+ *   1. state "counting": each counter item gets the tally's counts with one UpdateItem that also adds the batch id
+ *      to the item's `pending` set, on the condition that it is not there yet (so a retry adds nothing twice);
+ *   2. the marker says "counted";
+ *   3. the batch id is taken out of every `pending` set again, and the marker says "done".
+ * Each step is safe to repeat, and whoever finds the marker (a retry after a crash, a duplicate delivery, the
+ * dead-letter recorder) carries it on from its state with the tally it holds. A `pending` set holds only the
+ * batches being counted at that moment: it never grows with the dump.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
 import { monthOf, senderDomainOf, type DumpSummary, type EntryRecord } from '../../ports/verdict-store.ts';
 import { VERDICTS, type Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
-import { DUMP_ITEM, dumpKey, reasonCount, rulesVersionCount, verdictCount } from './dynamo-dump-item.ts';
-import type { Item } from './dynamo-entry-items.ts';
-import { queryAll } from './dynamo-query.ts';
-import { DUMPS_TABLE } from './table-design.ts';
+import { getAll } from './dynamo-batch.ts';
+import { reasonCount, rulesVersionCount, verdictCount } from './dynamo-dump-item.ts';
+import { allShards, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
+import { DUMPS_TABLE, TTL_ATTRIBUTE } from './table-design.ts';
 
-/** Sort-key prefixes of the counter items beside a dump's item. */
-export const SIGNING_DOMAIN_COUNTER = 'domain#';
-export const SENDER_DOMAIN_COUNTER = 'sender#';
-export const MONTH_COUNTER = 'month#';
+type Item = Record<string, unknown>;
+
+/** The counter item of a batch's totals, and the kinds of named counters beside it. */
+export const TOTAL = 'total';
+export const SIGNING_DOMAIN = 'domain';
+export const SENDER_DOMAIN = 'sender';
+export const MONTH = 'month';
+const COUNTER_PREFIX = 'n#';
+const MARKER_PREFIX = 'counted#';
+/**
+ * Longer than any job can still be delivered (SQS keeps a message 14 days at most, dead-letter queue included),
+ * so a late duplicate still finds its marker.
+ */
+export const MARKER_LIFETIME_DAYS = 30;
 
 const TOP_DOMAINS = 10;
 /** Counter items updated at once: a batch touches tens of domains, and each update is its own request. */
 const COUNTER_UPDATES_AT_ONCE = 16;
+/** A tally (gzipped JSON) larger than this cannot be a marker's attribute: the batch fails with a clear error. */
+const MAX_TALLY_BYTES = 300 * 1024;
 
-/** Counts to add, by the sort key of the item that keeps them, then by attribute. */
+/** Counts to add, by counter ("total", or "<kind>#<name>"), then by attribute. */
 export type Tally = Map<string, Map<string, number>>;
 
-function add(tally: Tally, item: string, attribute: string, n = 1): void {
-  let counts = tally.get(item);
-  if (!counts) tally.set(item, (counts = new Map()));
+function add(tally: Tally, counter: string, attribute: string, n = 1): void {
+  let counts = tally.get(counter);
+  if (!counts) tally.set(counter, (counts = new Map()));
   counts.set(attribute, (counts.get(attribute) ?? 0) + n);
 }
 
 /** What a batch of entries adds to the dump's counts (`extraLocated`: entries found beyond the located units). */
 export function tallyOf(entries: readonly EntryRecord[], extraLocated = 0): Tally {
   const tally: Tally = new Map();
-  if (extraLocated !== 0) add(tally, DUMP_ITEM, 'extraLocated', extraLocated);
+  if (extraLocated !== 0) add(tally, TOTAL, 'extraLocated', extraLocated);
   for (const entry of entries) {
-    if (entry.kind === 'skipped') add(tally, DUMP_ITEM, 'skipped');
-    else if (entry.kind === 'error') add(tally, DUMP_ITEM, 'errors');
+    if (entry.kind === 'skipped') add(tally, TOTAL, 'skipped');
+    else if (entry.kind === 'error') add(tally, TOTAL, 'errors');
     else {
-      add(tally, DUMP_ITEM, 'messages');
-      add(tally, DUMP_ITEM, verdictCount(entry.verdict));
-      for (const reason of new Set(entry.reasons)) add(tally, DUMP_ITEM, reasonCount(reason));
-      add(tally, DUMP_ITEM, rulesVersionCount(entry.rulesVersion));
+      add(tally, TOTAL, 'messages');
+      add(tally, TOTAL, verdictCount(entry.verdict));
+      for (const reason of new Set(entry.reasons)) add(tally, TOTAL, reasonCount(reason));
+      add(tally, TOTAL, rulesVersionCount(entry.rulesVersion));
       const month = monthOf(entry.date);
-      if (month === null) add(tally, DUMP_ITEM, 'undated');
-      else add(tally, MONTH_COUNTER + month, verdictCount(entry.verdict));
-      for (const domain of signingDomains(entry.signatures)) add(tally, SIGNING_DOMAIN_COUNTER + domain, 'messages');
+      if (month === null) add(tally, TOTAL, 'undated');
+      else add(tally, `${MONTH}#${month}`, verdictCount(entry.verdict));
+      for (const domain of signingDomains(entry.signatures)) add(tally, `${SIGNING_DOMAIN}#${domain}`, 'messages');
       const senderDomain = senderDomainOf(entry.sender ?? null);
-      if (senderDomain !== null) add(tally, SENDER_DOMAIN_COUNTER + senderDomain, 'messages');
+      if (senderDomain !== null) add(tally, `${SENDER_DOMAIN}#${senderDomain}`, 'messages');
     }
   }
   return tally;
@@ -70,88 +93,202 @@ export function difference(after: Tally, before: Tally): Tally {
   return moved;
 }
 
-/**
- * Adds a batch's tally to the dump's counters, each at most once; returns the dump item as updated, or undefined
- * when the batch had been counted before. Throws when there is no such dump.
- */
-export async function countOnce(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Item | undefined> {
-  const counters = [...tally].filter(([item]) => item !== DUMP_ITEM);
-  await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([item, counts]) =>
-    addOnce(db, table, { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: item }, batchId, counts),
-  );
-  const updated = await addOnce(db, table, dumpKey(dumpId), batchId, tally.get(DUMP_ITEM) ?? new Map(), true);
-  if (updated === null) throw new Error(`no dump ${dumpId} in the store`);
-  return updated;
+/** The partition of a dump's counter shard. */
+export function counterPartition(dumpId: string, shard: number): string {
+  return `${keyPart(dumpId)}#${shard}`;
+}
+
+/** The key of a counter item: "n#total", or "n#<kind>#<name>" (shortened when too long; the name is kept whole in `name`). */
+function counterKey(dumpId: string, shard: number, counter: string): Item {
+  const hash = counter.indexOf('#');
+  const sortKey = hash < 0 ? `${COUNTER_PREFIX}${counter}` : `${COUNTER_PREFIX}${counter.slice(0, hash)}#${keyPart(counter.slice(hash + 1))}`;
+  return { [DUMPS_TABLE.partitionKey]: counterPartition(dumpId, shard), [DUMPS_TABLE.sortKey]: boundedSortKey(sortKey) };
+}
+
+function markerKey(dumpId: string, batchId: string): Item {
+  return { [DUMPS_TABLE.partitionKey]: counterPartition(dumpId, shardOf(batchId)), [DUMPS_TABLE.sortKey]: boundedSortKey(`${MARKER_PREFIX}${keyPart(batchId)}`) };
+}
+
+type MarkerState = 'counting' | 'counted' | 'done';
+
+export interface Marker {
+  dumpId: string;
+  batchId: string;
+  state: MarkerState;
+  tally: Tally;
+}
+
+function encodeTally(tally: Tally): Uint8Array {
+  const bytes = gzipSync(JSON.stringify([...tally].map(([counter, counts]) => [counter, [...counts]])));
+  if (bytes.length > MAX_TALLY_BYTES) throw new Error(`a batch's counts take ${bytes.length} bytes compressed, over the ${MAX_TALLY_BYTES} a marker may hold`);
+  return bytes;
+}
+
+function decodeTally(bytes: Uint8Array): Tally {
+  const entries = JSON.parse(gunzipSync(bytes).toString('utf8')) as [string, [string, number][]][];
+  return new Map(entries.map(([counter, counts]) => [counter, new Map(counts)]));
+}
+
+/** The batch's marker, if it has one: it was (or is being) counted. */
+export async function readMarker(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string): Promise<Marker | undefined> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: table, Key: markerKey(dumpId, batchId), ConsistentRead: true }));
+  return item === undefined ? undefined : { dumpId, batchId, state: item.state as MarkerState, tally: decodeTally(item.tally as Uint8Array) };
 }
 
 /**
- * Adds `counts` to an item unless `batchId` is already in its `batches` set. Returns the item as updated,
- * undefined when the batch had been counted before, null when `mustExist` and the item does not.
+ * Counts a batch's tally once: claims the batch with its marker (or finds the marker a delivery before left)
+ * and carries it to "done". Returns the marker counted (its tally may be that of an earlier delivery).
  */
-async function addOnce(db: DynamoDBDocumentClient, table: string, key: Item, batchId: string, counts: Map<string, number>, mustExist = false): Promise<Item | undefined | null> {
-  const names: Record<string, string> = { '#batches': 'batches' };
-  const values: Record<string, unknown> = { ':batch': new Set([batchId]), ':batchId': batchId };
+export async function countOnce(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Marker> {
+  const marker = (await claim(db, table, dumpId, batchId, tally)) ?? (await readMarker(db, table, dumpId, batchId))!;
+  await finishCounting(db, table, marker);
+  return marker;
+}
+
+/** A new marker in state "counting"; undefined when the batch has one already. */
+async function claim(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Marker | undefined> {
+  const expiresAt = Math.floor(Date.now() / 1000) + MARKER_LIFETIME_DAYS * 86_400;
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...markerKey(dumpId, batchId), batchId, state: 'counting', tally: encodeTally(tally), [TTL_ATTRIBUTE]: expiresAt },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': DUMPS_TABLE.partitionKey },
+      }),
+    );
+    return { dumpId, batchId, state: 'counting', tally };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/** Carries a marker on from its state to "done" (see the top of this file). */
+export async function finishCounting(db: DynamoDBDocumentClient, table: string, marker: Marker): Promise<void> {
+  if (marker.state === 'done') return;
+  const shard = shardOf(marker.batchId);
+  const counters = [...marker.tally];
+  if (marker.state === 'counting') {
+    await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([counter, counts]) => addOnce(db, table, counterKey(marker.dumpId, shard, counter), counter, marker.batchId, counts));
+    await setState(db, table, marker, 'counted');
+  }
+  await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([counter]) =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: counterKey(marker.dumpId, shard, counter),
+        UpdateExpression: 'DELETE #pending :batch',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pending': 'pending', '#pk': DUMPS_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':batch': new Set([marker.batchId]) },
+      }),
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // a counter that nets to nothing was never made
+    }),
+  );
+  await setState(db, table, marker, 'done');
+}
+
+async function setState(db: DynamoDBDocumentClient, table: string, marker: Marker, state: MarkerState): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: markerKey(marker.dumpId, marker.batchId),
+      UpdateExpression: 'SET #state = :state',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':state': state },
+    }),
+  );
+  marker.state = state;
+}
+
+/** Adds `counts` to a counter item unless the batch is in its `pending` set (added then). */
+async function addOnce(db: DynamoDBDocumentClient, table: string, key: Item, counter: string, batchId: string, counts: Map<string, number>): Promise<void> {
+  const names: Record<string, string> = { '#pending': 'pending', '#name': 'name' };
+  const values: Record<string, unknown> = { ':batch': new Set([batchId]), ':batchId': batchId, ':name': counter };
   const adds = [...counts].map(([name, n], i) => {
     names[`#c${i}`] = name;
     values[`:c${i}`] = n;
     return `#c${i} :c${i}`;
   });
-  if (mustExist) names['#dumpId'] = DUMPS_TABLE.partitionKey;
   try {
-    const result = await db.send(
+    await db.send(
       new UpdateCommand({
         TableName: table,
         Key: key,
-        UpdateExpression: `ADD ${[...adds, '#batches :batch'].join(', ')}`,
-        ConditionExpression: `${mustExist ? 'attribute_exists(#dumpId) AND ' : ''}NOT contains(#batches, :batchId)`,
+        UpdateExpression: `SET #name = :name ADD ${[...adds, '#pending :batch'].join(', ')}`,
+        ConditionExpression: 'NOT contains(#pending, :batchId)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    return result.Attributes;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (!mustExist) return undefined;
-    const { Item: item } = await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true, ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }));
-    return item === undefined ? null : undefined;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error; // added by an earlier attempt
   }
 }
 
-/** The summary's counts kept on counter items: top signing and sender domains, and months by verdict. */
+/** Sums of numbers, attribute by attribute (other attributes left out). */
+function sumInto(sum: Item, item: Item): void {
+  for (const [name, value] of Object.entries(item)) if (typeof value === 'number') sum[name] = ((sum[name] as number | undefined) ?? 0) + value;
+}
+
+/** Each dump's total counts, summed over its shards: messages, skipped, errors, by verdict, reason, rules version. */
+export async function readTotals(db: DynamoDBDocumentClient, table: string, dumpIds: readonly string[]): Promise<Map<string, Item>> {
+  const totals = new Map<string, Item>(dumpIds.map((id) => [id, {}]));
+  const byPartition = new Map<string, string>();
+  const keys = dumpIds.flatMap((id) =>
+    allShards().map((shard) => {
+      byPartition.set(counterPartition(id, shard), id);
+      return counterKey(id, shard, TOTAL);
+    }),
+  );
+  for (const item of await getAll(db, table, DUMPS_TABLE, keys)) sumInto(totals.get(byPartition.get(item[DUMPS_TABLE.partitionKey] as string)!)!, item);
+  return totals;
+}
+
+/** The summary's counts kept on named counters: top signing and sender domains, and months by verdict. */
 export async function readCounters(db: DynamoDBDocumentClient, table: string, dumpId: string): Promise<Pick<DumpSummary, 'signingDomains' | 'senderDomains' | 'months'>> {
-  const counterItems = async (prefix: string, attributes: string[]): Promise<{ key: string; counts: Item }[]> => {
-    const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
-    const query = {
-      TableName: table,
-      KeyConditionExpression: '#dumpId = :dump AND begins_with(#item, :prefix)',
-      ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey, '#item': DUMPS_TABLE.sortKey, ...names },
-      ExpressionAttributeValues: { ':dump': dumpId, ':prefix': prefix },
-      ProjectionExpression: ['#item', ...Object.keys(names)].join(', '),
-    };
-    const found: { key: string; counts: Item }[] = [];
-    for await (const item of queryAll(db, query)) found.push({ key: (item[DUMPS_TABLE.sortKey] as string).slice(prefix.length), counts: item });
-    return found;
-  };
-  const topDomains = (counted: { key: string; counts: Item }[]) =>
-    counted
-      .map(({ key, counts }) => ({ domain: key, messages: (counts.messages as number | undefined) ?? 0 }))
+  const sums = new Map<string, Item>(); // by counter, e.g. "domain#example.com"
+  await mapConcurrently(allShards(), 8, async (shard) => {
+    let start: Item | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#item, :prefix)',
+          ExpressionAttributeNames: { '#pk': DUMPS_TABLE.partitionKey, '#item': DUMPS_TABLE.sortKey },
+          ExpressionAttributeValues: { ':pk': counterPartition(dumpId, shard), ':prefix': COUNTER_PREFIX },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const counter = item.name as string | undefined;
+        if (counter === undefined || counter === TOTAL) continue;
+        let sum = sums.get(counter);
+        if (!sum) sums.set(counter, (sum = {}));
+        sumInto(sum, item);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  });
+  const named = (kind: string) =>
+    [...sums].filter(([counter]) => counter.startsWith(`${kind}#`)).map(([counter, counts]) => ({ name: counter.slice(kind.length + 1), counts }));
+  const topDomains = (kind: string) =>
+    named(kind)
+      .map(({ name, counts }) => ({ domain: name, messages: (counts.messages as number | undefined) ?? 0 }))
       .filter(({ messages }) => messages > 0)
       .sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))
       .slice(0, TOP_DOMAINS);
-  const [signers, senders, months] = await Promise.all([
-    counterItems(SIGNING_DOMAIN_COUNTER, ['messages']),
-    counterItems(SENDER_DOMAIN_COUNTER, ['messages']),
-    counterItems(MONTH_COUNTER, VERDICTS.map(verdictCount)),
-  ]);
   return {
-    signingDomains: topDomains(signers),
-    senderDomains: topDomains(senders),
-    // Sort-key order is month order.
-    months: months.flatMap(({ key, counts }) => {
-      const byVerdict = verdictCountsOf(counts);
-      return Object.keys(byVerdict).length > 0 ? [{ month: key, byVerdict }] : [];
-    }),
+    signingDomains: topDomains(SIGNING_DOMAIN),
+    senderDomains: topDomains(SENDER_DOMAIN),
+    months: named(MONTH)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .flatMap(({ name, counts }) => {
+        const byVerdict = verdictCountsOf(counts);
+        return Object.keys(byVerdict).length > 0 ? [{ month: name, byVerdict }] : [];
+      }),
   };
 }
 
@@ -164,3 +301,4 @@ export function verdictCountsOf(item: Item): Partial<Record<Verdict, number>> {
   }
   return counts;
 }
+

@@ -1,16 +1,20 @@
 /**
- * A dump's item in the dumps table: the dump record, its status, and its counts (kept up to date once per batch
- * by dynamo-counters.ts). Counts by verdict, reason and rules version are attributes named by what they count.
+ * A dump's item in the dumps table: the dump record, its status and what the splitter located. Its counts are
+ * kept on counter shards (dynamo-counters.ts) and summed into a `totals` item when read: counts by verdict,
+ * reason and rules version are attributes named by what they count.
  */
 import type { DumpOverview, DumpRecord, DumpStatus } from '../../ports/verdict-store.ts';
 import type { Reason, Verdict } from '../../verdict/contract.ts';
 import type { Item } from './dynamo-entry-items.ts';
-import { DUMPS_TABLE } from './table-design.ts';
+import { shardOf } from './dynamo-keys.ts';
+import { DUMP_LISTING_SHARDS, DUMPS_TABLE } from './table-design.ts';
 
 /** The sort key of the dump item itself; its counter items sort beside it. */
 export const DUMP_ITEM = 'dump';
-/** The byStart partition every dump item is in. */
-export const DUMP_LISTING = 'dumps';
+/** The byStart partition of a dump's item: one of DUMP_LISTING_SHARDS, by its id. */
+export function dumpListing(dumpId: string): string {
+  return `dumps#${shardOf(dumpId, DUMP_LISTING_SHARDS)}`;
+}
 
 export interface DumpCounts {
   status: DumpStatus;
@@ -34,22 +38,20 @@ export function dumpKey(dumpId: string): Item {
 export function newDumpItem(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Item {
   return {
     ...dumpKey(dump.id),
-    [DUMPS_TABLE.byStart.partitionKey]: DUMP_LISTING,
+    [DUMPS_TABLE.byStart.partitionKey]: dumpListing(dump.id),
     [DUMPS_TABLE.byStart.sortKey]: at.toISOString(),
     name: dump.name,
     source: dump.source,
     bytes: dump.bytes,
     status: 'splitting',
-    messages: 0,
-    skipped: 0,
-    errors: 0,
-    extraLocated: 0,
   };
 }
 
-export function countsOf(item: Item): DumpCounts {
-  const located = item.located === undefined ? undefined : (item.located as number) + (item.extraLocated as number);
-  return { status: item.status as DumpStatus, located, messages: item.messages as number, skipped: item.skipped as number, errors: item.errors as number };
+/** The counts of a dump: its item and its `totals` (summed over its counter shards). */
+export function countsOf(item: Item, totals: Item): DumpCounts {
+  const n = (name: string) => (totals[name] as number | undefined) ?? 0;
+  const located = item.located === undefined ? undefined : (item.located as number) + n('extraLocated');
+  return { status: item.status as DumpStatus, located, messages: n('messages'), skipped: n('skipped'), errors: n('errors') };
 }
 
 export function dumpRecordOf(item: Item): DumpRecord {
@@ -65,8 +67,8 @@ export function dumpRecordOf(item: Item): DumpRecord {
   };
 }
 
-export function dumpOverviewOf(item: Item): DumpOverview {
-  const { located, messages, skipped, errors } = countsOf(item);
+export function dumpOverviewOf(item: Item, totals: Item): DumpOverview {
+  const { located, messages, skipped, errors } = countsOf(item, totals);
   return { ...dumpRecordOf(item), located: located ?? null, processed: messages + skipped + errors, messages, skipped, errors };
 }
 
@@ -74,16 +76,16 @@ export function dumpOverviewOf(item: Item): DumpOverview {
  * Messages by the rules version that verified them. Messages counted before versions were (no rv_ counter
  * covers them) were verified by the first rules.
  */
-export function rulesVersionsOf(item: Item): Map<number, number> {
+export function rulesVersionsOf(totals: Item): Map<number, number> {
   const versions = new Map<number, number>();
   let counted = 0;
-  for (const [name, value] of Object.entries(item)) {
+  for (const [name, value] of Object.entries(totals)) {
     const version = RULES_VERSION_COUNT.exec(name)?.[1];
     if (version === undefined || typeof value !== 'number' || value === 0) continue;
     versions.set(Number(version), value);
     counted += value;
   }
-  const unversioned = (item.messages as number) - counted;
+  const unversioned = ((totals.messages as number | undefined) ?? 0) - counted;
   if (unversioned > 0) versions.set(1, (versions.get(1) ?? 0) + unversioned);
   return versions;
 }

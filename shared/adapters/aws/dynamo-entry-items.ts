@@ -14,29 +14,58 @@ import {
 } from '../../ports/verdict-store.ts';
 import type { SignatureEvidence } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
+import { boundedPartitionKey, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
 import { POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
 export type Item = Record<string, unknown>;
+export { keyPart };
+
+/** The shard of an entry: by its locator key, so a dump's entries spread evenly and each is found directly. */
+export function entryShard(locator: string): number {
+  return shardOf(locator);
+}
+
+/** The partition of a dump's shard in the verdicts table. */
+export function verdictPartition(dumpId: string, shard: number): string {
+  return `${keyPart(dumpId)}#${shard}`;
+}
+
+/** The key of an entry's item in the verdicts table. */
+export function verdictKey(dumpId: string, locator: string): Item {
+  return { [VERDICTS_TABLE.partitionKey]: verdictPartition(dumpId, entryShard(locator)), [VERDICTS_TABLE.sortKey]: boundedSortKey(locator) };
+}
+
+/** The byVerdict partition of a verdict in a dump's shard. */
+export function verdictIndexPartition(dumpId: string, verdict: string, shard: number): string {
+  return `${keyPart(dumpId)}#${verdict}#${shard}`;
+}
+
+/** The bySender partition of a sender domain in a dump's shard. */
+export function senderIndexPartition(dumpId: string, senderDomain: string, shard: number): string {
+  return boundedPartitionKey(`${keyPart(dumpId)}#${keyPart(senderDomain)}#${shard}`);
+}
+
+/** The whole locator key of an item of the verdicts table (or an index copy, or a signer posting). */
+export function locatorOfItem(item: Item): string {
+  return (item.locatorFull as string | undefined) ?? (item.locator as string);
+}
 
 /** The posting partition of the selector registry: one item per (domain, selector) ever seen. */
 export const SELECTORS_POSTING = 'selectors';
 
-/**
- * One part of a composite key. "#" separates the parts, so it is escaped inside one ("%" first, to keep the
- * escaping reversible): a d= of "a#b" cannot read as domain "a" followed by something else.
- */
-export function keyPart(text: string): string {
-  return text.replaceAll('%', '%25').replaceAll('#', '%23');
+/** Partition of the postings of a dump's messages signed by `domain` in one shard, sorted by locator. */
+export function signerPosting(dumpId: string, domain: string, shard: number): string {
+  return boundedPartitionKey(`signer#${keyPart(dumpId)}#${keyPart(domain)}#${shard}`);
 }
 
-/** Partition of the postings of a dump's messages signed by `domain`, sorted by locator. */
-export function signerPosting(dumpId: string, domain: string): string {
-  return `signer#${keyPart(dumpId)}#${keyPart(domain)}`;
+/** Partition of the signatures by one (domain, selector) in one shard, across dumps. */
+export function selectorPosting(domain: string, selector: string, shard: number): string {
+  return boundedPartitionKey(`selector#${keyPart(domain)}#${keyPart(selector)}#${shard}`);
 }
 
-/** Partition of the signatures by one (domain, selector), across dumps. */
-export function selectorPosting(domain: string, selector: string): string {
-  return `selector#${keyPart(domain)}#${keyPart(selector)}`;
+/** Where a signature's selector posting sorts: by dump, then locator, then its place among the signatures. */
+function selectorUseKey(dumpId: string, locator: string, index: number): string {
+  return boundedSortKey(`${keyPart(dumpId)}#${locator}#${index}`);
 }
 
 
@@ -52,14 +81,35 @@ function listingAttributes(listing: MessageListing): Item {
  * verified by. Skipped entries are stored, never listed.
  */
 export function entryItem(dumpId: string, entry: EntryRecord): Item {
-  const item: Item = { dumpId, locator: locatorKey(entry.locator), kind: entry.kind, record: JSON.stringify(entry) };
+  const locator = locatorKey(entry.locator);
+  const shard = entryShard(locator);
+  const item: Item = { ...verdictKey(dumpId, locator), dumpId, kind: entry.kind, record: JSON.stringify(entry) };
+  if (item[VERDICTS_TABLE.sortKey] !== locator) item.locatorFull = locator;
   if (entry.kind === 'skipped') return item;
-  const listing = listingAttributes(messageListingOf(entry));
+  const { locator: _locator, ...listing } = listingAttributes(messageListingOf(entry));
   Object.assign(item, listing);
-  item[VERDICTS_TABLE.byVerdict.partitionKey] = `${dumpId}#${listing.verdict as string}`;
-  if (listing.senderDomain !== null) item[VERDICTS_TABLE.bySender.partitionKey] = `${dumpId}#${listing.senderDomain as string}`;
+  item[VERDICTS_TABLE.byVerdict.partitionKey] = verdictIndexPartition(dumpId, listing.verdict as string, shard);
+  if (listing.senderDomain !== null) item[VERDICTS_TABLE.bySender.partitionKey] = senderIndexPartition(dumpId, listing.senderDomain as string, shard);
   if (entry.kind === 'message') item.rulesVersion = entry.rulesVersion;
   return item;
+}
+
+/** A listing attribute an item keeps beside a pointer to its record in S3 is at most this long (the rest is read from S3). */
+const POINTER_ITEM_ATTRIBUTE_BYTES = 1024;
+/** What an item keeps whatever its size: its keys, what a Query filters or selects on. */
+const KEPT_ATTRIBUTES = new Set(['dumpId', 'kind', 'verdict', 'reasons', 'rulesVersion', 'revision', 'replacedBy', 'locatorFull', ...Object.values(VERDICTS_TABLE).flatMap((value) => (typeof value === 'string' ? [value] : [value.partitionKey, value.sortKey]))]);
+
+/**
+ * An item whose heavy attributes (record, replacedFrom) were put in S3 under `blob`: it keeps its keys, what
+ * queries filter on, and every listing attribute short enough; a listing of it reads the record from S3.
+ */
+export function pointerItem(item: Item, blob: string): Item {
+  const kept: Item = { blob };
+  for (const [name, value] of Object.entries(item)) {
+    if (name === 'record' || name === 'replacedFrom') continue;
+    if (KEPT_ATTRIBUTES.has(name) || Buffer.byteLength(JSON.stringify(value ?? null)) <= POINTER_ITEM_ATTRIBUTE_BYTES) kept[name] = value;
+  }
+  return kept;
 }
 
 /** Each signature naming both d= and s= (trimmed, lower-cased), with its position in the message's signatures. */
@@ -75,12 +125,15 @@ export function selectorsSigning(signatures: readonly SignatureEvidence[]): { in
  * A message's postings: one per signing domain, carrying its listing (so a listing by domain reads nothing
  * else), and one per signature by a (domain, selector), carrying what re-verification selects on.
  */
-export function postingItems(dumpId: string, record: MessageRecord): Item[] {
-  const listing = listingAttributes(messageListingOf(record));
+export function postingItems(dumpId: string, record: MessageRecord, blob?: string): Item[] {
   const locator = locatorKey(record.locator);
+  const shard = entryShard(locator);
+  const whole = listingAttributes(messageListingOf(record));
+  // Beside a record kept in S3, postings carry only what an item of it keeps: a listing reads the rest from there.
+  const listing = blob === undefined ? whole : pointerItem({ ...whole, locatorFull: locator }, blob);
   const signers = signingDomains(record.signatures).map((domain) => ({
-    [POSTINGS_TABLE.partitionKey]: signerPosting(dumpId, domain),
-    [POSTINGS_TABLE.sortKey]: locator,
+    [POSTINGS_TABLE.partitionKey]: signerPosting(dumpId, domain, shard),
+    [POSTINGS_TABLE.sortKey]: boundedSortKey(locator),
     ...listing,
   }));
   const uses = selectorsSigning(record.signatures).map(({ index, domain, selector }) => {
@@ -94,9 +147,14 @@ export function postingItems(dumpId: string, record: MessageRecord): Item[] {
       keyRecord: signature.key?.record ?? null,
       keyCompromisedAt: signature.key?.compromisedAt ?? null,
     };
-    return { [POSTINGS_TABLE.partitionKey]: selectorPosting(domain, selector), [POSTINGS_TABLE.sortKey]: `${keyPart(dumpId)}#${locator}#${index}`, ...use };
+    return { [POSTINGS_TABLE.partitionKey]: selectorPosting(domain, selector, selectorShard(dumpId, locator)), [POSTINGS_TABLE.sortKey]: selectorUseKey(dumpId, locator, index), ...use };
   });
   return [...signers, ...uses];
+}
+
+/** The shard of a message's selector postings: its dump's messages spread over them. */
+export function selectorShard(dumpId: string, locator: string): number {
+  return shardOf(`${dumpId}\n${locator}`);
 }
 
 /** The registry item of a (domain, selector): written with every batch that uses it, the same each time. */
@@ -109,9 +167,9 @@ export function postingKey(item: Item): Item {
   return { [POSTINGS_TABLE.partitionKey]: item[POSTINGS_TABLE.partitionKey], [POSTINGS_TABLE.sortKey]: item[POSTINGS_TABLE.sortKey] };
 }
 
-/** The record an entry item holds, with the fields records stored before they existed would lack filled in. */
-export function storedRecordOf(item: Item): EntryRecord {
-  const record = JSON.parse(item.record as string) as EntryRecord;
+/** A stored record (its JSON), with the fields records stored before they existed would lack filled in. */
+export function storedRecordOf(json: string): EntryRecord {
+  const record = JSON.parse(json) as EntryRecord;
   if (record.kind !== 'message') return record;
   const stored = record as Partial<MessageRecord> & MessageRecord;
   return {
@@ -129,7 +187,7 @@ export function storedRecordOf(item: Item): EntryRecord {
 export function listingFromItem(item: Item): MessageListing {
   const text = (name: string) => (item[name] as string | null | undefined) ?? null;
   return {
-    locator: item.locator as string,
+    locator: locatorOfItem(item),
     verdict: item.verdict as MessageListing['verdict'],
     reasons: (item.reasons as MessageListing['reasons'] | undefined) ?? [],
     messageId: text('messageId'),

@@ -1,18 +1,20 @@
 /**
- * A page of a dump's messages, always from a Query in locator order. The most selective key the filters name
- * picks the partition read:
+ * A page of a dump's messages, always from Queries in locator order. The most selective key the filters name
+ * picks the partitions read, each spread over SHARDS shards that are merged by locator (dynamo-shard-merge.ts):
  * - domain:  the signer postings of (dump, domain) in the postings table (every signing domain of a message);
- * - from:    the bySender index partition of (dump, sender domain);
- * - verdict / reason: the byVerdict index partition of the verdict (a reason's, from REASONS);
- * - else:    the dump's partition of the verdicts table.
- * The other filters become a FilterExpression. Every partition read sorts by locator, so a cursor is only "after
- * this locator" and resumes on any path; it is an ExclusiveStartKey built for the path read.
+ * - from:    the bySender index partitions of (dump, sender domain);
+ * - verdict / reason: the byVerdict index partitions of the verdict (a reason's, from REASONS);
+ * - else:    the dump's partitions of the verdicts table.
+ * The other filters become a FilterExpression. Every shard sorts by locator, so a cursor is only "after this
+ * locator key" and resumes on any path, in every shard.
  */
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { cursorAfter, listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
-import { listingFromItem, signerPosting, type Item } from './dynamo-entry-items.ts';
-import { LISTING_ATTRIBUTES, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
+import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
+import { senderIndexPartition, signerPosting, verdictIndexPartition, verdictPartition, type Item } from './dynamo-entry-items.ts';
+import { allShards } from './dynamo-keys.ts';
+import { ShardMerge } from './dynamo-shard-merge.ts';
+import { LISTING_ATTRIBUTES, POSTINGS_TABLE, SHARDS, VERDICTS_TABLE } from './table-design.ts';
 
 export interface ListingTables {
   verdicts: string;
@@ -20,62 +22,60 @@ export interface ListingTables {
 }
 
 /**
- * Queries one request may make before it returns what it has, with a cursor: a filter that few messages pass must
- * not read a whole dump in one API call. Pages grow from `limit + 1` items (exact when nothing is filtered).
+ * Rounds of Queries (each reads the shards the merge waits on, at once) one request may make before it returns
+ * what it has, with a cursor: a filter that few messages pass must not read a whole dump in one API call.
  */
-const MAX_QUERIES = 16;
+const MAX_ROUNDS = 16;
 const MAX_QUERY_LIMIT = 1000;
 
 /** Where a listing reads, and how to start after a locator there. */
 interface AccessPath {
-  input: QueryCommandInput;
-  startAfter(locator: string): Item;
-  /** The locator of a LastEvaluatedKey. */
-  locatorOf(key: Item): string;
+  /** The Query of each shard. */
+  inputs: QueryCommandInput[];
+  /** The ExclusiveStartKey of shard `shard` at sort key `after`. */
+  startAfter(shard: number, after: string): Item;
+  /** The attribute holding the sort key. */
+  sortKey: string;
   /** Attributes the partition key already holds equal: no filter needed. */
   served: { verdict?: true; senderDomain?: true };
   /** The partition holds skipped entries too (the verdicts table's): they are stored, never listed. */
   holdsSkipped?: true;
 }
 
-/**
- * A Query of one partition whose items sort by locator: `keyAt` is the whole key (the table's, and the index's when
- * one is read) of the item at a locator, where a page resumes; `locatorAttribute` holds the locator.
- */
-function partitionPath(table: string, partitionKey: string, partition: string, locatorAttribute: string, keyAt: (locator: string) => Item, indexName?: string): Omit<AccessPath, 'served'> {
+/** A Query of `partitionOf(shard)` in each shard; the item at a sort key there is `keyAt(shard, sortKey)`. */
+function shardedPath(table: string, partitionKey: string, partitionOf: (shard: number) => string, sortKey: string, keyAt: (shard: number, at: string) => Item, indexName?: string): Omit<AccessPath, 'served'> {
   return {
-    input: {
+    inputs: allShards().map((shard) => ({
       TableName: table,
       ...(indexName === undefined ? {} : { IndexName: indexName }),
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': partitionKey },
-      ExpressionAttributeValues: { ':pk': partition },
-    },
+      ExpressionAttributeValues: { ':pk': partitionOf(shard) },
+    })),
     startAfter: keyAt,
-    locatorOf: (key) => key[locatorAttribute] as string,
+    sortKey,
   };
 }
 
-function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS_TABLE.byVerdict | typeof VERDICTS_TABLE.bySender, value: string): Omit<AccessPath, 'served'> {
-  const partition = `${dumpId}#${value}`;
-  const keyAt = (locator: string) => ({ [index.partitionKey]: partition, [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator });
-  return partitionPath(tables.verdicts, index.partitionKey, partition, VERDICTS_TABLE.sortKey, keyAt, index.indexName);
+function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS_TABLE.byVerdict | typeof VERDICTS_TABLE.bySender, partitionOf: (shard: number) => string): Omit<AccessPath, 'served'> {
+  const keyAt = (shard: number, at: string) => ({ [index.partitionKey]: partitionOf(shard), [VERDICTS_TABLE.partitionKey]: verdictPartition(dumpId, shard), [VERDICTS_TABLE.sortKey]: at });
+  return shardedPath(tables.verdicts, index.partitionKey, partitionOf, VERDICTS_TABLE.sortKey, keyAt, index.indexName);
 }
 
 /** The path for a query; null when its filters cannot all hold (a reason of another verdict than the one asked). */
 function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery): AccessPath | null {
   if (query.domain !== undefined) {
-    const posting = signerPosting(dumpId, query.domain);
-    const keyAt = (locator: string) => ({ [POSTINGS_TABLE.partitionKey]: posting, [POSTINGS_TABLE.sortKey]: locator });
-    return { ...partitionPath(tables.postings, POSTINGS_TABLE.partitionKey, posting, POSTINGS_TABLE.sortKey, keyAt), served: {} };
+    const domain = query.domain;
+    const keyAt = (shard: number, at: string) => ({ [POSTINGS_TABLE.partitionKey]: signerPosting(dumpId, domain, shard), [POSTINGS_TABLE.sortKey]: at });
+    return { ...shardedPath(tables.postings, POSTINGS_TABLE.partitionKey, (shard) => signerPosting(dumpId, domain, shard), POSTINGS_TABLE.sortKey, keyAt), served: {} };
   }
   const senderDomain = query.from === undefined ? null : query.from.includes('@') ? senderDomainOf(query.from) : query.from;
-  if (senderDomain) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.bySender, senderDomain), served: { senderDomain: true } };
+  if (senderDomain) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.bySender, (shard) => senderIndexPartition(dumpId, senderDomain, shard)), served: { senderDomain: true } };
   const verdict = listedVerdict(query);
   if (verdict === null) return null;
-  if (verdict !== undefined) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.byVerdict, verdict), served: { verdict: true } };
-  const keyAt = (locator: string) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator });
-  return { ...partitionPath(tables.verdicts, VERDICTS_TABLE.partitionKey, dumpId, VERDICTS_TABLE.sortKey, keyAt), served: {}, holdsSkipped: true };
+  if (verdict !== undefined) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.byVerdict, (shard) => verdictIndexPartition(dumpId, verdict, shard)), served: { verdict: true } };
+  const keyAt = (shard: number, at: string) => ({ [VERDICTS_TABLE.partitionKey]: verdictPartition(dumpId, shard), [VERDICTS_TABLE.sortKey]: at });
+  return { ...shardedPath(tables.verdicts, VERDICTS_TABLE.partitionKey, (shard) => verdictPartition(dumpId, shard), VERDICTS_TABLE.sortKey, keyAt), served: {}, holdsSkipped: true };
 }
 
 /** The filters the path's key does not already hold, as a FilterExpression, with every attribute name escaped. */
@@ -102,35 +102,51 @@ function filterOf(path: AccessPath, query: MessageQuery): Pick<QueryCommandInput
   return { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
 }
 
-/** A page of the dump's listed entries (the caller checks that the dump exists). `maxQueries`: for tests. */
-export async function listMessages(db: DynamoDBDocumentClient, tables: ListingTables, dumpId: string, query: MessageQuery, maxQueries = MAX_QUERIES): Promise<MessagePage> {
+/**
+ * A page of the dump's listed entries (the caller checks that the dump exists). `listingOf` makes a line of an
+ * item (reading S3 for a record kept there); `maxRounds`: for tests.
+ */
+export async function listMessages(
+  db: DynamoDBDocumentClient,
+  tables: ListingTables,
+  dumpId: string,
+  query: MessageQuery,
+  listingOf: (item: Item) => Promise<MessageListing>,
+  maxRounds = MAX_ROUNDS,
+): Promise<MessagePage> {
   const after = query.cursor === undefined ? undefined : locatorAfterCursor(query.cursor);
   const path = accessPath(tables, dumpId, query);
   if (path === null) return { messages: [], cursor: null };
   const filter = filterOf(path, query);
-  const projection = Object.fromEntries(['locator', ...LISTING_ATTRIBUTES].map((name) => [`#p_${name}`, name]));
-  const input: QueryCommandInput = {
-    ...path.input,
-    ...filter,
-    ExpressionAttributeNames: { ...path.input.ExpressionAttributeNames, ...filter.ExpressionAttributeNames, ...projection },
-    ExpressionAttributeValues: { ...path.input.ExpressionAttributeValues, ...filter.ExpressionAttributeValues },
-    ProjectionExpression: Object.keys(projection).join(', '),
-  };
+  const projection = Object.fromEntries([...new Set([path.sortKey, 'locator', ...LISTING_ATTRIBUTES])].map((name) => [`#p_${name}`, name]));
+  const merge = new ShardMerge(db, {
+    inputs: path.inputs.map((input) => ({
+      ...input,
+      ...filter,
+      ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...filter.ExpressionAttributeNames, ...projection },
+      ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ...filter.ExpressionAttributeValues },
+      ProjectionExpression: Object.keys(projection).join(', '),
+    })),
+    sortKeyOf: (item) => item[path.sortKey] as string,
+    startAfter: path.startAfter,
+    after,
+    // Each shard holds about 1/SHARDS of a page; a shard read again reads four times more.
+    firstPageItems: Math.ceil((query.limit + 1) / SHARDS) + 1,
+    maxPageItems: MAX_QUERY_LIMIT,
+  });
 
-  const messages: MessageListing[] = [];
-  let start = after === undefined ? undefined : path.startAfter(after);
-  let pageLimit = Math.min(MAX_QUERY_LIMIT, query.limit + 1);
-  for (let queries = 1; ; queries++) {
-    const page = await db.send(new QueryCommand({ ...input, Limit: pageLimit, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) {
-      // Every item returned passed the filter: one beyond the page is proof that more follow.
-      if (messages.length === query.limit) return { messages, cursor: cursorAfter(messages.at(-1)!.locator) };
-      messages.push(listingFromItem(item));
+  const items: Item[] = [];
+  const mayQuery = () => merge.rounds < maxRounds;
+  for (;;) {
+    const next = await merge.next(mayQuery);
+    if (next === null) return { messages: await Promise.all(items.map(listingOf)), cursor: null };
+    if (next === 'budget') {
+      // The request's reading done: everything up to where every shard was read is given out.
+      // (The first round reads every shard, so every shard not read to its end has a position.)
+      return { messages: await Promise.all(items.map(listingOf)), cursor: cursorAfter(merge.resumeAfter()!) };
     }
-    start = page.LastEvaluatedKey;
-    if (start === undefined) return { messages, cursor: null };
-    // A full page, or the request's reading done: more may follow where the Query stopped.
-    if (messages.length === query.limit || queries >= maxQueries) return { messages, cursor: cursorAfter(path.locatorOf(start)) };
-    pageLimit = Math.min(MAX_QUERY_LIMIT, pageLimit * 4);
+    // Every item given out passed the filter: one beyond the page is proof that more follow.
+    if (items.length === query.limit) return { messages: await Promise.all(items.map(listingOf)), cursor: cursorAfter(items.at(-1)![path.sortKey] as string) };
+    items.push(next);
   }
 }

@@ -1,13 +1,18 @@
 /**
  * The verdict store on DynamoDB (tables in table-design.ts). Entries are written as whole items, idempotent per
- * (dump, locator), with postings for what one item cannot index (every signing domain, every signature's
- * selector). The dump's counts are kept on its item and counter items beside it, updated once per batch of
+ * (dump, locator), spread over shards by locator, with postings for what one item cannot index (every signing
+ * domain, every signature's selector). The dump's counts are kept on counter shards, updated once per batch of
  * entries, not once per message (see dynamo-counters.ts). A dump is complete exactly when its entries add up to
  * what was located.
  *
+ * No entry can fail its batch: a record too large for an item is kept in S3 with a pointer (dynamo-record-blobs.ts),
+ * keys too long for DynamoDB are shortened with a hash (dynamo-keys.ts), and an entry DynamoDB still refuses is
+ * stored as an `error` entry saying why.
+ *
  * Order of writes, so that a retry after a crash at any point ends in the same state:
- * - putEntries: items and postings, then counts. A batch counted is a batch written, so a redelivered batch
- *   that finds itself counted has nothing left to do (and cannot put back a verdict re-verified since).
+ * - putEntries: items and postings, then counts. A batch counted (its marker there) is a batch written, so a
+ *   redelivered batch that finds its marker only finishes the counting it records (and cannot put back a
+ *   verdict re-verified since).
  * - replaceMessages: items first, each on the condition that its revision is still the one read, and marked with
  *   the batch and the record it replaced; then counts; then postings. Of two runs replacing one message at
  *   once, only one writes it, and only the writer counts the move. A retry after a crash finds the items this
@@ -15,12 +20,14 @@
  *   guards the counters), and writes the postings.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { locatorKey } from '../../dump/entry.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
+import { messageListingOf } from '../../pipeline/message-listing.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
 import type {
   DumpOverview,
   DumpRecord,
@@ -28,6 +35,7 @@ import type {
   DumpSummary,
   EntryRecord,
   ExportRecord,
+  MessageListing,
   MessagePage,
   MessageQuery,
   MessageRecord,
@@ -36,21 +44,14 @@ import type {
 } from '../../ports/verdict-store.ts';
 import { REASONS } from '../../verdict/contract.ts';
 import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
-import { countOnce, difference, readCounters, tallyOf, verdictCountsOf } from './dynamo-counters.ts';
-import {
-  countsOf,
-  DUMP_LISTING,
-  dumpKey,
-  dumpOverviewOf,
-  dumpRecordOf,
-  newDumpItem,
-  reasonCount,
-  rulesVersionsOf,
-  type DumpCounts,
-} from './dynamo-dump-item.ts';
+import { countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, verdictCountsOf } from './dynamo-counters.ts';
+import { countsOf, dumpKey, dumpListing, dumpOverviewOf, dumpRecordOf, newDumpItem, reasonCount, rulesVersionsOf, type DumpCounts } from './dynamo-dump-item.ts';
 import {
   entryItem,
   keyPart,
+  listingFromItem,
+  locatorOfItem,
+  pointerItem,
   postingItems,
   postingKey,
   selectorItem,
@@ -59,11 +60,17 @@ import {
   selectorUseOf,
   SELECTORS_POSTING,
   storedRecordOf,
+  verdictKey,
+  verdictPartition,
   type Item,
 } from './dynamo-entry-items.ts';
+import { itemSizeBound } from './dynamo-item-size.ts';
+import { allShards } from './dynamo-keys.ts';
 import { listMessages } from './dynamo-message-listing.ts';
 import { queryAll } from './dynamo-query.ts';
-import { DUMPS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
+import { RecordBlobs, type HeavyAttributes } from './dynamo-record-blobs.ts';
+import { ShardMerge } from './dynamo-shard-merge.ts';
+import { DUMP_LISTING_SHARDS, DUMPS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
 export type { DumpCounts } from './dynamo-dump-item.ts';
 
@@ -71,6 +78,11 @@ export interface DynamoTables {
   dumps: string;
   verdicts: string;
   postings: string;
+}
+
+export interface DynamoStoreOptions {
+  /** Where records too large for an item go (the dumps bucket, under records/). Without it they are stored as errors. */
+  blobs?: BlobStore;
 }
 
 /** A batch of entries as one unit of counting: a worker's job, with the entries it found beyond one per unit. */
@@ -82,15 +94,38 @@ export interface EntryBatch {
 
 /** Selectors this process has registered: a worker sees the same few thousand again in every batch. */
 const REMEMBERED_SELECTORS = 50_000;
+/**
+ * An item estimated larger than this keeps its record in S3. Well under DynamoDB's 400 KB item limit, and a
+ * bound on what one entry costs a hot partition (1 WCU per KB, for the item and again for each index copy): a
+ * usual record is ~3 KB, so only hostile or freak messages go to S3.
+ */
+export const RECORD_OFFLOAD_BYTES = 64 * 1024;
+/** DynamoDB's item limit (400 KB, names and values). */
+const MAX_ITEM_BYTES = 400 * 1024;
+/** Longest detail an entry stored as an error in place of one that could not be stored keeps of the reason. */
+const MAX_STORE_ERROR_DETAIL = 1000;
+/** Items read in parallel from S3 or put conditionally at once. */
+const PARALLEL_ITEMS = 16;
+/** Items a whole-dump walk reads per shard and Query: pages of whole records, SHARDS of them held at once. */
+const WALK_PAGE_ITEMS = 100;
+
+/** An entry as it went into the store: its record (an error in its place when it could not be stored) and the S3 key of its record, if there. */
+interface StoredEntry {
+  entry: EntryRecord;
+  item: Item;
+  blob?: string;
+}
 
 export class DynamoVerdictStore implements VerdictStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: DynamoTables;
+  readonly #blobs: RecordBlobs | undefined;
   readonly #registeredSelectors = new Set<string>();
 
-  constructor(db: DynamoDBDocumentClient, tables: DynamoTables) {
+  constructor(db: DynamoDBDocumentClient, tables: DynamoTables, options: DynamoStoreOptions = {}) {
     this.#db = db;
     this.#tables = tables;
+    this.#blobs = options.blobs ? new RecordBlobs(options.blobs) : undefined;
   }
 
   /** A new dump starts as "splitting"; one whose split was cut short or gave up starts over. */
@@ -154,7 +189,7 @@ export class DynamoVerdictStore implements VerdictStore {
 
   /** The splitter is done: `located` units were queued. Completes the dump if the workers already caught up. */
   async finishSplitting(dumpId: string, located: number, at: Date): Promise<void> {
-    const result = await this.#db.send(
+    await this.#db.send(
       new UpdateCommand({
         TableName: this.#tables.dumps,
         Key: dumpKey(dumpId),
@@ -162,17 +197,17 @@ export class DynamoVerdictStore implements VerdictStore {
         ConditionExpression: '#status IN (:splitting, :processing)',
         ExpressionAttributeNames: { '#status': 'status', '#located': 'located' },
         ExpressionAttributeValues: { ':located': located, ':splitting': 'splitting', ':processing': 'processing' },
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    await this.#completeIfAllIn(result.Attributes!, at);
+    await this.#completeIfAllIn(dumpId, at);
   }
 
   async storedLocators(dumpId: string): Promise<Set<string>> {
     const keys = new Set<string>();
-    for await (const item of queryAll(this.#db, this.#dumpEntries(dumpId, { ProjectionExpression: '#locator', ExpressionAttributeNames: { '#locator': VERDICTS_TABLE.sortKey } }))) {
-      keys.add(item[VERDICTS_TABLE.sortKey] as string);
-    }
+    const projection = { ProjectionExpression: '#locator, #locatorFull', ExpressionAttributeNames: { '#locator': VERDICTS_TABLE.sortKey, '#locatorFull': 'locatorFull' } };
+    await mapConcurrently(allShards(), 8, async (shard) => {
+      for await (const item of queryAll(this.#db, this.#dumpShardEntries(dumpId, shard, projection))) keys.add(locatorOfItem(item));
+    });
     return keys;
   }
 
@@ -183,51 +218,56 @@ export class DynamoVerdictStore implements VerdictStore {
   async putEntries(dumpId: string, entries: EntryRecord[], batch?: EntryBatch): Promise<void> {
     if (entries.length === 0 && !batch?.extraLocated) return;
     const batchId = batch?.id ?? `h${createHash('sha256').update(entries.map((e) => locatorKey(e.locator)).join('\n')).digest('hex').slice(0, 16)}`;
-    const dump = await this.#dumpItem(dumpId);
-    if (dump === undefined) throw new Error(`no dump ${dumpId} in the store`);
-    if (batchesOf(dump).has(batchId)) return;
-    await writeAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, putsOf(entries.map((entry) => entryItem(dumpId, entry))));
-    await this.#writePostings(dumpId, entries.filter(isMessage), []);
-    const updated = await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(entries, batch?.extraLocated ?? 0));
-    if (updated) await this.#completeIfAllIn(updated, new Date());
+    if ((await this.#dumpItem(dumpId)) === undefined) throw new Error(`no dump ${dumpId} in the store`);
+    const marker = await readMarker(this.#db, this.#tables.dumps, dumpId, batchId);
+    if (marker) {
+      // Written and counted, or being counted, by a delivery before: only what it left of the counting is done.
+      await finishCounting(this.#db, this.#tables.dumps, marker);
+    } else {
+      const stored = await this.#storeEntries(dumpId, entries);
+      await this.#writePostings(dumpId, stored.filter(({ entry }) => isMessage(entry)) as (StoredEntry & { entry: MessageRecord })[], []);
+      await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), batch?.extraLocated ?? 0));
+    }
+    await this.#completeIfAllIn(dumpId, new Date());
   }
 
-  /** Whether a batch has been counted: the dead-letter recorder must not overwrite a job that did finish. */
+  /** Whether a batch has been counted (or begun to be): its entries are all written. */
   async isBatchCounted(dumpId: string, batchId: string): Promise<boolean> {
-    const item = await this.#dumpItem(dumpId);
-    return item !== undefined && batchesOf(item).has(batchId);
+    return (await readMarker(this.#db, this.#tables.dumps, dumpId, batchId)) !== undefined;
   }
 
   async counts(dumpId: string): Promise<DumpCounts | null> {
     const item = await this.#dumpItem(dumpId);
-    return item ? countsOf(item) : null;
+    return item ? countsOf(item, (await readTotals(this.#db, this.#tables.dumps, [dumpId])).get(dumpId)!) : null;
   }
 
   async listDumps(): Promise<DumpOverview[]> {
-    const dumps: DumpOverview[] = [];
-    for await (const item of this.#dumpItems()) dumps.push(dumpOverviewOf(item));
-    return dumps;
+    const items: Item[] = [];
+    for await (const item of this.#dumpItems()) items.push(item);
+    const totals = await readTotals(this.#db, this.#tables.dumps, items.map((item) => item[DUMPS_TABLE.partitionKey] as string));
+    return items.map((item) => dumpOverviewOf(item, totals.get(item[DUMPS_TABLE.partitionKey] as string)!));
   }
 
   async summary(dumpId?: string): Promise<DumpSummary | null> {
     const id = dumpId ?? (await this.#newestDumpId());
     const item = id === undefined ? undefined : await this.#dumpItem(id);
     if (!item || id === undefined) return null;
-    const dump = dumpOverviewOf(item);
+    const totals = (await readTotals(this.#db, this.#tables.dumps, [id])).get(id)!;
+    const dump = dumpOverviewOf(item, totals);
     const byReason: DumpSummary['byReason'] = {};
     for (const reason of Object.values(REASONS).flat()) {
-      const n = item[reasonCount(reason)];
+      const n = totals[reasonCount(reason)];
       if (typeof n === 'number' && n !== 0) byReason[reason] = n;
     }
     return {
       dump,
       messages: dump.messages,
-      byVerdict: verdictCountsOf(item),
+      byVerdict: verdictCountsOf(totals),
       byReason,
       skipped: dump.skipped,
       errors: dump.errors,
       ...(await readCounters(this.#db, this.#tables.dumps, id)),
-      undated: (item.undated as number | undefined) ?? 0,
+      undated: (totals.undated as number | undefined) ?? 0,
     };
   }
 
@@ -235,8 +275,8 @@ export class DynamoVerdictStore implements VerdictStore {
     const id = dumpId ?? (await this.#newestDumpId());
     if (id === undefined) return;
     // Sort-key order is the locator's text order, as the local store exports.
-    const query = this.#dumpEntries(id, { FilterExpression: '#kind <> :skipped', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':skipped': 'skipped' } });
-    for await (const item of queryAll(this.#db, query)) yield exportRecordOf(id, storedRecordOf(item) as Exclude<EntryRecord, { kind: 'skipped' }>);
+    const walk = this.#walkEntries(id, { FilterExpression: '#kind <> :skipped', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':skipped': 'skipped' } });
+    for await (const item of walk) yield exportRecordOf(id, (await this.#recordOf(item)) as Exclude<EntryRecord, { kind: 'skipped' }>);
   }
 
   async listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null> {
@@ -244,78 +284,91 @@ export class DynamoVerdictStore implements VerdictStore {
       new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }),
     );
     if (dump === undefined) return null;
-    return listMessages(this.#db, this.#tables, dumpId, query);
+    return listMessages(this.#db, this.#tables, dumpId, query, (item) => this.#listingOf(item));
   }
 
   async getEntry(dumpId: string, locator: string): Promise<EntryRecord | null> {
-    const key = { [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locator };
-    const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.verdicts, Key: key }));
-    return item ? storedRecordOf(item) : null;
+    const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.verdicts, Key: verdictKey(dumpId, locator) }));
+    return item ? this.#recordOf(item) : null;
   }
 
   async *seenSelectors(): AsyncGenerator<{ domain: string; selector: string }> {
-    for await (const item of queryAll(this.#db, this.#posting(SELECTORS_POSTING))) {
-      yield { domain: item.domain as string, selector: item.selector as string };
-    }
+    const registry: QueryCommandInput = {
+      TableName: this.#tables.postings,
+      KeyConditionExpression: '#posting = :posting',
+      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ':posting': SELECTORS_POSTING },
+    };
+    for await (const item of queryAll(this.#db, registry)) yield { domain: item.domain as string, selector: item.selector as string };
   }
 
   async *selectorUses(domain: string, selector: string, dumpId?: string): AsyncGenerator<SelectorUse> {
-    // Uses sort by dump first, so one dump's are a key range of the posting.
+    // Uses sort by dump first, so one dump's are a key range of each shard.
     const inDump = dumpId === undefined ? undefined : `${keyPart(dumpId)}#`;
-    for await (const item of queryAll(this.#db, this.#posting(selectorPosting(domain.toLowerCase(), selector.toLowerCase()), inDump))) {
-      yield selectorUseOf(item);
-    }
+    const inputs = allShards().map((shard): QueryCommandInput => ({
+      TableName: this.#tables.postings,
+      KeyConditionExpression: inDump === undefined ? '#posting = :posting' : '#posting = :posting AND begins_with(#item, :prefix)',
+      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey, ...(inDump === undefined ? {} : { '#item': POSTINGS_TABLE.sortKey }) },
+      ExpressionAttributeValues: { ':posting': selectorPosting(domain.toLowerCase(), selector.toLowerCase(), shard), ...(inDump === undefined ? {} : { ':prefix': inDump }) },
+    }));
+    const merge = new ShardMerge(this.#db, { inputs, sortKeyOf: (item) => item[POSTINGS_TABLE.sortKey] as string, firstPageItems: WALK_PAGE_ITEMS, maxPageItems: 1000 });
+    for await (const item of merge.all()) yield selectorUseOf(item);
   }
 
-  /** From the counts by rules version on each dump's item: no dump's messages are read. */
+  /** From the counts by rules version of each dump: no dump's messages are read. */
   async dumpsBeforeRules(rulesVersion: number): Promise<string[]> {
-    const stale: string[] = [];
-    for await (const item of this.#dumpItems()) {
-      if ([...rulesVersionsOf(item).keys()].some((version) => version < rulesVersion)) stale.push(item[DUMPS_TABLE.partitionKey] as string);
-    }
-    return stale;
+    const ids: string[] = [];
+    for await (const item of this.#dumpItems()) ids.push(item[DUMPS_TABLE.partitionKey] as string);
+    const totals = await readTotals(this.#db, this.#tables.dumps, ids);
+    return ids.filter((id) => [...rulesVersionsOf(totals.get(id)!).keys()].some((version) => version < rulesVersion));
   }
 
   async *messagesBeforeRules(dumpId: string, rulesVersion: number): AsyncGenerator<string> {
-    const dump = await this.#dumpItem(dumpId);
-    if (!dump || ![...rulesVersionsOf(dump).keys()].some((version) => version < rulesVersion)) return;
+    const totals = (await readTotals(this.#db, this.#tables.dumps, [dumpId])).get(dumpId)!;
+    if (![...rulesVersionsOf(totals).keys()].some((version) => version < rulesVersion)) return;
     // Messages stored before rules were versioned have no rulesVersion: the first rules verified them.
-    const query = this.#dumpEntries(dumpId, {
+    const walk = this.#walkEntries(dumpId, {
       FilterExpression: '#kind = :message AND (attribute_not_exists(#rulesVersion) OR #rulesVersion < :rulesVersion)',
-      ProjectionExpression: '#locator',
-      ExpressionAttributeNames: { '#kind': 'kind', '#rulesVersion': 'rulesVersion', '#locator': VERDICTS_TABLE.sortKey },
+      ProjectionExpression: '#locator, #locatorFull',
+      ExpressionAttributeNames: { '#kind': 'kind', '#rulesVersion': 'rulesVersion', '#locator': VERDICTS_TABLE.sortKey, '#locatorFull': 'locatorFull' },
       ExpressionAttributeValues: { ':message': 'message', ':rulesVersion': rulesVersion },
     });
-    for await (const item of queryAll(this.#db, query)) yield item[VERDICTS_TABLE.sortKey] as string;
+    for await (const item of walk) yield locatorOfItem(item);
   }
 
   async replaceMessages(dumpId: string, records: MessageRecord[], batchId: string): Promise<void> {
     if (records.length === 0) return;
-    const keys = records.map((record) => ({ [VERDICTS_TABLE.partitionKey]: dumpId, [VERDICTS_TABLE.sortKey]: locatorKey(record.locator) }));
-    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, keys)).map((item) => [item[VERDICTS_TABLE.sortKey] as string, item]));
-    const moves: Replacement[] = [];
-    for (const record of records) {
+    const keys = records.map((record) => verdictKey(dumpId, locatorKey(record.locator)));
+    const stored = new Map((await getAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, keys)).map((item) => [locatorOfItem(item), item]));
+    const moves = await mapConcurrently(records, PARALLEL_ITEMS, async (record): Promise<Replacement | null> => {
       const item = stored.get(locatorKey(record.locator));
       if (item === undefined) throw new Error(`no entry ${locatorKey(record.locator)} in dump ${dumpId} to replace`);
       // Compared as it would be stored (JSON): a field set to undefined is a field left out.
       const after = JSON.parse(JSON.stringify(record)) as MessageRecord;
-      const current = storedRecordOf(item);
-      const writtenByThisBatch = item.replacedBy === batchId && typeof item.replacedFrom === 'string';
-      if (writtenByThisBatch && isDeepStrictEqual(current, after)) moves.push({ before: JSON.parse(item.replacedFrom as string) as EntryRecord, after, written: true });
-      else if (!isDeepStrictEqual(current, after)) moves.push({ before: current, after, written: false, revision: (item.revision as number | undefined) ?? 0 });
-    }
-    const replaced = await this.#replaceItems(dumpId, moves, batchId);
+      const heavy = await this.#heavyOf(item);
+      const current = storedRecordOf(heavy.record);
+      const writtenByThisBatch = item.replacedBy === batchId && typeof heavy.replacedFrom === 'string';
+      if (writtenByThisBatch && isDeepStrictEqual(current, after)) return { before: storedRecordOf(heavy.replacedFrom!), after, written: true, blob: item.blob as string | undefined };
+      if (!isDeepStrictEqual(current, after)) return { before: current, after, written: false, revision: (item.revision as number | undefined) ?? 0 };
+      return null;
+    });
+    const replaced = await this.#replaceItems(dumpId, moves.filter((move) => move !== null), batchId);
     if (replaced.length === 0) return;
     const moved = difference(tallyOf(replaced.map(({ after }) => after)), tallyOf(replaced.map(({ before }) => before)));
     if (moved.size > 0) await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moved);
-    await this.#writePostings(dumpId, replaced.map(({ after }) => after), replaced.map(({ before }) => before).filter(isMessage));
+    await this.#writePostings(
+      dumpId,
+      replaced.map(({ after, blob }) => ({ entry: after, item: {}, blob })),
+      replaced.map(({ before }) => before).filter(isMessage),
+    );
   }
 
   /** Writes the replacements not yet written, each only if nobody replaced it since it was read; returns those that hold. */
   async #replaceItems(dumpId: string, moves: Replacement[], batchId: string): Promise<Replacement[]> {
     const replaceOne = async (move: Replacement): Promise<Replacement | null> => {
       if (move.written) return move;
-      const item = { ...entryItem(dumpId, move.after), revision: move.revision! + 1, replacedBy: batchId, replacedFrom: JSON.stringify(move.before) };
+      const whole = { ...entryItem(dumpId, move.after), revision: move.revision! + 1, replacedBy: batchId, replacedFrom: JSON.stringify(move.before) };
+      const { item, blob } = await this.#fitted(dumpId, whole);
       try {
         await this.#db.send(
           new PutCommand({
@@ -326,86 +379,134 @@ export class DynamoVerdictStore implements VerdictStore {
             ...(move.revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': move.revision } }),
           }),
         );
-        return move;
+        return { ...move, blob };
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return null; // another run replaced it first, and counts it
         throw error;
       }
     };
-    return (await mapConcurrently(moves, PARALLEL_REPLACEMENTS, replaceOne)).filter((move) => move !== null);
+    return (await mapConcurrently(moves, PARALLEL_ITEMS, replaceOne)).filter((move) => move !== null);
+  }
+
+  /**
+   * Puts the entries' items, each fitted to DynamoDB (record in S3 when large); an entry DynamoDB still refuses
+   * (ValidationException: a size or key it will not take) is stored as an error saying so. Returns what was stored.
+   */
+  async #storeEntries(dumpId: string, entries: readonly EntryRecord[]): Promise<StoredEntry[]> {
+    const stored = await mapConcurrently(entries, PARALLEL_ITEMS, (entry) => this.#fittedEntry(dumpId, entry));
+    try {
+      await writeAll(this.#db, this.#tables.verdicts, VERDICTS_TABLE, putsOf(stored.map(({ item }) => item)));
+      return stored;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+    }
+    // One of them is refused: each alone, to find which.
+    return mapConcurrently(stored, PARALLEL_ITEMS, async (one) => {
+      try {
+        await this.#db.send(new PutCommand({ TableName: this.#tables.verdicts, Item: one.item }));
+        return one;
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        const replacement = unstorable(one.entry, `DynamoDB refused it: ${(error as Error).message}`);
+        const fitted = await this.#fittedEntry(dumpId, replacement);
+        await this.#db.send(new PutCommand({ TableName: this.#tables.verdicts, Item: fitted.item }));
+        return fitted;
+      }
+    });
+  }
+
+  /** An entry's item fitted to DynamoDB, or an error entry in its place when it cannot be. */
+  async #fittedEntry(dumpId: string, entry: EntryRecord): Promise<StoredEntry> {
+    try {
+      return { entry, ...(await this.#fitted(dumpId, entryItem(dumpId, entry))) };
+    } catch (error) {
+      if (!(error instanceof UnstorableError) || entry.kind === 'error') throw error;
+      const replacement = unstorable(entry, error.message);
+      return { entry: replacement, ...(await this.#fitted(dumpId, entryItem(dumpId, replacement))) };
+    }
+  }
+
+  /** The item as it is, or with its heavy attributes in S3 when it is too large; UnstorableError when neither fits. */
+  async #fitted(dumpId: string, item: Item): Promise<{ item: Item; blob?: string }> {
+    const size = itemSizeBound(item);
+    if (size <= RECORD_OFFLOAD_BYTES) return { item };
+    if (!this.#blobs) throw new UnstorableError(`its record takes ${size} bytes, over the ${RECORD_OFFLOAD_BYTES} kept in DynamoDB, and no blob store was given for larger ones`);
+    const blob = await this.#blobs.put(dumpId, { record: item.record as string, ...(typeof item.replacedFrom === 'string' ? { replacedFrom: item.replacedFrom } : {}) });
+    const pointer = pointerItem(item, blob);
+    const left = itemSizeBound(pointer);
+    if (left > MAX_ITEM_BYTES) throw new UnstorableError(`even with its record in S3 its item takes ${left} bytes, over DynamoDB's ${MAX_ITEM_BYTES}`);
+    return { item: pointer, blob };
+  }
+
+  /** The heavy attributes of an item: on it, or in S3. */
+  async #heavyOf(item: Item): Promise<HeavyAttributes> {
+    if (typeof item.blob !== 'string') return { record: item.record as string, ...(typeof item.replacedFrom === 'string' ? { replacedFrom: item.replacedFrom } : {}) };
+    if (!this.#blobs) throw new Error('this entry keeps its record in S3, and the store was given no blob store');
+    return this.#blobs.get(item.blob);
+  }
+
+  async #recordOf(item: Item): Promise<EntryRecord> {
+    return storedRecordOf((await this.#heavyOf(item)).record);
+  }
+
+  async #listingOf(item: Item): Promise<MessageListing> {
+    if (typeof item.blob !== 'string') return listingFromItem(item);
+    return messageListingOf((await this.#recordOf(item)) as Exclude<EntryRecord, { kind: 'skipped' }>);
   }
 
   /** The postings of `records`, the removal of those `replaced` had that they do not, and selectors not yet registered. */
-  async #writePostings(dumpId: string, records: MessageRecord[], replaced: MessageRecord[]): Promise<void> {
-    const postings = records.flatMap((record) => postingItems(dumpId, record));
+  async #writePostings(dumpId: string, records: readonly (Omit<StoredEntry, 'entry'> & { entry: MessageRecord })[], replaced: MessageRecord[]): Promise<void> {
+    const postings = records.flatMap(({ entry, blob }) => postingItems(dumpId, entry, blob));
     const kept = new Set(postings.map(postingKeyText));
     const removed = replaced.flatMap((record) => postingItems(dumpId, record)).filter((item) => !kept.has(postingKeyText(item)));
     const selectors = new Map<string, Item>();
-    for (const record of records) {
-      for (const { domain, selector } of selectorsSigning(record.signatures)) {
+    for (const { entry } of records) {
+      for (const { domain, selector } of selectorsSigning(entry.signatures)) {
         const name = `${keyPart(domain)}#${keyPart(selector)}`;
         if (!this.#registeredSelectors.has(name)) selectors.set(name, selectorItem(domain, selector));
       }
     }
-    const writes: WriteRequest[] = [...putsOf(postings), ...removed.map((item) => ({ DeleteRequest: { Key: postingKey(item) } })), ...putsOf([...selectors.values()])];
+    const writes: WriteRequest[] = [...removed.map((item) => ({ DeleteRequest: { Key: postingKey(item) } })), ...putsOf(postings), ...putsOf([...selectors.values()])];
     await writeAll(this.#db, this.#tables.postings, POSTINGS_TABLE, writes);
     if (this.#registeredSelectors.size + selectors.size > REMEMBERED_SELECTORS) this.#registeredSelectors.clear();
     for (const name of selectors.keys()) this.#registeredSelectors.add(name);
   }
 
-  /** Dump items, newest first. */
-  #dumpItems(): AsyncGenerator<Item> {
-    return queryAll(this.#db, this.#dumpsByStart());
-  }
-
-  async #newestDumpId(): Promise<string | undefined> {
-    const newest = this.#dumpsByStart({ Limit: 1, ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } });
-    const { Items: items } = await this.#db.send(new QueryCommand(newest));
-    return items?.[0]?.[DUMPS_TABLE.partitionKey] as string | undefined;
-  }
-
-  /** A Query of the byStart index, newest dump first, with `extra` merged in. */
-  #dumpsByStart(extra: Partial<QueryCommandInput> = {}): QueryCommandInput {
-    const { indexName, partitionKey } = DUMPS_TABLE.byStart;
-    return {
-      ...extra,
+  /** Dump items, newest first, merged from the byStart shards. */
+  #dumpItems(firstPageItems?: number): AsyncGenerator<Item> {
+    const { indexName, partitionKey, sortKey } = DUMPS_TABLE.byStart;
+    const inputs = allShards(DUMP_LISTING_SHARDS).map((shard): QueryCommandInput => ({
       TableName: this.#tables.dumps,
       IndexName: indexName,
       KeyConditionExpression: '#listing = :listing',
-      ExpressionAttributeNames: { ...extra.ExpressionAttributeNames, '#listing': partitionKey },
-      ExpressionAttributeValues: { ':listing': DUMP_LISTING },
+      ExpressionAttributeNames: { '#listing': partitionKey },
+      ExpressionAttributeValues: { ':listing': `dumps#${shard}` },
       ScanIndexForward: false,
-    };
+    }));
+    // Dumps started at the same instant sort by id, in every shard alike.
+    return new ShardMerge(this.#db, { inputs, sortKeyOf: (item) => item[sortKey] as string, descending: true, firstPageItems }).all();
   }
 
-  /** A Query of a dump's entries in the verdicts table, with `extra` merged in (names and values too). */
-  #dumpEntries(dumpId: string, extra: Partial<QueryCommandInput>): QueryCommandInput {
+  async #newestDumpId(): Promise<string | undefined> {
+    for await (const item of this.#dumpItems(1)) return item[DUMPS_TABLE.partitionKey] as string;
+    return undefined;
+  }
+
+  /** A Query of one shard of a dump's entries in the verdicts table, with `extra` merged in (names and values too). */
+  #dumpShardEntries(dumpId: string, shard: number, extra: Partial<QueryCommandInput>): QueryCommandInput {
     return {
       ...extra,
       TableName: this.#tables.verdicts,
-      KeyConditionExpression: '#dumpId = :dump',
-      ExpressionAttributeNames: { ...extra.ExpressionAttributeNames, '#dumpId': VERDICTS_TABLE.partitionKey },
-      ExpressionAttributeValues: { ...extra.ExpressionAttributeValues, ':dump': dumpId },
+      KeyConditionExpression: '#dumpShard = :dumpShard',
+      ExpressionAttributeNames: { ...extra.ExpressionAttributeNames, '#dumpShard': VERDICTS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ...extra.ExpressionAttributeValues, ':dumpShard': verdictPartition(dumpId, shard) },
     };
   }
 
-  /** A Query of one posting partition. */
-  /** A Query of one posting partition, or of its items whose sort key starts with `prefix`. */
-  #posting(posting: string, prefix?: string): QueryCommandInput {
-    if (prefix === undefined) {
-      return {
-        TableName: this.#tables.postings,
-        KeyConditionExpression: '#posting = :posting',
-        ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
-        ExpressionAttributeValues: { ':posting': posting },
-      };
-    }
-    return {
-      TableName: this.#tables.postings,
-      KeyConditionExpression: '#posting = :posting AND begins_with(#item, :prefix)',
-      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey, '#item': POSTINGS_TABLE.sortKey },
-      ExpressionAttributeValues: { ':posting': posting, ':prefix': prefix },
-    };
+  /** A dump's entries in locator order, its shards merged. */
+  #walkEntries(dumpId: string, extra: Partial<QueryCommandInput>): AsyncGenerator<Item> {
+    const inputs = allShards().map((shard) => this.#dumpShardEntries(dumpId, shard, extra));
+    return new ShardMerge(this.#db, { inputs, sortKeyOf: (item) => item[VERDICTS_TABLE.sortKey] as string, firstPageItems: WALK_PAGE_ITEMS, maxPageItems: WALK_PAGE_ITEMS * 4 }).all();
   }
 
   async #dumpItem(dumpId: string): Promise<Item | undefined> {
@@ -413,14 +514,20 @@ export class DynamoVerdictStore implements VerdictStore {
     return item;
   }
 
-  async #completeIfAllIn(item: Item, at: Date): Promise<void> {
-    const counts = countsOf(item);
-    if (counts.status !== 'processing' || counts.messages + counts.skipped + counts.errors !== counts.located) return;
+  /**
+   * Completes the dump when its entries add up to what was located. Every writer counts first and then reads
+   * (consistently), so of two writers finishing at once the later one sees both.
+   */
+  async #completeIfAllIn(dumpId: string, at: Date): Promise<void> {
+    const item = await this.#dumpItem(dumpId);
+    if (item === undefined || item.status !== 'processing') return;
+    const counts = countsOf(item, (await readTotals(this.#db, this.#tables.dumps, [dumpId])).get(dumpId)!);
+    if (counts.messages + counts.skipped + counts.errors !== counts.located) return;
     try {
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#tables.dumps,
-          Key: dumpKey(item[DUMPS_TABLE.partitionKey] as string),
+          Key: dumpKey(dumpId),
           UpdateExpression: 'SET #status = :complete, #finishedAt = :at',
           ConditionExpression: '#status = :processing',
           ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt' },
@@ -433,23 +540,37 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 }
 
+/** Why an entry cannot be stored as it is. */
+class UnstorableError extends Error {}
+
+/** DynamoDB refusing a request for what it holds (an item or key too large, a value it does not take), not for load. */
+function isRefusal(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ValidationException';
+}
+
+/** The error entry stored in place of an entry that could not be. */
+function unstorable(entry: EntryRecord, reason: string): EntryRecord {
+  const detail = `could not be stored: ${reason}`;
+  return {
+    kind: 'error',
+    locator: entry.locator,
+    sha256: entry.kind === 'skipped' ? null : entry.sha256,
+    detail: detail.length > MAX_STORE_ERROR_DETAIL ? `${detail.slice(0, MAX_STORE_ERROR_DETAIL - 1)}…` : detail,
+  };
+}
+
 /** A stored record and the one replacing it; `written` when this batch already put it (a retry), else the revision read. */
 interface Replacement {
   before: EntryRecord;
   after: MessageRecord;
   written: boolean;
   revision?: number;
+  /** Where its record is in S3, when it is. */
+  blob?: string;
 }
-
-/** Conditional puts in flight at once while replacing a batch. */
-const PARALLEL_REPLACEMENTS = 25;
 
 function isMessage(entry: EntryRecord): entry is MessageRecord {
   return entry.kind === 'message';
-}
-
-function batchesOf(item: Item): Set<string> {
-  return (item.batches as Set<string> | undefined) ?? new Set();
 }
 
 function postingKeyText(item: Item): string {

@@ -17,6 +17,20 @@ export const UPLOADS_PREFIX = 'uploads/';
 export const STAGING_PREFIX = 'staging/';
 /** Exports the API delivers (GET /dumps/{id}/export), each fetched through a presigned URL; expired after a day. */
 export const EXPORTS_PREFIX = 'exports/';
+/** Records too large for a DynamoDB item, which their items point to (kept as long as the verdicts). */
+export const RECORDS_PREFIX = 'records/';
+
+/**
+ * What only the API function is told, beside the settings above: the queue its exports' jobs go to
+ * (infra/api.ts sets it).
+ */
+export const EXPORT_QUEUE_VARIABLE = 'EXPORT_QUEUE_URL';
+
+export function exportQueueUrlFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[EXPORT_QUEUE_VARIABLE];
+  if (!value) throw new Error(`missing setting: environment variable ${EXPORT_QUEUE_VARIABLE} is not set`);
+  return value;
+}
 
 export interface AwsSettings {
   bucket: string;

@@ -3,16 +3,40 @@
  * indexes, so the stack, the test emulators and the code that queries them cannot drift apart. Every key
  * attribute named here is a string. Every question the adapters ask is a Query (never a Scan).
  *
- * - dumps: one item per dump (item = "dump": status, counts by verdict, reason, rules version) plus counter
- *   items in the dump's partition (item = "domain#<d>", "sender#<d>", "month#<YYYY-MM>"): a dump's summary is
- *   a GetItem and three prefix Queries of its partition.
- * - verdicts: one item per entry (dump, locator): the record whole (JSON) plus the few attributes a listing shows
- *   or filters on (LISTING_ATTRIBUTES). Its indexes list a dump's entries by verdict and by sender domain.
+ * No partition key takes more than about 1/SHARDS of a dump's writes: a dump's entries, their index keys and
+ * postings are spread over SHARDS partitions by a hash of the locator, its counters by a hash of the batch that
+ * counts, and listings merge the shards back in locator order (dynamo-shard-merge.ts). Key values are bounded
+ * to DynamoDB's key sizes (dynamo-keys.ts).
+ *
+ * - dumps: one item per dump (item = "dump": status, located, reason, rules version) in the dump's own
+ *   partition; its counts in SHARDS counter partitions "<dump>#<shard>" (item = "n#total", "n#domain#<d>",
+ *   "n#sender#<d>", "n#month#<YYYY-MM>"), summed when read; beside them, one counted-once marker per batch
+ *   (item = "counted#<batch>"), which expires (TTL_ATTRIBUTE). byStart lists dumps over DUMP_LISTING_SHARDS keys.
+ * - verdicts: one item per entry in partition "<dump>#<shard>" by locator: the record whole (JSON, or in S3 with
+ *   a pointer when large) plus the few attributes a listing shows or filters on (LISTING_ATTRIBUTES). Its
+ *   indexes list a dump's entries by verdict and by sender domain, each over SHARDS keys too.
  * - postings: what an entry cannot index by itself because it holds several of them: one item per (message,
- *   signing domain) ("signer#<dump>#<domain>", by locator) and per signature by a (domain, selector)
- *   ("selector#<domain>#<selector>", across dumps), and the registry of selectors seen ("selectors").
+ *   signing domain) ("signer#<dump>#<domain>#<shard>", by locator) and per signature by a (domain, selector)
+ *   ("selector#<domain>#<selector>#<shard>", across dumps), and the registry of selectors seen ("selectors").
  * - keys: the key archive, one item per (selector, domain, key value); by domain through its index.
+ *
+ * The arithmetic behind SHARDS (README "Deploy to AWS"): a 10 GB dump of ~70,000 messages (~143 KB each) at the
+ * default 50 workers, each assumed to verify ~25 MB/s with its S3 reads, is written at up to ~8,700 messages a
+ * second. Each message is a verdict item of ~3 KB (3 WCU) under its dump's partition, ~26,000 WCU/s, plus an index
+ * copy (~1 KB) under its verdict and sender domain, and a signer posting per signing domain (up to ~8,700 WCU/s on
+ * each when one verdict, sender or signer dominates). DynamoDB gives a partition key at most 1,000 WCU/s. Over 32
+ * shards: ~820 WCU/s on the busiest verdict partition, ≤ ~270 WCU/s on an index or posting key.
  */
+
+/** Partitions a dump's entries, index keys, postings and counters are spread over. */
+export const SHARDS = 32;
+/** Partitions of the byStart index (dump items are few, and written a handful of times each). */
+export const DUMP_LISTING_SHARDS = 4;
+/** DynamoDB's limits on key values, in UTF-8 bytes, for tables and indexes alike. */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+/** The dumps table's TTL attribute (epoch seconds): counted-once markers expire by it. */
+export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** An index: its keys, and what it copies of each item ('all', or these attributes beside the keys). */
 export interface IndexDesign {
@@ -25,6 +49,8 @@ export interface IndexDesign {
 export interface TableDesign {
   partitionKey: string;
   sortKey: string;
+  /** The attribute DynamoDB's TTL deletes items by, if the table has one. */
+  timeToLive?: string;
 }
 
 /**
@@ -42,21 +68,29 @@ export const LISTING_ATTRIBUTES = [
   'date',
   'subject',
   'signingDomains',
+  /** The whole locator, when the key holds it shortened (over MAX_SORT_KEY_BYTES). */
+  'locatorFull',
+  /** The S3 key of a record too large for its item (see dynamo-record-blobs.ts). */
+  'blob',
 ] as const;
 
 export const DUMPS_TABLE = {
+  /** The dump id on its dump item; "<dump id>#<shard>" on its counters and markers. */
   partitionKey: 'dumpId',
   sortKey: 'item',
-  /** Every dump item carries listing = "dumps": the index lists all dumps, newest first, with a Query. */
+  timeToLive: TTL_ATTRIBUTE,
+  /** Every dump item carries listing = "dumps#<shard>": the index lists all dumps, newest first, merging its shards. */
   byStart: { indexName: 'byStart', partitionKey: 'listing', sortKey: 'startedAt', projection: 'all' },
 } as const;
 
 export const VERDICTS_TABLE = {
-  partitionKey: 'dumpId',
+  /** "<dumpId>#<shard>" */
+  partitionKey: 'dumpShard',
+  /** The locator key (shortened with a hash when too long for a sort key). */
   sortKey: 'locator',
-  /** "<dumpId>#<verdict>" on messages and errors (verdict "error"); skipped entries are not listed. */
+  /** "<dumpId>#<verdict>#<shard>" on messages and errors (verdict "error"); skipped entries are not listed. */
   byVerdict: { indexName: 'byVerdict', partitionKey: 'dumpVerdict', sortKey: 'locator', projection: LISTING_ATTRIBUTES },
-  /** "<dumpId>#<sender domain>" on messages with a sender. */
+  /** "<dumpId>#<sender domain>#<shard>" on messages with a sender. */
   bySender: { indexName: 'bySender', partitionKey: 'dumpSender', sortKey: 'locator', projection: LISTING_ATTRIBUTES },
 } as const;
 
