@@ -1,6 +1,8 @@
 /**
  * npm run bench:aws [-- --size 1g] [--format zip|mbox] [--workers 4] [--dump PATH --keys PATH]
  *
+ * (--size is the generated dump's size; `npm run generate` and bench:fanout take the messages' total instead.)
+ *
  * A generated dump (≥ 1 GB by default) through the AWS pipeline on the emulators, as test/e2e/aws-pipeline.test.ts
  * runs it: the dump put into S3 (s3rver), the splitter handler on its S3 event and on its continuations, the
  * work queue (fauxqs) drained by `--workers` worker invocations at a time, verdicts into DynamoDB (dynalite).
@@ -32,6 +34,9 @@ import { drainQueue, type DrainQueueResult, type SqsHandler } from '../test/help
 import { countWritesByPartition, startFaultProxy, type KeySchemas } from '../test/helpers/fault-injection.ts';
 import { lambdaContext, s3ObjectCreatedEventFor } from '../test/helpers/lambda-events.ts';
 
+/** A generated zip's size over its messages' total size, measured on the 1 GB dump (753 MB of zip for 1 GB of mail). */
+const ZIP_SHARE_OF_MESSAGE_BYTES = 0.74;
+
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1g' },
@@ -55,7 +60,9 @@ try {
   if (dumpPath === undefined) {
     const format = values.format === 'mbox' ? 'mbox' : 'zip';
     console.log(`generating a ~${values.size} ${format} dump…`);
-    ({ dumpPath, keysPath } = await generateDump({ outDir: join(scratch, 'dump'), format, targetBytes: parseByteSize(values.size), seed: 'bench-aws' }));
+    // --size is the dump's: a zip holds about 0.74 of its messages' bytes (their text deflates, attachments do not).
+    const targetBytes = Math.ceil(parseByteSize(values.size) / (format === 'zip' ? ZIP_SHARE_OF_MESSAGE_BYTES : 1));
+    ({ dumpPath, keysPath } = await generateDump({ outDir: join(scratch, 'dump'), format, targetBytes, seed: 'bench-aws' }));
   }
   const generateSeconds = seconds(started);
   const dumpBytes = (await stat(dumpPath)).size;

@@ -240,6 +240,32 @@ async function runPipeline(deployment: Deployment, options: { workHandler?: SqsH
   return { splitErrors, legs, jobs };
 }
 
+/**
+ * Contexts for split invocations that run short of time once they have staged `every` messages, as the S3 proxy
+ * counts PUTs under staging/ (the dump's loose messages are never staged: a pause there is inside a container).
+ */
+async function shortOfTimeAfterStaging(every: number) {
+  const { SPLIT_TIME_RESERVE_MS } = await import('../../functions/split.ts');
+  let stagedPuts = 0;
+  const pausedAt: number[] = [];
+  const observe = (request: Parameters<FaultRule>[0]) => void (request.method === 'PUT' && request.url.includes('/staging/') && stagedPuts++);
+  s3Proxy.observers.add(observe);
+  const context = () => {
+    const from = stagedPuts;
+    let paused = false;
+    return lambdaContext({
+      functionName: 'split',
+      remainingTimeInMillis: () => {
+        if (stagedPuts - from < every) return 600_000;
+        if (!paused) pausedAt.push(stagedPuts);
+        paused = true;
+        return SPLIT_TIME_RESERVE_MS / 3;
+      },
+    });
+  };
+  return { context, pausedAt, stagedPuts: () => stagedPuts, stop: () => s3Proxy.observers.delete(observe) };
+}
+
 /** Faults a proxy injected since `before` (a copy of its `injected`), by kind, the kinds it did not use left out. */
 function injectedSince(proxy: FaultProxy, before: FaultProxy['injected'], label: string): Record<string, number> {
   const delta = Object.entries(proxy.injected).map(([kind, n]) => [`${label} ${kind}`, n - before[kind as keyof typeof before]] as const);
@@ -293,37 +319,51 @@ describe('the AWS pipeline under injected faults', () => {
     await expectSameAsLocalIngest(deployment);
   });
 
-  it('every SQS job delivered twice, both deliveries at once: the same records, counted once', async () => {
+  it('every SQS message delivered twice, both deliveries at once (the jobs and the split\'s continuations): the same records, counted once', async () => {
     const deployment = await deploy('twice');
-    const run = await runPipeline(deployment, { workHandler: deliveredTwice(deployment.verify, context('verify')) });
-    recordRun('twice', run, { 'handler calls per job delivery': 2 });
-    expect(run.jobs.failures).toBe(0);
+    // The split pauses inside its containers, so that it has continuations to deliver twice.
+    const short = await shortOfTimeAfterStaging(40);
+    try {
+      const splitErrors = await invokeAsynchronously(deployment.split, deployment.s3Event, short.context);
+      const legs = await drainSplitLegs(deployment, short.context, deliveredTwice(deployment.split, short.context));
+      const jobs = await drainJobs(deployment, deliveredTwice(deployment.verify, context('verify')));
+      recordRun('twice', { splitErrors, legs, jobs }, { 'handler calls per delivery': 2, 'staged PUTs': short.stagedPuts() });
+      expect(legs.invocations).toBeGreaterThanOrEqual(1);
+      expect(legs.failures).toBe(0);
+      expect(jobs.failures).toBe(0);
+    } finally {
+      short.stop();
+    }
     await expectSameAsLocalIngest(deployment);
   });
 
-  it('a worker killed after writing half of a job\'s items: the job comes back and completes, nothing counted twice', async () => {
+  it('a worker killed after writing half of a job\'s items, another part way through counting: each job comes back and completes, nothing counted twice', async () => {
     const deployment = await deploy('killed');
-    const verdictsTable = deployment.resources.verdictsTable;
-    let kills = 0;
-    // Each job's first delivery runs in a process of its own, killed once half the job's units are written.
-    const killedHalfWay: SqsHandler = async (event, invocation) => {
+    const { verdictsTable, postingsTable } = deployment.resources;
+    const kills: string[] = [];
+    // Each job's first delivery runs in a process of its own, killed (SIGKILL) when the DynamoDB proxy sees it
+    // about to write past the point chosen for it; whatever it sends after that is refused.
+    const killedPartWay: SqsHandler = async (event, invocation) => {
       const [record] = event.Records;
       const job = parseJob(record!.body);
       if (record!.attributes.ApproximateReceiveCount !== '1' || job.units.length < 20) return deployment.verify(event, invocation);
-      const half = Math.ceil(job.units.length / 2);
-      let written = 0;
+      const afterHalfTheItems = job.jobId % 2 === 0;
+      let items = 0;
+      let countWrites = 0;
       let killed = false;
       const worker = invokeInChildProcess(join(REPOSITORY_ROOT, 'functions/verify.ts'), event, deployment.env);
       dynamodbProxy.rule = (request) => {
-        if (!isDynamodbWrite(request)) return killed ? { kind: 'reset' } : { kind: 'forward' };
-        if (!killed && written >= half) {
-          killed = true;
-          kills++;
-          worker.kill();
+        if (!killed && isDynamodbWrite(request)) {
+          // Job 0, 2, …: half its entries are in the table. Job 1, 3, …: every entry and three writes of counts.
+          killed = afterHalfTheItems ? items >= job.units.length / 2 : items >= job.units.length && countWrites >= 3;
+          if (killed) {
+            kills.push(afterHalfTheItems ? 'after half the items' : 'while counting');
+            worker.kill();
+          }
+          items += verdictItemsIn(request, verdictsTable);
+          if (!writesTo(request, [verdictsTable, postingsTable])) countWrites++;
         }
-        if (killed) return { kind: 'reset' };
-        written += verdictItemsIn(request, verdictsTable);
-        return { kind: 'forward' };
+        return killed ? { kind: 'reset' } : { kind: 'forward' };
       };
       try {
         return (await worker.response) ?? undefined;
@@ -331,44 +371,27 @@ describe('the AWS pipeline under injected faults', () => {
         dynamodbProxy.rule = FORWARD;
       }
     };
-    const run = await runPipeline(deployment, { workHandler: killedHalfWay, batchSize: 1 });
-    recordRun('killed', run, { 'workers killed': kills });
-    expect(kills).toBeGreaterThan(0);
-    expect(run.jobs.failures).toBe(kills);
+    const run = await runPipeline(deployment, { workHandler: killedPartWay, batchSize: 1 });
+    recordRun('killed', run, { 'workers killed after half the items': kills.filter((kill) => kill === 'after half the items').length, 'workers killed while counting': kills.filter((kill) => kill === 'while counting').length });
+    expect(kills).toEqual(expect.arrayContaining(['after half the items', 'while counting']));
+    expect(run.jobs.failures).toBe(kills.length);
     await expectSameAsLocalIngest(deployment);
   });
 
   it('a split leg running out of time in the middle of a nested container: its continuations finish the container', async () => {
     const deployment = await deploy('split-timeout');
-    const { SPLIT_TIME_RESERVE_MS } = await import('../../functions/split.ts');
-    let stagedPuts = 0;
-    const countStaging = (request: Parameters<FaultRule>[0]) => void (request.method === 'PUT' && request.url.includes('/staging/') && stagedPuts++);
-    s3Proxy.observers.add(countStaging);
     // Each leg runs short of time once it has staged 20 messages: always inside the nested zip or the mbox.
-    const pausedAt: number[] = [];
-    const runningShort = () => {
-      const from = stagedPuts;
-      let paused = false;
-      return lambdaContext({
-        functionName: 'split',
-        remainingTimeInMillis: () => {
-          if (stagedPuts - from < 20) return 600_000;
-          if (!paused) pausedAt.push(stagedPuts);
-          paused = true;
-          return SPLIT_TIME_RESERVE_MS / 3;
-        },
-      });
-    };
+    const short = await shortOfTimeAfterStaging(20);
     try {
-      const splitErrors = await invokeAsynchronously(deployment.split, deployment.s3Event, runningShort);
-      const legs = await drainSplitLegs(deployment, runningShort);
+      const splitErrors = await invokeAsynchronously(deployment.split, deployment.s3Event, short.context);
+      const legs = await drainSplitLegs(deployment, short.context);
       const jobs = await drainJobs(deployment);
-      recordRun('split-timeout', { splitErrors, legs, jobs }, { 'staged PUTs': stagedPuts, 'pauses inside a container': pausedAt.filter((staged) => staged < dump.stagedMessages).length });
+      recordRun('split-timeout', { splitErrors, legs, jobs }, { 'staged PUTs': short.stagedPuts(), 'pauses inside a container': short.pausedAt.filter((staged) => staged < dump.stagedMessages).length });
       expect(legs.failures).toBe(0);
       expect(legs.invocations).toBeGreaterThanOrEqual(2);
-      expect(pausedAt.some((staged) => staged > 0 && staged < dump.stagedMessages)).toBe(true);
+      expect(short.pausedAt.some((staged) => staged > 0 && staged < dump.stagedMessages)).toBe(true);
     } finally {
-      s3Proxy.observers.delete(countStaging);
+      short.stop();
     }
     await expectSameAsLocalIngest(deployment);
   });
@@ -386,6 +409,13 @@ describe('the AWS pipeline under injected faults', () => {
     await expectSameAsLocalIngest(deployment);
   });
 });
+
+/** Whether a DynamoDB write request writes to one of these tables only. */
+function writesTo(request: Parameters<FaultRule>[0], tables: string[]): boolean {
+  const input = JSON.parse(request.body.toString('utf8')) as { TableName?: string; RequestItems?: Record<string, unknown>; TransactItems?: Record<string, { TableName: string }>[] };
+  const named = input.TableName !== undefined ? [input.TableName] : input.RequestItems ? Object.keys(input.RequestItems) : (input.TransactItems ?? []).map((item) => Object.values(item)[0]!.TableName);
+  return named.every((table) => tables.includes(table));
+}
 
 /** Entries a DynamoDB write request puts into the verdicts table. */
 function verdictItemsIn(request: Parameters<FaultRule>[0], verdictsTable: string): number {
