@@ -7,13 +7,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { QueuedExports } from '../shared/adapters/aws/queued-exports.ts';
+import { exportQueueUrlFromEnvironment } from '../shared/adapters/aws/settings.ts';
 import { createApi } from '../shared/api/create-api.ts';
+import { signInFromEnvironment } from '../shared/api/report-page.ts';
 
 const logger = new Logger();
 
 /**
  * Lambda returns at most 6 MB to API Gateway, counted as the JSON it sends: the body escaped plus headers. Exports
- * go to S3 (a 303 to a presigned URL) and never come near it; a page of listed messages with very long header
+ * are jobs written to S3 by their own function (a 202, then a 303 to a presigned URL) and never come near it; a page of listed messages with very long header
  * fields could, and is then a 501 saying so rather than a failure in Lambda.
  */
 export const MAX_RESPONSE_BYTES = 4 * 2 ** 20;
@@ -24,7 +27,8 @@ const api = lazily(() => {
     store: adapters.store,
     keys: adapters.archive,
     reverifier: adapters.reverifier,
-    exportDelivery: adapters.exports,
+    exportJobs: new QueuedExports(adapters.exports, adapters.clients.sqs, exportQueueUrlFromEnvironment()),
+    signIn: signInFromEnvironment(),
     maxResponseBytes: MAX_RESPONSE_BYTES,
     log: (error) => (error instanceof Error ? logger.error('request failed', error) : logger.error('request failed', { error: String(error) })),
   });

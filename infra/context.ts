@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { API_DEFAULTS, type ApiAuthorisation } from './api.ts';
 import type { LeakproofStackProps } from './leakproof-stack.ts';
+import { PageSignInSchema, type PageSignIn } from '../shared/api/report-page.ts';
 
 /** rate(value unit) or cron(six fields), as EventBridge rules take them. */
 const SCHEDULE_EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
@@ -61,33 +62,62 @@ function isEmailAddress(value: unknown): value is string {
 }
 
 /**
- * `-c apiAuth=iam` (the default), or `-c apiAuth=jwt -c jwtIssuer=https://… -c jwtAudience=a,b` (or a JSON list),
- * with `-c jwtReadScope=… -c jwtWriteScope=…` when the issuer names its scopes otherwise than leakproof/read and
- * leakproof/write.
+ * `-c apiAuth=jwt` (the default): JWTs from a Cognito user pool the stack creates (`-c authDomainPrefix=…` names
+ * its hosted UI's domain), or, with `-c jwtIssuer=https://… -c jwtAudience=a,b` (or a JSON list), from that
+ * issuer, with `-c jwtReadScope=… -c jwtWriteScope=…` when it names its scopes otherwise than leakproof/read and
+ * leakproof/write, and `-c jwtClientId=… -c jwtAuthorizationEndpoint=https://… -c jwtTokenEndpoint=https://…`
+ * for the page to sign in with it. `-c apiAuth=iam`: IAM only, no user pool.
  */
 function apiAuthorisationFromContext(node: Node): ApiAuthorisation | undefined {
-  const auth: unknown = node.tryGetContext('apiAuth');
-  const issuer: unknown = node.tryGetContext('jwtIssuer');
-  const audience: unknown = node.tryGetContext('jwtAudience');
-  const readScope: unknown = node.tryGetContext('jwtReadScope');
-  const writeScope: unknown = node.tryGetContext('jwtWriteScope');
-  if (auth === undefined || auth === 'iam') {
-    if ([issuer, audience, readScope, writeScope].some((value) => value !== undefined)) {
-      throw new Error('context jwtIssuer, jwtAudience, jwtReadScope and jwtWriteScope go with apiAuth=jwt');
+  const read = (name: string): unknown => node.tryGetContext(name);
+  const auth = read('apiAuth');
+  const issuerSettings = ['jwtIssuer', 'jwtAudience', 'jwtReadScope', 'jwtWriteScope', ...PAGE_SIGN_IN_SETTINGS];
+  const given = (names: readonly string[]) => names.filter((name) => read(name) !== undefined);
+  if (auth === 'iam') {
+    const misplaced = given([...issuerSettings, 'authDomainPrefix']);
+    if (misplaced.length > 0) throw new Error(`context ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with apiAuth=jwt, not apiAuth=iam`);
+    return { type: 'iam' };
+  }
+  if (auth !== undefined && auth !== 'jwt') throw new Error(`context apiAuth must be jwt or iam, not ${JSON.stringify(auth)}`);
+  const issuer = read('jwtIssuer');
+  if (issuer === undefined) {
+    const misplaced = given(issuerSettings);
+    if (misplaced.length > 0) throw new Error(`context ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with jwtIssuer (without it the stack makes a Cognito user pool)`);
+    const domainPrefix = read('authDomainPrefix');
+    if (domainPrefix === undefined) return auth === undefined ? undefined : { type: 'cognito' };
+    // Cognito's rule for prefix domains: lower-case letters, digits and hyphens, not at either end, no reserved words.
+    if (typeof domainPrefix !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix)) {
+      throw new Error(`context authDomainPrefix must be lower-case letters, digits and hyphens (up to 63, without "aws", "amazon" or "cognito"), not ${JSON.stringify(domainPrefix)}`);
     }
-    return auth === undefined ? undefined : { type: 'iam' };
+    return { type: 'cognito', domainPrefix };
   }
-  if (auth !== 'jwt') throw new Error(`context apiAuth must be iam or jwt, not ${JSON.stringify(auth)}`);
+  if (read('authDomainPrefix') !== undefined) throw new Error('context authDomainPrefix names the Cognito domain the stack makes, which it does not with jwtIssuer');
   if (typeof issuer !== 'string' || !/^https:\/\/\S+$/.test(issuer)) {
-    throw new Error(`context jwtIssuer must be the issuer's https:// URL (apiAuth=jwt), not ${JSON.stringify(issuer)}`);
+    throw new Error(`context jwtIssuer must be the issuer's https:// URL, not ${JSON.stringify(issuer)}`);
   }
+  const audience = read('jwtAudience');
   const audiences = Array.isArray(audience) ? audience : typeof audience === 'string' ? audience.split(',').map((a) => a.trim()) : [];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
-    throw new Error(`context jwtAudience must name the audiences (client ids) to accept, comma-separated (apiAuth=jwt), not ${JSON.stringify(audience)}`);
+    throw new Error(`context jwtAudience must name the audiences (client ids) to accept, comma-separated (with jwtIssuer), not ${JSON.stringify(audience)}`);
   }
-  const scopes = { read: scopeFromContext('jwtReadScope', readScope, API_DEFAULTS.jwtScopes.read), write: scopeFromContext('jwtWriteScope', writeScope, API_DEFAULTS.jwtScopes.write) };
+  const scopes = { read: scopeFromContext('jwtReadScope', read('jwtReadScope'), API_DEFAULTS.jwtScopes.read), write: scopeFromContext('jwtWriteScope', read('jwtWriteScope'), API_DEFAULTS.jwtScopes.write) };
   if (scopes.read === scopes.write) throw new Error(`context jwtReadScope and jwtWriteScope must differ, or a token that may read may also write (both ${JSON.stringify(scopes.read)})`);
-  return { type: 'jwt', issuer, audience: audiences as string[], scopes };
+  const signIn = pageSignInFromContext(read, issuer, scopes.read);
+  return { type: 'jwt', issuer, audience: audiences as string[], scopes, ...(signIn ? { signIn } : {}) };
+}
+
+const PAGE_SIGN_IN_SETTINGS = ['jwtClientId', 'jwtAuthorizationEndpoint', 'jwtTokenEndpoint'] as const;
+
+/** The page's client at another issuer: all three settings, or none (the page then takes a token in its URL). */
+function pageSignInFromContext(read: (name: string) => unknown, issuer: string, readScope: string): PageSignIn | undefined {
+  const [clientId, authorizationEndpoint, tokenEndpoint] = PAGE_SIGN_IN_SETTINGS.map(read);
+  if ([clientId, authorizationEndpoint, tokenEndpoint].every((value) => value === undefined)) return undefined;
+  const parsed = PageSignInSchema.safeParse({ issuer, clientId, authorizationEndpoint, tokenEndpoint, scopes: [readScope] });
+  const https = (value: unknown) => typeof value === 'string' && value.startsWith('https://');
+  if (!parsed.success || !https(authorizationEndpoint) || !https(tokenEndpoint)) {
+    throw new Error(`context ${PAGE_SIGN_IN_SETTINGS.join(', ')} go together: the page's public client id at the issuer and its https:// authorisation and token endpoints`);
+  }
+  return parsed.data;
 }
 
 /** An OAuth scope as a token's `scope` claim lists it (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash). */

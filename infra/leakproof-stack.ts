@@ -21,7 +21,7 @@ export interface LeakproofStackProps extends StackProps {
   offline?: boolean;
   /** When re-verification runs: an EventBridge schedule expression (default "rate(1 day)"). */
   reverifySchedule?: string;
-  /** Who may call the HTTP API: IAM (default) or a JWT issuer and audiences. */
+  /** Who may call the HTTP API: JWTs from a Cognito user pool the stack makes (default) or from an issuer, or IAM only. */
   apiAuthorisation?: ApiAuthorisation;
   /** The HTTP API's steady requests per second (default 20) and burst (default 40), across all callers. */
   apiRateLimit?: number;
@@ -101,6 +101,7 @@ export class LeakproofStack extends Stack {
         DeadLetterQueue: this.pipeline.deadLetterQueue,
         SplitDeadLetterQueue: this.pipeline.splitDeadLetterQueue,
         SplitFailureQueue: this.pipeline.splitFailureQueue,
+        ExportDeadLetterQueue: this.api.exportDeadLetterQueue,
       },
       functions: functionsOf(this),
       tables: this.tables,
@@ -119,6 +120,10 @@ export class LeakproofStack extends Stack {
       PostingsTable: this.tables.postings.tableName,
       KeysTable: this.tables.keys.tableName,
       ApiUrl: this.api.url,
+      ScriptApiUrl: this.api.scriptUrl,
+      ...(this.api.signIn
+        ? { UserPoolId: this.api.signIn.userPool.userPoolId, ReportPageClientId: this.api.signIn.client.userPoolClientId, SignInUrl: this.api.signIn.domain.baseUrl() }
+        : {}),
       AlarmTopicArn: this.alarms.topic.topicArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });

@@ -37,7 +37,7 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
   registerExportRoutes(app, dependencies);
   registerKeyRoutes(app, dependencies);
   registerReverifyRoutes(app, dependencies);
-  registerReportPage(app);
+  registerReportPage(app, dependencies.signIn);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -62,10 +62,10 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
   return app;
 }
 
-/** What needs no token: the report page's files (it asks for the token itself) and the API's description. */
+/** What needs no token: the report page's files and sign-in settings (it asks for the token itself) and the API's description. */
 function isPublic(method: string, path: string): boolean {
   if (method !== 'GET' && method !== 'HEAD') return false;
-  return path === REPORT_PAGE_PATHS.page || path === OPENAPI_PATH || path.startsWith(REPORT_PAGE_PATHS.files);
+  return path === REPORT_PAGE_PATHS.page || path === REPORT_PAGE_PATHS.authConfig || path === OPENAPI_PATH || path.startsWith(REPORT_PAGE_PATHS.files);
 }
 
 /** Browsers must take a response for what its content type says (JSON, never HTML it might run). */

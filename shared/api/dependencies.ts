@@ -1,7 +1,8 @@
-import type { ExportDelivery } from '../ports/export-delivery.ts';
+import type { ExportJobs } from '../ports/export-delivery.ts';
 import type { KeyArchive } from '../ports/key-archive.ts';
 import type { Reverifier } from '../ports/reverifier.ts';
 import type { VerdictStore } from '../ports/verdict-store.ts';
+import type { PageSignIn } from './report-page.ts';
 
 /** What the API runs on: the same ports whichever host serves it (SQLite locally, DynamoDB in AWS). */
 export interface ApiDependencies {
@@ -14,10 +15,16 @@ export interface ApiDependencies {
    */
   token?: string | undefined;
   /**
-   * Where exports go when the host cannot stream them (AWS: to S3): GET /dumps/{id}/export then answers 303 with
-   * the download's URL. Default: the export is streamed in the response.
+   * Exports as jobs, for a host that cannot stream a response of any length (AWS: written to S3 by a function of
+   * their own): GET /dumps/{id}/export then answers 202 and GET /dumps/{id}/exports/{exportId} follows the job.
+   * Default: the export is streamed in the response.
    */
-  exportDelivery?: ExportDelivery | undefined;
+  exportJobs?: ExportJobs | undefined;
+  /**
+   * How the report page signs in where the API takes JWTs (AWS): GET /auth-config tells the page, and the page's
+   * policy lets it reach the token endpoint. Default: none (the page asks for a token on a 401, as locally).
+   */
+  signIn?: PageSignIn | undefined;
   /**
    * The most bytes one response may carry, where the host buffers responses (AWS); larger ones are a 501.
    * Exports are not held by it when they are delivered (above). Default: no cap.

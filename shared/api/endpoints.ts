@@ -6,7 +6,7 @@
 import { OPENAPI_PATH } from './create-api.ts';
 import { REPORT_PAGE_PATHS } from './report-page.ts';
 import { getDumpRoute, listDumpsRoute } from './routes/dumps.ts';
-import { exportRoute } from './routes/export.ts';
+import { exportRoute, exportStatusRoute } from './routes/export.ts';
 import { importKeysRoute, listKeysRoute } from './routes/keys.ts';
 import { getMessageRoute, listMessagesRoute } from './routes/messages.ts';
 import { reverifyRoute } from './routes/reverify.ts';
@@ -23,12 +23,13 @@ export interface Endpoint {
   access: 'public' | 'read' | 'write';
 }
 
-const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, exportRoute, listKeysRoute, importKeysRoute, reverifyRoute];
+const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, exportRoute, exportStatusRoute, listKeysRoute, importKeysRoute, reverifyRoute];
 
 export const ENDPOINTS: readonly Endpoint[] = [
   // The API's GETs only read (an export's S3 object is a copy made for the caller); each POST changes state.
   ...DOCUMENTED.map((route): Endpoint => (route.method === 'post' ? { method: 'POST', path: route.path, access: 'write' } : { method: 'GET', path: route.path, access: 'read' })),
   { method: 'GET', path: OPENAPI_PATH, access: 'public' },
   { method: 'GET', path: REPORT_PAGE_PATHS.page, access: 'public' },
+  { method: 'GET', path: REPORT_PAGE_PATHS.authConfig, access: 'public' },
   { method: 'GET', path: `${REPORT_PAGE_PATHS.files}{file+}`, access: 'public' },
 ];

@@ -4,7 +4,7 @@ import { ApiProblem, problemResponse } from './problem.ts';
 /**
  * A cap on the bytes one response may carry, for a host that cannot stream: a Lambda behind API Gateway
  * buffers the whole response and cannot return one over 6 MB. Exports do not meet it there (they are delivered
- * through S3, ApiDependencies.exportDelivery), but a page of up to 500 listed messages can: nothing bounds a
+ * through S3, ApiDependencies.exportJobs), but a page of up to 500 listed messages can: nothing bounds a
  * header field, and a hostile dump may carry subjects of many kilobytes. The body is read up to the cap and no
  * further; an answer over it becomes a 501 problem saying why, rather than Lambda's bare failure.
  */

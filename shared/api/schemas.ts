@@ -222,14 +222,6 @@ export const ExportRecordSchema = z
   })
   .openapi('ExportRecord');
 
-/** Where an export written to S3 (AWS) can be downloaded: the 303's body, its `url` also in `Location`. */
-export const DeliveredExportSchema = z
-  .object({
-    url: z.string().openapi({ format: 'uri', description: 'A presigned GET URL: no other credentials needed, none to be sent.' }),
-    expiresAt: isoTime.openapi({ description: 'When the URL stops working (15 minutes after it was made).' }),
-  })
-  .openapi('DeliveredExport');
-
 export const ArchivedKeySchema = z
   .object({
     domain: z.string(),

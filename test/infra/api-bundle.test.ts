@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
+import { EXPORT_QUEUE_VARIABLE, SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
+import { SIGN_IN_VARIABLE } from '../../shared/api/report-page.ts';
 import { ENDPOINTS } from '../../shared/api/endpoints.ts';
 import { LeakproofStack } from '../../infra/leakproof-stack.ts';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda-events.ts';
@@ -42,9 +43,10 @@ describe('the API bundle', () => {
     for (const file of sources) expect(readFileSync(join(assetDir, 'report', file)).equals(readFileSync(new URL(file, REPORT_SOURCES))), file).toBe(true);
   });
 
-  it('serves it: the bundled handler answers GET / and GET /report/<file> from its own copy', async () => {
+  it('serves it: the bundled handler answers GET / and GET /report/<file> from its own copy, and GET /auth-config as it is told', async () => {
     for (const variable of Object.values(SETTING_VARIABLES)) process.env[variable] = variable === SETTING_VARIABLES.offline ? 'true' : `test-${variable.toLowerCase()}`;
-    Object.assign(process.env, { AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const signIn = { issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test', clientId: 'page-client', authorizationEndpoint: 'https://leakproof-test.auth.us-east-1.amazoncognito.com/oauth2/authorize', tokenEndpoint: 'https://leakproof-test.auth.us-east-1.amazoncognito.com/oauth2/token', scopes: ['leakproof/read'] };
+    Object.assign(process.env, { AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT', [EXPORT_QUEUE_VARIABLE]: 'test-export-queue', [SIGN_IN_VARIABLE]: JSON.stringify(signIn) });
     const { handler } = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as {
       handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
     };
@@ -53,6 +55,10 @@ describe('the API bundle', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers?.['content-type']).toBe('text/html; charset=utf-8');
     expect(page.body).toBe(readFileSync(new URL('index.html', REPORT_SOURCES), 'utf8'));
+    // The page may reach the token endpoint, and nothing else beyond the API.
+    expect(page.headers?.['content-security-policy']).toContain("connect-src 'self' https://leakproof-test.auth.us-east-1.amazoncognito.com;");
+    const authConfig = await get('/auth-config');
+    expect(JSON.parse(authConfig.body ?? '')).toEqual({ signIn });
     for (const file of readdirSync(REPORT_SOURCES).filter((name) => name !== 'index.html')) {
       const response = await get(`/report/${file}`);
       expect(response.statusCode, file).toBe(200);

@@ -162,7 +162,7 @@ describe('the queues', () => {
   });
 
   it('take 1 MiB messages, are encrypted and refuse plain HTTP', () => {
-    const queues = [pipeline.workQueue, pipeline.deadLetterQueue, pipeline.splitQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue];
+    const queues = [pipeline.workQueue, pipeline.deadLetterQueue, pipeline.splitQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue, stack.api.exportQueue, stack.api.exportDeadLetterQueue];
     expect(queues.map(logicalId).sort()).toEqual(ofType(resources, 'AWS::SQS::Queue').map(([id]) => id).sort());
     for (const queue of queues) {
       const { Properties } = resource(resources, queue);
@@ -216,8 +216,8 @@ describe('the queues', () => {
       deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(pipeline.splitDeadLetterQueue), 'Arn'] },
       maxReceiveCount: 5,
     });
-    // The other two: the split failure recorder's (see "failures are visible").
-    deployed.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
+    // The others: the split failure recorder's (see "failures are visible") and the export function's (test/infra/api-auth-exports.test.ts).
+    deployed.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 6);
   });
 });
 
@@ -330,8 +330,8 @@ describe('the functions', () => {
 
   it('log to their own log groups, kept for a year unless told otherwise', () => {
     const groups = ofType(resources, 'AWS::Logs::LogGroup');
-    // One per function (the pipeline's four, the re-verification runner, the API's handler), and the API's access logs.
-    expect(groups).toHaveLength(7);
+    // One per function (the pipeline's four, the re-verification runner, the API's handler and export function), and the two APIs' access logs.
+    expect(groups).toHaveLength(9);
     for (const fn of Object.values(functions)) {
       const ref = resource(resources, fn).Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resources[ref]?.Type).toBe('AWS::Logs::LogGroup');
@@ -484,95 +484,136 @@ describe('the functions', () => {
 
   describe('the HTTP API', () => {
     const { api } = stack;
-    const routes = () => ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
-    const apiResource = (props: LeakproofStackProps) => {
-      const synthesized = synthesize(props);
-      return { ...synthesized, routes: ofType(synthesized.resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties) };
-    };
+    const routesOf = (synthesized: { resources: Record<string, Resource> }, httpApi: IConstruct) =>
+      ofType(synthesized.resources, 'AWS::ApiGatewayV2::Route')
+        .map(([, route]) => route.Properties)
+        .filter((route) => route.ApiId.Ref === logicalId(httpApi));
+    const routeKeys = (endpoints: readonly { method: string; path: string }[]) => endpoints.map(({ method, path }) => `${method} ${path}`).sort();
+    const isPublic = (route: Record<string, unknown>) => ENDPOINTS.some((endpoint) => endpoint.access === 'public' && `${endpoint.method} ${endpoint.path}` === route.RouteKey);
+    const forScripts = ENDPOINTS.filter((endpoint) => endpoint.access !== 'public' || endpoint.path === '/openapi.json');
 
-    it('is one HTTP API routing exactly the router\'s endpoints to the API function, payload format 2.0', () => {
+    it('serves the page and every endpoint from one API, and the data routes to scripts from another, both in front of the API function (payload format 2.0)', () => {
       const apis = ofType(resources, 'AWS::ApiGatewayV2::Api');
-      expect(apis).toHaveLength(1);
-      expect(apis[0]![1].Properties).toMatchObject({ ProtocolType: 'HTTP' });
-      expect(routes().map((route) => route.RouteKey).sort()).toEqual(ENDPOINTS.map(({ method, path }) => `${method} ${path}`).sort());
-      const [[integrationId, integration]] = ofType(resources, 'AWS::ApiGatewayV2::Integration') as [[string, Resource]];
-      expect(integration.Properties).toMatchObject({
-        IntegrationType: 'AWS_PROXY',
-        PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [logicalId(api.handler), 'Arn'] },
-      });
-      for (const route of routes()) expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+      expect(apis.map(([id]) => id).sort()).toEqual([logicalId(api.httpApi), logicalId(api.scriptApi)].sort());
+      for (const [, httpApi] of apis) expect(httpApi.Properties).toMatchObject({ ProtocolType: 'HTTP' });
+      expect(routesOf(deployed, api.httpApi).map((route) => route.RouteKey).sort()).toEqual(routeKeys(ENDPOINTS));
+      // Scripts get the data and the API's description, not the page.
+      expect(routesOf(deployed, api.scriptApi).map((route) => route.RouteKey).sort()).toEqual(routeKeys(forScripts));
+      const integrations = ofType(resources, 'AWS::ApiGatewayV2::Integration');
+      expect(integrations).toHaveLength(2);
+      for (const [integrationId, integration] of integrations) {
+        expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': [logicalId(api.handler), 'Arn'] } });
+        const routes = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties).filter((route) => route.ApiId.Ref === integration.Properties.ApiId.Ref);
+        for (const route of routes) expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+      }
     });
 
-    it('authorises every data route, with IAM unless told to take JWTs from an issuer; the page and the API description are open', () => {
-      const isPublic = (route: Record<string, unknown>) => ENDPOINTS.some((endpoint) => endpoint.access === 'public' && `${endpoint.method} ${endpoint.path}` === route.RouteKey);
-      expect(routes().filter(isPublic).map((route) => route.RouteKey).sort()).toEqual(['GET /', 'GET /openapi.json', 'GET /report/{file+}']);
-      for (const route of routes()) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: isPublic(route) ? 'NONE' : 'AWS_IAM' });
-      // IAM grants per route ARN; API Gateway takes no scopes with it.
-      for (const route of routes()) expect(route.AuthorizationScopes, route.RouteKey).toBeUndefined();
-      expect(ofType(resources, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
-
-      const jwt = apiResource({ apiAuthorisation: { type: 'jwt', issuer: 'https://id.example/realm', audience: ['leakproof', 'reporters'] } });
-      const authorizers = ofType(jwt.resources, 'AWS::ApiGatewayV2::Authorizer');
+    it("authorises the page API's data routes with JWTs from the stack's user pool, the scripts' with IAM; the page, its sign-in settings and the API description are open", () => {
+      const signIn = api.signIn!;
+      const authorizers = ofType(resources, 'AWS::ApiGatewayV2::Authorizer');
       expect(authorizers).toHaveLength(1);
       const [authorizerId, authorizer] = authorizers[0]!;
       expect(authorizer.Properties).toMatchObject({
+        ApiId: { Ref: logicalId(api.httpApi) },
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: { Issuer: 'https://id.example/realm', Audience: ['leakproof', 'reporters'] },
+        JwtConfiguration: {
+          Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: logicalId(signIn.userPool) }]] },
+          Audience: [{ Ref: logicalId(signIn.client) }],
+        },
       });
-      expect(jwt.routes).toHaveLength(ENDPOINTS.length);
-      for (const route of jwt.routes.filter((route) => !isPublic(route))) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
-      for (const route of jwt.routes.filter(isPublic)) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: 'NONE' });
+      const page = routesOf(deployed, api.httpApi);
+      expect(page.filter(isPublic).map((route) => route.RouteKey).sort()).toEqual(['GET /', 'GET /auth-config', 'GET /openapi.json', 'GET /report/{file+}']);
+      for (const route of page) expect(route, route.RouteKey).toMatchObject(isPublic(route) ? { AuthorizationType: 'NONE' } : { AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      const scripts = routesOf(deployed, api.scriptApi);
+      for (const route of scripts) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: isPublic(route) ? 'NONE' : 'AWS_IAM' });
+      // IAM grants per route ARN; API Gateway takes no scopes with it.
+      for (const route of scripts) expect(route.AuthorizationScopes, route.RouteKey).toBeUndefined();
+    });
+
+    it('takes JWTs from an issuer it is given instead, with no user pool; or IAM only, on one API', () => {
+      const jwt = synthesize({ apiAuthorisation: { type: 'jwt', issuer: 'https://id.example/realm', audience: ['leakproof', 'reporters'] } });
+      expect(ofType(jwt.resources, 'AWS::Cognito::UserPool')).toEqual([]);
+      const authorizers = ofType(jwt.resources, 'AWS::ApiGatewayV2::Authorizer');
+      expect(authorizers).toHaveLength(1);
+      expect(authorizers[0]![1].Properties.JwtConfiguration).toEqual({ Issuer: 'https://id.example/realm', Audience: ['leakproof', 'reporters'] });
+      expect(routesOf(jwt, jwt.stack.api.httpApi).filter((route) => !isPublic(route)).every((route) => route.AuthorizationType === 'JWT')).toBe(true);
+      expect(routesOf(jwt, jwt.stack.api.scriptApi).filter((route) => !isPublic(route)).every((route) => route.AuthorizationType === 'AWS_IAM')).toBe(true);
+      // Not told how the page signs in: GET /auth-config says so, and the page takes a token in its URL.
+      expect(resource(jwt.resources, jwt.stack.api.handler).Properties.Environment.Variables).not.toHaveProperty('LEAKPROOF_SIGN_IN');
+
+      const iamOnly = synthesize({ apiAuthorisation: { type: 'iam' } });
+      expect(ofType(iamOnly.resources, 'AWS::ApiGatewayV2::Api')).toHaveLength(1);
+      expect(iamOnly.stack.api.scriptApi).toBe(iamOnly.stack.api.httpApi);
+      expect(ofType(iamOnly.resources, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+      expect(ofType(iamOnly.resources, 'AWS::Cognito::UserPool')).toEqual([]);
+      const routes = routesOf(iamOnly, iamOnly.stack.api.httpApi);
+      expect(routes.map((route) => route.RouteKey).sort()).toEqual(routeKeys(ENDPOINTS));
+      for (const route of routes) expect(route, route.RouteKey).toMatchObject({ AuthorizationType: isPublic(route) ? 'NONE' : 'AWS_IAM' });
     });
 
     it('separates reading from writing with JWT scopes: the POST routes need the write scope, every other data route the read scope', () => {
-      const scopesByRoute = (props: LeakproofStackProps) =>
-        Object.fromEntries(apiResource(props).routes.map((route) => [route.RouteKey as string, (route.AuthorizationScopes as string[] | undefined) ?? null]));
-      const jwt = { type: 'jwt' as const, issuer: 'https://id.example/realm', audience: ['leakproof'] };
+      const scopesByRoute = (synthesized: ReturnType<typeof synthesize>) =>
+        Object.fromEntries(routesOf(synthesized, synthesized.stack.api.httpApi).map((route) => [route.RouteKey as string, (route.AuthorizationScopes as string[] | undefined) ?? null]));
       const read = ['leakproof/read'];
       const write = ['leakproof/write'];
-      expect(scopesByRoute({ apiAuthorisation: jwt })).toEqual({
+      const expected = {
         'GET /dumps': read,
         'GET /dumps/{id}': read,
         'GET /dumps/{id}/messages': read,
         'GET /dumps/{id}/messages/{messageKey}': read,
         'GET /dumps/{id}/export': read,
+        'GET /dumps/{id}/exports/{exportId}': read,
         'GET /keys': read,
         'POST /keys': write,
         'POST /dumps/{id}/reverify': write,
         'GET /openapi.json': null,
         'GET /': null,
+        'GET /auth-config': null,
         'GET /report/{file+}': null,
-      });
-      const named = scopesByRoute({ apiAuthorisation: { ...jwt, scopes: { read: 'api://leakproof/Verdicts.Read', write: 'api://leakproof/Keys.Write' } } });
+      };
+      // The user pool's resource server names them so.
+      expect(scopesByRoute(deployed)).toEqual(expected);
+      const jwt = { type: 'jwt' as const, issuer: 'https://id.example/realm', audience: ['leakproof'] };
+      expect(scopesByRoute(synthesize({ apiAuthorisation: jwt }))).toEqual(expected);
+      const named = scopesByRoute(synthesize({ apiAuthorisation: { ...jwt, scopes: { read: 'api://leakproof/Verdicts.Read', write: 'api://leakproof/Keys.Write' } } }));
       expect(named['GET /dumps/{id}/messages']).toEqual(['api://leakproof/Verdicts.Read']);
       expect(named['POST /keys']).toEqual(['api://leakproof/Keys.Write']);
       expect(named['POST /dumps/{id}/reverify']).toEqual(['api://leakproof/Keys.Write']);
     });
 
-    it('throttles its default stage (20 requests a second, bursts of 40, unless told otherwise) and logs every request', () => {
+    it('throttles both default stages (20 requests a second, bursts of 40, unless told otherwise) and logs every request', () => {
       const stages = ofType(resources, 'AWS::ApiGatewayV2::Stage');
-      expect(stages).toHaveLength(1);
-      const { Properties } = stages[0]![1];
-      expect(Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
-      expect(Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(api.accessLogs), 'Arn'] });
-      const format = JSON.parse(Properties.AccessLogSettings.Format);
-      expect(format).toMatchObject({ requestId: '$context.requestId', route: '$context.routeKey', status: '$context.status' });
-      // Routes, not paths: paths hold dump ids and message locators.
-      expect(Properties.AccessLogSettings.Format).not.toContain('$context.path');
-      expect(resource(resources, api.accessLogs).Properties.RetentionInDays).toBe(365);
+      expect(stages.map(([, stage]) => stage.Properties.ApiId.Ref).sort()).toEqual([logicalId(api.httpApi), logicalId(api.scriptApi)].sort());
+      for (const [, { Properties }] of stages) {
+        expect(Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } });
+        const format = JSON.parse(Properties.AccessLogSettings.Format);
+        expect(format).toMatchObject({ requestId: '$context.requestId', route: '$context.routeKey', status: '$context.status' });
+        // Routes, not paths: paths hold dump ids and message locators.
+        expect(Properties.AccessLogSettings.Format).not.toContain('$context.path');
+        expect(resources[Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]]?.Properties.RetentionInDays).toBe(365);
+      }
+      expect(resource(resources, api.stage).Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(api.accessLogs), 'Arn'] });
 
       const busier = synthesize({ apiRateLimit: 200, apiBurstLimit: 400 });
-      expect(ofType(busier.resources, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+      for (const [, stage] of ofType(busier.resources, 'AWS::ApiGatewayV2::Stage')) expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
       expect(() => synthesize({ apiRateLimit: 0 })).toThrow(/apiRateLimit/);
       expect(() => synthesize({ apiBurstLimit: 5001 })).toThrow(/apiBurstLimit/);
     });
 
-    it('runs its function like the others, within API Gateway\'s 30 s, told the same settings', () => {
+    it("runs its function like the others, within API Gateway's 30 s, told the same settings and where exports and the page's sign-in are", () => {
       const { Properties } = resource(resources, api.handler);
       expect(Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 1024, Timeout: 29 });
-      expect(Properties.Environment.Variables).toEqual(resource(resources, pipeline.worker).Properties.Environment.Variables);
+      const { EXPORT_QUEUE_URL, LEAKPROOF_SIGN_IN, ...usual } = Properties.Environment.Variables;
+      expect(usual).toEqual(resource(resources, pipeline.worker).Properties.Environment.Variables);
+      expect(EXPORT_QUEUE_URL).toEqual({ Ref: logicalId(api.exportQueue) });
+      // JSON with the pool's client id, the hosted UI's endpoints and the read scope, resolved at deploy time.
+      const parts = (LEAKPROOF_SIGN_IN as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      const text = parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part)}>`)).join('');
+      expect(text).toContain(`"clientId":"<${JSON.stringify({ Ref: logicalId(api.signIn!.client) })}>"`);
+      expect(text).toMatch(/"authorizationEndpoint":"https:\/\/<[^>]+>\.auth\.<[^>]+>\.amazoncognito\.com\/oauth2\/authorize"/);
+      expect(text).toMatch(/"tokenEndpoint":"https:\/\/<[^>]+>\.auth\.<[^>]+>\.amazoncognito\.com\/oauth2\/token"/);
+      expect(text).toContain('"scopes":["leakproof/read"]');
       expect(resources[Properties.LoggingConfig.LogGroup.Ref]?.Properties.RetentionInDays).toBe(365);
       deployed.template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
@@ -581,7 +622,7 @@ describe('the functions', () => {
       });
     });
 
-    it('grants its function reading the store and the archive, writing the archive (key imports), queueing re-verification and writing and reading exports/: nothing else', () => {
+    it("grants its function reading the store and the archive, writing the archive (key imports), queueing re-verification and exports, and writing and reading exports' states: nothing else", () => {
       const bucket = logicalId(storage.bucket);
       const tablesAndDesigns = [
         [tables.dumps, DUMPS_TABLE],
@@ -601,17 +642,94 @@ describe('the functions', () => {
           ...write.map((action) => `${action} ${logicalId(tables.keys)}`),
           `s3:GetObject ${bucket}/uploads/*`,
           `s3:PutObject ${bucket}/exports/*`,
-          `s3:AbortMultipartUpload ${bucket}/exports/*`,
           `s3:GetObject ${bucket}/exports/*`,
           `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
+          ...['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((action) => `${action} ${logicalId(api.exportQueue)}`),
         ].sort(),
       );
+    });
+
+    it("signs the page in with a user pool of invited users with MFA, a resource server of the two scopes, the page's public code-flow client and a hosted UI", () => {
+      const signIn = api.signIn!;
+      const pool = resource(resources, signIn.userPool);
+      expect(pool.Properties).toMatchObject({
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+        UsernameAttributes: ['email'],
+        DeletionProtection: 'ACTIVE',
+      });
+      expect(pool.DeletionPolicy).toBe('Retain');
+      expect(resource(resources, signIn.resourceServer).Properties).toMatchObject({
+        Identifier: 'leakproof',
+        UserPoolId: { Ref: logicalId(signIn.userPool) },
+        Scopes: [expect.objectContaining({ ScopeName: 'read' }), expect.objectContaining({ ScopeName: 'write' })],
+      });
+      const client = resource(resources, signIn.client).Properties;
+      expect(client).toMatchObject({
+        UserPoolId: { Ref: logicalId(signIn.userPool) },
+        GenerateSecret: false,
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthFlows: ['code'],
+        SupportedIdentityProviders: ['COGNITO'],
+        PreventUserExistenceErrors: 'ENABLED',
+        // Back to the page's own address: the API's default stage URL.
+        CallbackURLs: [stack.resolve(api.url)],
+        LogoutURLs: [stack.resolve(api.url)],
+      });
+      // The page may ask for reading only; writing stays with IAM, or a client an administrator adds.
+      expect(client.AllowedOAuthScopes).toEqual([{ 'Fn::Join': ['', [{ Ref: logicalId(signIn.resourceServer) }, '/read']] }]);
+      expect(client.ExplicitAuthFlows ?? []).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+      const [[, domain]] = ofType(resources, 'AWS::Cognito::UserPoolDomain') as [[string, Resource]];
+      expect(domain.Properties.UserPoolId).toEqual({ Ref: logicalId(signIn.userPool) });
+      expect(JSON.stringify(domain.Properties.Domain)).toContain('leakproof');
+      const named = synthesize({ apiAuthorisation: { type: 'cognito', domainPrefix: 'leakproof-newsroom' } });
+      expect(ofType(named.resources, 'AWS::Cognito::UserPoolDomain')[0]![1].Properties.Domain).toBe('leakproof-newsroom');
+    });
+
+    it('writes exports with a function of its own, fed one job at a time from the export queue, granted reading the dump and writing exports/', () => {
+      const exporter = resource(resources, api.exporter).Properties;
+      expect(exporter).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1769, Timeout: 900 });
+      expect(exporter.Environment.Variables).toEqual(resource(resources, pipeline.worker).Properties.Environment.Variables);
+      deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(api.exportQueue), 'Arn'] },
+        FunctionName: { Ref: logicalId(api.exporter) },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+      const queue = resource(resources, api.exportQueue).Properties;
+      // Hidden for the function's 15 minutes and one more; three deliveries within the hour a queued export waits.
+      expect(queue.VisibilityTimeout).toBe(960);
+      expect(3 * queue.VisibilityTimeout).toBeLessThanOrEqual(3600);
+      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(api.exportDeadLetterQueue), 'Arn'] }, maxReceiveCount: 3 });
+      const bucket = logicalId(storage.bucket);
+      const group = exporter.LoggingConfig.LogGroup.Ref as string;
+      const read = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+      expect(grants(api.exporter)).toEqual(
+        [
+          `logs:CreateLogStream ${group}`,
+          `logs:PutLogEvents ${group}`,
+          ...[tables.dumps, tables.verdicts].flatMap((table) => read.map((action) => `${action} ${logicalId(table)}`)),
+          ...['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'].map((action) => `${action} ${bucket}/exports/*`),
+          `s3:GetObject ${bucket}/records/*`,
+          ...['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].map((action) => `${action} ${logicalId(api.exportQueue)}`),
+        ].sort(),
+      );
+    });
+
+    it('is clean under cdk-nag with an issuer given and with IAM only, too', () => {
+      for (const apiAuthorisation of [{ type: 'iam' as const }, { type: 'jwt' as const, issuer: 'https://id.example/realm', audience: ['leakproof'] }]) {
+        const { violations } = new AwsSolutionsChecks().validateScope(synthesize({ apiAuthorisation }).stack);
+        expect(violations.map((v) => v.ruleName), apiAuthorisation.type).toEqual([]);
+      }
     });
   });
 });
 
 describe('outputs', () => {
-  it('name the bucket, the uploads prefix, the queues, the tables and the API', () => {
+  it('name the bucket, the uploads prefix, the queues, the tables, the APIs and the sign-in', () => {
     expect(deployed.outputs).toEqual({
       DumpsBucket: { Value: { Ref: logicalId(storage.bucket) } },
       UploadsPrefix: { Value: 'uploads/' },
@@ -622,6 +740,10 @@ describe('outputs', () => {
       PostingsTable: { Value: { Ref: logicalId(tables.postings) } },
       KeysTable: { Value: { Ref: logicalId(tables.keys) } },
       ApiUrl: { Value: stack.resolve(stack.api.url) },
+      ScriptApiUrl: { Value: stack.resolve(stack.api.scriptUrl) },
+      UserPoolId: { Value: { Ref: logicalId(stack.api.signIn!.userPool) } },
+      ReportPageClientId: { Value: { Ref: logicalId(stack.api.signIn!.client) } },
+      SignInUrl: { Value: stack.resolve(stack.api.signIn!.domain.baseUrl()) },
       AlarmTopicArn: { Value: { Ref: logicalId(stack.alarms.topic) } },
     });
   });
@@ -710,6 +832,14 @@ describe('settings from CDK context', () => {
     expect(fromContext({ ...jwt, jwtReadScope: 'verdicts:read', jwtWriteScope: 'keys:write' }).apiAuthorisation).toMatchObject({ scopes: { read: 'verdicts:read', write: 'keys:write' } });
     expect(fromContext({ ...jwt, jwtAudience: ['leakproof'] }).apiAuthorisation).toMatchObject({ audience: ['leakproof'] });
     expect(fromContext({}).apiAuthorisation).toBeUndefined();
+    // JWTs by default, from a user pool the stack makes, whose hosted UI's domain may be named.
+    expect(fromContext({ apiAuth: 'jwt' }).apiAuthorisation).toEqual({ type: 'cognito' });
+    expect(fromContext({ authDomainPrefix: 'leakproof-newsroom' }).apiAuthorisation).toEqual({ type: 'cognito', domainPrefix: 'leakproof-newsroom' });
+    // Another issuer's client for the page: all three settings.
+    const page = { jwtClientId: 'report-page', jwtAuthorizationEndpoint: 'https://login.example/tenant/authorize', jwtTokenEndpoint: 'https://login.example/tenant/token' };
+    expect(fromContext({ ...jwt, ...page }).apiAuthorisation).toMatchObject({
+      signIn: { issuer: 'https://login.example/tenant', clientId: 'report-page', authorizationEndpoint: page.jwtAuthorizationEndpoint, tokenEndpoint: page.jwtTokenEndpoint, scopes: ['leakproof/read'] },
+    });
     const stack = new LeakproofStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Jwt', fromContext(jwt));
     expect(ofType(Template.fromStack(stack).toJSON().Resources, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(1);
   });
@@ -720,7 +850,14 @@ describe('settings from CDK context', () => {
     expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'http://login.example', jwtAudience: 'leakproof' })).toThrow(/jwtIssuer/);
     expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example' })).toThrow(/jwtAudience/);
     expect(() => fromContext({ apiAuth: 'jwt', jwtIssuer: 'https://login.example', jwtAudience: ' , ' })).toThrow(/jwtAudience/);
-    expect(() => fromContext({ jwtIssuer: 'https://login.example' })).toThrow(/apiAuth=jwt/);
+    expect(() => fromContext({ jwtIssuer: 'https://login.example' })).toThrow(/jwtAudience/);
+    expect(() => fromContext({ jwtReadScope: 'leakproof/read' })).toThrow(/with jwtIssuer/);
+    expect(() => fromContext({ apiAuth: 'iam', authDomainPrefix: 'leakproof-x' })).toThrow(/apiAuth=jwt/);
+    expect(() => fromContext({ ...{ jwtIssuer: 'https://login.example', jwtAudience: 'a' }, authDomainPrefix: 'leakproof-x' })).toThrow(/authDomainPrefix/);
+    for (const prefix of ['Leakproof', 'my-aws-login', '-leakproof', 'a'.repeat(64), 7]) expect(() => fromContext({ authDomainPrefix: prefix }), String(prefix)).toThrow(/authDomainPrefix/);
+    const issuer = { jwtIssuer: 'https://login.example', jwtAudience: 'a' };
+    expect(() => fromContext({ ...issuer, jwtClientId: 'page' })).toThrow(/go together/);
+    expect(() => fromContext({ ...issuer, jwtClientId: 'page', jwtAuthorizationEndpoint: 'http://login.example/authorize', jwtTokenEndpoint: 'https://login.example/token' })).toThrow(/go together/);
     expect(() => fromContext({ apiAuth: 'iam', jwtWriteScope: 'leakproof/write' })).toThrow(/apiAuth=jwt/);
     const jwt = { apiAuth: 'jwt', jwtIssuer: 'https://login.example', jwtAudience: 'leakproof' };
     expect(() => fromContext({ ...jwt, jwtReadScope: 'leakproof/read leakproof/write' })).toThrow(/jwtReadScope/);
@@ -772,7 +909,7 @@ describe('failures are visible', () => {
 
   it('keeps every queue when the stack is deleted, as the bucket and the tables', () => {
     const queues = ofType(resources, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(5);
+    expect(queues).toHaveLength(7);
     for (const [id, queue] of queues) {
       expect(queue.DeletionPolicy, id).toBe('Retain');
       expect((queue as Resource & { UpdateReplacePolicy?: string }).UpdateReplacePolicy, id).toBe('Retain');
@@ -808,7 +945,7 @@ describe('failures are visible', () => {
       expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0) + FILL(received, 0)');
       return [...queues][0];
     });
-    expect(watched.sort()).toEqual([pipeline.deadLetterQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue].map(logicalId).sort());
+    expect(watched.sort()).toEqual([pipeline.deadLetterQueue, pipeline.splitDeadLetterQueue, pipeline.splitFailureQueue, stack.api.exportDeadLetterQueue].map(logicalId).sort());
   });
 
   it('watches dumps marked failed, by the metric the recorder and the splitter publish', () => {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoKeyArchive } from '../../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore } from '../../../shared/adapters/aws/dynamo-verdict-store.ts';
@@ -47,10 +48,11 @@ export interface ApiUnderTest {
   /** A SQLite home holding the same seed: where `leakproof export` runs. */
   referenceHome: string;
   /**
-   * Where the host delivers exports (AWS: objects in this bucket, answered with a 303 to a presigned URL), and a
-   * client that can look at them; null where exports are streamed in the response (`leakproof serve`).
+   * Where the host runs exports as jobs (AWS: a 202, the job on the export queue writing an object in this
+   * bucket, then a 303 to a presigned URL): a client that can look at the bucket, and `runJobs`, which plays the
+   * export queue's event source mapping until it is empty. Null where exports are streamed (`leakproof serve`).
    */
-  exportBucket: { name: string; s3: S3Client } | null;
+  exportJobs: { bucket: string; s3: S3Client; runJobs(): Promise<void> } | null;
   request(method: string, url: string, options?: RequestOptions): Promise<ApiResponse>;
   close(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export async function seededDynamo(seed: Seed) {
   return {
     resources,
     s3: emulators.s3,
+    sqs: emulators.sqs,
     store,
     keys,
     reference,
@@ -132,4 +135,15 @@ export async function seededDynamo(seed: Seed) {
       reference.remove();
     },
   };
+}
+
+/**
+ * The export queue, as infra/api.ts makes it (its dead-letter queue aside: the runner never fails a delivery for
+ * its export's own sake), on the SQS emulator.
+ */
+export async function createExportQueue(sqs: SQSClient): Promise<{ queueUrl: string; queueArn: string }> {
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: `leakproof-exports-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` }));
+  const queueUrl = created.QueueUrl!;
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return { queueUrl, queueArn: Attributes!.QueueArn! };
 }

@@ -1,7 +1,7 @@
 /** What the router does whatever the store: failures as problems without details, the token, the headers. */
 import { describe, expect, it } from 'vitest';
 import { createApi, type ApiDependencies } from '../../../shared/api/create-api.ts';
-import type { DeliveredExport, ExportDelivery, ExportName } from '../../../shared/ports/export-delivery.ts';
+import type { ExportJob, ExportJobs, ExportState } from '../../../shared/ports/export-delivery.ts';
 import type { VerdictStore } from '../../../shared/ports/verdict-store.ts';
 import { RecordingReverifier } from './api-harness.ts';
 import { SIGNED_DUMP_ID } from './seed.ts';
@@ -90,78 +90,103 @@ function endlessStore() {
   return { store, pulled };
 }
 
-/** A delivery that keeps what it was given (reading at most `upTo` lines, as a failing upload would stop). */
-class RecordingDelivery implements ExportDelivery {
-  readonly calls: { name: ExportName; lines: string[]; contentType: string; filename: string }[] = [];
-  readonly upTo: number;
-  constructor(upTo = Infinity) {
-    this.upTo = upTo;
+/** Export jobs that record what was asked, and answer each export's state from a table the test fills in. */
+class RecordingExportJobs implements ExportJobs {
+  readonly started: ExportJob[] = [];
+  readonly asked: { dumpId: string; exportId: string }[] = [];
+  readonly states = new Map<string, ExportState>();
+
+  async start(dumpId: string, format: ExportJob['format']): Promise<ExportJob> {
+    const job = { dumpId, exportId: String(this.started.length).padStart(32, 'a'), format };
+    this.started.push(job);
+    return job;
   }
 
-  async deliver(name: ExportName, lines: AsyncIterable<string>, contentType: string, filename: string): Promise<DeliveredExport> {
-    const call = { name, lines: [] as string[], contentType, filename };
-    this.calls.push(call);
-    for await (const line of lines) {
-      if (call.lines.length >= this.upTo) throw new Error('the upload failed (s3://bucket/exports/... part 3)');
-      call.lines.push(line);
-    }
-    return { url: `https://exports.example/${name.dumpId}.${name.format}?X-Amz-Signature=abc`, expiresAt: '2025-03-03T00:15:00.000Z' };
+  async state(dumpId: string, exportId: string): Promise<ExportState | null> {
+    this.asked.push({ dumpId, exportId });
+    return this.states.get(`${dumpId}/${exportId}`) ?? null;
   }
 }
 
-describe('an export, where the host delivers it (AWS)', () => {
-  /** The first `records` records of an endless store, the same ones each time. */
-  function finiteStore(records: number) {
-    return {
-      ...endlessStore().store,
-      async *exportRecords(dumpId: string) {
-        let n = 0;
-        for await (const record of endlessStore().store.exportRecords(dumpId)) {
-          if (n++ === records) return;
-          yield record;
-        }
-      },
-    } as unknown as VerdictStore;
-  }
+describe('an export, where the host runs it as a job (AWS)', () => {
+  const dumpStore = { listMessages: async (id: string) => (id === SIGNED_DUMP_ID ? { messages: [], cursor: null } : null) } as unknown as VerdictStore;
+  const EXPORT_ID = 'b'.repeat(32);
+  const statusPath = `/dumps/${SIGNED_DUMP_ID}/exports/${EXPORT_ID}`;
 
-  it('hands the same lines as the streamed export to the delivery, and answers 303 to where it went', async () => {
-    const store = finiteStore(25);
-    const streamed = await (await api({ store }).app.request(`/dumps/${SIGNED_DUMP_ID}/export?format=csv`)).text();
-    const delivery = new RecordingDelivery();
-    const { app } = api({ store, exportDelivery: delivery, maxResponseBytes: 1024 });
+  it('answers 202 with the status resource in Location, having started one job of that dump and format', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app } = api({ store: dumpStore, exportJobs: jobs });
     const response = await app.request(`/dumps/${SIGNED_DUMP_ID}/export?format=csv`);
-    expect(response.status).toBe(303);
-    const url = `https://exports.example/${SIGNED_DUMP_ID}.csv?X-Amz-Signature=abc`;
-    expect(response.headers.get('location')).toBe(url);
-    expect(response.headers.get('content-type')).toBe('application/json');
-    expect(await response.json()).toEqual({ url, expiresAt: '2025-03-03T00:15:00.000Z' });
-    expect(delivery.calls).toHaveLength(1);
-    const [call] = delivery.calls;
-    expect(call).toMatchObject({ name: { dumpId: SIGNED_DUMP_ID, format: 'csv' }, contentType: 'text/csv; charset=utf-8', filename: `leakproof-${SIGNED_DUMP_ID.slice(0, 12)}.csv` });
-    expect(call!.lines.join('')).toBe(streamed);
-    expect(call!.lines).toHaveLength(26);
+    expect(response.status).toBe(202);
+    const exportId = 'a'.repeat(31) + '0';
+    const location = `/dumps/${SIGNED_DUMP_ID}/exports/${exportId}`;
+    expect(response.headers.get('location')).toBe(location);
+    expect(response.headers.get('retry-after')).toBe('2');
+    expect(await response.json()).toMatchObject({ id: exportId, status: 'queued', statusUrl: location, updatedAt: null, records: 0, bytes: 0 });
+    expect(jobs.started).toEqual([{ dumpId: SIGNED_DUMP_ID, exportId, format: 'csv' }]);
   });
 
-  it('checks the parameters and the dump first: nothing is delivered for a 400 or a 404', async () => {
-    const delivery = new RecordingDelivery();
-    const store = { ...finiteStore(3), listMessages: async (id: string) => (id === SIGNED_DUMP_ID ? { messages: [], cursor: null } : null) } as unknown as VerdictStore;
-    const { app } = api({ store, exportDelivery: delivery });
+  it('checks the parameters and the dump first: nothing is started for a 400 or a 404', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app } = api({ store: dumpStore, exportJobs: jobs });
     expect((await app.request(`/dumps/${SIGNED_DUMP_ID}/export?format=xml`)).status).toBe(400);
     expect((await app.request(`/dumps/nope/export`)).status).toBe(400);
     expect((await app.request(`/dumps/${'0'.repeat(64)}/export`)).status).toBe(404);
-    expect(delivery.calls).toEqual([]);
-    expect((await app.request(`/dumps/${SIGNED_DUMP_ID}/export`)).status).toBe(303);
+    expect(jobs.started).toEqual([]);
   });
 
-  it('is a 500 that says nothing of the cause when the delivery fails, which goes to the log', async () => {
-    const { store, pulled } = endlessStore();
-    const { app, logged } = api({ store, exportDelivery: new RecordingDelivery(100) });
-    const response = await app.request(`/dumps/${SIGNED_DUMP_ID}/export`);
+  it('answers the status: 202 with progress while queued or running, 303 to the download when done', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app } = api({ store: dumpStore, exportJobs: jobs });
+    const key = `${SIGNED_DUMP_ID}/${EXPORT_ID}`;
+    jobs.states.set(key, { status: 'queued', requestedAt: '2025-03-03T00:00:00.000Z' });
+    let response = await app.request(statusPath);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ id: EXPORT_ID, status: 'queued', statusUrl: statusPath, requestedAt: '2025-03-03T00:00:00.000Z', updatedAt: null, records: 0, bytes: 0 });
+
+    jobs.states.set(key, { status: 'running', requestedAt: '2025-03-03T00:00:00.000Z', updatedAt: '2025-03-03T00:00:10.000Z', records: 1200, bytes: 3_400_000 });
+    response = await app.request(statusPath);
+    expect(response.status).toBe(202);
+    expect(response.headers.get('location')).toBe(statusPath);
+    expect(await response.json()).toMatchObject({ status: 'running', updatedAt: '2025-03-03T00:00:10.000Z', records: 1200, bytes: 3_400_000 });
+
+    const url = 'https://bucket.s3.example/exports/x.csv?X-Amz-Signature=abc';
+    jobs.states.set(key, { status: 'done', requestedAt: '2025-03-03T00:00:00.000Z', finishedAt: '2025-03-03T00:01:00.000Z', records: 5000, bytes: 9_000_000, download: { url, expiresAt: '2025-03-03T00:16:00.000Z' } });
+    response = await app.request(statusPath);
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(url);
+    expect(await response.json()).toEqual({ url, expiresAt: '2025-03-03T00:16:00.000Z', records: 5000, bytes: 9_000_000, finishedAt: '2025-03-03T00:01:00.000Z' });
+  });
+
+  it('answers a failed export with a problem giving the reason', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app, logged } = api({ store: dumpStore, exportJobs: jobs });
+    jobs.states.set(`${SIGNED_DUMP_ID}/${EXPORT_ID}`, { status: 'failed', requestedAt: '2025-03-03T00:00:00.000Z', reason: 'the export did not fit in one run' });
+    const response = await app.request(statusPath);
     expect(response.status).toBe(500);
-    expect(await response.text()).not.toContain('s3://');
-    expect((logged[0] as Error).message).toContain('the upload failed');
-    // The store was read no further than the delivery got.
-    expect(pulled.records).toBeLessThan(110);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 500, detail: `export ${EXPORT_ID} failed: the export did not fit in one run` });
+    expect(logged).toEqual([]);
+  });
+
+  it('is a 404 for an export the dump does not have, and a 400 for what is no export id', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app } = api({ store: dumpStore, exportJobs: jobs });
+    jobs.states.set(`${SIGNED_DUMP_ID}/${EXPORT_ID}`, { status: 'queued', requestedAt: '2025-03-03T00:00:00.000Z' });
+    const otherDump = 'c'.repeat(64);
+    expect((await app.request(`/dumps/${otherDump}/exports/${EXPORT_ID}`)).status).toBe(404);
+    expect(jobs.asked).toEqual([{ dumpId: otherDump, exportId: EXPORT_ID }]);
+    for (const bad of ['B'.repeat(32), 'b'.repeat(31), 'b'.repeat(33), 'x']) {
+      expect((await app.request(`/dumps/${SIGNED_DUMP_ID}/exports/${bad}`)).status, bad).toBe(400);
+    }
+    expect(jobs.asked).toHaveLength(1);
+  });
+
+  it('is a 404 on a host that streams its exports (leakproof serve): it has no export jobs', async () => {
+    const { app } = api({ store: dumpStore });
+    const response = await app.request(statusPath);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
 });
 

@@ -74,8 +74,9 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       for (const { method, path } of documented) {
         const operation = document.paths[path][method.toLowerCase()];
         const success = Object.keys(operation.responses).filter((status) => status.startsWith('2'));
-        expect(success, `${method} ${path}`).toHaveLength(1);
-        expect(Object.values(operation.responses[success[0]!].content)[0]).toHaveProperty('schema');
+        // One success each, but the export's: 200 where it is streamed (locally), 202 where it is a job (AWS).
+        expect(success, `${method} ${path}`).toEqual(path === '/dumps/{id}/export' ? ['200', '202'] : [expect.any(String)]);
+        for (const status of success) expect(Object.values(operation.responses[status].content)[0]).toHaveProperty('schema');
         for (const status of ['401', '500']) expect(operation.responses[status].content['application/problem+json'].schema).toBeDefined();
       }
       // The parameters the router validates are the ones the document names.
@@ -301,37 +302,49 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
     }
 
     /**
-     * The export as a client gets it: the response itself where the host streams it; where it delivers it (AWS),
-     * the 303's Location followed, with no credentials of ours, after checking where it points and what was stored.
+     * The export as a client gets it: the response itself where the host streams it; where it runs a job (AWS),
+     * the 202's Location asked (202 while the job waits), the job run, Location asked again: a 303 whose Location
+     * is followed, with no credentials of ours, after checking where it points and what was stored.
      */
     async function download(dumpId: string, query = ''): Promise<Download> {
       const response = await get(`/dumps/${dumpId}/export${query}`);
-      if (api.exportBucket === null) {
+      if (api.exportJobs === null) {
         expect(response.status).toBe(200);
         return { body: response.body, contentType: response.headers.get('content-type'), disposition: response.headers.get('content-disposition') };
       }
+      expect(response.status).toBe(202);
+      const accepted = json(response);
+      const status = response.headers.get('location')!;
+      expect(status).toMatch(new RegExp(`^/dumps/${dumpId}/exports/[0-9a-f]{32}$`));
+      expect(accepted).toMatchObject({ id: status.split('/').at(-1), status: 'queued', statusUrl: status, records: 0, bytes: 0 });
+      const waiting = await get(status);
+      expect(waiting.status).toBe(202);
+      expect(json(waiting)).toMatchObject({ status: 'queued' });
+      await api.exportJobs.runJobs();
       const asked = Date.now();
-      expect(response.status).toBe(303);
-      const delivered = json(response);
-      expect(response.headers.get('location')).toBe(delivered.url);
-      // Valid 15 minutes from when it was made.
+      const done = await get(status);
+      expect(done.status).toBe(303);
+      const delivered = json(done);
+      expect(done.headers.get('location')).toBe(delivered.url);
+      // Valid 15 minutes from when it was asked for.
       const lifetime = Date.parse(delivered.expiresAt) - asked;
       expect(lifetime).toBeGreaterThan(15 * 60_000 - 60_000);
       expect(lifetime).toBeLessThanOrEqual(15 * 60_000 + 60_000);
       const location = new URL(delivered.url);
       expect(location.searchParams.get('X-Amz-Expires')).toBe('900');
       expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-      // Path-style against the emulator: /<bucket>/exports/<dump id>/<time>-<random>.<format>
+      // Path-style against the emulator: /<bucket>/exports/<dump id>/<export id>.<format>
       const [, bucket, ...rest] = location.pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
-      expect(bucket).toBe(api.exportBucket.name);
+      expect(bucket).toBe(api.exportJobs.bucket);
       const format = new URLSearchParams(query).get('format') ?? 'jsonl';
-      expect(key).toMatch(new RegExp(`^exports/${dumpId}/\\d{8}T\\d{6}\\.\\d{3}Z-[0-9a-f]{16}\\.${format}$`));
-      const stored = await api.exportBucket.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(key).toBe(`exports/${dumpId}/${accepted.id}.${format}`);
+      const stored = await api.exportJobs.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       const fetched = await fetch(location, { redirect: 'error' });
       expect(fetched.status).toBe(200);
       const body = Buffer.from(await fetched.arrayBuffer());
       expect(stored.ContentLength).toBe(body.length);
+      expect(delivered.bytes).toBe(body.length);
       expect(fetched.headers.get('content-type')).toBe(stored.ContentType);
       expect(fetched.headers.get('content-disposition')).toBe(stored.ContentDisposition);
       return { body, contentType: stored.ContentType ?? null, disposition: stored.ContentDisposition ?? null };
@@ -361,6 +374,19 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       await expectProblem(get(`/dumps/xyz/export`), 400, 'id');
       const missing = await get(`/dumps/${UNKNOWN_DUMP_ID}/export`);
       expect(missing.status).toBe(404);
+    });
+
+    it("answers an export's status only under its own dump, and only for an id it gave", async () => {
+      const exportId = '0123456789abcdef'.repeat(2);
+      await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/exports/${exportId}`), 404);
+      await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/exports/${exportId.toUpperCase()}`), 400, 'exportId');
+      if (api.exportJobs === null) return;
+      const given = (await get(`/dumps/${SIGNED_DUMP_ID}/export`)).headers.get('location')!;
+      expect((await get(given)).status).toBe(202);
+      // The same export id under the other dump is no export.
+      await expectProblem(get(given.replace(SIGNED_DUMP_ID, BIG_DUMP_ID)), 404);
+      await api.exportJobs.runJobs();
+      expect((await get(given)).status).toBe(303);
     });
   });
 

@@ -16,7 +16,7 @@ apiRouteSuite(async (seed) => {
     token: TOKEN,
     reverifier,
     reachesUnknownPaths: true,
-    exportBucket: null,
+    exportJobs: null,
     referenceHome: reference.home,
     request: httpClient(server.url, TOKEN),
     async close() {

@@ -18,7 +18,7 @@ apiRouteSuite(async (seed) => {
     token: TOKEN,
     reverifier,
     reachesUnknownPaths: true,
-    exportBucket: null,
+    exportJobs: null,
     referenceHome: home,
     request: httpClient(server.url, TOKEN),
     async close() {
