@@ -59,6 +59,19 @@ export async function peek(source: AsyncIterable<Buffer>, size: number): Promise
 }
 
 /** Concatenates a stream, refusing to grow past `maxBytes` (the stream is then abandoned). */
+/** The stream without its first `count` bytes: a resumed reader starts where an earlier one stopped. */
+export async function* dropBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
+  let left = count;
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left === 0 ? chunk : chunk.subarray(left);
+    left = 0;
+  }
+}
+
 export async function collect(chunks: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;

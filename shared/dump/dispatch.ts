@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { NESTING_MARK, type DumpEntry, type Locator } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
-import { peek, SpoolBudget, spoolToFile, type Peeked } from './chunks.ts';
+import { dropBytes, peek, SpoolBudget, spoolToFile, type Peeked } from './chunks.ts';
 import { deferredEml, ENVELOPE, readEml } from './eml.ts';
 import { describeError } from './errors.ts';
 import { MAX_CONTAINER_DEPTH } from './limits.ts';
@@ -16,12 +16,59 @@ import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
 import { inflatedHead } from './zip-member.ts';
 
-/** Turns a container's listing (items and ready-made entries) into entries; `spool` as for readItem. */
-export async function* expand(listing: AsyncIterable<DumpItem | DumpEntry>, spool: SpoolBudget): AsyncGenerator<DumpEntry> {
+/**
+ * Where reading a container can start again, taken from the last entry an earlier reading gave (see
+ * resumePointAfter): in a zip, after `entries` entries of its member `inner` (earlier members are passed over
+ * unread); in an mbox, at byte `offset`, the start of the next record (the bytes before are inflated again, since
+ * a deflate stream cannot be entered in the middle, but not parsed). One level deep: a member that is itself a
+ * container is read again from its start, its first `entries` entries passed over.
+ */
+export type ResumePoint = { inner: string; entries: number } | { offset: number };
+
+/**
+ * The point just after `entry`, an entry of the container at `containerPath`, given the point after the entry
+ * before it (undefined: none yet); an entry about the container itself leaves the point where it was.
+ */
+export function resumePointAfter(containerPath: string, entry: DumpEntry, previous: ResumePoint | undefined): ResumePoint | undefined {
+  const { path, offset, length } = entry.locator;
+  if (path === containerPath) return offset !== undefined && length !== undefined ? { offset: offset + length } : previous;
+  const prefix = containerPath + NESTING_MARK;
+  if (!path.startsWith(prefix)) return previous;
+  const inner = innerName(path, prefix);
+  return { inner, entries: previous && 'inner' in previous && previous.inner === inner ? previous.entries + 1 : 1 };
+}
+
+/** The name of the container's own member that holds `path` ("a.zip!/b.zip!/c.eml" in "a.zip!/": "b.zip"). */
+function innerName(path: string, prefix: string): string {
+  return path.slice(prefix.length).split(NESTING_MARK)[0]!;
+}
+
+/**
+ * Turns a container's listing (items and ready-made entries) into entries; `spool` as for readItem. `from`: the
+ * listing's `prefix` and where to start again in it (see ResumePoint).
+ */
+export async function* expand(
+  listing: AsyncIterable<DumpItem | DumpEntry>,
+  spool: SpoolBudget,
+  from?: { prefix: string; inner: string; entries: number },
+): AsyncGenerator<DumpEntry> {
+  let passing = from !== undefined;
   for await (const itemOrEntry of listing) {
-    if (itemOrEntry.kind === 'item') yield* readItem(itemOrEntry, undefined, spool);
-    else yield itemOrEntry;
+    const entries = itemOrEntry.kind === 'item' ? readItem(itemOrEntry, undefined, spool) : single(itemOrEntry);
+    if (!passing) {
+      yield* entries;
+      continue;
+    }
+    const path = itemOrEntry.kind === 'item' ? itemOrEntry.path : itemOrEntry.locator.path;
+    if (innerName(path, from!.prefix) !== from!.inner) continue; // read before: passed over unopened
+    passing = false;
+    let done = from!.entries;
+    for await (const entry of entries) if (done-- <= 0) yield entry;
   }
+}
+
+async function* single(entry: DumpEntry): AsyncGenerator<DumpEntry> {
+  yield entry;
 }
 
 /**
@@ -33,6 +80,7 @@ export async function* readItem(
   item: DumpItem,
   contentsPrefix = item.path + NESTING_MARK,
   spool = new SpoolBudget(),
+  from?: ResumePoint,
 ): AsyncGenerator<DumpEntry> {
   const locator: Locator = { path: item.path };
   const junk = junkReason(item.path);
@@ -69,10 +117,10 @@ export async function* readItem(
         yield await readEml(locator, peeked.chunks);
         return;
       case 'mbox':
-        yield* readMbox(item.path, peeked.chunks);
+        yield* from !== undefined && 'offset' in from ? readMbox(item.path, dropBytes(peeked.chunks, from.offset), from.offset) : readMbox(item.path, peeked.chunks);
         return;
       case 'zip':
-        yield* readNestedZip(item, peeked, contentsPrefix, spool);
+        yield* readNestedZip(item, peeked, contentsPrefix, spool, from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined);
         return;
     }
   } finally {
@@ -96,7 +144,13 @@ async function readDeferred(item: DumpItem, locator: Locator): Promise<DumpEntry
   return deferredEml(locator, deflated);
 }
 
-async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string, spool: SpoolBudget): AsyncGenerator<DumpEntry> {
+async function* readNestedZip(
+  item: DumpItem,
+  peeked: Peeked,
+  prefix: string,
+  spool: SpoolBudget,
+  from?: { prefix: string; inner: string; entries: number },
+): AsyncGenerator<DumpEntry> {
   if (item.path.split(NESTING_MARK).length > MAX_CONTAINER_DEPTH) {
     yield { kind: 'error', locator: { path: item.path }, reason: `zip nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` };
     return;
@@ -104,7 +158,7 @@ async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string, sp
   if (item.filePath !== undefined) {
     await peeked.close();
     spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0)); // unreadable: readZip says so
-    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }), spool);
+    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }), spool, from);
     return;
   }
   // A zip needs random access to its central directory: a zip inside a zip is copied out to a temp file first.
@@ -116,10 +170,10 @@ async function* readNestedZip(item: DumpItem, peeked: Peeked, prefix: string, sp
     } catch (error) {
       // Say so, then still read what was copied: the complete entries before the damage are worth having.
       // This error is about the member's bytes (located at the member); one about the archive read from the
-      // copy is located at its inside (see Locator).
-      yield { kind: 'error', locator: { path: item.path }, reason: describeError(error) };
+      // copy is located at its inside (see Locator). A resumed reading gave it before its first member.
+      if (from === undefined) yield { kind: 'error', locator: { path: item.path }, reason: describeError(error) };
     }
-    yield* expand(readZip({ filePath, path: item.path, prefix }), spool);
+    yield* expand(readZip({ filePath, path: item.path, prefix }), spool, from);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -7,10 +7,14 @@ import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { mboxReadings } from './mbox-quoting.ts';
 import { splitMbox, type MboxRecord } from './mbox-split.ts';
 
-export async function* readMbox(path: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<DumpEntry> {
+/**
+ * `startOffset`: where in the mbox the chunks begin (a resumed read, at the start of a record): locators say
+ * where each message lies in the whole mbox.
+ */
+export async function* readMbox(path: string, chunks: AsyncIterable<Buffer>, startOffset = 0): AsyncGenerator<DumpEntry> {
   try {
     for await (const record of splitMbox(chunks)) {
-      const entry = entryOf(path, record);
+      const entry = entryOf(path, record, startOffset);
       if (entry !== undefined) yield entry;
     }
   } catch (error) {
@@ -19,8 +23,8 @@ export async function* readMbox(path: string, chunks: AsyncIterable<Buffer>): As
   }
 }
 
-function entryOf(path: string, record: MboxRecord): DumpEntry | undefined {
-  const locator: Locator = { path, offset: record.offset, length: record.length };
+function entryOf(path: string, record: MboxRecord, startOffset: number): DumpEntry | undefined {
+  const locator: Locator = { path, offset: startOffset + record.offset, length: record.length };
   if (record.oversized) {
     return { kind: 'error', locator, reason: `message larger than ${formatBytes(MAX_MESSAGE_BYTES)}; not read` };
   }

@@ -61,10 +61,7 @@ export async function* readUnit(unit: WorkUnit, read: (start: number, end: numbe
     }
     case 'mbox-range': {
       const stored = await read(unit.offset, unit.offset + unit.length);
-      for await (const entry of readMbox(unit.path, Readable.from([stored]))) {
-        const offset = entry.locator.offset === undefined ? undefined : entry.locator.offset + unit.offset;
-        yield { ...entry, locator: { ...entry.locator, offset } } as DumpEntry;
-      }
+      yield* readMbox(unit.path, Readable.from([stored]), unit.offset);
       return;
     }
     case 'object': {

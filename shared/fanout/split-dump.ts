@@ -5,11 +5,13 @@
  * directory is damaged) is streamed through the local readers and each message is staged as an object of its own.
  *
  * A split can pause between two steps (one entry each) and resume from its cursor in a later invocation: a
- * dump too large for one Lambda's 15 minutes is split by a chain of them (see functions/split.ts).
+ * dump too large for one Lambda's 15 minutes is split by a chain of them (see functions/split.ts). A zip's
+ * resumed split passes over the members done without opening them, and resumes a staged container (an mbox or
+ * zip inside the zip) at its inner position (dispatch.ts ResumePoint), staging nothing twice.
  */
 import yauzl, { type ZipFile } from 'yauzl';
 import { classify, extensionOf, SNIFF_BYTES } from '../dump/classify.ts';
-import { readItem } from '../dump/dispatch.ts';
+import { readItem, resumePointAfter, type ResumePoint } from '../dump/dispatch.ts';
 import { SpoolBudget } from '../dump/chunks.ts';
 import { escapeName, insideOf, type DumpEntry } from '../dump/entry.ts';
 import { describeError } from '../dump/errors.ts';
@@ -32,6 +34,10 @@ export interface SplitCursor {
   offset: number;
   /** Messages staged so far: names the next staged object. */
   staged: number;
+  /** zip: the index (in central-directory order) of the member to go on with; those before it are done. */
+  member?: number;
+  /** zip: inside that member, a container being staged: where to resume it, and the steps done since that point. */
+  inside?: { at?: ResumePoint; stepsSince: number };
 }
 
 export interface SplitOptions {
@@ -56,6 +62,8 @@ interface Step {
   run(): Promise<WorkUnit[]>;
   /** mbox: the offset right after this record, where a resumed scan starts. */
   resumeOffset?: number;
+  /** zip: the member it comes from, and (a container being staged) the point inside it after this step. */
+  member?: { index: number; inside?: { at?: ResumePoint } };
 }
 
 /** Members larger than this are staged even when their name does not say container: no job holds them whole. */
@@ -72,8 +80,10 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
   // A new split decides how to read the dump (and keeps the zip it opened to tell); a resumed one knows.
   const chosen = options.resume ? undefined : await chooseStrategy(options);
   const cursor: SplitCursor = options.resume ? { ...options.resume } : { strategy: chosen!.strategy, steps: 0, offset: 0, staged: 0 };
-  let skip = cursor.strategy === 'mbox-ranges' ? 0 : cursor.steps;
-  const inFlight: { units: Promise<WorkUnit[]>; resumeOffset?: number }[] = [];
+  // Steps done that a resumed split passes over one by one: those a cursor cannot point past by position.
+  let skip = cursor.strategy === 'mbox-ranges' || cursor.member !== undefined ? 0 : cursor.steps;
+  const resumeAt = { member: cursor.member ?? 0, inside: cursor.inside };
+  const inFlight: (Pick<Step, 'resumeOffset' | 'member'> & { units: Promise<WorkUnit[]> })[] = [];
   let pausing = false;
   let stoppedEarly = false;
   const emitOldest = async () => {
@@ -81,16 +91,17 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
     for (const unit of await oldest.units) await options.emit(unit);
     cursor.steps++;
     if (oldest.resumeOffset !== undefined) cursor.offset = oldest.resumeOffset;
+    if (oldest.member !== undefined) advanceMember(cursor, oldest.member);
     pausing ||= options.pauseWhen?.() === true;
   };
-  for await (const step of stepsOf(cursor, options, chosen?.zipfile)) {
+  for await (const step of stepsOf(cursor, options, chosen?.zipfile, resumeAt)) {
     if (skip > 0) {
       skip--; // done by an earlier invocation; re-listing it is cheap next to doing it again
       continue;
     }
     const units = step.run();
     units.catch(() => {}); // awaited in order below; a failure surfaces there, once
-    inFlight.push({ units, resumeOffset: step.resumeOffset });
+    inFlight.push({ units, resumeOffset: step.resumeOffset, member: step.member });
     if (inFlight.length >= (options.stepsInFlight ?? STEPS_IN_FLIGHT)) await emitOldest();
     if (pausing) {
       stoppedEarly = true;
@@ -100,6 +111,18 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
   // Steps already started are finished and emitted, so the cursor lies after all of them.
   while (inFlight.length > 0) await emitOldest();
   return stoppedEarly ? { strategy: cursor.strategy, paused: cursor } : { strategy: cursor.strategy };
+}
+
+/** The cursor after a zip step of `member`: past a member done whole, or at the point inside the one being staged. */
+function advanceMember(cursor: SplitCursor, member: NonNullable<Step['member']>): void {
+  if (member.inside === undefined) {
+    cursor.member = member.index + 1;
+    delete cursor.inside;
+    return;
+  }
+  const within = cursor.member === member.index && cursor.inside !== undefined ? cursor.inside : { stepsSince: 0 };
+  cursor.member = member.index;
+  cursor.inside = member.inside.at === undefined || member.inside.at === within.at ? { at: within.at, stepsSince: within.stepsSince + 1 } : { at: member.inside.at, stepsSince: 0 };
 }
 
 /** How a dump object is read: from its zip directory, as mbox byte ranges, as one message, or streamed whole. */
@@ -116,8 +139,11 @@ export async function chooseStrategy({ blobs, key, name }: Pick<SplitOptions, 'b
   return { strategy: 'staged' }; // anything else: the local readers say what it is
 }
 
-/** `openedZip`: the zip chooseStrategy already opened, when this split is not a resumed one. */
-async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip?: ZipFile): AsyncGenerator<Step> {
+/**
+ * `openedZip`: the zip chooseStrategy already opened, when this split is not a resumed one. `resumeAt`: the
+ * cursor's zip position when the split began (the cursor itself moves on as steps are emitted).
+ */
+async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip: ZipFile | undefined, resumeAt: Pick<SplitCursor, 'inside'> & { member: number }): AsyncGenerator<Step> {
   const { blobs, key } = options;
   const path = escapeName(options.name); // a single-file dump's locator path, as the readers name it
   // The temp copies of nested zips this leg makes, all together (a leg that resumes makes them again).
@@ -128,12 +154,12 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip?: 
       return;
     case 'mbox-ranges': {
       const start = cursor.offset; // the cursor moves on as steps run
-      for await (const entry of readMbox(path, blobs.stream(key, start))) {
+      for await (const entry of readMbox(path, blobs.stream(key, start), start)) {
         if (entry.kind !== 'message') {
-          yield { run: async () => [{ kind: 'entry', entry: shifted(entry, start) }] };
+          yield { run: async () => [{ kind: 'entry', entry }] };
           continue;
         }
-        const offset = entry.locator.offset! + start;
+        const offset = entry.locator.offset!;
         const length = entry.locator.length!;
         yield { run: async () => [{ kind: 'mbox-range', path, offset, length }], resumeOffset: offset + length };
       }
@@ -142,7 +168,7 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip?: 
     case 'zip-directory': {
       const zipfile = openedZip ?? (await openZip(blobs, key, (await blobs.head(key)).size));
       if (!zipfile) throw new Error(`zip ${options.name}: central directory no longer readable`);
-      yield* zipDirectorySteps(zipfile, cursor, options, spool);
+      yield* zipDirectorySteps(zipfile, cursor, options, spool, resumeAt);
       return;
     }
     case 'staged':
@@ -158,19 +184,32 @@ async function openZip(blobs: BlobStore, key: string, size: number): Promise<Zip
   }
 }
 
-async function* zipDirectorySteps(zipfile: ZipFile, cursor: SplitCursor, options: SplitOptions, spool: SpoolBudget): AsyncGenerator<Step> {
+async function* zipDirectorySteps(
+  zipfile: ZipFile,
+  cursor: SplitCursor,
+  options: SplitOptions,
+  spool: SpoolBudget,
+  resumeAt: Pick<SplitCursor, 'inside'> & { member: number },
+): AsyncGenerator<Step> {
+  let index = 0;
   try {
     for await (const { member, headerOffset, open } of listMembers(zipfile)) {
+      const at = { index: index++ };
+      if (at.index < resumeAt.member) continue; // done in an earlier leg: not opened
       const item = memberToItem(member, '', open);
       if (item === undefined) continue; // a folder
-      if (item.kind === 'error') yield { run: async () => [{ kind: 'entry', entry: item }] };
-      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) yield* stagedSteps(readItem(item, undefined, spool), cursor, options);
-      else yield { run: async () => [{ kind: 'zip-member', member, headerOffset }] };
+      if (item.kind === 'error') yield { run: async () => [{ kind: 'entry', entry: item }], member: at };
+      else if (isContainerName(member.name) || member.uncompressedSize > STAGE_MEMBERS_ABOVE_BYTES) {
+        const inside = at.index === resumeAt.member ? resumeAt.inside : undefined;
+        yield* containerSteps(item, inside, at.index, cursor, options, spool);
+      } else yield { run: async () => [{ kind: 'zip-member', member, headerOffset }], member: at };
     }
   } catch (error) {
-    // The directory broke part way: what was listed is queued; the rest is one error.
+    // The directory broke part way: what was listed is queued; the rest is one error (given again by a leg that
+    // resumes past it, so passed over by its place after the last member listed).
+    if (index < resumeAt.member) return;
     const reason = `zip damaged: central directory unreadable (${describeError(error)})`;
-    yield { run: async () => [{ kind: 'entry', entry: { kind: 'error', locator: insideOf(escapeName(options.name)), reason } }] };
+    yield { run: async () => [{ kind: 'entry', entry: { kind: 'error', locator: insideOf(escapeName(options.name)), reason } }], member: { index } };
   } finally {
     zipfile.close();
   }
@@ -181,14 +220,39 @@ function isContainerName(path: string): boolean {
   return ext !== undefined && CONTAINER_EXTENSIONS.has(ext);
 }
 
+/**
+ * The steps of a zip member staged through the readers, each with the point inside the member after it; a
+ * resumed one starts at its point and passes over the steps done since.
+ */
+async function* containerSteps(
+  item: DumpItem,
+  resume: SplitCursor['inside'],
+  index: number,
+  cursor: SplitCursor,
+  options: SplitOptions,
+  spool: SpoolBudget,
+): AsyncGenerator<Step> {
+  let at = resume?.at;
+  let done = resume?.stepsSince ?? 0;
+  for await (const step of stagedSteps(readItem(item, undefined, spool, at), cursor, options)) {
+    at = resumePointAfter(item.path, step.entry, at);
+    if (done > 0) {
+      done--;
+      continue;
+    }
+    yield { ...step, member: { index, inside: { at } } };
+  }
+}
+
 /** A step per entry the readers yield; a message is written to an object of its own when its step runs. */
-async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step> {
+async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step & { entry: DumpEntry }> {
   for await (const entry of entries) {
     if (entry.kind !== 'message') {
-      yield { run: async () => [{ kind: 'entry', entry }] };
+      yield { entry, run: async () => [{ kind: 'entry', entry }] };
       continue;
     }
     yield {
+      entry,
       run: async () => {
         // An mbox message is staged as stored, so the worker can try every reading of its ">From " quoting.
         const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
@@ -198,8 +262,4 @@ async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCurs
       },
     };
   }
-}
-
-function shifted<T extends DumpEntry>(entry: T, by: number): T {
-  return entry.locator.offset === undefined || by === 0 ? entry : { ...entry, locator: { ...entry.locator, offset: entry.locator.offset + by } };
 }

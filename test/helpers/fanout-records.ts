@@ -31,8 +31,10 @@ export async function localRecords(path: string, verifier: MessageVerifier, at: 
  * Splits a dump into jobs as the splitter Lambda does; with `pauseEvery`, pauses after that many steps and
  * resumes from the cursor in a fresh call, as a chain of invocations would.
  */
-export async function splitToJobs(blobs: BlobStore, key: string, name: string, options: { pauseEvery?: number; stepsInFlight?: number } = {}): Promise<{ jobs: WorkJob[]; units: number; strategy: string; invocations: number }> {
+export async function splitToJobs(blobs: BlobStore, key: string, name: string, options: { pauseEvery?: number; stepsInFlight?: number } = {}): Promise<{ jobs: WorkJob[]; units: number; strategy: string; invocations: number; cursors: SplitCursor[] }> {
   const jobs: WorkJob[] = [];
+  /** Where each paused leg left off, as its continuation said. */
+  const cursors: SplitCursor[] = [];
   let resume: SplitCursor | undefined;
   let position: BatcherPosition | undefined;
   for (let invocations = 1; ; invocations++) {
@@ -41,9 +43,10 @@ export async function splitToJobs(blobs: BlobStore, key: string, name: string, o
     const pauseWhen = options.pauseEvery === undefined ? undefined : () => ++steps % options.pauseEvery! === 0;
     const { strategy, paused } = await splitDump({ blobs, key, name, stagingPrefix: 'staging/dump/', emit: (unit) => batcher.add(unit), resume, pauseWhen, stepsInFlight: options.stepsInFlight });
     await batcher.flush();
-    if (!paused) return { jobs, units: batcher.unitCount, strategy, invocations };
+    if (!paused) return { jobs, units: batcher.unitCount, strategy, invocations, cursors };
     // What a continuation message carries, through JSON.
     ({ resume, position } = JSON.parse(JSON.stringify({ resume: paused, position: batcher.position() })) as { resume: SplitCursor; position: BatcherPosition });
+    cursors.push(structuredClone(resume));
   }
 }
 
