@@ -224,9 +224,13 @@ export class DynamoVerdictStore implements VerdictStore {
       // Written and counted, or being counted, by a delivery before: only what it left of the counting is done.
       await finishCounting(this.#db, this.#tables.dumps, marker);
     } else {
-      const stored = await this.#storeEntries(dumpId, entries);
+      // One entry per locator, the last: the same entry twice in a batch is stored and counted once, and was
+      // located once (what a batch counts beyond its units shrinks by the repeats).
+      const unique = [...new Map(entries.map((entry) => [locatorKey(entry.locator), entry])).values()];
+      const stored = await this.#storeEntries(dumpId, unique);
       await this.#writePostings(dumpId, stored.filter(({ entry }) => isMessage(entry)) as (StoredEntry & { entry: MessageRecord })[], []);
-      await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), batch?.extraLocated ?? 0));
+      const extraLocated = (batch?.extraLocated ?? 0) - (entries.length - unique.length);
+      await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), extraLocated));
     }
     await this.#completeIfAllIn(dumpId, new Date());
   }
