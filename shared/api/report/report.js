@@ -76,7 +76,9 @@ function status(text, isError = false) {
 /** Runs what a click asks for; a failure shows on the status line until the next one. */
 const run = (task) => (status(''), task().catch((error) => status(`Could not load: ${error.message}`, true)));
 
-// The API, with its optional bearer token
+// The API, with its bearer token: given (#token=, or asked for), or got by signing in where the API says how
+
+const SIGN_IN = 'leakproof-sign-in';
 
 /** A token handed over in the fragment (#token=…) goes to sessionStorage and out of the address bar. */
 function takeFragmentToken() {
@@ -103,16 +105,87 @@ function askForToken(refused) {
   return tokenPrompt;
 }
 
+/** How this API's page signs in (GET auth-config): OAuth's authorisation-code flow with PKCE, or null (a token is asked for). */
+let signInSettings;
+async function signInConfig() {
+  if (signInSettings === undefined) {
+    const response = await fetch(new URL('auth-config', document.baseURI), { headers: { accept: 'application/json' } });
+    signInSettings = response.ok ? ((await response.json()).signIn ?? null) : null;
+  }
+  return signInSettings;
+}
+
+/** The page's own address, without query or fragment: where the issuer sends the browser back (its redirect URI). */
+const pageAddress = () => location.origin + location.pathname;
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const randomText = (bytes) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+/**
+ * Leaves for the issuer's sign-in page (RFC 6749 section 4.1 with RFC 7636's PKCE): a fresh code verifier (256
+ * random bits) whose SHA-256 goes as the S256 challenge, and a state; both stay in this tab's sessionStorage for
+ * the way back, with the fragment (the dump shown) to restore.
+ */
+async function signIn(config) {
+  const verifier = randomText(32);
+  const state = randomText(16);
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  sessionStorage.setItem(SIGN_IN, JSON.stringify({ state, verifier, fragment: location.hash }));
+  const url = new URL(config.authorizationEndpoint);
+  url.search = new URLSearchParams({
+    response_type: 'code', client_id: config.clientId, redirect_uri: pageAddress(), scope: config.scopes.join(' '),
+    state, code_challenge: challenge, code_challenge_method: 'S256',
+  }).toString();
+  status('Signing in…');
+  location.assign(url.href);
+  return new Promise(() => {}); // The page is leaving.
+}
+
+/** Set once this page load has exchanged a code: a token refused right after is an error, not another sign-in. */
+let signedInNow = false;
+
+/**
+ * Back from the issuer (?code=…&state=…, or ?error=…): the address bar is cleaned first, so the code never stays
+ * in it or in the history; the state must be the one this tab sent; the code and the verifier are exchanged for
+ * an access token at the token endpoint, kept in sessionStorage (this tab only, gone when it closes).
+ */
+async function finishSignIn() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has('code') && !params.has('error')) return;
+  const pending = JSON.parse(sessionStorage.getItem(SIGN_IN) ?? 'null');
+  sessionStorage.removeItem(SIGN_IN);
+  history.replaceState(null, '', pageAddress() + (pending?.fragment ?? ''));
+  if (params.has('error')) throw new Error(`sign-in refused: ${params.get('error_description') || params.get('error')}`);
+  if (!pending || params.get('state') !== pending.state) throw new Error('this sign-in answer is not for the sign-in this page started; refresh to sign in again');
+  const config = await signInConfig();
+  if (!config) throw new Error('this server does not say how to sign in');
+  const response = await fetch(config.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code'), redirect_uri: pageAddress(), client_id: config.clientId, code_verifier: pending.verifier }),
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok || typeof body?.access_token !== 'string') throw new Error(`signing in failed at the token exchange: ${body?.error_description || body?.error || response.status}`);
+  sessionStorage.setItem(TOKEN, body.access_token);
+  signedInNow = true;
+}
+
 async function api(path) {
   const token = sessionStorage.getItem(TOKEN);
   const headers = token ? { accept: 'application/json', authorization: `Bearer ${token}` } : { accept: 'application/json' };
   const response = await fetch(new URL(path, document.baseURI), { headers });
   if (response.status === 401) {
-    await askForToken(Boolean(token));
-    return api(path);
+    const config = await signInConfig();
+    if (!config) {
+      await askForToken(Boolean(token));
+      return api(path);
+    }
+    sessionStorage.removeItem(TOKEN);
+    if (signedInNow) throw new Error('the API refused the token signing in gave (401): its issuer or audience is not the one the API accepts');
+    return signIn(config);
   }
   const body = await response.json().catch(() => null);
-  if (!response.ok) throw new Error(body?.detail || `${response.status} ${response.statusText}`);
+  // API Gateway's own refusals ({"message": "Forbidden"}: a token without the scope) are not problem documents.
+  if (!response.ok) throw new Error(body?.detail || body?.message || `${response.status} ${response.statusText}`);
   return body;
 }
 
@@ -385,4 +458,7 @@ $('#clear').addEventListener('click', () => filterBy({}));
 $('#more').addEventListener('click', () => run(() => loadMessages(true)));
 $('#refresh').addEventListener('click', () => run(loadDumps));
 $('#evidence').addEventListener('keydown', (event) => event.key === 'Escape' && closeEvidence());
-run(loadDumps);
+run(async () => {
+  await finishSignIn();
+  await loadDumps();
+});
