@@ -15,9 +15,9 @@ export interface Endpoint {
   method: 'GET' | 'POST';
   path: string;
   /**
-   * Who may call it. `public`: served without authorisation, since the page's static files and the API
-   * description hold no data and a browser opening the page cannot sign with IAM (the page then sends the token it
-   * is given, a JWT, with every data call). `read`: the data routes that change nothing. `write`: those that change
+   * Who may call it. `public`: served without authorisation, since the page's static files, its sign-in settings
+   * and the API description hold no data and a browser opening the page has no token yet (the page then signs in,
+   * or is given a token, and sends it with every data call). `read`: the data routes that change nothing. `write`: those that change
    * the archive or verdicts (key imports, re-verification), which a JWT needs the write scope for.
    */
   access: 'public' | 'read' | 'write';
