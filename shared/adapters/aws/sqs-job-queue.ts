@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkJob } from '../../fanout/work-units.ts';
 import type { WorkQueue } from '../../ports/work-queue.ts';
+import { sqsMessageBody } from './sqs-message-body.ts';
 
 /** SQS takes up to 10 messages per SendMessageBatch; the queue's MaximumMessageSize (1 MiB) bounds their total. */
 const MAX_BATCH_MESSAGES = 10;
@@ -25,7 +26,7 @@ export class SqsJobQueue implements WorkQueue<WorkJob> {
   }
 
   async submit(job: WorkJob): Promise<void> {
-    const body = JSON.stringify(job);
+    const body = sqsMessageBody(job);
     const bytes = Buffer.byteLength(body);
     if (this.#pending.length >= MAX_BATCH_MESSAGES || this.#pendingBytes + bytes > MAX_BATCH_BYTES) await this.drain();
     this.#pending.push({ id: `job-${job.jobId}`, body });

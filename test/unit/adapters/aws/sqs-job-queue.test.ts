@@ -1,6 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsJobQueue } from '../../../../shared/adapters/aws/sqs-job-queue.ts';
+import { isSqsText, sqsMessageBody } from '../../../../shared/adapters/aws/sqs-message-body.ts';
 import type { WorkJob } from '../../../../shared/fanout/work-units.ts';
 import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../../../helpers/aws-emulators.ts';
 
@@ -37,5 +38,17 @@ describe('SqsJobQueue on the SQS emulator', () => {
     await queue.close();
     expect(queue.sent).toBe(sent.length);
     expect(await receiveAll()).toEqual(sent);
+  });
+
+  it('sends locators holding characters SQS refuses (NUL, lone surrogates, U+FFFE, U+FFFF) escaped, and they read back the same', async () => {
+    const queue = new SqsJobQueue(emulators.sqs, queueUrl);
+    const hostile = { ...job(1), units: [{ kind: 'zip-member' as const, path: `a\u0000b\u0001\ud800c\udfff\ufffe\uffffé𝔘.eml`, offset: 0, length: 10 }] } as unknown as WorkJob;
+    const body = sqsMessageBody(hostile);
+    expect(isSqsText(JSON.stringify(hostile))).toBe(false);
+    expect(isSqsText(body)).toBe(true);
+    expect(JSON.parse(body)).toEqual(hostile);
+    await queue.submit(hostile);
+    await queue.close();
+    expect(await receiveAll()).toEqual([hostile]);
   });
 });
