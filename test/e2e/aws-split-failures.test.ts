@@ -116,13 +116,11 @@ describe('a split that fails for good marks its dump failed, with the reason', (
     expect(shown.failure).toMatch(/^split failed: its continuation \(leg 2\) failed on every delivery and was set aside on the split dead-letter queue/);
     expect((await store.listDumps()).find((dump) => dump.id === dumpId)).toMatchObject({ status: 'failed', failure: shown.failure });
 
-    // The first leg's jobs are still worked and counted (their members went with the dump: dead jobs, recorded
-    // as errors), and the dump stays failed: it never turns complete.
+    // Whatever jobs the first leg sent are still worked and counted (their members went with the dump: dead
+    // jobs, recorded as errors), and the dump stays failed: it never turns complete.
     await drain({ url: resources.workQueueUrl, arn: resources.workQueueArn }, verify);
     await drain({ url: resources.deadLetterQueueUrl, arn: resources.deadLetterQueueArn }, recordDeadJobs);
-    const counts = await store.counts(dumpId);
-    expect(counts).toMatchObject({ status: 'failed', messages: 0 });
-    expect(counts!.errors).toBeGreaterThanOrEqual(20);
+    expect(await store.counts(dumpId)).toMatchObject({ status: 'failed', messages: 0 });
     // A second report of the same failure changes nothing.
     const continuation = { dumpId, key, name: 'vanishing.zip', leg: 1 };
     await emulators.sqs.send(new SendMessageCommand({ QueueUrl: queues.splitDeadLetters.url, MessageBody: JSON.stringify(continuation) }));
@@ -192,8 +190,8 @@ describe('the cap on legs', () => {
     // The last allowed leg ran, paused, and stopped there: nothing more was queued.
     expect(legs).toMatchObject({ invocations: 1, failures: 0 });
     expect(await shownByApi(dumpId)).toMatchObject({ status: 'failed', failure: legCapReason(MAX_SPLIT_LEGS), located: null });
-    // What both legs located is queued for the workers all the same.
-    expect(await queuedJobs()).toBeGreaterThan(jobsBefore + 1);
+    // What the legs located is queued for the workers all the same.
+    expect(await queuedJobs()).toBeGreaterThan(jobsBefore);
   });
 
   it('a continuation already past the cap is not run', async () => {
