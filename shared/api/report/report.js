@@ -228,7 +228,7 @@ function renderSummary(summary) {
   const { dump } = summary;
   $('#dump-name').textContent = dump.name;
   $('#dump-facts').replaceChildren(...facts([
-    ['Status', dump.status], ['Messages', n(summary.messages)], ['Skipped', n(summary.skipped)], ['Errors', n(summary.errors)],
+    ['Status', dump.failure ? `${dump.status}: ${dump.failure}` : dump.status], ['Messages', n(summary.messages)], ['Skipped', n(summary.skipped)], ['Errors', n(summary.errors)],
     ['Processed', `${n(dump.processed)} of ${dump.located === null ? '?' : n(dump.located)}`], ['Size', `${n(dump.bytes)} bytes`],
     ['Started', when(dump.startedAt)], ['Finished', when(dump.finishedAt) ?? '—'], ['Source', dump.source], ['Id', dump.id],
   ]).childNodes);
