@@ -93,7 +93,8 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
       resume: leg.cursor,
       pauseWhen: () => context.getRemainingTimeInMillis() < SPLIT_TIME_RESERVE_MS,
     });
-    await batcher.flush();
+    // A paused split leaves its last job unsent: the next leg fills it (see BatcherPosition.pending).
+    if (!paused || leg.leg + 1 >= MAX_SPLIT_LEGS) await batcher.flush();
     await queue.drain();
     metrics.addMetric('UnitsLocated', MetricUnit.Count, batcher.unitCount - (leg.position?.unitCount ?? 0));
     if (paused && leg.leg + 1 >= MAX_SPLIT_LEGS) {

@@ -15,6 +15,13 @@ export const MAX_JOB_JSON_BYTES = 96 * 1024;
 export interface BatcherPosition {
   nextJobId: number;
   unitCount: number;
+  /**
+   * A paused split's units not yet sent: the job they begin is filled by the next leg. Where a job ends then
+   * depends only on the dump, never on where a leg paused, so two legs that resumed one cursor (a continuation
+   * delivered twice, a leg retried that paused elsewhere) send the same job under each id: a job is counted once
+   * by its id, and two different jobs under one id would lose the units of the one counted second.
+   */
+  pending?: WorkUnit[];
 }
 
 /** Stored messages wanted from a unit: locator key → why each is verified again. */
@@ -53,11 +60,17 @@ export class JobBatcher {
     this.#nextJobId = from.nextJobId;
     this.unitCount = from.unitCount;
     this.#reverifyRun = reverifyRun;
+    // Already counted in unitCount: they were added before the pause.
+    for (const unit of from.pending ?? []) this.#hold(unit, Buffer.byteLength(JSON.stringify(unit)), 1, []);
   }
 
-  /** Where a batcher continuing this split starts; call after `flush`. */
+  /**
+   * Where a batcher continuing this split starts, the units of the job being filled included (a split's
+   * batcher; a re-verification's is flushed first).
+   */
   position(): BatcherPosition {
-    return { nextJobId: this.#nextJobId, unitCount: this.unitCount };
+    if (this.#units.length > 0 && this.#reverifyRun !== undefined) throw new Error('a re-verification batcher is flushed before its position is taken');
+    return { nextJobId: this.#nextJobId, unitCount: this.unitCount, ...(this.#units.length > 0 ? { pending: [...this.#units] } : {}) };
   }
 
   /** Adds a unit; a re-verification's batcher needs the messages wanted from it. */
@@ -75,16 +88,22 @@ export class JobBatcher {
     const spanTooWide = span && this.#spanEnd > this.#spanStart && Math.max(span.end, this.#spanEnd) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES;
     const tooMany = this.#messages + messages > MAX_UNITS_PER_JOB;
     if (this.#units.length > 0 && (spanTooWide || tooMany || this.#jsonBytes + jsonBytes > MAX_JOB_JSON_BYTES)) await this.flush();
+    this.#hold(unit, jsonBytes, messages, wanted);
+    this.unitCount++;
+    if (this.#messages >= MAX_UNITS_PER_JOB) await this.flush();
+  }
+
+  /** Puts a unit in the job being filled. */
+  #hold(unit: WorkUnit, jsonBytes: number, messages: number, wanted: [string, ChangeCause][]): void {
+    const span = unitSpan(unit);
     this.#units.push(unit);
     this.#messages += messages;
     this.#wanted.push(...wanted);
     this.#jsonBytes += jsonBytes;
-    this.unitCount++;
     if (span) {
       this.#spanStart = Math.min(this.#spanStart, span.start);
       this.#spanEnd = Math.max(this.#spanEnd, span.end);
     }
-    if (this.#messages >= MAX_UNITS_PER_JOB) await this.flush();
   }
 
   async flush(): Promise<void> {

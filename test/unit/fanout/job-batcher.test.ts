@@ -43,4 +43,21 @@ describe('JobBatcher', () => {
     expect(jobs.map((job) => job.jobId)).toEqual([0, 1]);
     expect(second.unitCount).toBe(2);
   });
+
+  it('a paused split hands its unfilled job to the next leg: the same jobs wherever it paused, through JSON', async () => {
+    const units = Array.from({ length: MAX_UNITS_PER_JOB * 2 + 30 }, (_, i) => range(i * 1000));
+    const whole = await batch(units);
+    for (const pauses of [[1], [77, 200, 201], [MAX_UNITS_PER_JOB, MAX_UNITS_PER_JOB * 2 + 5]]) {
+      const jobs: WorkJob[] = [];
+      let position;
+      let next = 0;
+      for (const pause of [...pauses, units.length]) {
+        const leg = new JobBatcher('d1', 'uploads/leak.mbox', async (job) => void jobs.push(job), position);
+        for (; next < pause; next++) await leg.add(units[next]!);
+        if (pause === units.length) await leg.flush();
+        else position = JSON.parse(JSON.stringify(leg.position()));
+      }
+      expect(jobs, `paused after ${pauses.join(', ')} units`).toEqual(whole);
+    }
+  });
 });
