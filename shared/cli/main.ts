@@ -14,6 +14,12 @@ const program = new Command('leakproof')
   .exitOverride();
 
 const homeOption = () => new Option('--home <dir>', 'store directory (default $LEAKPROOF_HOME or ./.leakproof)');
+/** A deployed stack, read through its API instead of the local store: `--api URL` (or `--stack NAME`), authorised by a token or SigV4. */
+const remoteOptions = (command: Command) =>
+  command
+    .option('--api <url>', "a deployed stack's API URL (its ApiUrl output): read the stack, not the local store")
+    .option('--stack <name>', 'a deployed stack, by name: its API URL comes from its outputs')
+    .option('--token <token>', 'bearer token (a JWT) for the API (default $LEAKPROOF_TOKEN; none: SigV4 with your AWS credentials)');
 
 program
   .command('ingest')
@@ -45,22 +51,39 @@ program
   .addOption(homeOption())
   .action(async (flags) => finish(await (await import('./commands/reverify.ts')).reverifyCommand(flags)));
 
-program
-  .command('export')
-  .description('one record per message, with verdict and evidence')
-  .option('--dump <id>', 'dump id or prefix (default: the latest)')
-  .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-  .option('--output <file>', 'write to a file instead of stdout')
-  .addOption(homeOption())
-  .action(async (flags) => finish(await (await import('./commands/report.ts')).exportCommand(flags)));
+remoteOptions(
+  program
+    .command('export')
+    .description('one record per message, with verdict and evidence')
+    .option('--dump <id>', 'dump id or prefix (default: the latest)')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--output <file>', 'write to a file instead of stdout')
+    .addOption(homeOption()),
+).action(async (flags) => finish(await (await import('./commands/report.ts')).exportCommand(flags)));
+
+remoteOptions(
+  program
+    .command('summary')
+    .description('counts by verdict and reason, top signing domains, skipped, errors')
+    .option('--dump <id>', 'dump id or prefix (default: the latest)')
+    .option('--json', 'print JSON')
+    .addOption(homeOption()),
+).action(async (flags) => finish(await (await import('./commands/report.ts')).summaryCommand(flags)));
 
 program
-  .command('summary')
-  .description('counts by verdict and reason, top signing domains, skipped, errors')
-  .option('--dump <id>', 'dump id or prefix (default: the latest)')
-  .option('--json', 'print JSON')
+  .command('upload')
+  .description("send a dump to a deployed stack's bucket (parallel checksummed parts, resumable), follow it until verified, print its summary")
+  .argument('<file>', 'a zip or an mbox')
+  .option('--stack <name>', 'the deployed stack: its bucket and API URL come from its outputs')
+  .option('--bucket <bucket>', "the stack's DumpsBucket (instead of --stack)")
+  .option('--api <url>', "the stack's ApiUrl (with --bucket)")
+  .option('--token <token>', 'bearer token (a JWT) for the API (default $LEAKPROOF_TOKEN; none: SigV4 with your AWS credentials)')
+  .option('--no-wait', 'return once the upload is complete, printing the dump id')
+  .option('--json', 'print the summary as JSON')
   .addOption(homeOption())
-  .action(async (flags) => finish(await (await import('./commands/report.ts')).summaryCommand(flags)));
+  .addOption(new Option('--part-size <bytes>', 'bytes per part (tests; S3 refuses parts under 5 MiB)').argParser(positiveInteger).hideHelp())
+  .addOption(new Option('--poll-interval <ms>', 'milliseconds between looks at the dump (tests)').argParser(positiveInteger).hideHelp())
+  .action(async (file: string, flags) => finish(await (await import('./commands/upload.ts')).uploadCommand(file, flags)));
 
 program
   .command('serve')

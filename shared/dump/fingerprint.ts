@@ -9,13 +9,17 @@ import { describeError } from './errors.ts';
  * and a dump with one message changed is another. A folder is identified by its sorted file list with sizes
  * and modification times: hashing every file twice would double the I/O of the ingest itself.
  */
-export async function fingerprintDump(path: string): Promise<{ id: string; bytes: number }> {
+export async function fingerprintDump(path: string, onBytesRead?: (bytes: number) => void): Promise<{ id: string; bytes: number }> {
   const info = await stat(path).catch((error: unknown) => {
     throw new Error(`cannot open dump ${path}: ${describeError(error)}`);
   });
   if (!info.isDirectory()) {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    let read = 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      onBytesRead?.((read += (chunk as Buffer).length));
+    }
     return { id: hash.digest('hex'), bytes: info.size };
   }
   const hash = createHash('sha256').update('folder\n');

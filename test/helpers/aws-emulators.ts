@@ -200,7 +200,9 @@ server.middleware.unshift(async (ctx, next) => {
   }
   const initiated = JSON.parse(fs.readFileSync(require('path').join(directory, 'metadata'), 'utf8'));
   const sha256 = String(initiated['x-amz-checksum-algorithm'] || '').toUpperCase() === 'SHA256';
-  const parts = fs.readdirSync(directory).filter((name) => /^\\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  // A part is stored once its .md5 is written: a part whose upload was cut off in flight is not listed, as in S3.
+  const parts = fs.readdirSync(directory).filter((name) => /^\\d+$/.test(name) && fs.existsSync(require('path').join(directory, name + '.md5')))
+    .map(Number).sort((a, b) => a - b);
   const xml = parts.map((number) => {
     const file = require('path').join(directory, String(number));
     const bytes = fs.readFileSync(file);

@@ -1,12 +1,28 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
 import { exportLines, type ExportFormat } from '../../pipeline/export-lines.ts';
+import { connectApi, resolveDeployment, type DeploymentFlags } from '../deployment.ts';
 import { findDumpId } from '../dump-id.ts';
+import type { RemoteApi } from '../remote-api.ts';
 import { summaryTable } from '../summary-table.ts';
 
-/** `leakproof summary [--dump ID] [--json]`. */
-export async function summaryCommand(flags: { dump?: string; json?: boolean; home?: string }): Promise<number> {
+interface ReportFlags extends DeploymentFlags {
+  dump?: string;
+  home?: string;
+}
+
+/** `leakproof summary [--dump ID] [--json] [--api URL | --stack NAME]`. */
+export async function summaryCommand(flags: ReportFlags & { json?: boolean }): Promise<number> {
+  const api = await remoteApi(flags);
+  if (api) {
+    const summary = await api.summary(await remoteDumpId(api, flags.dump));
+    if (!summary) throw new Error('the dump is gone from the stack');
+    process.stdout.write((flags.json ? JSON.stringify(summary, null, 2) : summaryTable(summary)) + '\n');
+    return 0;
+  }
   const local = openLocalHome(resolveHome(flags.home));
   try {
     const summary = await local.store.summary(await findDumpId(local.store, flags.dump));
@@ -18,8 +34,16 @@ export async function summaryCommand(flags: { dump?: string; json?: boolean; hom
   }
 }
 
-/** `leakproof export [--dump ID] --format jsonl|csv [--output FILE]`: one record per message, streamed. */
-export async function exportCommand(flags: { dump?: string; format: ExportFormat; output?: string; home?: string }): Promise<number> {
+/** `leakproof export [--dump ID] --format jsonl|csv [--output FILE] [--api URL | --stack NAME]`: one record per message, streamed. */
+export async function exportCommand(flags: ReportFlags & { format: ExportFormat; output?: string }): Promise<number> {
+  const api = await remoteApi(flags);
+  if (api) {
+    const body = await api.export(await remoteDumpId(api, flags.dump), flags.format);
+    await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), flags.output ? createWriteStream(flags.output) : process.stdout, {
+      end: flags.output !== undefined,
+    });
+    return 0;
+  }
   const local = openLocalHome(resolveHome(flags.home));
   try {
     const id = await findDumpId(local.store, flags.dump);
@@ -34,4 +58,18 @@ export async function exportCommand(flags: { dump?: string; format: ExportFormat
   } finally {
     local.close();
   }
+}
+
+/** The stack's API when one is named (`--api`, `--stack`); null for the local store. */
+async function remoteApi(flags: ReportFlags): Promise<RemoteApi | null> {
+  if (flags.api === undefined && flags.stack === undefined) return null;
+  const { apiUrl } = await resolveDeployment(flags);
+  return connectApi(apiUrl!, flags.token ?? process.env.LEAKPROOF_TOKEN);
+}
+
+/** The dump asked for (an id or a prefix), else the newest, as locally. */
+async function remoteDumpId(api: RemoteApi, prefix: string | undefined): Promise<string> {
+  const id = (await findDumpId(api, prefix)) ?? (await api.listDumps())[0]?.id;
+  if (id === undefined) throw new Error('the stack holds no dump yet: upload one with `leakproof upload`');
+  return id;
 }

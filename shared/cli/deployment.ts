@@ -1,0 +1,54 @@
+/**
+ * Which deployed stack a command talks to, and how: its bucket and API from the stack's outputs (`--stack`), or
+ * given outright (`--bucket`, `--api`); the API authorised by a bearer token (`--token`, $LEAKPROOF_TOKEN) or,
+ * with none, signed with the caller's AWS credentials.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { regionOfApiUrl, sigV4Authoriser } from '../adapters/aws/execute-api-signer.ts';
+import { UPLOADS_PREFIX } from '../adapters/aws/settings.ts';
+import { readDeployedStack } from '../adapters/aws/stack-outputs.ts';
+import { bearerAuthoriser, RemoteApi, type RemoteApiOptions } from './remote-api.ts';
+
+export interface DeploymentFlags {
+  stack?: string;
+  bucket?: string;
+  api?: string;
+  token?: string;
+}
+
+export interface Deployment {
+  /** Undefined when only --api was given (summary, export). */
+  bucket?: string;
+  uploadsPrefix: string;
+  apiUrl?: string;
+}
+
+/** The stack's outputs when a stack is named, else the flags as given. A stack and a bucket or API at once is ambiguous. */
+export async function resolveDeployment(flags: DeploymentFlags, cloudFormation: () => Pick<CloudFormationClient, 'send'> = () => new CloudFormationClient({})): Promise<Deployment> {
+  if (flags.stack !== undefined) {
+    if (flags.bucket !== undefined || flags.api !== undefined) throw new Error('give --stack, or --bucket and --api, not both');
+    const stack = await readDeployedStack(cloudFormation(), flags.stack);
+    return { bucket: stack.bucket, uploadsPrefix: stack.uploadsPrefix, apiUrl: stack.apiUrl };
+  }
+  return { ...(flags.bucket !== undefined ? { bucket: flags.bucket } : {}), uploadsPrefix: UPLOADS_PREFIX, ...(flags.api !== undefined ? { apiUrl: flags.api } : {}) };
+}
+
+/** The API client: the bearer token if there is one, else SigV4 in the API's region (from its URL, else the SDK's configured region). */
+export function connectApi(apiUrl: string, token: string | undefined, options: RemoteApiOptions = {}): RemoteApi {
+  if (token) return new RemoteApi(apiUrl, bearerAuthoriser(token), options);
+  let region: string | undefined;
+  try {
+    region = regionOfApiUrl(new URL(apiUrl));
+  } catch {
+    throw new Error(`not an API URL: ${apiUrl}`);
+  }
+  const configuredRegion = async () => {
+    const client = new CloudFormationClient({});
+    try {
+      return await client.config.region();
+    } finally {
+      client.destroy();
+    }
+  };
+  return new RemoteApi(apiUrl, sigV4Authoriser(region ?? configuredRegion), options);
+}

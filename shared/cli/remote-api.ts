@@ -1,0 +1,161 @@
+/**
+ * The HTTP API of a deployed stack (or of `leakproof serve`), as the command line reads it: the dumps, one dump's
+ * summary, and an export's bytes. Authorised per request: a bearer token (a JWT in AWS, the server's token
+ * locally) or, with none, a SigV4 signature from the caller's AWS credentials (an IAM-authorised stack).
+ */
+import type { RequestAuthoriser } from '../adapters/aws/execute-api-signer.ts';
+import type { ExportFormat } from '../pipeline/export-lines.ts';
+import type { DumpOverview, DumpSummary } from '../ports/verdict-store.ts';
+
+/** Larger JSON answers than this are not read: the API's own cap in AWS is 4 MiB. */
+const MAX_JSON_BYTES = 16 * 2 ** 20;
+/** Asked again after this long when a 202 gives no Retry-After, and at most this often when it does. */
+const DEFAULT_POLL_MS = 2_000;
+const MAX_POLL_MS = 30_000;
+/** Redirects followed for one export: the API's own (none today) and the download's. */
+const MAX_REDIRECTS = 5;
+
+export function bearerAuthoriser(token: string): RequestAuthoriser {
+  return async () => ({ authorization: `Bearer ${token}` });
+}
+
+/** An answer that is not what was asked for: the status, and the problem's title and detail when it sent one. */
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+export interface RemoteApiOptions {
+  /** How long to wait between two looks at an export being written (tests make it short). */
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class RemoteApi {
+  readonly #base: URL;
+  readonly #authorise: RequestAuthoriser;
+  readonly #pollMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(baseUrl: string, authorise: RequestAuthoriser, options: RemoteApiOptions = {}) {
+    let base: URL;
+    try {
+      base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+    } catch {
+      throw new Error(`not an API URL: ${baseUrl}`);
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`not an API URL: ${baseUrl}`);
+    this.#base = base;
+    this.#authorise = authorise;
+    this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Every dump, newest first. */
+  async listDumps(): Promise<DumpOverview[]> {
+    return (await this.#json<{ dumps: DumpOverview[] }>('dumps')).dumps;
+  }
+
+  /** A dump's summary; null when the API knows no such dump (yet). */
+  async summary(dumpId: string): Promise<DumpSummary | null> {
+    try {
+      return await this.#json<DumpSummary>(`dumps/${encodeURIComponent(dumpId)}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * A dump's export, as the bytes `leakproof export` writes: streamed in the answer (`leakproof serve`), or in AWS
+   * a job (202) whose status resource is asked until it redirects (303) to the file, fetched without the API's
+   * authorisation (the presigned URL is its own, and S3 refuses a request authorised twice).
+   */
+  async export(dumpId: string, format: ExportFormat): Promise<ReadableStream<Uint8Array>> {
+    let response = await this.#send(this.#url(`dumps/${encodeURIComponent(dumpId)}/export?format=${format}`));
+    for (let redirects = 0; ; ) {
+      if (response.status === 200) return response.body ?? ReadableStream.from([]);
+      const location = response.headers.get('location');
+      if (response.status === 202 && location) {
+        await response.body?.cancel();
+        await this.#sleep(this.#retryAfter(response));
+        response = await this.#send(this.#url(location));
+      } else if (response.status >= 300 && response.status < 400 && location && redirects++ < MAX_REDIRECTS) {
+        await response.body?.cancel();
+        const target = this.#url(location);
+        // A redirect within the API keeps its authorisation; one elsewhere (the presigned URL) is sent bare.
+        response = target.origin === this.#base.origin ? await this.#send(target) : await fetchOrExplain(target, { redirect: 'follow' });
+      } else {
+        throw await apiError(response, 'the export');
+      }
+    }
+  }
+
+  /** A path relative to the API's base (a route, or a Location the API gave), or an absolute URL. */
+  #url(pathOrUrl: string): URL {
+    if (/^https?:\/\//i.test(pathOrUrl)) return new URL(pathOrUrl);
+    return new URL(pathOrUrl.replace(/^\/+/, ''), this.#base);
+  }
+
+  #retryAfter(response: Response): number {
+    const seconds = Number(response.headers.get('retry-after'));
+    const asked = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : this.#pollMs;
+    return Math.min(Math.max(asked, this.#pollMs), MAX_POLL_MS);
+  }
+
+  async #send(url: URL): Promise<Response> {
+    const headers = { accept: 'application/json, */*', ...(await this.#authorise({ method: 'GET', url })) };
+    return fetchOrExplain(url, { headers, redirect: 'manual' });
+  }
+
+  async #json<T>(path: string): Promise<T> {
+    const response = await this.#send(this.#url(path));
+    if (response.status !== 200) throw await apiError(response, path);
+    return JSON.parse(await readCapped(response, MAX_JSON_BYTES)) as T;
+  }
+}
+
+async function fetchOrExplain(url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach ${url.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  }
+}
+
+/** An answer's body as text, refused past `cap` bytes while reading. */
+async function readCapped(response: Response, cap: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of response.body ?? ReadableStream.from([])) {
+    length += chunk.byteLength;
+    if (length > cap) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`the API's answer is larger than ${cap} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The problem the API answered (RFC 9457), with a hint where the cause is the caller's authorisation. */
+async function apiError(response: Response, what: string): Promise<ApiError> {
+  let problem = '';
+  try {
+    const body = JSON.parse(await readCapped(response, 64 * 1024)) as { title?: unknown; detail?: unknown; message?: unknown };
+    problem = [body.title, body.detail ?? body.message].filter((part) => typeof part === 'string' && part !== '').join(': ');
+  } catch {
+    // Not JSON (a gateway's own page): the status says enough.
+  }
+  const hint =
+    response.status === 401 || response.status === 403
+      ? ' (give a token with --token or $LEAKPROOF_TOKEN, or use AWS credentials allowed to invoke the API)'
+      : '';
+  return new ApiError(response.status, `the API answered ${response.status} for ${what}${problem ? `: ${problem}` : ''}${hint}`);
+}
