@@ -334,7 +334,7 @@ describe('DynamoDB (dynalite)', () => {
           new PutCommand({
             TableName: resources.verdictsTable,
             Item: {
-              dumpId,
+              [VERDICTS_TABLE.partitionKey]: dumpId,
               locator: `entry-${i}`,
               dumpVerdict: `${dumpId}#${verdict}`,
               verdict,
@@ -355,7 +355,7 @@ describe('DynamoDB (dynalite)', () => {
       }),
     );
     expect(passed.Items?.map((item) => item.locator)).toEqual(['entry-0', 'entry-2']);
-    expect(passed.Items?.[0]).toEqual({ dumpId, locator: 'entry-0', dumpVerdict: `${dumpId}#pass`, verdict: 'pass' });
+    expect(passed.Items?.[0]).toEqual({ [VERDICTS_TABLE.partitionKey]: dumpId, locator: 'entry-0', dumpVerdict: `${dumpId}#pass`, verdict: 'pass' });
   });
 
   it('counts once per job: ADD with NOT contains(jobs, :job) on a string set and on a number set', async () => {
