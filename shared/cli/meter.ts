@@ -20,21 +20,22 @@ export interface MeterOptions {
  */
 export function meter(label: string, options: MeterOptions, stream: NodeJS.WriteStream = process.stderr): Meter {
   const started = performance.now();
-  const amount = (n: number) => (options.unit === 'bytes' ? megabytes(n) : `${n} entries`);
+  const amount = (done: number, total: number) => (options.unit === 'bytes' ? `${megabytes(done)} of ${megabytes(total)}` : `${done} of ${total} entries`);
   const rate = (done: number) => {
     const perSecond = done / Math.max((performance.now() - started) / 1000, 0.001);
     return options.unit === 'bytes' ? `${(perSecond / 1e6).toFixed(1)} MB/s` : `${perSecond.toFixed(0)}/s`;
   };
-  const eta = (done: number, total: number) => {
+  const remaining = (done: number, total: number) => {
     const perSecond = done / Math.max((performance.now() - started) / 1000, 0.001);
-    return total > done && perSecond > 0 ? duration((total - done) / perSecond) : '--';
+    return total <= done ? '0s' : perSecond > 0 ? duration((total - done) / perSecond) : '--';
   };
   if (stream.isTTY) {
-    const bar = new SingleBar({ stream, format: `${label} {bar} {percentage}% | {amount} | {rate} | ETA {eta} {note}`, hideCursor: true, barsize: 24, fps: 5 });
+    // {remaining}, not cli-progress's own {eta}: ours is measured from the start of this stage.
+    const bar = new SingleBar({ stream, format: `${label.padEnd(8)} {bar} {percentage}% | {amount} | {rate} | ETA {remaining} {note}`, hideCursor: true, barsize: 24, fps: 5 });
     let started = false;
     return {
       update(done, total, note = '') {
-        const values = { amount: `${amount(done)} of ${amount(total)}`, rate: rate(done), eta: eta(done, total), note };
+        const values = { amount: amount(done, total), rate: rate(done), remaining: remaining(done, total), note };
         if (!started) {
           started = true;
           bar.start(Math.max(total, 1), done, values);
@@ -56,7 +57,7 @@ export function meter(label: string, options: MeterOptions, stream: NodeJS.Write
     if (!last || last === printed) return;
     printed = last;
     lastLine = performance.now();
-    stream.write(`${label}: ${amount(last.done)} of ${amount(last.total)} (${rate(last.done)})${last.note ? ` ${last.note}` : ''}\n`);
+    stream.write(`${label}: ${amount(last.done, last.total)} (${rate(last.done)})${last.note ? `, ${last.note}` : ''}\n`);
   };
   return {
     update(done, total, note = '') {
