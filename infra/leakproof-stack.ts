@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { STACK_OUTPUTS } from '../shared/adapters/aws/stack-outputs.ts';
 import { functionsOf, PipelineAlarms } from './alarms.ts';
 import { API_DEFAULTS, LeakproofApi, type ApiAuthorisation } from './api.ts';
 import { IngestPipeline } from './pipeline.ts';
@@ -111,16 +112,17 @@ export class LeakproofStack extends Stack {
     });
 
     const outputs: Record<string, string> = {
-      DumpsBucket: this.storage.bucket.bucketName,
-      UploadsPrefix: UPLOADS_PREFIX,
+      // The names `leakproof upload --stack` reads (stack-outputs.ts).
+      [STACK_OUTPUTS.bucket]: this.storage.bucket.bucketName,
+      [STACK_OUTPUTS.uploadsPrefix]: UPLOADS_PREFIX,
       WorkQueueUrl: this.pipeline.workQueue.queueUrl,
       DeadLetterQueueUrl: this.pipeline.deadLetterQueue.queueUrl,
       DumpsTable: this.tables.dumps.tableName,
       VerdictsTable: this.tables.verdicts.tableName,
       PostingsTable: this.tables.postings.tableName,
       KeysTable: this.tables.keys.tableName,
-      ApiUrl: this.api.url,
-      ScriptApiUrl: this.api.scriptUrl,
+      [STACK_OUTPUTS.apiUrl]: this.api.url,
+      [STACK_OUTPUTS.scriptApiUrl]: this.api.scriptUrl,
       ...(this.api.signIn
         ? { UserPoolId: this.api.signIn.userPool.userPoolId, ReportPageClientId: this.api.signIn.client.userPoolClientId, SignInUrl: this.api.signIn.domain.baseUrl() }
         : {}),

@@ -20,7 +20,10 @@ export interface Deployment {
   /** Undefined when only --api was given (summary, export). */
   bucket?: string;
   uploadsPrefix: string;
+  /** --api, or the stack's ApiUrl (JWT-authorised by default). */
   apiUrl?: string;
+  /** The stack's ScriptApiUrl: the same routes for SigV4-signed calls. */
+  scriptApiUrl?: string;
 }
 
 /** The stack's outputs when a stack is named, else the flags as given. A stack and a bucket or API at once is ambiguous. */
@@ -28,9 +31,17 @@ export async function resolveDeployment(flags: DeploymentFlags, cloudFormation: 
   if (flags.stack !== undefined) {
     if (flags.bucket !== undefined || flags.api !== undefined) throw new Error('give --stack, or --bucket and --api, not both');
     const stack = await readDeployedStack(cloudFormation(), flags.stack);
-    return { bucket: stack.bucket, uploadsPrefix: stack.uploadsPrefix, apiUrl: stack.apiUrl };
+    return stack;
   }
   return { ...(flags.bucket !== undefined ? { bucket: flags.bucket } : {}), uploadsPrefix: UPLOADS_PREFIX, ...(flags.api !== undefined ? { apiUrl: flags.api } : {}) };
+}
+
+/**
+ * The API URL a caller uses: with a token, the one JWTs are accepted at (ApiUrl); without, the one that takes
+ * SigV4 (ScriptApiUrl, which an IAM-only or older stack does not have: its ApiUrl takes IAM). --api is used as given.
+ */
+export function apiUrlFor(deployment: Deployment, token: string | undefined): string | undefined {
+  return token ? deployment.apiUrl : (deployment.scriptApiUrl ?? deployment.apiUrl);
 }
 
 /** The API client: the bearer token if there is one, else SigV4 in the API's region (from its URL, else the SDK's configured region). */

@@ -4,10 +4,11 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { awsClients } from '../../adapters/aws/clients.ts';
 import { partSizeFor, SHA256_METADATA, uploadResumably, type FileToUpload } from '../../adapters/aws/s3-resumable-upload.ts';
-import { uploadedDumpId, uploadKey } from '../../adapters/aws/uploaded-dump.ts';
+import { dumpIdOf } from '../../adapters/aws/s3-upload.ts';
+import { uploadKey } from '../../adapters/aws/upload-key.ts';
 import { resolveHome } from '../../adapters/local/local-home.ts';
 import { fingerprintDump } from '../../dump/fingerprint.ts';
-import { connectApi, resolveDeployment, type DeploymentFlags } from '../deployment.ts';
+import { apiUrlFor, connectApi, resolveDeployment, type DeploymentFlags } from '../deployment.ts';
 import { DumpFailedError, followDump } from '../follow-dump.ts';
 import { meter } from '../meter.ts';
 import { summaryTable } from '../summary-table.ts';
@@ -40,8 +41,10 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
   const deployment = await resolveDeployment(flags, dependencies.cloudFormation ? () => dependencies.cloudFormation! : undefined);
   const bucket = deployment.bucket;
   if (bucket === undefined) throw new Error('say where to upload: --stack NAME, or --bucket BUCKET (with --api URL to follow the dump)');
-  if (flags.wait && deployment.apiUrl === undefined) throw new Error('give --api URL to follow the dump through the API, or --no-wait');
-  const api = deployment.apiUrl === undefined ? null : connectApi(deployment.apiUrl, flags.token ?? env.LEAKPROOF_TOKEN, flags.pollInterval ? { pollMs: flags.pollInterval } : {});
+  const token = flags.token || env.LEAKPROOF_TOKEN || undefined;
+  const apiUrl = apiUrlFor(deployment, token);
+  if (flags.wait && apiUrl === undefined) throw new Error('give --api URL to follow the dump through the API, or --no-wait');
+  const api = apiUrl === undefined ? null : connectApi(apiUrl, token, flags.pollInterval ? { pollMs: flags.pollInterval } : {});
 
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw new Error(`cannot upload ${path}: upload takes one file (a zip or an mbox; zip a folder first)`);
@@ -87,7 +90,7 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
     // The splitter names the dump by the object's ETag, read the same way: the id to follow.
     const uploaded = await headObject(s3, bucket, key);
     if (!uploaded) throw new Error(`the upload completed but s3://${bucket}/${key} cannot be read back`);
-    const dumpId = uploadedDumpId(bucket, key, uploaded.etag);
+    const dumpId = dumpIdOf(bucket, key, uploaded.etag);
     process.stderr.write(`leakproof: uploaded to s3://${bucket}/${key}; dump ${dumpId}\n`);
     if (!flags.wait || !api) {
       process.stdout.write(flags.json ? JSON.stringify({ dumpId, bucket, key, sha256 }, null, 2) + '\n' : `${dumpId}\n`);
@@ -111,7 +114,7 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
         throw error;
       }
       if (signal.aborted) {
-        process.stderr.write(`leakproof: stopped following; the stack goes on. See it later with: leakproof summary --api ${deployment.apiUrl} --dump ${dumpId.slice(0, 12)}\n`);
+        process.stderr.write(`leakproof: stopped following; the stack goes on. See it later with: leakproof summary --api ${apiUrl} --dump ${dumpId.slice(0, 12)}\n`);
         return 130;
       }
       throw error;

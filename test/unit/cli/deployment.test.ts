@@ -5,7 +5,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../../shared/adapters/aws/stack-outputs.ts';
-import { resolveDeployment } from '../../../shared/cli/deployment.ts';
+import { apiUrlFor, resolveDeployment } from '../../../shared/cli/deployment.ts';
 
 function stubCloudFormation(outputs: Record<string, string>, status = 'CREATE_COMPLETE') {
   const asked: string[] = [];
@@ -21,10 +21,29 @@ function stubCloudFormation(outputs: Record<string, string>, status = 'CREATE_CO
 }
 
 describe('resolveDeployment', () => {
-  it("reads the bucket, uploads prefix and API URL from the stack's outputs", async () => {
-    const stub = stubCloudFormation({ DumpsBucket: 'leakproof-dumps-abc', UploadsPrefix: 'uploads/', ApiUrl: 'https://a1b2c3.execute-api.eu-west-1.amazonaws.com/', KeysTable: 'keys' });
-    expect(await resolveDeployment({ stack: 'Leakproof' }, () => stub.client)).toEqual({ bucket: 'leakproof-dumps-abc', uploadsPrefix: 'uploads/', apiUrl: 'https://a1b2c3.execute-api.eu-west-1.amazonaws.com/' });
+  it("reads the bucket, uploads prefix and API URLs from the stack's outputs: a token goes to ApiUrl, SigV4 to ScriptApiUrl", async () => {
+    const stub = stubCloudFormation({
+      DumpsBucket: 'leakproof-dumps-abc',
+      UploadsPrefix: 'uploads/',
+      ApiUrl: 'https://pagepage01.execute-api.eu-west-1.amazonaws.com/',
+      ScriptApiUrl: 'https://script0001.execute-api.eu-west-1.amazonaws.com/',
+      KeysTable: 'keys',
+    });
+    const deployment = await resolveDeployment({ stack: 'Leakproof' }, () => stub.client);
+    expect(deployment).toEqual({
+      bucket: 'leakproof-dumps-abc',
+      uploadsPrefix: 'uploads/',
+      apiUrl: 'https://pagepage01.execute-api.eu-west-1.amazonaws.com/',
+      scriptApiUrl: 'https://script0001.execute-api.eu-west-1.amazonaws.com/',
+    });
     expect(stub.asked).toEqual(['Leakproof']);
+    expect(apiUrlFor(deployment, 'a.jwt.token')).toBe('https://pagepage01.execute-api.eu-west-1.amazonaws.com/');
+    expect(apiUrlFor(deployment, undefined)).toBe('https://script0001.execute-api.eu-west-1.amazonaws.com/');
+  });
+
+  it('a stack from before the script API (its ApiUrl takes IAM) is signed at ApiUrl', async () => {
+    const stub = stubCloudFormation({ DumpsBucket: 'b', UploadsPrefix: 'uploads/', ApiUrl: 'https://old0000001.execute-api.us-east-1.amazonaws.com/' });
+    expect(apiUrlFor(await resolveDeployment({ stack: 'Old' }, () => stub.client), undefined)).toBe('https://old0000001.execute-api.us-east-1.amazonaws.com/');
   });
 
   it('names the output a stack lacks', async () => {
@@ -38,10 +57,12 @@ describe('resolveDeployment', () => {
     };
     expect(await resolveDeployment({ bucket: 'b', api: 'http://127.0.0.1:9/' }, never)).toEqual({ bucket: 'b', uploadsPrefix: 'uploads/', apiUrl: 'http://127.0.0.1:9/' });
     expect(await resolveDeployment({ api: 'http://127.0.0.1:9/' }, never)).toEqual({ uploadsPrefix: 'uploads/', apiUrl: 'http://127.0.0.1:9/' });
+    expect(apiUrlFor({ uploadsPrefix: 'uploads/', apiUrl: 'http://127.0.0.1:9/' }, undefined)).toBe('http://127.0.0.1:9/');
     await expect(resolveDeployment({ stack: 'S', bucket: 'b' }, never)).rejects.toThrow('give --stack, or --bucket and --api, not both');
   });
 
   it('reads the output names the stack declares', () => {
-    expect(STACK_OUTPUTS).toEqual({ bucket: 'DumpsBucket', uploadsPrefix: 'UploadsPrefix', apiUrl: 'ApiUrl' });
+    // infra/leakproof-stack.ts names its outputs by these; test/infra checks the template has them.
+    expect(STACK_OUTPUTS).toEqual({ bucket: 'DumpsBucket', uploadsPrefix: 'UploadsPrefix', apiUrl: 'ApiUrl', scriptApiUrl: 'ScriptApiUrl' });
   });
 });

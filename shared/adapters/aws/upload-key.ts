@@ -1,13 +1,3 @@
-import { createHash } from 'node:crypto';
-
-/**
- * A dump's id in AWS: the object's bucket, key and ETag, so the same object version is the same dump however
- * often S3 announces it (the splitter computes it on the event; `leakproof upload` on its own upload, to follow it).
- */
-export function uploadedDumpId(bucket: string, key: string, etag: string): string {
-  return createHash('sha256').update(`s3://${bucket}/${key}\n${etag}`).digest('hex');
-}
-
 /**
  * Where `leakproof upload` puts a dump: under the uploads prefix, in a folder named by the start of the file's
  * SHA-256, under the file's own name (which is the dump's name). Another file of the same name never replaces
