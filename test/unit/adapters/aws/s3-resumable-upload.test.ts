@@ -73,6 +73,8 @@ function countingClient(options: { failUploadPart?: number; beforeUploadPart?: (
   });
   const sent: Record<string, number> = {};
   const parts: number[] = [];
+  /** Per UploadPart: whether it carried the SHA-256 of its body (S3 checks it on receipt). */
+  const checksums: boolean[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? '?';
@@ -83,14 +85,16 @@ function countingClient(options: { failUploadPart?: number; beforeUploadPart?: (
           sent[name] = n;
           throw Object.assign(new Error('connection reset'), { name: 'NetworkError' });
         }
-        parts.push((args.input as { PartNumber: number }).PartNumber);
+        const input = args.input as { PartNumber: number; Body: Buffer; ChecksumSHA256?: string };
+        parts.push(input.PartNumber);
+        checksums.push(input.ChecksumSHA256 === createHash('sha256').update(input.Body).digest('base64'));
       }
       sent[name] = (sent[name] ?? 0) + 1;
       return next(args);
     },
     { step: 'initialize' },
   );
-  return { client, sent, parts };
+  return { client, sent, parts, checksums };
 }
 
 async function objectBytes(key: string): Promise<Buffer> {
@@ -105,12 +109,13 @@ describe('uploadResumably on the S3 emulator', () => {
     const state = memoryState();
     const saves: UploadState[] = [];
     const recording = { ...state, save: async (s: UploadState) => void saves.push(s), load: async () => null, remove: async () => {} };
-    const { client, sent } = countingClient();
+    const { client, sent, checksums } = countingClient();
     const progress: number[] = [];
     const outcome = await uploadResumably(client, file, { bucket, key }, { state: recording, partSize: PART, onProgress: ({ bytes }) => progress.push(bytes) });
 
     expect(outcome).toEqual({ partsSent: 4, partsKept: 0, resumed: false });
     expect(sent).toEqual({ CreateMultipartUploadCommand: 1, UploadPartCommand: 4, CompleteMultipartUploadCommand: 1 });
+    expect(checksums).toEqual([true, true, true, true]);
     expect((await objectBytes(key)).equals(bytes)).toBe(true);
     const head = await emulators.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.Metadata).toMatchObject({ sha256: file.sha256 });
