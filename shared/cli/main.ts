@@ -17,7 +17,7 @@ const homeOption = () => new Option('--home <dir>', 'store directory (default $L
 /** A deployed stack, read through its API instead of the local store: `--api URL` (or `--stack NAME`), authorised by a token or SigV4. */
 const remoteOptions = (command: Command) =>
   command
-    .option('--api <url>', "a deployed stack's API URL (its ApiUrl output): read the stack, not the local store")
+    .option('--api <url>', "a deployed stack's API URL (ApiUrl with a token, ScriptApiUrl with SigV4): read the stack, not the local store")
     .option('--stack <name>', 'a deployed stack, by name: its API URL comes from its outputs')
     .option('--token <token>', 'bearer token (a JWT) for the API (default $LEAKPROOF_TOKEN; none: SigV4 with your AWS credentials)');
 
@@ -76,11 +76,11 @@ program
   .argument('<file>', 'a zip or an mbox')
   .option('--stack <name>', 'the deployed stack: its bucket and API URL come from its outputs')
   .option('--bucket <bucket>', "the stack's DumpsBucket (instead of --stack)")
-  .option('--api <url>', "the stack's ApiUrl (with --bucket)")
+  .option('--api <url>', "the stack's API URL, with --bucket (ApiUrl with a token, ScriptApiUrl with SigV4)")
   .option('--token <token>', 'bearer token (a JWT) for the API (default $LEAKPROOF_TOKEN; none: SigV4 with your AWS credentials)')
   .option('--no-wait', 'return once the upload is complete, printing the dump id')
   .option('--json', 'print the summary as JSON')
-  .addOption(homeOption())
+  .addOption(new Option('--home <dir>', 'where an unfinished upload is remembered, in uploads/ (default $LEAKPROOF_HOME or ./.leakproof)'))
   .addOption(new Option('--part-size <bytes>', 'bytes per part (tests; S3 refuses parts under 5 MiB)').argParser(positiveInteger).hideHelp())
   .addOption(new Option('--poll-interval <ms>', 'milliseconds between looks at the dump (tests)').argParser(positiveInteger).hideHelp())
   .action(async (file: string, flags) => finish(await (await import('./commands/upload.ts')).uploadCommand(file, flags)));
