@@ -15,9 +15,16 @@
  * Each step is safe to repeat, and whoever finds the marker (a retry after a crash, a duplicate delivery, the
  * dead-letter recorder) carries it on from its state with the tally it holds. A `pending` set holds only the
  * batches being counted at that moment: it never grows with the dump.
+ *
+ * Step 1 has one owner at a time: the delivery that claimed the marker holds a lease on it (COUNTING_LEASE_MS,
+ * longer than any function that counts may run). Another delivery that finds it "counting" under a live lease
+ * waits for it (a duplicate delivered at the same moment), and fails if it does not end, to be delivered again;
+ * one that finds the lease run out (its owner died) takes it over. Without this, a duplicate could take the batch
+ * out of the `pending` sets while the owner's adds were still in flight, and they would count twice.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
 import { monthOf, senderDomainOf, type DumpSummary, type EntryRecord } from '../../ports/verdict-store.ts';
@@ -48,6 +55,17 @@ const TOP_DOMAINS = 10;
 const COUNTER_UPDATES_AT_ONCE = 16;
 /** A tally (gzipped JSON) larger than this cannot be a marker's attribute: the batch fails with a clear error. */
 const MAX_TALLY_BYTES = 300 * 1024;
+
+/** How a batch's counting is owned: the lease, and how long a second delivery waits for its owner. */
+export interface CountingLease {
+  ms: number;
+  waitMs: number;
+}
+/**
+ * 3 minutes: longer than the worker (2 min) and the dead-letter recorder (1 min) can run, shorter than the work
+ * queue's visibility timeout (12 min), so a redelivery after a crash finds the lease run out.
+ */
+export const COUNTING_LEASE: CountingLease = { ms: 3 * 60_000, waitMs: 20_000 };
 
 /** Counts to add, by counter ("total", or "<kind>#<name>"), then by attribute. */
 export type Tally = Map<string, Map<string, number>>;
@@ -116,6 +134,9 @@ export interface Marker {
   batchId: string;
   state: MarkerState;
   tally: Tally;
+  /** Who counts it while "counting", and until when (ms since the epoch). */
+  owner: string;
+  leaseUntil: number;
 }
 
 function encodeTally(tally: Tally): Uint8Array {
@@ -132,46 +153,85 @@ function decodeTally(bytes: Uint8Array): Tally {
 /** The batch's marker, if it has one: it was (or is being) counted. */
 export async function readMarker(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string): Promise<Marker | undefined> {
   const { Item: item } = await db.send(new GetCommand({ TableName: table, Key: markerKey(dumpId, batchId), ConsistentRead: true }));
-  return item === undefined ? undefined : { dumpId, batchId, state: item.state as MarkerState, tally: decodeTally(item.tally as Uint8Array) };
+  if (item === undefined) return undefined;
+  return { dumpId, batchId, state: item.state as MarkerState, tally: decodeTally(item.tally as Uint8Array), owner: (item.owner as string | undefined) ?? '', leaseUntil: (item.leaseUntil as number | undefined) ?? 0 };
 }
 
 /**
  * Counts a batch's tally once: claims the batch with its marker (or finds the marker a delivery before left)
  * and carries it to "done". Returns the marker counted (its tally may be that of an earlier delivery).
  */
-export async function countOnce(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Marker> {
-  const marker = (await claim(db, table, dumpId, batchId, tally)) ?? (await readMarker(db, table, dumpId, batchId))!;
-  await finishCounting(db, table, marker);
+export async function countOnce(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally, lease: CountingLease = COUNTING_LEASE): Promise<Marker> {
+  const me = randomUUID();
+  const marker = (await claim(db, table, dumpId, batchId, tally, me, lease)) ?? (await readMarker(db, table, dumpId, batchId))!;
+  await finishCounting(db, table, marker, lease, me);
   return marker;
 }
 
 /** A new marker in state "counting"; undefined when the batch has one already. */
-async function claim(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally): Promise<Marker | undefined> {
+async function claim(db: DynamoDBDocumentClient, table: string, dumpId: string, batchId: string, tally: Tally, me: string, lease: CountingLease): Promise<Marker | undefined> {
   const expiresAt = Math.floor(Date.now() / 1000) + MARKER_LIFETIME_DAYS * 86_400;
+  const leaseUntil = Date.now() + lease.ms;
   try {
     await db.send(
       new PutCommand({
         TableName: table,
-        Item: { ...markerKey(dumpId, batchId), batchId, state: 'counting', tally: encodeTally(tally), [TTL_ATTRIBUTE]: expiresAt },
+        Item: { ...markerKey(dumpId, batchId), batchId, state: 'counting', tally: encodeTally(tally), owner: me, leaseUntil, [TTL_ATTRIBUTE]: expiresAt },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': DUMPS_TABLE.partitionKey },
       }),
     );
-    return { dumpId, batchId, state: 'counting', tally };
+    return { dumpId, batchId, state: 'counting', tally, owner: me, leaseUntil };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
 }
 
-/** Carries a marker on from its state to "done" (see the top of this file). */
-export async function finishCounting(db: DynamoDBDocumentClient, table: string, marker: Marker): Promise<void> {
+/**
+ * Waits while another delivery counts the batch under a live lease; takes the lease over once it has run out.
+ * Returns the marker as it then is, owned by `me` if still "counting".
+ */
+async function ownCounting(db: DynamoDBDocumentClient, table: string, found: Marker, lease: CountingLease, me: string): Promise<Marker> {
+  const waitUntil = Date.now() + lease.waitMs;
+  let marker = found;
+  for (let attempt = 1; marker.state === 'counting' && marker.owner !== me; attempt++) {
+    if (marker.leaseUntil <= Date.now()) {
+      try {
+        const leaseUntil = Date.now() + lease.ms;
+        await db.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: markerKey(marker.dumpId, marker.batchId),
+            UpdateExpression: 'SET #owner = :me, #leaseUntil = :leaseUntil',
+            ConditionExpression: '#state = :counting AND #leaseUntil = :expired',
+            ExpressionAttributeNames: { '#owner': 'owner', '#leaseUntil': 'leaseUntil', '#state': 'state' },
+            ExpressionAttributeValues: { ':me': me, ':leaseUntil': leaseUntil, ':counting': 'counting', ':expired': marker.leaseUntil },
+          }),
+        );
+        return { ...marker, owner: me, leaseUntil };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error; // someone else moved it: look again
+      }
+    } else {
+      if (Date.now() >= waitUntil) throw new Error(`batch ${marker.batchId} of dump ${marker.dumpId} is being counted by another delivery; try again later`);
+      await new Promise((done) => setTimeout(done, Math.min(2_000, 100 * 2 ** attempt, Math.max(0, marker.leaseUntil - Date.now()))));
+    }
+    marker = (await readMarker(db, table, marker.dumpId, marker.batchId))!;
+  }
+  return marker;
+}
+
+/** Carries a marker on from its state to "done" (see the top of this file). `me`: the delivery carrying it. */
+export async function finishCounting(db: DynamoDBDocumentClient, table: string, found: Marker, lease: CountingLease = COUNTING_LEASE, me: string = randomUUID()): Promise<void> {
+  const marker = await ownCounting(db, table, found, lease, me);
   if (marker.state === 'done') return;
   const shard = shardOf(marker.batchId);
   const counters = [...marker.tally];
   if (marker.state === 'counting') {
     await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([counter, counts]) => addOnce(db, table, counterKey(marker.dumpId, shard, counter), counter, marker.batchId, counts));
-    await setState(db, table, marker, 'counted');
+    // Only while still its owner: a delivery that outlived its lease must not end another's counting.
+    await setState(db, table, marker, 'counted', me);
   }
   await mapConcurrently(counters, COUNTER_UPDATES_AT_ONCE, ([counter]) =>
     db.send(
@@ -190,16 +250,22 @@ export async function finishCounting(db: DynamoDBDocumentClient, table: string, 
   await setState(db, table, marker, 'done');
 }
 
-async function setState(db: DynamoDBDocumentClient, table: string, marker: Marker, state: MarkerState): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: markerKey(marker.dumpId, marker.batchId),
-      UpdateExpression: 'SET #state = :state',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':state': state },
-    }),
-  );
+async function setState(db: DynamoDBDocumentClient, table: string, marker: Marker, state: MarkerState, owner?: string): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: markerKey(marker.dumpId, marker.batchId),
+        UpdateExpression: 'SET #state = :state',
+        ...(owner === undefined ? {} : { ConditionExpression: '#owner = :owner' }),
+        ExpressionAttributeNames: { '#state': 'state', ...(owner === undefined ? {} : { '#owner': 'owner' }) },
+        ExpressionAttributeValues: { ':state': state, ...(owner === undefined ? {} : { ':owner': owner }) },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new Error(`batch ${marker.batchId} of dump ${marker.dumpId}: its counting was taken over after this delivery's lease ran out`);
+    throw error;
+  }
   marker.state = state;
 }
 

@@ -44,7 +44,7 @@ import type {
 } from '../../ports/verdict-store.ts';
 import { REASONS } from '../../verdict/contract.ts';
 import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
-import { countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, verdictCountsOf } from './dynamo-counters.ts';
+import { COUNTING_LEASE, countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, verdictCountsOf, type CountingLease } from './dynamo-counters.ts';
 import { countsOf, dumpKey, dumpListing, dumpOverviewOf, dumpRecordOf, newDumpItem, reasonCount, rulesVersionsOf, type DumpCounts } from './dynamo-dump-item.ts';
 import {
   entryItem,
@@ -83,6 +83,8 @@ export interface DynamoTables {
 export interface DynamoStoreOptions {
   /** Where records too large for an item go (the dumps bucket, under records/). Without it they are stored as errors. */
   blobs?: BlobStore;
+  /** How a batch's counting is owned (dynamo-counters.ts); tests shorten it to stand for time passing. */
+  countingLease?: CountingLease;
 }
 
 /** A batch of entries as one unit of counting: a worker's job, with the entries it found beyond one per unit. */
@@ -120,12 +122,14 @@ export class DynamoVerdictStore implements VerdictStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #tables: DynamoTables;
   readonly #blobs: RecordBlobs | undefined;
+  readonly #lease: CountingLease;
   readonly #registeredSelectors = new Set<string>();
 
   constructor(db: DynamoDBDocumentClient, tables: DynamoTables, options: DynamoStoreOptions = {}) {
     this.#db = db;
     this.#tables = tables;
     this.#blobs = options.blobs ? new RecordBlobs(options.blobs) : undefined;
+    this.#lease = options.countingLease ?? COUNTING_LEASE;
   }
 
   /** A new dump starts as "splitting"; one whose split was cut short or gave up starts over. */
@@ -222,7 +226,7 @@ export class DynamoVerdictStore implements VerdictStore {
     const marker = await readMarker(this.#db, this.#tables.dumps, dumpId, batchId);
     if (marker) {
       // Written and counted, or being counted, by a delivery before: only what it left of the counting is done.
-      await finishCounting(this.#db, this.#tables.dumps, marker);
+      await finishCounting(this.#db, this.#tables.dumps, marker, this.#lease);
     } else {
       // One entry per locator, the last: the same entry twice in a batch is stored and counted once, and was
       // located once (what a batch counts beyond its units shrinks by the repeats).
@@ -230,7 +234,7 @@ export class DynamoVerdictStore implements VerdictStore {
       const stored = await this.#storeEntries(dumpId, unique);
       await this.#writePostings(dumpId, stored.filter(({ entry }) => isMessage(entry)) as (StoredEntry & { entry: MessageRecord })[], []);
       const extraLocated = (batch?.extraLocated ?? 0) - (entries.length - unique.length);
-      await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), extraLocated));
+      await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), extraLocated), this.#lease);
     }
     await this.#completeIfAllIn(dumpId, new Date());
   }
@@ -359,7 +363,7 @@ export class DynamoVerdictStore implements VerdictStore {
     const replaced = await this.#replaceItems(dumpId, moves.filter((move) => move !== null), batchId);
     if (replaced.length === 0) return;
     const moved = difference(tallyOf(replaced.map(({ after }) => after)), tallyOf(replaced.map(({ before }) => before)));
-    if (moved.size > 0) await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moved);
+    if (moved.size > 0) await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moved, this.#lease);
     await this.#writePostings(
       dumpId,
       replaced.map(({ after, blob }) => ({ entry: after, item: {}, blob })),

@@ -169,7 +169,8 @@ describe('counts', () => {
           return db.send(command as never);
         },
       } as DynamoDBDocumentClient;
-      const first = new DynamoVerdictStore(crashing, tables).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 });
+      // A delivery that dies: by the time the queue delivers again, its lease on the counting has run out.
+      const first = new DynamoVerdictStore(crashing, tables, { countingLease: { ms: 0, waitMs: 0 } }).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 });
       const crashed = await first.then(() => false, () => true);
       if (!crashed) {
         writes = seen;
@@ -184,5 +185,42 @@ describe('counts', () => {
     }
     // The marker, 6 counters (total, 2 signers, 2 senders, a month) added and cleaned, 2 state changes, the completion.
     expect(writes).toBe(1 + 6 + 1 + 6 + 1 + 1);
+  });
+
+  it('are exact when a batch is delivered three times at once, its claimer slower than the others', { timeout: 120_000 }, async () => {
+    const batch = Array.from({ length: 60 }, (_, i) => messageEntry(`m${i}.eml`, { sender: `x@s${i}.example`, signedBy: [`d${i}.example`], date: `20${10 + (i % 12)}-01-01T00:00:00.000Z` }));
+    for (let round = 0; round < 3; round++) {
+      const dumpId = `twice${round}`;
+      await store.openDump(dumpInput(dumpId), AT);
+      await store.finishSplitting(dumpId, 60, AT);
+      // The delivery that claims the batch is slow to count it (throttled retries, say); the other two claim a
+      // moment later, find it claimed, and would overtake it.
+      const delayed = (delay: (command: unknown) => number) =>
+        ({ send: async (command: unknown) => (await new Promise((done) => setTimeout(done, delay(command))), db.send(command as never)) }) as unknown as DynamoDBDocumentClient;
+      const owner = delayed((command) => (command instanceof UpdateCommand ? 100 : 0));
+      const late = delayed((command) => (command instanceof PutCommand && command.input.TableName === tables.dumps ? 50 : 0));
+      const deliveries = [owner, late, late].map((client) => new DynamoVerdictStore(client, tables).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 }));
+      await Promise.all(deliveries);
+      const summary = (await store.summary(dumpId))!;
+      expect(summary.dump).toMatchObject({ status: 'complete', messages: 60 });
+      expect(summary.senderDomains.reduce((sum, { messages }) => sum + messages, 0)).toBe(10);
+      expect(summary.senderDomains.every(({ messages }) => messages === 1)).toBe(true);
+      expect(summary.signingDomains.every(({ messages }) => messages === 1)).toBe(true);
+      expect(summary.months.reduce((sum, { byVerdict }) => sum + (byVerdict.verified ?? 0), 0)).toBe(60);
+    }
+  });
+
+  it('a second delivery that finds the counting owned, and not ending, fails to be delivered again; once the lease runs out it takes over', async () => {
+    await store.openDump(dumpInput('L'), AT);
+    await store.finishSplitting('L', 1, AT);
+    // The owner claims the batch and dies before adding anything.
+    const dying = {
+      send: (command: unknown) => (command instanceof UpdateCommand && command.input.TableName === tables.dumps ? Promise.reject(new Error('crashed')) : db.send(command as never)),
+    } as DynamoDBDocumentClient;
+    await expect(new DynamoVerdictStore(dying, tables, { countingLease: { ms: 1_500, waitMs: 0 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('crashed');
+    const impatient = new DynamoVerdictStore(db, tables, { countingLease: { ms: 60_000, waitMs: 200 } });
+    await expect(impatient.putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('batch job-0 of dump L is being counted by another delivery; try again later');
+    await new DynamoVerdictStore(db, tables, { countingLease: { ms: 60_000, waitMs: 5_000 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 });
+    expect(await store.counts('L')).toEqual({ status: 'complete', located: 1, messages: 1, skipped: 0, errors: 0 });
   });
 });

@@ -11,6 +11,7 @@ import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '
 import { archivedKey, dumpInput, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
+const DEAD_LEASE = { ms: 0, waitMs: 0 };
 let emulators: AwsEmulators;
 let db: DynamoDBDocumentClient;
 let store: DynamoVerdictStore;
@@ -268,7 +269,8 @@ describe('DynamoVerdictStore: re-verification', () => {
     const crashing = {
       send: (command: unknown) => (crashes[crashAt](command) ? Promise.reject(new Error('crashed')) : db.send(command as never)),
     } as DynamoDBDocumentClient;
-    await expect(new DynamoVerdictStore(crashing, tables).replaceMessages('R', [after], 'reverify-1')).rejects.toThrow('crashed');
+    // A delivery that dies: by the time the queue delivers again, its lease on the counting has run out.
+    await expect(new DynamoVerdictStore(crashing, tables, { countingLease: DEAD_LEASE }).replaceMessages('R', [after], 'reverify-1')).rejects.toThrow('crashed');
     expect(await store.getEntry('R', 'r1.eml')).toMatchObject({ verdict: crashAt === 'the verdict write' ? 'unverified' : 'verified' });
     expect((await store.summary('R'))!.byVerdict).toEqual(crashAt === 'the postings write' ? { verified: 2, unverified: 1 } : { verified: 1, unverified: 2 });
 
