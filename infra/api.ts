@@ -260,10 +260,12 @@ export class LeakproofApi extends Construct {
     // The API function records an export as queued and reads its state (GetObject also signs the download URL,
     // which S3 serves only as far as the signer's role may read), and queues its job.
     this.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [exports] }));
+    // A message's record too large for an item is read from records/ (dynamo-record-blobs.ts).
+    this.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${RECORDS_PREFIX}*`)] }));
     acknowledgeObjectWildcards(
       this.handler,
       bucket,
-      [EXPORTS_PREFIX],
+      [EXPORTS_PREFIX, RECORDS_PREFIX],
       (prefix) => `Export object keys are made per export; the grant is writing states and reading objects under the ${prefix} prefix only.`,
     );
     queue.grantSendMessages(this.handler);

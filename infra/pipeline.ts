@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { RECORDS_PREFIX, SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
 import { handlerFunction, type FunctionSize, type HandlerDefaults } from './handler-function.ts';
 import type { VerdictTables } from './tables.ts';
 
@@ -127,10 +127,14 @@ export class IngestPipeline extends Construct {
 
     const uploads = bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
     const staging = bucket.arnForObjects(`${STAGING_PREFIX}*`);
+    // Records too large for a DynamoDB item live under records/ (dynamo-record-blobs.ts): whoever stores entries
+    // writes and reads them there.
+    const records = bucket.arnForObjects(`${RECORDS_PREFIX}*`);
 
     this.splitter = handler('Splitter', 'functions/split.ts', SPLITTER);
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads] }));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [staging] }));
+    this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
     this.splitter.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sqs:SendMessage'],
@@ -159,6 +163,7 @@ export class IngestPipeline extends Construct {
 
     this.worker = handler('Worker', 'functions/verify.ts', WORKER);
     this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads, staging] }));
+    this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
     this.worker.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...TABLE_READ, ...TABLE_WRITE],
@@ -181,6 +186,7 @@ export class IngestPipeline extends Construct {
     this.deadLetterRecorder.addToRolePolicy(
       new iam.PolicyStatement({ actions: TABLE_WRITE, resources: [tables.verdicts.tableArn] }),
     );
+    this.deadLetterRecorder.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
     this.deadLetterRecorder.addEventSource(
       new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -194,8 +200,9 @@ export class IngestPipeline extends Construct {
       this.splitFailureRecorder.addEventSource(new SqsEventSource(failures, { batchSize: 10, reportBatchItemFailures: true }));
     }
 
-    acknowledgeObjectWildcards(this.splitter, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);
-    acknowledgeObjectWildcards(this.worker, bucket, [UPLOADS_PREFIX, STAGING_PREFIX]);
+    acknowledgeObjectWildcards(this.splitter, bucket, [UPLOADS_PREFIX, STAGING_PREFIX, RECORDS_PREFIX]);
+    acknowledgeObjectWildcards(this.worker, bucket, [UPLOADS_PREFIX, STAGING_PREFIX, RECORDS_PREFIX]);
+    acknowledgeObjectWildcards(this.deadLetterRecorder, bucket, [RECORDS_PREFIX]);
     acknowledgeNotificationsHandler(Stack.of(this));
   }
 }
@@ -205,7 +212,7 @@ export function acknowledgeObjectWildcards(
   fn: NodejsFunction,
   bucket: s3.Bucket,
   prefixes: string[],
-  reason = (prefix: string) => `Dump and staged object keys are only known at run time; the grant is one action on the ${prefix} prefix.`,
+  reason = (prefix: string) => `Dump, staged and record object keys are only known at run time; the grant is limited to the ${prefix} prefix.`,
 ): void {
   if (!fn.role) throw new Error(`${fn.node.path} has no role`);
   const stack = Stack.of(bucket);

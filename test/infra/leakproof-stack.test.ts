@@ -387,6 +387,8 @@ describe('the functions', () => {
         ...logs(pipeline.splitter),
         `s3:GetObject ${bucket}/uploads/*`,
         `s3:PutObject ${bucket}/staging/*`,
+        `s3:PutObject ${bucket}/records/*`,
+        `s3:GetObject ${bucket}/records/*`,
         `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
         `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
         ...consume(logicalId(pipeline.splitQueue)),
@@ -400,6 +402,8 @@ describe('the functions', () => {
         ...logs(pipeline.worker),
         `s3:GetObject ${bucket}/uploads/*`,
         `s3:GetObject ${bucket}/staging/*`,
+        `s3:PutObject ${bucket}/records/*`,
+        `s3:GetObject ${bucket}/records/*`,
         ...on([...read, ...write], dumps, verdicts, postings, keys),
         ...consume(logicalId(pipeline.workQueue)),
       ].sort(),
@@ -409,6 +413,8 @@ describe('the functions', () => {
         ...logs(pipeline.deadLetterRecorder),
         ...on([...read, ...write], dumps),
         ...on(write, verdicts),
+        `s3:PutObject ${bucket}/records/*`,
+        `s3:GetObject ${bucket}/records/*`,
         ...consume(logicalId(pipeline.deadLetterQueue)),
       ].sort(),
     );
@@ -622,7 +628,7 @@ describe('the functions', () => {
       });
     });
 
-    it("grants its function reading the store and the archive, writing the archive (key imports), queueing re-verification and exports, and writing and reading exports' states: nothing else", () => {
+    it("grants its function reading the store (large records from records/) and the archive, writing the archive (key imports), queueing re-verification and exports, and writing and reading exports' states: nothing else", () => {
       const bucket = logicalId(storage.bucket);
       const tablesAndDesigns = [
         [tables.dumps, DUMPS_TABLE],
@@ -643,6 +649,7 @@ describe('the functions', () => {
           `s3:GetObject ${bucket}/uploads/*`,
           `s3:PutObject ${bucket}/exports/*`,
           `s3:GetObject ${bucket}/exports/*`,
+          `s3:GetObject ${bucket}/records/*`,
           `sqs:SendMessage ${logicalId(pipeline.workQueue)}`,
           ...['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((action) => `${action} ${logicalId(api.exportQueue)}`),
         ].sort(),
