@@ -18,6 +18,7 @@ import { posix } from 'node:path';
 import { awsAdapters, lazily, type AwsAdapters } from '../shared/adapters/aws/aws-adapters.ts';
 import { dumpIdOf, uploadOf } from '../shared/adapters/aws/s3-upload.ts';
 import { DUMPS_FAILED_METRIC } from '../shared/adapters/aws/split-failures.ts';
+import { sqsMessageBody } from '../shared/adapters/aws/sqs-message-body.ts';
 import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
 import { JobBatcher } from '../shared/fanout/job-batcher.ts';
 import { splitDump } from '../shared/fanout/split-dump.ts';
@@ -103,7 +104,7 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
     }
     if (paused) {
       const next: SplitLeg = { dumpId, key, name, leg: leg.leg + 1, cursor: paused, position: batcher.position() };
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: settings.splitQueueUrl, MessageBody: JSON.stringify(next) }));
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: settings.splitQueueUrl, MessageBody: sqsMessageBody(next) }));
       logger.info('split paused; continues in the next invocation', { dumpId, strategy, leg: leg.leg, located: batcher.unitCount });
       return;
     }
