@@ -11,19 +11,19 @@ export function isWsp(code: number): boolean {
 
 /** Removes leading and trailing SP and HTAB only. */
 export function trimWsp(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isWsp(text.charCodeAt(start))) start++;
-  while (end > start && isWsp(text.charCodeAt(end - 1))) end--;
-  return text.slice(start, end);
+  return trimWhere(text, isWsp);
 }
 
 /** Removes leading and trailing folding white space: SP, HTAB, CR and LF (RFC 6376 §2.8 FWS). */
 export function trimFws(text: string): string {
+  return trimWhere(text, isFws);
+}
+
+function trimWhere(text: string, trimmed: (code: number) => boolean): string {
   let start = 0;
   let end = text.length;
-  while (start < end && isFws(text.charCodeAt(start))) start++;
-  while (end > start && isFws(text.charCodeAt(end - 1))) end--;
+  while (start < end && trimmed(text.charCodeAt(start))) start++;
+  while (end > start && trimmed(text.charCodeAt(end - 1))) end--;
   return text.slice(start, end);
 }
 
