@@ -20,7 +20,7 @@ import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
 import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
 import { drainQueue } from '../helpers/event-source-mapping.ts';
 import { lambdaContext, s3ObjectCreatedEventFor } from '../helpers/lambda-events.ts';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   emulators = await startAwsEmulators();
   resources = await createLeakproofResources(emulators, { maxReceiveCount: MAX_RECEIVE_COUNT });
   // The handlers wire their adapters from the environment, as in Lambda.
-  Object.assign(process.env, resources.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_METRICS_NAMESPACE: 'Leakproof', POWERTOOLS_SERVICE_NAME: 'leakproof' });
+  Object.assign(process.env, resources.env, QUIET_HANDLERS);
   ({ handler: split } = await import('../../functions/split.ts'));
   ({ handler: verify } = await import('../../functions/verify.ts'));
   ({ handler: recordDeadLetters } = await import('../../functions/dead-letter.ts'));

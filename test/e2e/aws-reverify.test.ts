@@ -25,7 +25,7 @@ import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
 import type { DumpSummary, EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
 import { RULES_VERSION } from '../../shared/verdict/contract.ts';
 import type { ScheduledRun } from '../../functions/reverify.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
 import { drainQueue } from '../helpers/event-source-mapping.ts';
 import { rsaKey, type TestKey } from '../helpers/keys.ts';
@@ -57,7 +57,7 @@ let reverify: (event: ScheduledEvent, context: Context) => Promise<ScheduledRun>
 beforeAll(async () => {
   emulators = await startAwsEmulators();
   resources = await createLeakproofResources(emulators);
-  Object.assign(process.env, resources.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_METRICS_NAMESPACE: 'Leakproof', POWERTOOLS_SERVICE_NAME: 'leakproof' });
+  Object.assign(process.env, resources.env, QUIET_HANDLERS);
   ({ handler: split } = await import('../../functions/split.ts'));
   ({ handler: verify } = await import('../../functions/verify.ts'));
   ({ handler: recordDeadLetters } = await import('../../functions/dead-letter.ts'));

@@ -19,7 +19,7 @@ import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-sto
 import { dumpIdOf } from '../../shared/adapters/aws/s3-upload.ts';
 import { DumpOverviewSchema } from '../../shared/api/schemas.ts';
 import { legCapReason, MAX_SPLIT_LEGS, parseSplitLeg } from '../../shared/fanout/split-leg.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip } from '../helpers/dump-files.ts';
 import { drainQueue } from '../helpers/event-source-mapping.ts';
 import { asyncInvocationFailureRecord, lambdaContext, s3ObjectCreatedEventFor } from '../helpers/lambda-events.ts';
@@ -50,11 +50,7 @@ beforeAll(async () => {
   queues.split = await createQueue('leakproof-split', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queues.splitDeadLetters.arn, maxReceiveCount: MAX_RECEIVE_COUNT }) });
   queues.splitFailures = await createQueue('leakproof-split-failures');
   Object.assign(process.env, resources.env, {
-    [SETTING_VARIABLES.splitQueueUrl]: queues.split.url,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
-    POWERTOOLS_SERVICE_NAME: 'leakproof',
+    [SETTING_VARIABLES.splitQueueUrl]: queues.split.url, ...QUIET_HANDLERS,
   });
   ({ handler: split } = await import('../../functions/split.ts'));
   ({ handler: verify } = await import('../../functions/verify.ts'));

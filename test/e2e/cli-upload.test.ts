@@ -24,7 +24,7 @@ import { uploadCommand } from '../../shared/cli/commands/upload.ts';
 import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import type { ExportRecord } from '../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, EMULATOR_CREDENTIALS, startAwsEmulators, type AwsEmulators, type LeakproofResources } from '../helpers/aws-emulators.ts';
+import { createLeakproofResources, EMULATOR_CREDENTIALS, startAwsEmulators, type AwsEmulators, type LeakproofResources, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { drainQueue } from '../helpers/event-source-mapping.ts';
 import { serveApiGateway, type RunningGateway } from '../helpers/http-api-gateway.ts';
 import { lambdaContext, s3ObjectCreatedEventFor } from '../helpers/lambda-events.ts';
@@ -55,11 +55,7 @@ beforeAll(async () => {
   exportQueue = { url: created.QueueUrl!, arn: attributes.Attributes!.QueueArn! };
   // The handlers wire their adapters from the environment, as in Lambda.
   Object.assign(process.env, resources.env, {
-    EXPORT_QUEUE_URL: exportQueue.url,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
-    POWERTOOLS_SERVICE_NAME: 'leakproof',
+    EXPORT_QUEUE_URL: exportQueue.url, ...QUIET_HANDLERS,
   });
   ({ handler: split } = await import('../../functions/split.ts'));
   ({ handler: verify } = await import('../../functions/verify.ts'));

@@ -373,6 +373,19 @@ export interface LeakproofResources {
   env: Record<string, string>;
 }
 
+/** The verdict store's tables among the resources. */
+export function verdictTables(resources: LeakproofResources): { dumps: string; verdicts: string; postings: string } {
+  return { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable };
+}
+
+/** What the handlers' Powertools read besides the settings: no logs, no metrics flushed, in the tests. */
+export const QUIET_HANDLERS = {
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_METRICS_NAMESPACE: 'Leakproof',
+  POWERTOOLS_SERVICE_NAME: 'leakproof',
+} as const;
+
 /**
  * Creates a bucket, a work queue with a dead-letter queue, and the four tables as table-design.ts describes them
  * (string keys, its indexes with their projections, on-demand). Names are unique per call, so tests sharing emulators do not meet.

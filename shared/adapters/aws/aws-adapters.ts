@@ -6,6 +6,7 @@ import { awsClients, type AwsClients } from './clients.ts';
 import { DynamoKeyArchive } from './dynamo-key-archive.ts';
 import { DynamoVerdictStore } from './dynamo-verdict-store.ts';
 import { queueReverifier } from './queue-reverifier.ts';
+import { COUNTING_LEASE } from './dynamo-counters.ts';
 import { S3BlobStore } from './s3-blob-store.ts';
 import { S3ExportDelivery } from './s3-export-delivery.ts';
 import { settingsFromEnvironment, type AwsSettings } from './settings.ts';
@@ -34,7 +35,8 @@ export function awsAdapters(env: NodeJS.ProcessEnv = process.env): AwsAdapters {
   const archive = new DynamoKeyArchive(clients.dynamodb, settings.keysTable);
   const dns = settings.offline ? null : systemTxtLookup();
   const blobs = new S3BlobStore(clients.s3, settings.bucket);
-  const store = new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable, postings: settings.postingsTable }, { blobs });
+  const countingLease = settings.countingLeaseMs === null ? undefined : { ms: settings.countingLeaseMs, waitMs: Math.min(COUNTING_LEASE.waitMs, settings.countingLeaseMs) };
+  const store = new DynamoVerdictStore(clients.dynamodb, { dumps: settings.dumpsTable, verdicts: settings.verdictsTable, postings: settings.postingsTable }, { blobs, countingLease });
   const workQueue = () => new SqsJobQueue(clients.sqs, settings.workQueueUrl);
   return {
     settings,

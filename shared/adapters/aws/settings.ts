@@ -12,6 +12,12 @@ export const SETTING_VARIABLES = {
   offline: 'LEAKPROOF_OFFLINE',
 } as const;
 
+/**
+ * Optional: how long a batch's counting lease lasts, in ms (dynamo-counters.ts COUNTING_LEASE otherwise). The
+ * stack never sets it; the fault-injection suite shortens it to stand for the minutes after a worker died.
+ */
+export const COUNTING_LEASE_VARIABLE = 'LEAKPROOF_COUNTING_LEASE_MS';
+
 /** Uploads under this prefix trigger the splitter; messages that cannot be read in place are staged under the other. */
 export const UPLOADS_PREFIX = 'uploads/';
 export const STAGING_PREFIX = 'staging/';
@@ -41,6 +47,7 @@ export interface AwsSettings {
   workQueueUrl: string;
   splitQueueUrl: string;
   offline: boolean;
+  countingLeaseMs: number | null;
 }
 
 export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AwsSettings {
@@ -58,5 +65,13 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): A
     workQueueUrl: read(SETTING_VARIABLES.workQueueUrl),
     splitQueueUrl: read(SETTING_VARIABLES.splitQueueUrl),
     offline: env[SETTING_VARIABLES.offline] === 'true',
+    countingLeaseMs: leaseMs(env[COUNTING_LEASE_VARIABLE]),
   };
+}
+
+function leaseMs(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${COUNTING_LEASE_VARIABLE} must be a positive whole number of ms, not ${JSON.stringify(value)}`);
+  return ms;
 }

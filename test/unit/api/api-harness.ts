@@ -4,6 +4,7 @@
  * `leakproof export` on). Hosts: the local server over real HTTP (@hono/node-server on 127.0.0.1, an ephemeral
  * port, as `leakproof serve` runs it) and the Lambda handler (functions/api.ts) called with API Gateway v2 events.
  */
+import { documentClient } from '../../../shared/adapters/aws/clients.ts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +119,7 @@ export async function seededHome(seed: Seed): Promise<{ home: string; remove(): 
 export async function seededDynamo(seed: Seed) {
   const emulators = await startAwsEmulators();
   const resources = await createLeakproofResources(emulators);
-  const db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const db = documentClient(emulators.dynamodb);
   const store = new DynamoVerdictStore(db, { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable });
   const keys = new DynamoKeyArchive(db, resources.keysTable);
   await seedStore(store, keys, seed, (dumpId, located) => store.finishSplitting(dumpId, located, new Date('2025-03-03T00:00:00.000Z')));

@@ -3,6 +3,7 @@
  * with two container-level errors, through the real readers into SQLite (the local ingest) and DynamoDB (the
  * same ingest, and the AWS fan-out's split and jobs); and re-verification finds each message again by locator.
  */
+import { documentClient } from '../../../shared/adapters/aws/clients.ts';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +51,7 @@ beforeAll(async () => {
   await writeFiles(dir, { 'dump.zip': dumpZip() });
   dumpPath = join(dir, 'dump.zip');
   emulators = await startAwsEmulators();
-  db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  db = documentClient(emulators.dynamodb);
 });
 afterAll(async () => {
   await emulators?.stop();

@@ -12,7 +12,7 @@ import { backoffMs, getAll, lastWritePerKey, MAX_BATCH_ATTEMPTS, putsOf, writeAl
 import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { POSTINGS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, EMULATOR_CREDENTIALS, startAwsEmulators, type AwsEmulators } from '../../../helpers/aws-emulators.ts';
+import { createLeakproofResources, EMULATOR_CREDENTIALS, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
 import { dumpInput, errorEntry, messageEntry, skippedEntry } from '../../../helpers/store-records.ts';
 
 let emulators: AwsEmulators;
@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => emulators.stop());
 beforeEach(async () => {
   const resources = await createLeakproofResources(emulators);
-  tables = { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable };
+  tables = verdictTables(resources);
 });
 
 /** A client made as the handlers make theirs (clients.ts), pointed at dynalite. */

@@ -3,6 +3,7 @@
  * goes to S3 with a pointer and reads back whole on every path; a locator over the sort-key limit is keyed by a
  * hash and kept whole; what still cannot be stored becomes an error entry, and the rest of its batch is stored.
  */
+import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verdictKey } from '../../../../shared/adapters/aws/dynamo-entry-items.ts';
@@ -11,7 +12,7 @@ import { S3BlobStore } from '../../../../shared/adapters/aws/s3-blob-store.ts';
 import { RECORDS_PREFIX } from '../../../../shared/adapters/aws/settings.ts';
 import { MAX_SORT_KEY_BYTES, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord, MessageRecord } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../../../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
 import { dumpInput, messageEntry, signature } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
@@ -23,12 +24,12 @@ let store: DynamoVerdictStore;
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  db = documentClient(emulators.dynamodb);
 });
 afterAll(() => emulators.stop());
 beforeEach(async () => {
   const resources = await createLeakproofResources(emulators);
-  tables = { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable };
+  tables = verdictTables(resources);
   blobs = new S3BlobStore(emulators.s3, resources.bucket);
   store = new DynamoVerdictStore(db, tables, { blobs });
   await store.openDump(dumpInput('P'), AT);

@@ -3,6 +3,7 @@
  * pages, counts are sums over counter shards, and each batch is counted once whatever point its counting was
  * cut at.
  */
+import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { counterPartition, MARKER_LIFETIME_DAYS } from '../../../../shared/adapters/aws/dynamo-counters.ts';
@@ -11,7 +12,7 @@ import { allShards, boundedKey, byteOrder, shardOf } from '../../../../shared/ad
 import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { DUMPS_TABLE, SHARDS, TTL_ATTRIBUTE, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord, MessageQuery } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../../../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
 import { dumpInput, errorEntry, messageEntry, skippedEntry } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
@@ -22,12 +23,12 @@ let store: DynamoVerdictStore;
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  db = documentClient(emulators.dynamodb);
 });
 afterAll(() => emulators.stop());
 beforeEach(async () => {
   const resources = await createLeakproofResources(emulators);
-  tables = { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable };
+  tables = verdictTables(resources);
   store = new DynamoVerdictStore(db, tables);
 });
 

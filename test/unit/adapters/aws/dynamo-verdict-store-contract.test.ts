@@ -1,3 +1,4 @@
+import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoVerdictStore } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
@@ -9,7 +10,7 @@ let emulators: AwsEmulators;
 let db: DynamoDBDocumentClient;
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  db = documentClient(emulators.dynamodb);
 });
 afterAll(() => emulators?.stop());
 

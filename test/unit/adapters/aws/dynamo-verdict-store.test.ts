@@ -1,3 +1,4 @@
+import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoKeyArchive } from '../../../../shared/adapters/aws/dynamo-key-archive.ts';
@@ -7,7 +8,7 @@ import { allShards } from '../../../../shared/adapters/aws/dynamo-keys.ts';
 import { listMessages } from '../../../../shared/adapters/aws/dynamo-message-listing.ts';
 import { LISTING_ATTRIBUTES, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import { BadCursorError, type EntryRecord, type MessageQuery, type MessageRecord } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators } from '../../../helpers/aws-emulators.ts';
+import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
 import { archivedKey, dumpInput, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
@@ -20,12 +21,12 @@ let tables: DynamoTables;
 
 beforeAll(async () => {
   emulators = await startAwsEmulators();
-  db = DynamoDBDocumentClient.from(emulators.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  db = documentClient(emulators.dynamodb);
 });
 afterAll(() => emulators.stop());
 beforeEach(async () => {
   const resources = await createLeakproofResources(emulators);
-  tables = { dumps: resources.dumpsTable, verdicts: resources.verdictsTable, postings: resources.postingsTable };
+  tables = verdictTables(resources);
   store = new DynamoVerdictStore(db, tables);
   archive = new DynamoKeyArchive(db, resources.keysTable);
 });
