@@ -78,6 +78,7 @@ describe('startAwsEmulators', () => {
       workQueueUrl: resources.workQueueUrl,
       splitQueueUrl: resources.splitQueueUrl,
       offline: true,
+      countingLeaseMs: null,
     });
     // Queue URLs name the loopback address, not fauxqs's default sqs.<region>.localhost (which does not resolve).
     expect(resources.workQueueUrl.startsWith(`${emulators.endpoints.sqs}/`)).toBe(true);
