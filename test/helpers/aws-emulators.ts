@@ -29,6 +29,9 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { documentClient } from '../../shared/adapters/aws/clients.ts';
 import { DUMPS_TABLE, KEYS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE, indexesOf, type TableDesign } from '../../shared/adapters/aws/table-design.ts';
 import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
 
@@ -371,6 +374,24 @@ export interface LeakproofResources {
    * spread gives a handler everything it reads.
    */
   env: Record<string, string>;
+}
+
+/**
+ * A test file's emulators (started before its tests, stopped after them) and fresh resources for each of its tests:
+ * the hooks are registered here, and the fields are filled in as they run.
+ */
+export function emulatedResources(): { emulators: AwsEmulators; db: DynamoDBDocumentClient; resources: LeakproofResources; tables: ReturnType<typeof verdictTables> } {
+  const fixture = {} as ReturnType<typeof emulatedResources>;
+  beforeAll(async () => {
+    fixture.emulators = await startAwsEmulators();
+    fixture.db = documentClient(fixture.emulators.dynamodb);
+  });
+  afterAll(() => fixture.emulators.stop());
+  beforeEach(async () => {
+    fixture.resources = await createLeakproofResources(fixture.emulators);
+    fixture.tables = verdictTables(fixture.resources);
+  });
+  return fixture;
 }
 
 /** The verdict store's tables among the resources. */

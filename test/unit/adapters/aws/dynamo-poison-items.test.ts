@@ -3,35 +3,25 @@
  * goes to S3 with a pointer and reads back whole on every path; a locator over the sort-key limit is keyed by a
  * hash and kept whole; what still cannot be stored becomes an error entry, and the rest of its batch is stored.
  */
-import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { verdictKey } from '../../../../shared/adapters/aws/dynamo-entry-items.ts';
-import { DynamoVerdictStore, RECORD_OFFLOAD_BYTES, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { DynamoVerdictStore, RECORD_OFFLOAD_BYTES } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { S3BlobStore } from '../../../../shared/adapters/aws/s3-blob-store.ts';
 import { RECORDS_PREFIX } from '../../../../shared/adapters/aws/settings.ts';
 import { MAX_SORT_KEY_BYTES, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord, MessageRecord } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
+import { emulatedResources } from '../../../helpers/aws-emulators.ts';
 import { dumpInput, messageEntry, signature } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
-let emulators: AwsEmulators;
-let db: DynamoDBDocumentClient;
-let tables: DynamoTables;
+const aws = emulatedResources();
 let blobs: S3BlobStore;
 let store: DynamoVerdictStore;
 
-beforeAll(async () => {
-  emulators = await startAwsEmulators();
-  db = documentClient(emulators.dynamodb);
-});
-afterAll(() => emulators.stop());
 beforeEach(async () => {
-  const resources = await createLeakproofResources(emulators);
-  tables = verdictTables(resources);
-  blobs = new S3BlobStore(emulators.s3, resources.bucket);
-  store = new DynamoVerdictStore(db, tables, { blobs });
+  blobs = new S3BlobStore(aws.emulators.s3, aws.resources.bucket);
+  store = new DynamoVerdictStore(aws.db, aws.tables, { blobs });
   await store.openDump(dumpInput('P'), AT);
 });
 
@@ -43,7 +33,7 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** The item stored for a locator, as DynamoDB holds it. */
 async function storedItem(locator: string): Promise<Record<string, unknown> | undefined> {
-  return (await db.send(new GetCommand({ TableName: tables.verdicts, Key: verdictKey('P', locator) }))).Item;
+  return (await aws.db.send(new GetCommand({ TableName: aws.tables.verdicts, Key: verdictKey('P', locator) }))).Item;
 }
 
 const bigSubject = 'S'.repeat(250 * 1024);
@@ -93,7 +83,7 @@ describe('records too large for an item', () => {
   });
 
   it('without a blob store, such a record becomes an error entry saying why, and its batch is stored and counted', async () => {
-    const bare = new DynamoVerdictStore(db, tables);
+    const bare = new DynamoVerdictStore(aws.db, aws.tables);
     await bare.putEntries('P', [messageEntry('big.eml', { subject: bigSubject }), messageEntry('small.eml')], { id: 'job-0', extraLocated: 0 });
     await bare.finishSplitting('P', 2, AT);
     expect(await bare.getEntry('P', 'big.eml')).toEqual({
@@ -110,16 +100,16 @@ describe('records too large for an item', () => {
     const refusing = {
       send: (command: unknown) => {
         const refuses = (item: Record<string, unknown>) => item.locator === 'refused.eml' && item.kind === 'message';
-        if (command instanceof BatchWriteCommand && (command.input.RequestItems![tables.verdicts] ?? []).some((w) => w.PutRequest && refuses(w.PutRequest.Item!))) {
+        if (command instanceof BatchWriteCommand && (command.input.RequestItems![aws.tables.verdicts] ?? []).some((w) => w.PutRequest && refuses(w.PutRequest.Item!))) {
           return Promise.reject(Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' }));
         }
         if (command instanceof PutCommand && refuses(command.input.Item!)) {
           return Promise.reject(Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' }));
         }
-        return db.send(command as never);
+        return aws.db.send(command as never);
       },
     } as DynamoDBDocumentClient;
-    const odd = new DynamoVerdictStore(refusing, tables, { blobs });
+    const odd = new DynamoVerdictStore(refusing, aws.tables, { blobs });
     await odd.putEntries('P', [messageEntry('ok.eml'), messageEntry('refused.eml')], { id: 'job-0', extraLocated: 0 });
     expect(await store.getEntry('P', 'ok.eml')).toEqual(messageEntry('ok.eml'));
     expect(await store.getEntry('P', 'refused.eml')).toMatchObject({ kind: 'error', detail: 'could not be stored: DynamoDB refused it: Item size has exceeded the maximum allowed size' });

@@ -3,33 +3,23 @@
  * pages, counts are sums over counter shards, and each batch is counted once whatever point its counting was
  * cut at.
  */
-import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { counterPartition, MARKER_LIFETIME_DAYS } from '../../../../shared/adapters/aws/dynamo-counters.ts';
 import { verdictPartition } from '../../../../shared/adapters/aws/dynamo-entry-items.ts';
 import { allShards, boundedKey, byteOrder, shardOf } from '../../../../shared/adapters/aws/dynamo-keys.ts';
-import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { DynamoVerdictStore } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { DUMPS_TABLE, SHARDS, TTL_ATTRIBUTE, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord, MessageQuery } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
+import { emulatedResources } from '../../../helpers/aws-emulators.ts';
 import { dumpInput, errorEntry, messageEntry, skippedEntry } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
-let emulators: AwsEmulators;
-let db: DynamoDBDocumentClient;
-let tables: DynamoTables;
+const aws = emulatedResources();
 let store: DynamoVerdictStore;
 
-beforeAll(async () => {
-  emulators = await startAwsEmulators();
-  db = documentClient(emulators.dynamodb);
-});
-afterAll(() => emulators.stop());
 beforeEach(async () => {
-  const resources = await createLeakproofResources(emulators);
-  tables = verdictTables(resources);
-  store = new DynamoVerdictStore(db, tables);
+  store = new DynamoVerdictStore(aws.db, aws.tables);
 });
 
 /** Locators of every shape the byte order cares about: digits, capitals, accents, astral characters, prefixes. */
@@ -83,7 +73,7 @@ describe('listings', () => {
 
   it('write a dump over all its shards', async () => {
     const perShard = await Promise.all(
-      allShards().map(async (shard) => (await db.send(new QueryCommand({ TableName: tables.verdicts, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': VERDICTS_TABLE.partitionKey }, ExpressionAttributeValues: { ':p': verdictPartition('S', shard) }, Select: 'COUNT' }))).Count!),
+      allShards().map(async (shard) => (await aws.db.send(new QueryCommand({ TableName: aws.tables.verdicts, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': VERDICTS_TABLE.partitionKey }, ExpressionAttributeValues: { ':p': verdictPartition('S', shard) }, Select: 'COUNT' }))).Count!),
     );
     expect(perShard.reduce((a, b) => a + b)).toBe(600);
     expect(perShard.every((n) => n > 0)).toBe(true);
@@ -140,7 +130,7 @@ describe('counts', () => {
     await store.openDump(dumpInput('M'), AT);
     await store.putEntries('M', [messageEntry('a.eml')], { id: 'job-7', extraLocated: 0 });
     const partition = counterPartition('M', shardOf('job-7'));
-    const items = (await db.send(new QueryCommand({ TableName: tables.dumps, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': DUMPS_TABLE.partitionKey }, ExpressionAttributeValues: { ':p': partition } }))).Items!;
+    const items = (await aws.db.send(new QueryCommand({ TableName: aws.tables.dumps, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': DUMPS_TABLE.partitionKey }, ExpressionAttributeValues: { ':p': partition } }))).Items!;
     const marker = items.find((item) => item.item === 'counted#job-7')!;
     expect(marker).toMatchObject({ state: 'done', batchId: 'job-7' });
     const lifetime = (marker[TTL_ATTRIBUTE] as number) - Date.now() / 1000;
@@ -149,7 +139,7 @@ describe('counts', () => {
       expect(item).not.toHaveProperty('pending');
       expect(item).not.toHaveProperty('batches');
     }
-    const { Item: dump } = await db.send(new GetCommand({ TableName: tables.dumps, Key: { dumpId: 'M', item: 'dump' } }));
+    const { Item: dump } = await aws.db.send(new GetCommand({ TableName: aws.tables.dumps, Key: { dumpId: 'M', item: 'dump' } }));
     expect(Object.keys(dump!).sort()).toEqual(['bytes', 'dumpId', 'item', 'listing', 'name', 'source', 'startedAt', 'status']);
   });
 
@@ -165,13 +155,13 @@ describe('counts', () => {
       let seen = 0;
       const crashing = {
         send: (command: unknown) => {
-          const write = (command instanceof PutCommand || command instanceof UpdateCommand) && command.input.TableName === tables.dumps;
+          const write = (command instanceof PutCommand || command instanceof UpdateCommand) && command.input.TableName === aws.tables.dumps;
           if (write && ++seen === crashAt) return Promise.reject(new Error('crashed'));
-          return db.send(command as never);
+          return aws.db.send(command as never);
         },
       } as DynamoDBDocumentClient;
       // A delivery that dies: by the time the queue delivers again, its lease on the counting has run out.
-      const first = new DynamoVerdictStore(crashing, tables, { countingLease: { ms: 0, waitMs: 0 } }).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 });
+      const first = new DynamoVerdictStore(crashing, aws.tables, { countingLease: { ms: 0, waitMs: 0 } }).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 });
       const crashed = await first.then(() => false, () => true);
       if (!crashed) {
         writes = seen;
@@ -197,10 +187,10 @@ describe('counts', () => {
       // The delivery that claims the batch is slow to count it (throttled retries, say); the other two claim a
       // moment later, find it claimed, and would overtake it.
       const delayed = (delay: (command: unknown) => number) =>
-        ({ send: async (command: unknown) => (await new Promise((done) => setTimeout(done, delay(command))), db.send(command as never)) }) as unknown as DynamoDBDocumentClient;
+        ({ send: async (command: unknown) => (await new Promise((done) => setTimeout(done, delay(command))), aws.db.send(command as never)) }) as unknown as DynamoDBDocumentClient;
       const owner = delayed((command) => (command instanceof UpdateCommand ? 100 : 0));
-      const late = delayed((command) => (command instanceof PutCommand && command.input.TableName === tables.dumps ? 50 : 0));
-      const deliveries = [owner, late, late].map((client) => new DynamoVerdictStore(client, tables).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 }));
+      const late = delayed((command) => (command instanceof PutCommand && command.input.TableName === aws.tables.dumps ? 50 : 0));
+      const deliveries = [owner, late, late].map((client) => new DynamoVerdictStore(client, aws.tables).putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 }));
       await Promise.all(deliveries);
       const summary = (await store.summary(dumpId))!;
       expect(summary.dump).toMatchObject({ status: 'complete', messages: 60 });
@@ -216,12 +206,12 @@ describe('counts', () => {
     await store.finishSplitting('L', 1, AT);
     // The owner claims the batch and dies before adding anything.
     const dying = {
-      send: (command: unknown) => (command instanceof UpdateCommand && command.input.TableName === tables.dumps ? Promise.reject(new Error('crashed')) : db.send(command as never)),
+      send: (command: unknown) => (command instanceof UpdateCommand && command.input.TableName === aws.tables.dumps ? Promise.reject(new Error('crashed')) : aws.db.send(command as never)),
     } as DynamoDBDocumentClient;
-    await expect(new DynamoVerdictStore(dying, tables, { countingLease: { ms: 1_500, waitMs: 0 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('crashed');
-    const impatient = new DynamoVerdictStore(db, tables, { countingLease: { ms: 60_000, waitMs: 200 } });
+    await expect(new DynamoVerdictStore(dying, aws.tables, { countingLease: { ms: 1_500, waitMs: 0 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('crashed');
+    const impatient = new DynamoVerdictStore(aws.db, aws.tables, { countingLease: { ms: 60_000, waitMs: 200 } });
     await expect(impatient.putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('batch job-0 of dump L is being counted by another delivery; try again later');
-    await new DynamoVerdictStore(db, tables, { countingLease: { ms: 60_000, waitMs: 5_000 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 });
+    await new DynamoVerdictStore(aws.db, aws.tables, { countingLease: { ms: 60_000, waitMs: 5_000 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 });
     expect(await store.counts('L')).toEqual({ status: 'complete', located: 1, messages: 1, skipped: 0, errors: 0 });
   });
 });

@@ -1,34 +1,24 @@
-import { documentClient } from '../../../../shared/adapters/aws/clients.ts';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoKeyArchive } from '../../../../shared/adapters/aws/dynamo-key-archive.ts';
-import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
+import { DynamoVerdictStore } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { listingFromItem, senderIndexPartition, signerPosting, verdictIndexPartition, verdictKey } from '../../../../shared/adapters/aws/dynamo-entry-items.ts';
 import { allShards } from '../../../../shared/adapters/aws/dynamo-keys.ts';
 import { listMessages } from '../../../../shared/adapters/aws/dynamo-message-listing.ts';
 import { LISTING_ATTRIBUTES, VERDICTS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import { BadCursorError, type EntryRecord, type MessageQuery, type MessageRecord } from '../../../../shared/ports/verdict-store.ts';
-import { createLeakproofResources, startAwsEmulators, type AwsEmulators, verdictTables } from '../../../helpers/aws-emulators.ts';
+import { emulatedResources } from '../../../helpers/aws-emulators.ts';
 import { archivedKey, dumpInput, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
 
 const AT = new Date('2026-11-21T10:00:00.000Z');
 const DEAD_LEASE = { ms: 0, waitMs: 0 };
-let emulators: AwsEmulators;
-let db: DynamoDBDocumentClient;
+const aws = emulatedResources();
 let store: DynamoVerdictStore;
 let archive: DynamoKeyArchive;
-let tables: DynamoTables;
 
-beforeAll(async () => {
-  emulators = await startAwsEmulators();
-  db = documentClient(emulators.dynamodb);
-});
-afterAll(() => emulators.stop());
 beforeEach(async () => {
-  const resources = await createLeakproofResources(emulators);
-  tables = verdictTables(resources);
-  store = new DynamoVerdictStore(db, tables);
-  archive = new DynamoKeyArchive(db, resources.keysTable);
+  store = new DynamoVerdictStore(aws.db, aws.tables);
+  archive = new DynamoKeyArchive(aws.db, aws.resources.keysTable);
 });
 
 const BATCH = [
@@ -167,13 +157,13 @@ describe('DynamoVerdictStore: listings', () => {
     await store.putEntries('L', Array.from({ length: 200 }, (_, i) => message(`a${String(i).padStart(3, '0')}.eml`, { date: '2016-01-01T00:00:00.000Z' })));
     const query = { limit: 1, after: '2017-03-01T00:00:00.000Z' };
     const listingOf = async (item: Record<string, unknown>) => listingFromItem(item);
-    const first = await listMessages(db, tables, 'L', query, listingOf, 1);
+    const first = await listMessages(aws.db, aws.tables, 'L', query, listingOf, 1);
     expect(first).toEqual({ messages: [], cursor: expect.any(String) });
     const locators: string[] = [];
     let cursor: string | undefined;
     let requests = 0;
     do {
-      const page = await listMessages(db, tables, 'L', { ...query, cursor }, listingOf, 1);
+      const page = await listMessages(aws.db, aws.tables, 'L', { ...query, cursor }, listingOf, 1);
       locators.push(...page.messages.map((m) => m.locator));
       cursor = page.cursor ?? undefined;
       requests++;
@@ -184,12 +174,12 @@ describe('DynamoVerdictStore: listings', () => {
 
   it('writes a posting for every signing domain, and copies only the listing into the verdict indexes', async () => {
     const inShards = async (input: (shard: number) => QueryCommandInput) =>
-      (await Promise.all(allShards().map(async (shard) => (await db.send(new QueryCommand(input(shard)))).Items ?? []))).flat();
-    const postings = await inShards((shard) => ({ TableName: tables.postings, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'posting' }, ExpressionAttributeValues: { ':p': signerPosting('L', 'esp.example', shard) } }));
+      (await Promise.all(allShards().map(async (shard) => (await aws.db.send(new QueryCommand(input(shard)))).Items ?? []))).flat();
+    const postings = await inShards((shard) => ({ TableName: aws.tables.postings, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'posting' }, ExpressionAttributeValues: { ':p': signerPosting('L', 'esp.example', shard) } }));
     expect(postings.map((item) => item.item).sort()).toEqual(['m02.eml', 'm04.eml', 'm07.eml']);
     for (const index of [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.bySender]) {
       const value = (shard: number) => (index === VERDICTS_TABLE.byVerdict ? verdictIndexPartition('L', 'failed', shard) : senderIndexPartition('L', 'one.example', shard));
-      const items = await inShards((shard) => ({ TableName: tables.verdicts, IndexName: index.indexName, KeyConditionExpression: '#k = :v', ExpressionAttributeNames: { '#k': index.partitionKey }, ExpressionAttributeValues: { ':v': value(shard) } }));
+      const items = await inShards((shard) => ({ TableName: aws.tables.verdicts, IndexName: index.indexName, KeyConditionExpression: '#k = :v', ExpressionAttributeNames: { '#k': index.partitionKey }, ExpressionAttributeValues: { ':v': value(shard) } }));
       expect(items.length).toBeGreaterThan(0);
       for (const item of items) {
         const keys = [VERDICTS_TABLE.partitionKey, VERDICTS_TABLE.sortKey, index.partitionKey];
@@ -261,17 +251,17 @@ describe('DynamoVerdictStore: re-verification', () => {
 
   // Crash points in write order: the verdict item's conditional put, the counting, the postings.
   const crashes = {
-    'the verdict write': (command: unknown) => command instanceof PutCommand && command.input.TableName === tables.verdicts,
-    'the counting': (command: unknown) => command instanceof UpdateCommand && command.input.TableName === tables.dumps,
-    'the postings write': (command: unknown) => command instanceof BatchWriteCommand && tables.postings in command.input.RequestItems!,
+    'the verdict write': (command: unknown) => command instanceof PutCommand && command.input.TableName === aws.tables.verdicts,
+    'the counting': (command: unknown) => command instanceof UpdateCommand && command.input.TableName === aws.tables.dumps,
+    'the postings write': (command: unknown) => command instanceof BatchWriteCommand && aws.tables.postings in command.input.RequestItems!,
   };
   it.each(Object.keys(crashes) as (keyof typeof crashes)[])('a retry after a crash at %s counts the move exactly once and writes what was left', async (crashAt) => {
     const after = reverified((await store.getEntry('R', 'r1.eml')) as MessageRecord);
     const crashing = {
-      send: (command: unknown) => (crashes[crashAt](command) ? Promise.reject(new Error('crashed')) : db.send(command as never)),
+      send: (command: unknown) => (crashes[crashAt](command) ? Promise.reject(new Error('crashed')) : aws.db.send(command as never)),
     } as DynamoDBDocumentClient;
     // A delivery that dies: by the time the queue delivers again, its lease on the counting has run out.
-    await expect(new DynamoVerdictStore(crashing, tables, { countingLease: DEAD_LEASE }).replaceMessages('R', [after], 'reverify-1')).rejects.toThrow('crashed');
+    await expect(new DynamoVerdictStore(crashing, aws.tables, { countingLease: DEAD_LEASE }).replaceMessages('R', [after], 'reverify-1')).rejects.toThrow('crashed');
     expect(await store.getEntry('R', 'r1.eml')).toMatchObject({ verdict: crashAt === 'the verdict write' ? 'unverified' : 'verified' });
     expect((await store.summary('R'))!.byVerdict).toEqual(crashAt === 'the postings write' ? { verified: 2, unverified: 1 } : { verified: 1, unverified: 2 });
 
@@ -285,7 +275,7 @@ describe('DynamoVerdictStore: re-verification', () => {
 
   it('of two runs replacing one message at once, only the one that writes it counts the move', async () => {
     const after = reverified((await store.getEntry('R', 'r1.eml')) as MessageRecord);
-    const other = new DynamoVerdictStore(db, tables);
+    const other = new DynamoVerdictStore(aws.db, aws.tables);
     await Promise.all([store.replaceMessages('R', [after], 'run-a-0'), other.replaceMessages('R', [after], 'run-b-0')]);
     expect(await store.getEntry('R', 'r1.eml')).toEqual(after);
     expect((await store.summary('R'))!.byVerdict).toEqual({ verified: 2, unverified: 1 });
@@ -296,13 +286,13 @@ describe('DynamoVerdictStore: re-verification', () => {
     const oldKey = { ...legacy.signatures[0]!.key! } as Partial<NonNullable<MessageRecord['signatures'][0]['key']>>;
     delete oldKey.compromisedAt;
     const record = { ...legacy, signatures: [{ ...legacy.signatures[0]!, key: oldKey }] };
-    await db.send(new PutCommand({ TableName: tables.verdicts, Item: { ...verdictKey('R', 'legacy.eml'), dumpId: 'R', kind: 'message', record: JSON.stringify(record) } }));
+    await aws.db.send(new PutCommand({ TableName: aws.tables.verdicts, Item: { ...verdictKey('R', 'legacy.eml'), dumpId: 'R', kind: 'message', record: JSON.stringify(record) } }));
     expect(await store.getEntry('R', 'legacy.eml')).toEqual({ ...messageEntry('legacy.eml', { signedBy: ['old.example'] }), sender: null, history: [], rulesVersion: 1 });
     expect(await store.getEntry('R', 'r4.png')).toEqual(skippedEntry('r4.png'));
     expect(await store.getEntry('R', 'nothing.eml')).toBeNull();
     await expect(store.replaceMessages('R', [messageEntry('nothing.eml')], 'reverify-9')).rejects.toThrow('no entry nothing.eml in dump R');
     // Batches counted are markers of their own, not a set on the dump's item.
-    const { Item: dump } = await db.send(new GetCommand({ TableName: tables.dumps, Key: { dumpId: 'R', item: 'dump' } }));
+    const { Item: dump } = await aws.db.send(new GetCommand({ TableName: aws.tables.dumps, Key: { dumpId: 'R', item: 'dump' } }));
     expect(dump).not.toHaveProperty('batches');
     expect(await store.isBatchCounted('R', 'job-0')).toBe(true);
   });
