@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Canonicalization } from './canonicalize-header.ts';
 import { isWsp } from './ascii.ts';
+import { NextOccurrence } from './next-occurrence.ts';
 import { CR, HTAB, LF, SP } from './octets.ts';
 
 /**
@@ -124,7 +125,9 @@ function simpleBody(body: Buffer, sink: SnapshotHash): void {
 /** Relaxed: white space runs become one space, trailing white space goes, then as simple — but empty stays empty. */
 function relaxedBody(body: Buffer, sink: SnapshotHash): void {
   const run = new Run(body, sink);
-  const finder = new WhitespaceFinder(body);
+  // Tabs and double spaces are what a line needs folding for; a line without either is canonical as it stands.
+  const tab = new NextOccurrence(body, HTAB);
+  const doubleSpace = new NextOccurrence(body, DOUBLE_SPACE);
   let pendingEmpty = 0;
   forEachLine(body, (start, end, lineEnd) => {
     let contentEnd = end;
@@ -135,28 +138,10 @@ function relaxedBody(body: Buffer, sink: SnapshotHash): void {
     }
     run.emptyLines(pendingEmpty);
     pendingEmpty = 0;
-    if (contentEnd === end && !finder.foldableWithin(start, end)) run.line(start, end, lineEnd);
+    if (contentEnd === end && !tab.within(start, end) && !doubleSpace.within(start, end)) run.line(start, end, lineEnd);
     else run.rewrittenLine(start, contentEnd);
   });
   run.flush();
-}
-
-/**
- * Finds tabs and double spaces with native searches whose results are reused until passed, so the cost of
- * "does this line need folding?" is amortised over the body instead of scanning every byte in JavaScript.
- */
-class WhitespaceFinder {
-  private readonly body: Buffer;
-  private nextTab = -2;
-  private nextDouble = -2;
-  constructor(body: Buffer) {
-    this.body = body;
-  }
-  foldableWithin(start: number, end: number): boolean {
-    if (this.nextTab !== -1 && this.nextTab < start) this.nextTab = this.body.indexOf(HTAB, start);
-    if (this.nextDouble !== -1 && this.nextDouble < start) this.nextDouble = this.body.indexOf(DOUBLE_SPACE, start);
-    return (this.nextTab !== -1 && this.nextTab < end) || (this.nextDouble !== -1 && this.nextDouble < end);
-  }
 }
 
 /**

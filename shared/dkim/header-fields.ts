@@ -9,6 +9,7 @@
  * malformed: readers disagree on what they mean, so such a message cannot be called verified.
  */
 import { asciiLowerCase } from './ascii.ts';
+import { NextOccurrence } from './next-occurrence.ts';
 import { COLON, CR, HTAB, LF, SP } from './octets.ts';
 
 export interface HeaderField {
@@ -35,7 +36,7 @@ const ENVELOPE = Buffer.from('From ');
 export function splitMessage(message: Buffer): SplitMessage {
   const fields: HeaderField[] = [];
   let malformedLines = 0;
-  const bareCr = new BareCrFinder(message);
+  const bareCr = new NextOccurrence(message, CR);
   let fieldStart = -1;
   let fieldEnd = -1;
   let colon = -1;
@@ -103,19 +104,6 @@ function nameBefore(raw: Buffer, colon: number): string {
   let end = colon;
   while (end > 0 && (raw[end - 1] === SP || raw[end - 1] === HTAB)) end--;
   return raw.toString('latin1', 0, end);
-}
-
-/** Finds CRs inside lines with one native search reused until passed, so the header scan stays linear. */
-class BareCrFinder {
-  private readonly message: Buffer;
-  private next = -2;
-  constructor(message: Buffer) {
-    this.message = message;
-  }
-  within(start: number, end: number): boolean {
-    if (this.next !== -1 && this.next < start) this.next = this.message.indexOf(CR, start);
-    return this.next !== -1 && this.next < end;
-  }
 }
 
 function onlyWhiteSpace(message: Buffer, start: number, end: number): boolean {
