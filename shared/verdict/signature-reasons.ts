@@ -1,7 +1,7 @@
 import type { SignatureCheck } from '../dkim/check-signature.ts';
 import type { DkimSignature } from '../dkim/signature-field.ts';
 import { PROTECTED_HEADERS, SINGLE_HEADERS, type MessageContext } from '../message/message-context.ts';
-import type { PartialReason, Reason, SignatureStatus } from './contract.ts';
+import type { PartialReason, Reason } from './contract.ts';
 import { sameOrganization } from './organizational-domain.ts';
 
 /** What a signature that verifies still fails to prove (the `partially-verified` reasons), in contract order. */
@@ -34,14 +34,7 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
   return reasons;
 }
 
-/** The reason a signature that does not verify gives. */
-export function failureReason(status: Exclude<SignatureStatus, 'pass'>): Reason {
-  switch (status) {
-    case 'permerror':
-      return 'signature-mismatch';
-    case 'not-checked':
-      return 'over-limit';
-    default:
-      return status;
-  }
+/** The reason a signature that a key was tried on, and that does not verify, gives. */
+export function failureReason(status: Exclude<SignatureCheck['status'], 'pass'>): Reason {
+  return status === 'permerror' ? 'signature-mismatch' : status;
 }

@@ -7,7 +7,7 @@ import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
 import type { FoundKey, KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
-import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type Reason, type SignatureEvidence } from '../verdict/contract.ts';
+import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type Reason, type SignatureEvidence, type SignatureStatus } from '../verdict/contract.ts';
 import { combine } from '../verdict/precedence.ts';
 import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
 
@@ -58,7 +58,11 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
     at,
     hadReadings: (message.alternateReadings?.length ?? 0) > 0,
   };
-  const signatures = parsed.map((result, i) => (i < MAX_SIGNATURES_CHECKED ? evidenceFor(result, i, inputs) : notCheckedEvidence(result, i)));
+  const signatures = parsed.map((result, i) =>
+    i < MAX_SIGNATURES_CHECKED
+      ? evidenceFor(result, i, inputs)
+      : uncheckedEvidence(result, i, 'not-checked', 'over-limit', `signature ${i + 1} of the message: only the first ${MAX_SIGNATURES_CHECKED} are checked`),
+  );
   const { verdict, reasons } = combine(signatures);
   return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null, rulesVersion: RULES_VERSION };
 }
@@ -69,6 +73,7 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
  */
 async function lookupKeys(signatures: readonly DkimSignature[], resolver: KeyResolver, deadlineMs: number): Promise<Map<string, KeyLookup>> {
   const selectors = new Map(signatures.map((signature) => [selectorId(signature.d, signature.s), signature] as const));
+  if (selectors.size === 0) return new Map();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<KeyLookup>((resolve) => {
     timer = setTimeout(() => resolve({ status: 'error', detail: `key lookup took longer than ${deadlineMs} ms (per-message deadline)` }), deadlineMs);
@@ -109,22 +114,19 @@ interface EvidenceInputs {
 }
 
 function evidenceFor(result: ParsedSignature, index: number, { lookups, check, context, at, hadReadings }: EvidenceInputs): SignatureEvidence {
-  const tags = result.ok ? result.signature : result.tags;
-  const base = { index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x };
-  const notChecked = { bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null } as const;
-  if (!result.ok && result.overLimit) return { ...base, ...notChecked, status: 'not-checked', reasons: ['over-limit'], detail: result.detail };
+  if (!result.ok && result.overLimit) return uncheckedEvidence(result, index, 'not-checked', 'over-limit', result.detail);
   // A signature that fails its syntax checks before any key is used says nothing about alteration (RFC 6376
   // §6.1.1): unproven, not altered. `failed` is for well-formed signatures a key was found for.
-  if (!result.ok) return { ...base, ...notChecked, status: 'permerror', reasons: ['malformed-signature'], detail: result.detail };
+  if (!result.ok) return uncheckedEvidence(result, index, 'permerror', 'malformed-signature', result.detail);
 
   const lookup = lookups.get(selectorId(result.signature.d, result.signature.s))!;
   if (lookup.status !== 'found') {
     const status = lookup.status === 'none' ? 'key-unavailable' : 'dns-error';
-    return { ...base, ...notChecked, status, reasons: [status], detail: lookup.detail };
+    return uncheckedEvidence(result, index, status, status, lookup.detail);
   }
   const outcome = check(result.signature, lookup.keys);
   return {
-    ...base,
+    ...tagsOf(result, index),
     status: outcome.status,
     bodyHash: outcome.bodyHash,
     headerSignature: outcome.headerSignature,
@@ -142,14 +144,19 @@ function signatureReasons(signature: DkimSignature, outcome: SignatureCheck, con
   return outcome.status === 'pass' ? passReasons(signature, outcome, context, at) : [failureReason(outcome.status)];
 }
 
-/** A signature past MAX_SIGNATURES_CHECKED: its tags, recorded as not checked. */
-function notCheckedEvidence(result: ParsedSignature, index: number): SignatureEvidence {
+/** The tags of a signature as written, with its place among the message's signatures. */
+function tagsOf(result: ParsedSignature, index: number) {
   const tags = result.ok ? result.signature : result.tags;
+  return { index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x };
+}
+
+/** A signature judged before any key was used: its tags, what stopped it, nothing checked. */
+function uncheckedEvidence(result: ParsedSignature, index: number, status: SignatureStatus, reason: Reason, detail: string): SignatureEvidence {
   return {
-    index, d: tags.d, s: tags.s, a: tags.a, c: tags.c, h: tags.h, l: tags.l, t: tags.t, x: tags.x,
-    status: 'not-checked', bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null,
-    reasons: ['over-limit'],
-    detail: `signature ${index + 1} of the message: only the first ${MAX_SIGNATURES_CHECKED} are checked`,
+    ...tagsOf(result, index),
+    status, bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null,
+    reasons: [reason],
+    detail,
   };
 }
 
