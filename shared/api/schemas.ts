@@ -9,8 +9,8 @@ import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
 export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error] as const;
 const SIGNATURE_STATUSES = ['pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error', 'not-checked'] as const;
 
-const count = z.number().int().min(0);
-const isoTime = z.string().openapi({ format: 'date-time' });
+export const count = z.number().int().min(0);
+export const isoTime = z.string().openapi({ format: 'date-time' });
 const nullableText = z.string().nullable();
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -10,10 +10,7 @@ import { attachment, EXPORT_CONTENT_TYPES, exportFilename } from '../../ports/ex
 import type { ApiDependencies } from '../dependencies.ts';
 import { ApiProblem, notFound, PROBLEM_CONTENT_TYPE, problemResponse, problemResponses } from '../problem.ts';
 import { requireDump } from '../require-dump.ts';
-import { DumpId, DumpParams, ExportQuerySchema, ExportRecordSchema, ProblemSchema } from '../schemas.ts';
-
-const isoTime = z.string().openapi({ format: 'date-time' });
-const count = z.number().int().min(0);
+import { count, DumpId, DumpParams, ExportQuerySchema, ExportRecordSchema, isoTime, ProblemSchema } from '../schemas.ts';
 
 const ExportId = z
   .string()
