@@ -21,12 +21,13 @@ export interface MeterOptions {
 export function meter(label: string, options: MeterOptions, stream: NodeJS.WriteStream = process.stderr): Meter {
   const started = performance.now();
   const amount = (done: number, total: number) => (options.unit === 'bytes' ? `${megabytes(done)} of ${megabytes(total)}` : `${done} of ${total} entries`);
+  const rateOf = (done: number) => done / Math.max((performance.now() - started) / 1000, 0.001);
   const rate = (done: number) => {
-    const perSecond = done / Math.max((performance.now() - started) / 1000, 0.001);
+    const perSecond = rateOf(done);
     return options.unit === 'bytes' ? `${(perSecond / 1e6).toFixed(1)} MB/s` : `${perSecond.toFixed(0)}/s`;
   };
   const remaining = (done: number, total: number) => {
-    const perSecond = done / Math.max((performance.now() - started) / 1000, 0.001);
+    const perSecond = rateOf(done);
     return total <= done ? '0s' : perSecond > 0 ? duration((total - done) / perSecond) : '--';
   };
   if (stream.isTTY) {

@@ -58,7 +58,6 @@ export async function peek(source: AsyncIterable<Buffer>, size: number): Promise
   return { head: head.subarray(0, Math.min(size, head.length)), chunks: replay(), close };
 }
 
-/** Concatenates a stream, refusing to grow past `maxBytes` (the stream is then abandoned). */
 /** The stream without its first `count` bytes: a resumed reader starts where an earlier one stopped. */
 export async function* dropBytes(chunks: AsyncIterable<Buffer>, count: number): AsyncGenerator<Buffer> {
   let left = count;
@@ -72,6 +71,7 @@ export async function* dropBytes(chunks: AsyncIterable<Buffer>, count: number): 
   }
 }
 
+/** Concatenates a stream, refusing to grow past `maxBytes` (the stream is then abandoned). */
 export async function collect(chunks: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;

@@ -31,17 +31,22 @@ function exported(home: string): ExportRecord[] {
   return leakproof('export', '--format', 'jsonl', '--home', home).stdout.trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
 }
 
+/** Ingests `path` into `home` and asserts what every hostile dump must give: no crash, exit 0, peak RSS under the bound. */
+function ingestWithinBound(path: string, home: string): DumpSummary {
+  const run = leakproof('ingest', path, '--offline', '--workers', '2', '--home', home, '--json');
+  expect(run.stderr).not.toMatch(/Error|at .*\.(ts|js):\d+/);
+  expect(run.code).toBe(0);
+  expect(run.peakRssBytes).toBeLessThan(PEAK_RSS_LIMIT_BYTES);
+  return (JSON.parse(run.stdout) as { summary: DumpSummary }).summary;
+}
+
 const message = (n: number): Buffer => buildMessage({ subject: `Message ${n}`, messageId: `<${n}@campaign.example>` });
 describe('leakproof ingest on hostile dumps', () => {
   it('reads a 1 MB zip of 1 GiB bombs and lying sizes in under 300 MB, each bomb an error with its reason', () => {
     const path = join(work, 'bombs.zip');
     writeFileSync(path, rawZip(hostileMembers(message)));
     const home = join(work, 'home-bombs');
-    const run = leakproof('ingest', path, '--offline', '--workers', '2', '--home', home, '--json');
-    expect(run.stderr).not.toMatch(/Error|at .*\.(ts|js):\d+/);
-    expect(run.code).toBe(0);
-    expect(run.peakRssBytes).toBeLessThan(PEAK_RSS_LIMIT_BYTES);
-    const { summary } = JSON.parse(run.stdout) as { summary: DumpSummary };
+    const summary = ingestWithinBound(path, home);
     expect([summary.messages, summary.errors]).toEqual([3, 5]);
     const errors = Object.fromEntries(exported(home).filter((record) => record.verdict === 'error').map((record) => [record.locator, record.detail]));
     expect(errors).toEqual({
@@ -58,11 +63,7 @@ describe('leakproof ingest on hostile dumps', () => {
     const path = join(work, 'bombs-cut.zip');
     writeFileSync(path, zip.subarray(0, zip.length - 100)); // into the last member
     const home = join(work, 'home-bombs-cut');
-    const run = leakproof('ingest', path, '--offline', '--workers', '2', '--home', home, '--json');
-    expect(run.stderr).not.toMatch(/Error|at .*\.(ts|js):\d+/);
-    expect(run.code).toBe(0);
-    expect(run.peakRssBytes).toBeLessThan(PEAK_RSS_LIMIT_BYTES);
-    const { summary } = JSON.parse(run.stdout) as { summary: DumpSummary };
+    const summary = ingestWithinBound(path, home);
     // 1.eml and the mbox's first message; the four hostile members; the cut 2.eml.
     expect([summary.messages, summary.errors]).toEqual([2, 6]);
     const errors = exported(home).filter((record) => record.verdict === 'error').map((record) => record.locator);

@@ -8,7 +8,7 @@ import { dumpIdOf } from '../../adapters/aws/s3-upload.ts';
 import { uploadKey } from '../../adapters/aws/upload-key.ts';
 import { resolveHome } from '../../adapters/local/local-home.ts';
 import { fingerprintDump } from '../../dump/fingerprint.ts';
-import { apiUrlFor, connectApi, resolveDeployment, type DeploymentFlags } from '../deployment.ts';
+import { apiUrlFor, connectApi, resolveDeployment, tokenOf, type DeploymentFlags } from '../deployment.ts';
 import { DumpFailedError, followDump } from '../follow-dump.ts';
 import { meter } from '../meter.ts';
 import { summaryTable } from '../summary-table.ts';
@@ -41,7 +41,7 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
   const deployment = await resolveDeployment(flags, dependencies.cloudFormation ? () => dependencies.cloudFormation! : undefined);
   const bucket = deployment.bucket;
   if (bucket === undefined) throw new Error('say where to upload: --stack NAME, or --bucket BUCKET (with --api URL to follow the dump)');
-  const token = flags.token || env.LEAKPROOF_TOKEN || undefined;
+  const token = tokenOf(flags, env);
   const apiUrl = apiUrlFor(deployment, token);
   if (flags.wait && apiUrl === undefined) throw new Error('give --api URL to follow the dump through the API, or --no-wait');
   const api = apiUrl === undefined ? null : connectApi(apiUrl, token, flags.pollInterval ? { pollMs: flags.pollInterval } : {});
@@ -63,7 +63,8 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
     const s3 = dependencies.s3 ?? awsClients(env).s3;
 
     const before = await headObject(s3, bucket, key);
-    if (before && before.sha256 === sha256 && before.size === info.size) {
+    const alreadyThere = before !== null && before.sha256 === sha256 && before.size === info.size;
+    if (alreadyThere) {
       process.stderr.write('leakproof: this file is already in the bucket; not uploaded again\n');
     } else {
       const sending = meter('upload', { unit: 'bytes' });
@@ -87,8 +88,9 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
       }
     }
 
-    // The splitter names the dump by the object's ETag, read the same way: the id to follow.
-    const uploaded = await headObject(s3, bucket, key);
+    // The splitter names the dump by the object's ETag, read the same way: the id to follow (read again only
+    // when this run uploaded it).
+    const uploaded = alreadyThere ? before : await headObject(s3, bucket, key);
     if (!uploaded) throw new Error(`the upload completed but s3://${bucket}/${key} cannot be read back`);
     const dumpId = dumpIdOf(bucket, key, uploaded.etag);
     process.stderr.write(`leakproof: uploaded to s3://${bucket}/${key}; dump ${dumpId}\n`);
