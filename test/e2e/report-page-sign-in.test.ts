@@ -12,16 +12,17 @@
  * from another key or for another audience is refused, a code delivered with a state this tab never sent is not
  * exchanged. Without Debian's chromium it skips, saying so.
  */
+import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
 import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider, { errors } from 'oidc-provider';
-import { chromium, type Browser, type Page, type Request as BrowserRequest } from 'playwright-core';
+import { type Browser, type Page, type Request as BrowserRequest } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalHome, type LocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../shared/api/create-api.ts';
@@ -30,7 +31,6 @@ import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import { startJwtGateway, type RunningGateway } from '../helpers/jwt-authoriser.ts';
 import { dumpInput, messageEntry, sha256Of } from '../helpers/store-records.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DUMP_ID = sha256Of('sign-in-dump');
 const CLIENT_ID = 'leakproof-report-page';
 /** The API, as a resource server: the audience its tokens are for. */
@@ -135,7 +135,7 @@ async function startStack(): Promise<Stack> {
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
 
-describe.skipIf(!existsSync(CHROMIUM))('the report page signing in (authorisation code with PKCE) in headless Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the report page signing in (authorisation code with PKCE) in headless Chromium', () => {
   let stack: Stack;
   let browser: Browser;
   let page: Page;
@@ -144,7 +144,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page signing in (authorisatio
 
   beforeAll(async () => {
     stack = await startStack();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(10_000);
     page.on('request', (request) => requests.push(request));
@@ -258,4 +258,4 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page signing in (authorisatio
   });
 });
 
-if (!existsSync(CHROMIUM)) console.warn(`report page sign-in test skipped: ${CHROMIUM} is missing (install the Debian packages chromium and chromium-driver)`);
+if (!chromiumAvailable) console.warn(`report page sign-in test skipped: ${CHROMIUM} is missing (install the Debian packages chromium and chromium-driver)`);

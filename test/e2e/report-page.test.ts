@@ -7,10 +7,11 @@
  * store, nothing stubbed but the re-verifier. Without Debian's chromium it skips, saying so; CI installs it
  * (.ci/run) so there it always runs.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../shared/api/create-api.ts';
@@ -19,7 +20,6 @@ import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import type { EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../helpers/store-records.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'report-page-token';
 const DUMP_ID = sha256Of('report-page-dump');
 const HOSTILE_SUBJECT = '<b>Quarterly</b> results & <img src=x onerror="window.pwned=1">';
@@ -103,7 +103,7 @@ async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
 
 const texts = (page: Page, selector: string) => page.locator(selector).allInnerTexts();
 
-describe.skipIf(!existsSync(CHROMIUM))('the report page in headless Chromium', () => {
+describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () => {
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
   let page: Page;
@@ -111,7 +111,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page in headless Chromium', (
 
   beforeAll(async () => {
     server = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -224,4 +224,4 @@ describe.skipIf(!existsSync(CHROMIUM))('the report page in headless Chromium', (
   });
 });
 
-if (!existsSync(CHROMIUM)) console.warn(`report page test skipped: ${CHROMIUM} is missing (install the Debian packages chromium and chromium-driver)`);
+if (!chromiumAvailable) console.warn(`report page test skipped: ${CHROMIUM} is missing (install the Debian packages chromium and chromium-driver)`);
