@@ -8,8 +8,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { posix } from 'node:path';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { uploadDump } from '../shared/adapters/aws/s3-upload.ts';
 import { DUMPS_FAILED_METRIC, splitFailuresOf, type SplitFailure } from '../shared/adapters/aws/split-failures.ts';
 
 const logger = new Logger();
@@ -42,8 +42,7 @@ async function markFailed(failure: SplitFailure): Promise<void> {
   const at = new Date();
   if (failure.kind === 'upload' && (await store.counts(failure.dumpId)) === null) {
     // The first attempt failed before it opened the dump: the failure needs a record to be shown on.
-    const { bucket, key, size } = failure.upload;
-    await store.openDump({ id: failure.dumpId, name: posix.basename(key), source: `s3://${bucket}/${key}`, bytes: size }, at);
+    await store.openDump(uploadDump(failure.dumpId, failure.upload), at);
   }
   const marked = await store.markFailed(failure.dumpId, failure.reason, at);
   // The dump id and how it failed; the reason may name members of the dump, so it stays out of the log.

@@ -14,9 +14,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
-import { posix } from 'node:path';
 import { awsAdapters, lazily, type AwsAdapters } from '../shared/adapters/aws/aws-adapters.ts';
-import { dumpIdOf, uploadOf } from '../shared/adapters/aws/s3-upload.ts';
+import { dumpIdOf, uploadDump, uploadOf } from '../shared/adapters/aws/s3-upload.ts';
 import { DUMPS_FAILED_METRIC } from '../shared/adapters/aws/split-failures.ts';
 import { sqsMessageBody } from '../shared/adapters/aws/sqs-message-body.ts';
 import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
@@ -57,7 +56,7 @@ async function firstLeg(record: S3EventRecord, { blobs, store, settings }: AwsAd
   const { size, etag } = await blobs.head(key);
   // The same object version is the same dump: S3 may deliver an event twice.
   const dumpId = dumpIdOf(bucket, key, etag);
-  const dump = await store.openDump({ id: dumpId, name: posix.basename(key), source: `s3://${bucket}/${key}`, bytes: size }, new Date());
+  const dump = await store.openDump(uploadDump(dumpId, { bucket, key, size }), new Date());
   if (dump.status !== 'splitting') {
     logger.info('dump already split; event ignored', { dumpId, status: dump.status });
     return undefined;

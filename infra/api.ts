@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -17,7 +17,7 @@ import { ENDPOINTS, type Endpoint } from '../shared/api/endpoints.ts';
 import { SIGN_IN_VARIABLE, type PageSignIn } from '../shared/api/report-page.ts';
 import { COGNITO_SCOPES, ReportSignIn } from './auth.ts';
 import { handlerFunction, type HandlerDefaults } from './handler-function.ts';
-import { acknowledgeObjectWildcards, TABLE_READ, TABLE_WRITE } from './pipeline.ts';
+import { acknowledgeObjectWildcards, QUEUE_BASE, TABLE_READ, TABLE_WRITE } from './pipeline.ts';
 import type { Reverification } from './reverification.ts';
 import type { VerdictTables } from './tables.ts';
 
@@ -227,15 +227,13 @@ export class LeakproofApi extends Construct {
    */
   #exports(props: LeakproofApiProps): { queue: sqs.Queue; deadLetterQueue: sqs.Queue; exporter: NodejsFunction } {
     const { bucket, tables } = props;
-    // As the pipeline's queues: encrypted, TLS only, 1 MiB messages, kept when the stack goes.
-    const queueDefaults = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, maxMessageSizeBytes: 1_048_576, removalPolicy: RemovalPolicy.RETAIN } as const;
-    const deadLetterQueue = new sqs.Queue(this, 'ExportDeadLetterQueue', { ...queueDefaults, retentionPeriod: Duration.days(14) });
+    const deadLetterQueue = new sqs.Queue(this, 'ExportDeadLetterQueue', { ...QUEUE_BASE, retentionPeriod: Duration.days(14) });
     Validations.of(deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This is the dead-letter queue of the export queue; a job set aside waits here to be inspected (its export is reported failed after an hour).',
     });
     const queue = new sqs.Queue(this, 'ExportQueue', {
-      ...queueDefaults,
+      ...QUEUE_BASE,
       visibilityTimeout: EXPORTER.timeout.plus(Duration.minutes(1)),
       // A queued export not started within the hour is failed anyway (EXPORT_QUEUED_MS).
       retentionPeriod: Duration.hours(2),

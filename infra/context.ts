@@ -72,17 +72,19 @@ function apiAuthorisationFromContext(node: Node): ApiAuthorisation | undefined {
   const read = (name: string): unknown => node.tryGetContext(name);
   const auth = read('apiAuth');
   const issuerSettings = ['jwtIssuer', 'jwtAudience', 'jwtReadScope', 'jwtWriteScope', ...PAGE_SIGN_IN_SETTINGS];
-  const given = (names: readonly string[]) => names.filter((name) => read(name) !== undefined);
+  /** Refuses whichever of `names` were given: they go with `instead`. */
+  const refuseGiven = (names: readonly string[], instead: string) => {
+    const misplaced = names.filter((name) => read(name) !== undefined);
+    if (misplaced.length > 0) throw new Error(`context ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with ${instead}`);
+  };
   if (auth === 'iam') {
-    const misplaced = given([...issuerSettings, 'authDomainPrefix']);
-    if (misplaced.length > 0) throw new Error(`context ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with apiAuth=jwt, not apiAuth=iam`);
+    refuseGiven([...issuerSettings, 'authDomainPrefix'], 'apiAuth=jwt, not apiAuth=iam');
     return { type: 'iam' };
   }
   if (auth !== undefined && auth !== 'jwt') throw new Error(`context apiAuth must be jwt or iam, not ${JSON.stringify(auth)}`);
   const issuer = read('jwtIssuer');
   if (issuer === undefined) {
-    const misplaced = given(issuerSettings);
-    if (misplaced.length > 0) throw new Error(`context ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with jwtIssuer (without it the stack makes a Cognito user pool)`);
+    refuseGiven(issuerSettings, 'jwtIssuer (without it the stack makes a Cognito user pool)');
     const domainPrefix = read('authDomainPrefix');
     if (domainPrefix === undefined) return auth === undefined ? undefined : { type: 'cognito' };
     // Cognito's rule for prefix domains: lower-case letters, digits and hyphens, not at either end, no reserved words.

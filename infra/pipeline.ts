@@ -38,6 +38,13 @@ const SPLIT_EVENT_MAX_AGE = Duration.hours(6);
 
 /** SQS's largest message, 1 MiB: a job (up to 200 units of one dump) travels as one message. */
 const MAX_MESSAGE_BYTES = 1_048_576;
+/** What every queue of the stack has: encrypted, TLS only, 1 MiB messages, kept when the stack goes. */
+export const QUEUE_BASE = {
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+  maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const;
 /** AWS's advice for a queue a Lambda consumes: visibility timeout at least six times the function timeout. */
 const VISIBILITY_PER_TIMEOUT = 6;
 
@@ -75,13 +82,10 @@ export class IngestPipeline extends Construct {
 
     const queue = (queueId: string, consumerTimeout: Duration, deadLetterQueue?: sqs.IQueue): sqs.Queue =>
       new sqs.Queue(this, queueId, {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+        ...QUEUE_BASE,
         retentionPeriod: Duration.days(14),
         visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_PER_TIMEOUT),
         deadLetterQueue: deadLetterQueue && { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-        removalPolicy: RemovalPolicy.RETAIN,
       });
     this.deadLetterQueue = queue('DeadLetterQueue', DEAD_LETTER_RECORDER.timeout);
     Validations.of(this.deadLetterQueue).acknowledge({

@@ -23,7 +23,7 @@
  * out of the `pending` sets while the owner's adds were still in flight, and they would count twice.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
@@ -33,6 +33,7 @@ import { signingDomains } from '../../verdict/signing-domains.ts';
 import { getAll } from './dynamo-batch.ts';
 import { reasonCount, rulesVersionCount, verdictCount } from './dynamo-dump-item.ts';
 import { allShards, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
+import { queryAll } from './dynamo-query.ts';
 import { DUMPS_TABLE, TTL_ATTRIBUTE } from './table-design.ts';
 
 type Item = Record<string, unknown>;
@@ -317,26 +318,19 @@ export async function readTotals(db: DynamoDBDocumentClient, table: string, dump
 export async function readCounters(db: DynamoDBDocumentClient, table: string, dumpId: string): Promise<Pick<DumpSummary, 'signingDomains' | 'senderDomains' | 'months'>> {
   const sums = new Map<string, Item>(); // by counter, e.g. "domain#example.com"
   await mapConcurrently(allShards(), 8, async (shard) => {
-    let start: Item | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#item, :prefix)',
-          ExpressionAttributeNames: { '#pk': DUMPS_TABLE.partitionKey, '#item': DUMPS_TABLE.sortKey },
-          ExpressionAttributeValues: { ':pk': counterPartition(dumpId, shard), ':prefix': COUNTER_PREFIX },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const counter = item.name as string | undefined;
-        if (counter === undefined || counter === TOTAL) continue;
-        let sum = sums.get(counter);
-        if (!sum) sums.set(counter, (sum = {}));
-        sumInto(sum, item);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const counters = queryAll(db, {
+      TableName: table,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#item, :prefix)',
+      ExpressionAttributeNames: { '#pk': DUMPS_TABLE.partitionKey, '#item': DUMPS_TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': counterPartition(dumpId, shard), ':prefix': COUNTER_PREFIX },
+    });
+    for await (const item of counters) {
+      const counter = item.name as string | undefined;
+      if (counter === undefined || counter === TOTAL) continue;
+      let sum = sums.get(counter);
+      if (!sum) sums.set(counter, (sum = {}));
+      sumInto(sum, item);
+    }
   });
   const named = (kind: string) =>
     [...sums].filter(([counter]) => counter.startsWith(`${kind}#`)).map(([counter, counts]) => ({ name: counter.slice(kind.length + 1), counts }));

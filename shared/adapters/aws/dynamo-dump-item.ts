@@ -11,9 +11,14 @@ import { DUMP_LISTING_SHARDS, DUMPS_TABLE } from './table-design.ts';
 
 /** The sort key of the dump item itself; its counter items sort beside it. */
 export const DUMP_ITEM = 'dump';
+/** A byStart partition: shard `shard` of DUMP_LISTING_SHARDS. */
+export function dumpListingPartition(shard: number): string {
+  return `dumps#${shard}`;
+}
+
 /** The byStart partition of a dump's item: one of DUMP_LISTING_SHARDS, by its id. */
 export function dumpListing(dumpId: string): string {
-  return `dumps#${shardOf(dumpId, DUMP_LISTING_SHARDS)}`;
+  return dumpListingPartition(shardOf(dumpId, DUMP_LISTING_SHARDS));
 }
 
 export interface DumpCounts {

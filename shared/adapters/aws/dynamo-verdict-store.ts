@@ -45,7 +45,7 @@ import type {
 import { REASONS } from '../../verdict/contract.ts';
 import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
 import { COUNTING_LEASE, countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, verdictCountsOf, type CountingLease } from './dynamo-counters.ts';
-import { countsOf, dumpKey, dumpListing, dumpOverviewOf, dumpRecordOf, newDumpItem, reasonCount, rulesVersionsOf, type DumpCounts } from './dynamo-dump-item.ts';
+import { countsOf, dumpKey, dumpListingPartition, dumpOverviewOf, dumpRecordOf, newDumpItem, reasonCount, rulesVersionsOf, type DumpCounts } from './dynamo-dump-item.ts';
 import {
   entryItem,
   keyPart,
@@ -488,7 +488,7 @@ export class DynamoVerdictStore implements VerdictStore {
       IndexName: indexName,
       KeyConditionExpression: '#listing = :listing',
       ExpressionAttributeNames: { '#listing': partitionKey },
-      ExpressionAttributeValues: { ':listing': `dumps#${shard}` },
+      ExpressionAttributeValues: { ':listing': dumpListingPartition(shard) },
       ScanIndexForward: false,
     }));
     // Dumps started at the same instant sort by id, in every shard alike.

@@ -5,6 +5,8 @@
  */
 import type { S3EventRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { DumpRecord } from '../../ports/verdict-store.ts';
 
 export interface S3Upload {
   bucket: string;
@@ -22,6 +24,11 @@ export function uploadOf(record: S3EventRecord): S3Upload {
 
 export function dumpIdOf(bucket: string, key: string, etag: string): string {
   return createHash('sha256').update(`s3://${bucket}/${key}\n${quoted(etag)}`).digest('hex');
+}
+
+/** The dump record an upload opens: named after the file, its source the object's S3 URL. */
+export function uploadDump(dumpId: string, { bucket, key, size }: Pick<S3Upload, 'bucket' | 'key' | 'size'>): Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'> {
+  return { id: dumpId, name: posix.basename(key), source: `s3://${bucket}/${key}`, bytes: size };
 }
 
 function quoted(etag: string): string {
