@@ -36,11 +36,6 @@ export async function resolveDeployment(flags: DeploymentFlags, cloudFormation: 
   return { ...(flags.bucket !== undefined ? { bucket: flags.bucket } : {}), uploadsPrefix: UPLOADS_PREFIX, ...(flags.api !== undefined ? { apiUrl: flags.api } : {}) };
 }
 
-/** The bearer token: --token, else $LEAKPROOF_TOKEN; undefined (SigV4) when neither is set. */
-export function tokenOf(flags: Pick<DeploymentFlags, 'token'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flags.token || env.LEAKPROOF_TOKEN || undefined;
-}
-
 /**
  * The API URL a caller uses: with a token, the one JWTs are accepted at (ApiUrl); without, the one that takes
  * SigV4 (ScriptApiUrl, which an IAM-only or older stack does not have: its ApiUrl takes IAM). --api is used as given.

@@ -3,6 +3,7 @@
  * summary, and an export's bytes. Authorised per request: a bearer token (a JWT in AWS, the server's token
  * locally) or, with none, a SigV4 signature from the caller's AWS credentials (an IAM-authorised stack).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestAuthoriser } from '../adapters/aws/execute-api-signer.ts';
 import type { ExportFormat } from '../pipeline/export-lines.ts';
 import type { DumpOverview, DumpSummary } from '../ports/verdict-store.ts';
@@ -53,7 +54,7 @@ export class RemoteApi {
     this.#base = base;
     this.#authorise = authorise;
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /** Every dump, newest first. */

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
 import { exportLines, type ExportFormat } from '../../pipeline/export-lines.ts';
-import { apiUrlFor, connectApi, resolveDeployment, tokenOf, type DeploymentFlags } from '../deployment.ts';
+import type { DeploymentFlags } from '../deployment.ts';
+import { tokenOf } from '../token.ts';
 import { findDumpId } from '../dump-id.ts';
 import type { RemoteApi } from '../remote-api.ts';
 import { summaryTable } from '../summary-table.ts';
@@ -63,6 +64,8 @@ export async function exportCommand(flags: ReportFlags & { format: ExportFormat;
 /** The stack's API when one is named (`--api`, `--stack`); null for the local store. */
 async function remoteApi(flags: ReportFlags): Promise<RemoteApi | null> {
   if (flags.api === undefined && flags.stack === undefined) return null;
+  // Loaded only for a stack: the local summary and export need none of the AWS SDK.
+  const { apiUrlFor, connectApi, resolveDeployment } = await import('../deployment.ts');
   const token = tokenOf(flags);
   return connectApi(apiUrlFor(await resolveDeployment(flags), token)!, token);
 }

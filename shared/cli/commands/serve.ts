@@ -6,6 +6,7 @@ import { createApi } from '../../api/create-api.ts';
 import { loopbackGuard } from '../../api/loopback-guard.ts';
 import { ApiProblem, problemResponse } from '../../api/problem.ts';
 import { localReverifier } from '../../reverify/local-reverifier.ts';
+import { tokenOf } from '../token.ts';
 
 /** The API answers whoever reaches its port, so only this machine may: loopback, never 0.0.0.0. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -28,7 +29,7 @@ export interface RunningServer {
 export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const local = openLocalHome(resolveHome(flags.home));
   try {
-    const given = flags.token || env.LEAKPROOF_TOKEN || undefined;
+    const given = tokenOf(flags, env);
     const token = given ?? newToken();
     const app = createApi({ store: local.store, keys: local.archive, reverifier: localReverifier(local, { offline: flags.offline ?? false }), token });
     const server = await listenLocally(app, flags.port);
