@@ -166,6 +166,8 @@ describe.skipIf(!chromiumAvailable)('the report page signing in (authorisation c
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL((url) => url.href.startsWith(stack.gateway.url));
     await expect.poll(() => page.locator('#dump-name').innerText()).toBe('signed-in-leak.zip');
+    // The listing loads after the summary: wait for its rows before reading what the authoriser saw.
+    await expect.poll(() => page.locator('#messages tbody tr').count()).toBe(2);
 
     // The authorisation request: this client, back to the page, the read scope, an S256 challenge and a state.
     const authorize = new URL(requests.find((request) => request.url().startsWith(stack.signIn.authorizationEndpoint))!.url());
@@ -197,7 +199,6 @@ describe.skipIf(!chromiumAvailable)('the report page signing in (authorisation c
     expect(dumps[0]).toEqual({ route: 'GET /dumps', status: 401, scope: SCOPES.read });
     expect(dumps.at(-1)).toEqual({ route: 'GET /dumps', status: 200, scope: SCOPES.read });
     expect(stack.gateway.calls).toContainEqual({ route: 'GET /dumps/{id}/messages', status: 200, scope: SCOPES.read });
-    expect(await page.locator('#messages tbody tr').count()).toBe(2);
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/report-page-sign-in.png', fullPage: true });
