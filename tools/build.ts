@@ -17,7 +17,7 @@ export async function buildCli(): Promise<void> {
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { cli: 'shared/cli/main.ts', 'verify-worker': 'shared/adapters/local/verify-worker.ts' },
+    entryPoints: { cli: 'cli/main.ts', 'verify-worker': 'shared/adapters/local/verify-worker.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

@@ -20,7 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
-import { uploadCommand } from '../../shared/cli/commands/upload.ts';
+import { uploadCommand } from '../../cli/commands/upload.ts';
 import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import type { ExportRecord } from '../../shared/ports/verdict-store.ts';

@@ -15,7 +15,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../shared/api/create-api.ts';
-import { listenLocally } from '../../shared/cli/commands/serve.ts';
+import { listenLocally } from '../../cli/commands/serve.ts';
 import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import type { EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../helpers/store-records.ts';

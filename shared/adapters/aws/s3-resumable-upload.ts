@@ -55,7 +55,7 @@ export interface UploadState {
   sha256: string;
 }
 
-/** Where the state of an unfinished upload is kept between runs (a file in the user's home, see shared/cli/upload-state.ts). */
+/** Where the state of an unfinished upload is kept between runs (a file in the user's home, see cli/upload-state.ts). */
 export interface UploadStateStore {
   load(): Promise<UploadState | null>;
   save(state: UploadState): Promise<void>;

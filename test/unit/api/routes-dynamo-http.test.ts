@@ -1,6 +1,6 @@
 /** The route suite on DynamoDB (dynalite), over HTTP from the local server: the same router over the other store. */
 import { createApi } from '../../../shared/api/create-api.ts';
-import { listenLocally } from '../../../shared/cli/commands/serve.ts';
+import { listenLocally } from '../../../cli/commands/serve.ts';
 import { httpClient, RecordingReverifier, seededDynamo } from './api-harness.ts';
 import { apiRouteSuite } from './route-suite.ts';
 

@@ -1,7 +1,7 @@
 /** The route suite on the embedded store (SQLite), over HTTP from the local server as `leakproof serve` runs it. */
 import { openLocalHome } from '../../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../../shared/api/create-api.ts';
-import { listenLocally } from '../../../shared/cli/commands/serve.ts';
+import { listenLocally } from '../../../cli/commands/serve.ts';
 import { httpClient, RecordingReverifier, seededHome } from './api-harness.ts';
 import { apiRouteSuite } from './route-suite.ts';
 

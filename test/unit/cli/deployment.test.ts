@@ -5,7 +5,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../../shared/adapters/aws/stack-outputs.ts';
-import { apiUrlFor, resolveDeployment } from '../../../shared/cli/deployment.ts';
+import { apiUrlFor, resolveDeployment } from '../../../cli/deployment.ts';
 
 function stubCloudFormation(outputs: Record<string, string>, status = 'CREATE_COMPLETE') {
   const asked: string[] = [];

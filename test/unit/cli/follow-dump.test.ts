@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DumpFailedError, followDump } from '../../../shared/cli/follow-dump.ts';
-import { ApiError } from '../../../shared/cli/remote-api.ts';
+import { DumpFailedError, followDump } from '../../../cli/follow-dump.ts';
+import { ApiError } from '../../../cli/remote-api.ts';
 import type { DumpStatus, DumpSummary } from '../../../shared/ports/verdict-store.ts';
 
 function summaryAt(status: DumpStatus, processed: number, located: number | null, failure?: string): DumpSummary {

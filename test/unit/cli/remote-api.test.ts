@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { regionOfApiUrl } from '../../../shared/adapters/aws/execute-api-signer.ts';
-import { bearerAuthoriser, RemoteApi } from '../../../shared/cli/remote-api.ts';
+import { bearerAuthoriser, RemoteApi } from '../../../cli/remote-api.ts';
 
 type Handler = (path: string, headers: IncomingHttpHeaders, response: ServerResponse) => void;
 const servers: { close(): void }[] = [];

@@ -1,5 +1,5 @@
-import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
-import { importKeyFile, type KeyImportResult } from '../../keys/key-import.ts';
+import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
+import { importKeyFile, type KeyImportResult } from '../../shared/keys/key-import.ts';
 import { reportKeyImpact } from './reverify.ts';
 
 /** `leakproof keys import FILE`: JSON lines of DKIM key records into the archive. */

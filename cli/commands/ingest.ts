@@ -1,10 +1,10 @@
 import { basename, resolve } from 'node:path';
-import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
-import { WorkerPool } from '../../adapters/local/worker-pool.ts';
-import { fingerprintDump } from '../../dump/fingerprint.ts';
-import { readDump } from '../../dump/open-dump.ts';
-import { importKeyFile } from '../../keys/key-import.ts';
-import { ingest } from '../../pipeline/ingest.ts';
+import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
+import { WorkerPool } from '../../shared/adapters/local/worker-pool.ts';
+import { fingerprintDump } from '../../shared/dump/fingerprint.ts';
+import { readDump } from '../../shared/dump/open-dump.ts';
+import { importKeyFile } from '../../shared/keys/key-import.ts';
+import { ingest } from '../../shared/pipeline/ingest.ts';
 import { progressReporter } from '../progress.ts';
 import { summaryTable } from '../summary-table.ts';
 import { reportKeyImport } from './keys.ts';

@@ -1,11 +1,11 @@
 import { serve } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { openLocalHome, resolveHome } from '../../adapters/local/local-home.ts';
-import { createApi } from '../../api/create-api.ts';
-import { loopbackGuard } from '../../api/loopback-guard.ts';
-import { ApiProblem, problemResponse } from '../../api/problem.ts';
-import { localReverifier } from '../../reverify/local-reverifier.ts';
+import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
+import { createApi } from '../../shared/api/create-api.ts';
+import { loopbackGuard } from '../../shared/api/loopback-guard.ts';
+import { ApiProblem, problemResponse } from '../../shared/api/problem.ts';
+import { localReverifier } from '../../shared/reverify/local-reverifier.ts';
 import { tokenOf } from '../token.ts';
 
 /** The API answers whoever reaches its port, so only this machine may: loopback, never 0.0.0.0. */

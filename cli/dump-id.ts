@@ -1,4 +1,4 @@
-import type { VerdictStore } from '../ports/verdict-store.ts';
+import type { VerdictStore } from '../shared/ports/verdict-store.ts';
 
 /** Finds a dump by its id or an unambiguous prefix of it (as git does with commits); undefined when none is asked for. */
 export async function findDumpId(store: Pick<VerdictStore, 'listDumps'>, prefix: string | undefined): Promise<string | undefined> {

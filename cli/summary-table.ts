@@ -1,5 +1,5 @@
-import type { DumpSummary } from '../ports/verdict-store.ts';
-import { REASONS, VERDICTS } from '../verdict/contract.ts';
+import type { DumpSummary } from '../shared/ports/verdict-store.ts';
+import { REASONS, VERDICTS } from '../shared/verdict/contract.ts';
 import { megabytes, row } from './format.ts';
 
 /** The closing table of `ingest` and the body of `summary`: counts by verdict and reason, skips, errors, top signing and sender domains. */

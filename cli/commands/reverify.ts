@@ -1,11 +1,11 @@
 import { SingleBar } from 'cli-progress';
-import { openLocalHome, resolveHome, type LocalHome } from '../../adapters/local/local-home.ts';
-import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
-import type { KeyImportResult } from '../../keys/key-import.ts';
-import { runLocalReverification } from '../../reverify/local-reverifier.ts';
-import type { ReverificationSummary } from '../../reverify/run-reverification.ts';
-import { watchKeys } from '../../reverify/key-watch.ts';
-import { selectAffected, selectionSize } from '../../reverify/select-affected.ts';
+import { openLocalHome, resolveHome, type LocalHome } from '../../shared/adapters/local/local-home.ts';
+import { systemTxtLookup } from '../../shared/keys/dns-key-lookup.ts';
+import type { KeyImportResult } from '../../shared/keys/key-import.ts';
+import { runLocalReverification } from '../../shared/reverify/local-reverifier.ts';
+import type { ReverificationSummary } from '../../shared/reverify/run-reverification.ts';
+import { watchKeys } from '../../shared/reverify/key-watch.ts';
+import { selectAffected, selectionSize } from '../../shared/reverify/select-affected.ts';
 import { findDumpId } from '../dump-id.ts';
 
 export interface ReverifyFlags {

@@ -4,9 +4,9 @@
  * with none, signed with the caller's AWS credentials.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { regionOfApiUrl, sigV4Authoriser } from '../adapters/aws/execute-api-signer.ts';
-import { UPLOADS_PREFIX } from '../adapters/aws/settings.ts';
-import { readDeployedStack } from '../adapters/aws/stack-outputs.ts';
+import { regionOfApiUrl, sigV4Authoriser } from '../shared/adapters/aws/execute-api-signer.ts';
+import { UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { readDeployedStack } from '../shared/adapters/aws/stack-outputs.ts';
 import { bearerAuthoriser, RemoteApi, type RemoteApiOptions } from './remote-api.ts';
 
 export interface DeploymentFlags {

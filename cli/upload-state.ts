@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UploadState, UploadStateStore } from '../adapters/aws/s3-resumable-upload.ts';
+import type { UploadState, UploadStateStore } from '../shared/adapters/aws/s3-resumable-upload.ts';
 
 /**
  * An unfinished upload's state, as a small JSON file in the home's uploads/ folder (private to the user, as the

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { IngestProgress } from '../pipeline/ingest.ts';
+import type { IngestProgress } from '../shared/pipeline/ingest.ts';
 import { duration, megabytes } from './format.ts';
 
 export interface ProgressReporter {

@@ -4,9 +4,9 @@
  * locally) or, with none, a SigV4 signature from the caller's AWS credentials (an IAM-authorised stack).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RequestAuthoriser } from '../adapters/aws/execute-api-signer.ts';
-import type { ExportFormat } from '../pipeline/export-lines.ts';
-import type { DumpOverview, DumpSummary } from '../ports/verdict-store.ts';
+import type { RequestAuthoriser } from '../shared/adapters/aws/execute-api-signer.ts';
+import type { ExportFormat } from '../shared/pipeline/export-lines.ts';
+import type { DumpOverview, DumpSummary } from '../shared/ports/verdict-store.ts';
 
 /** Larger JSON answers than this are not read: the API's own cap in AWS is 4 MiB. */
 const MAX_JSON_BYTES = 16 * 2 ** 20;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DumpOverview, DumpSummary } from '../ports/verdict-store.ts';
+import type { DumpOverview, DumpSummary } from '../shared/ports/verdict-store.ts';
 import { ApiError, type RemoteApi } from './remote-api.ts';
 
 export interface FollowOptions {
