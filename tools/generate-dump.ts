@@ -5,9 +5,9 @@
  * Writes DIR/leak.zip (or leak.mbox, or the folder DIR/leak/), DIR/keys.jsonl and DIR/expected.json.
  */
 import { parseArgs } from 'node:util';
-import { parseByteSize } from '../shared/generator/byte-size.ts';
-import { DEFAULTS, generateDump } from '../shared/generator/generate-dump.ts';
-import { DUMP_FORMATS, type DumpFormat } from '../shared/generator/writers/dump-writer.ts';
+import { parseByteSize } from './generator/byte-size.ts';
+import { DEFAULTS, generateDump } from './generator/generate-dump.ts';
+import { DUMP_FORMATS, type DumpFormat } from './generator/writers/dump-writer.ts';
 
 const USAGE = `usage: npm run generate -- --out DIR [--messages N | --target-bytes SIZE] [--format zip|mbox|folder]
        [--attachment-every N] [--attachment-min SIZE] [--attachment-max SIZE] [--seed S]`;

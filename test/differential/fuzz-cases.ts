@@ -7,7 +7,7 @@
  *
  * Strings here are "binary" strings: one char per byte (latin-1), so 8-bit bytes survive every edit.
  */
-import { createPrng, type Prng } from '../../shared/generator/prng.ts';
+import { createPrng, type Prng } from '../../tools/generator/prng.ts';
 
 export type Eol = '\r\n' | '\n';
 export type Canon = 'simple' | 'relaxed';

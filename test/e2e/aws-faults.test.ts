@@ -22,8 +22,8 @@ import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.t
 import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { COUNTING_LEASE_VARIABLE, UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
 import { parseJob } from '../../shared/fanout/parse-job.ts';
-import { generateDump } from '../../shared/generator/generate-dump.ts';
-import { mboxrdQuote } from '../../shared/generator/writers/mbox-quoting.ts';
+import { generateDump } from '../../tools/generator/generate-dump.ts';
+import { mboxrdQuote } from '../../tools/generator/writers/mbox-quoting.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { createLeakproofResources, startAwsEmulators, type AwsEmulators, type LeakproofResources, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';

@@ -18,7 +18,7 @@ import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.t
 import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
-import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
+import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip, mboxRecord } from '../helpers/dump-files.ts';

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
-import type { ExpectedDump, ExpectedMessage } from '../../shared/generator/expected.ts';
+import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
+import type { ExpectedDump, ExpectedMessage } from '../../tools/generator/expected.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { buildZip, localHeaderOffsets } from '../helpers/dump-files.ts';
 

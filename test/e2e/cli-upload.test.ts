@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoKeyArchive } from '../../shared/adapters/aws/dynamo-key-archive.ts';
 import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { uploadCommand } from '../../cli/commands/upload.ts';
-import { generateDump, type GenerateResult } from '../../shared/generator/generate-dump.ts';
+import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import type { ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { createLeakproofResources, EMULATOR_CREDENTIALS, startAwsEmulators, type AwsEmulators, type LeakproofResources, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../../shared/adapters/local/file-blob-store.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
 import { MAX_UNITS_PER_JOB } from '../../../shared/fanout/job-batcher.ts';
-import { generateDump } from '../../../shared/generator/generate-dump.ts';
+import { generateDump } from '../../../tools/generator/generate-dump.ts';
 import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { buildZip, makeTempDir, mboxRecord, removeDir, writeFiles } from '../../helpers/dump-files.ts';
 import { fanoutRecords, localRecords, resolverFromKeyFile, splitToJobs } from '../../helpers/fanout-records.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { caseAt, caseStride, SPECIAL_CASES } from '../../../shared/generator/cases.ts';
-import { parisOffsetMinutes, rfc5322Date } from '../../../shared/generator/mail-dates.ts';
-import { encodedWords, quotedPrintable } from '../../../shared/generator/mime.ts';
-import { createPrng } from '../../../shared/generator/prng.ts';
-import { mboxrdQuote } from '../../../shared/generator/writers/mbox-quoting.ts';
-import { parseByteSize } from '../../../shared/generator/byte-size.ts';
+import { caseAt, caseStride, SPECIAL_CASES } from '../../../tools/generator/cases.ts';
+import { parisOffsetMinutes, rfc5322Date } from '../../../tools/generator/mail-dates.ts';
+import { encodedWords, quotedPrintable } from '../../../tools/generator/mime.ts';
+import { createPrng } from '../../../tools/generator/prng.ts';
+import { mboxrdQuote } from '../../../tools/generator/writers/mbox-quoting.ts';
+import { parseByteSize } from '../../../tools/generator/byte-size.ts';
 
 describe('createPrng', () => {
   it('repeats for a seed and differs between seeds', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolverFromKeyLines } from '../../../bench/mailauth-resolver.ts';
-import type { ExpectedMessage } from '../../../shared/generator/expected.ts';
-import { generateDump, type GenerateOptions } from '../../../shared/generator/generate-dump.ts';
+import type { ExpectedMessage } from '../../../tools/generator/expected.ts';
+import { generateDump, type GenerateOptions } from '../../../tools/generator/generate-dump.ts';
 import { loadExpected, loadKeys, splitMboxrd } from './generated-dump.ts';
 import { disagreement, mailauthResults } from './mailauth-agreement.ts';
 

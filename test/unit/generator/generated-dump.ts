@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
-import type { ExpectedDump } from '../../../shared/generator/expected.ts';
-import type { PublishedKeyRecord } from '../../../shared/generator/keyring.ts';
+import type { ExpectedDump } from '../../../tools/generator/expected.ts';
+import type { PublishedKeyRecord } from '../../../tools/generator/keyring.ts';
 
 export async function loadExpected(dir: string): Promise<ExpectedDump> {
   return JSON.parse(await readFile(join(dir, 'expected.json'), 'utf8')) as ExpectedDump;

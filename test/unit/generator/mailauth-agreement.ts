@@ -4,7 +4,7 @@
  */
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import type { TxtResolver } from '../../../bench/mailauth-resolver.ts';
-import type { CaseId } from '../../../shared/generator/cases.ts';
+import type { CaseId } from '../../../tools/generator/cases.ts';
 
 type Results = Awaited<ReturnType<typeof dkimVerify>>['results'];
 

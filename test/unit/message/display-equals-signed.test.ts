@@ -13,7 +13,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitMessage, type HeaderField } from '../../../shared/dkim/header-fields.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
-import { generateDump } from '../../../shared/generator/generate-dump.ts';
+import { generateDump } from '../../../tools/generator/generate-dump.ts';
 import { displayFieldsOf } from '../../../shared/message/display-fields.ts';
 import { displayHeaders } from '../../../shared/message/display-headers.ts';
 import type { KeyResolver } from '../../../shared/ports/key-resolver.ts';

@@ -1,4 +1,4 @@
-import type { Reason, Verdict } from '../verdict/contract.ts';
+import type { Reason, Verdict } from '../../shared/verdict/contract.ts';
 
 /**
  * The planned outcomes. Each generated message is built to land on exactly one of these, so expected.json can

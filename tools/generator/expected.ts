@@ -1,4 +1,4 @@
-import { REASONS, VERDICTS, type Reason, type Verdict } from '../verdict/contract.ts';
+import { REASONS, VERDICTS, type Reason, type Verdict } from '../../shared/verdict/contract.ts';
 import type { CaseId } from './cases.ts';
 import type { WrittenLocation } from './writers/dump-writer.ts';
 

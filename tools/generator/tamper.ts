@@ -1,4 +1,4 @@
-import { splitMessage, type HeaderField } from '../dkim/header-fields.ts';
+import { splitMessage, type HeaderField } from '../../shared/dkim/header-fields.ts';
 
 /**
  * Byte-level edits made to a signed message, the way a forger would: everything else is left exactly as

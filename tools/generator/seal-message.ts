@@ -1,5 +1,5 @@
-import { splitMessage } from '../dkim/header-fields.ts';
-import { signMessage, type SignOptions } from '../dkim/sign.ts';
+import { splitMessage } from '../../shared/dkim/header-fields.ts';
+import { signMessage, type SignOptions } from '../../shared/dkim/sign.ts';
 import { addTransitHeaders } from './compose-message.ts';
 import type { KeyId, Keyring } from './keyring.ts';
 import type { MessagePlan } from './message-plan.ts';

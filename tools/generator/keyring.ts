@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { publicKeyRecord } from '../dkim/sign.ts';
+import { publicKeyRecord } from '../../shared/dkim/sign.ts';
 import { CAMPAIGN, ESP_DOMAIN, MAILING_LIST, PERSONAL, PRESS } from './organisations.ts';
 
 /**
