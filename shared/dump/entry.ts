@@ -1,6 +1,6 @@
 /**
- * What a dump reader yields: every entry of a dump, each exactly once, as a message (its original bytes),
- * a skipped non-message, or an error with its reason — so a dump's counts always add up.
+ * What a dump reader yields: every entry of a dump, each exactly once, as a message (its original bytes), a
+ * document, a skipped entry, or an error with its reason — so a dump's counts always add up.
  */
 
 /**
@@ -96,10 +96,27 @@ export interface MessageReading {
   bytes: Buffer;
 }
 
+/**
+ * A file of content that is not a message (a spreadsheet, a PDF, a photo): read once by the reader, which hashes
+ * it whole and keeps what describing it needs (see shared/documents). Packages (OOXML, ODF, EPUB, JAR) are
+ * documents, not containers.
+ */
+export interface DocumentEntry {
+  kind: 'document';
+  locator: Locator;
+  size: number;
+  /** SHA-256 of all its bytes, hex. */
+  sha256: string;
+  /** The whole file when it is small enough to read metadata from (MAX_DOCUMENT_HOLD_BYTES), else its first bytes. */
+  bytes: Buffer;
+  /** Whether `bytes` is the whole file. */
+  whole: boolean;
+}
+
 export interface SkippedEntry {
   kind: 'skipped';
   locator: Locator;
-  /** Why it is not a message, e.g. "not a message (image/png)". */
+  /** Why it is not content, e.g. "macOS metadata (.DS_Store)" or "empty file". */
   reason: string;
 }
 
@@ -110,4 +127,4 @@ export interface ErrorEntry {
   reason: string;
 }
 
-export type DumpEntry = MessageEntry | SkippedEntry | ErrorEntry;
+export type DumpEntry = MessageEntry | DocumentEntry | SkippedEntry | ErrorEntry;

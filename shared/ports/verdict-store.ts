@@ -1,3 +1,4 @@
+import type { AttachmentRecord, FileFacts, FilePlace, Provenance, ProvenanceEvidence } from '../documents/contract.ts';
 import type { Locator } from '../dump/entry.ts';
 import type { MessageVerdict, Reason, SignatureEvidence, SignatureStatus, Verdict, VerdictChange } from '../verdict/contract.ts';
 
@@ -21,13 +22,15 @@ export interface DumpRecord {
   failure?: string;
 }
 
-/** A dump with how far its processing has got: every located entry ends as a message, skipped or an error. */
+/** A dump with how far its processing has got: every located entry ends as a message, a document, skipped or an error. */
 export interface DumpOverview extends DumpRecord {
   /** Entries found in the dump so far (null while the AWS splitter is still listing it). */
   located: number | null;
-  /** Entries stored so far: messages + skipped + errors. */
+  /** Entries stored so far: messages + documents + skipped + errors. */
   processed: number;
   messages: number;
+  /** Files of content that are not messages (see DocumentRecord). */
+  documents: number;
   skipped: number;
   errors: number;
 }
@@ -55,13 +58,66 @@ export function monthOf(date: string | null): string | null {
   return date === null ? null : date.slice(0, 7);
 }
 
-/** One entry of a dump as stored: a message's verdict, a skipped non-message, or an unreadable entry. */
+/**
+ * One entry of a dump as stored: a message's verdict (with its attachments), a document (a file of content that
+ * is not a message), a skipped entry (not content: folders' litter, empty files), or an unreadable entry.
+ */
 export type EntryRecord =
-  | ({ kind: 'message'; locator: Locator; sha256: string; history: VerdictChange[] } & MessageHeaders & MessageVerdict)
+  | ({
+      kind: 'message';
+      locator: Locator;
+      sha256: string;
+      history: VerdictChange[];
+      /** The message's file parts (records stored before attachments were inventoried read back as []). */
+      attachments: AttachmentRecord[];
+      /** Why `attachments` may be incomplete (a cap), or null. */
+      attachmentsNote: string | null;
+    } & MessageHeaders &
+      MessageVerdict)
+  | DocumentRecord
   | { kind: 'skipped'; locator: Locator; reason: string }
   | { kind: 'error'; locator: Locator; sha256: string | null; detail: string };
 
 export type MessageRecord = Extract<EntryRecord, { kind: 'message' }>;
+
+/** A loose file of a dump: what it is, and (once decided) what the store's signed mail proves of it. */
+export type DocumentRecord = {
+  kind: 'document';
+  locator: Locator;
+  /** Why its facts are incomplete (too large to read metadata from, damaged), or null. */
+  detail: string | null;
+  /** Null until decided (see settleProvenance); a detail read decides it afresh. */
+  provenance: ProvenanceEvidence | null;
+} & FileFacts;
+
+/** Which of a dump's documents to list (every filter given must hold), in locator order. */
+export interface DocumentQuery {
+  provenance?: Provenance;
+  /** A detected media type ("application/pdf"), or "unknown" for none. */
+  type?: string;
+  /** A file name, matched case-insensitively and whole. */
+  name?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** One line of a document listing. */
+export interface DocumentListing {
+  locator: string;
+  name: string | null;
+  size: number;
+  sha256: string;
+  detectedType: string | null;
+  provenance: Provenance | null;
+}
+
+export interface DocumentPage {
+  documents: DocumentListing[];
+  cursor: string | null;
+}
+
+/** What a file is looked up by across the store: its bytes, its name (lower-cased), or its document identity. */
+export type FileKey = { sha256: string } | { name: string } | { documentId: string };
 
 export interface DumpSummary {
   dump: DumpOverview;
@@ -70,6 +126,9 @@ export interface DumpSummary {
   byReason: Partial<Record<Reason, number>>;
   /** d= of signatures found, messages per domain, most first. */
   signingDomains: { domain: string; messages: number }[];
+  /** Loose documents, and how many of them each provenance has (undecided ones are not counted there). */
+  documents: number;
+  byProvenance: Partial<Record<Provenance, number>>;
   skipped: number;
   /** Entries that could not be read (reader errors and parse errors). */
   errors: number;
@@ -185,6 +244,27 @@ export interface VerdictStore {
   listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null>;
   /** One stored entry by its locator key, with its full evidence and history. */
   getEntry(dumpId: string, locator: string): Promise<EntryRecord | null>;
+
+  // Files and copies across the whole store: postings written with the entries, each lookup an index read.
+
+  /** A page of a dump's documents; null when there is no such dump. */
+  listDocuments(dumpId: string, query: DocumentQuery): Promise<DocumentPage | null>;
+  /** Locator keys of a dump's documents (what settling provenance walks). */
+  documentLocators(dumpId: string): AsyncIterable<string>;
+  /** Stores a document's decided provenance (replacing any before), and moves the dump's counts by provenance. */
+  setProvenance(dumpId: string, locator: string, evidence: ProvenanceEvidence): Promise<void>;
+  /**
+   * Every place in the store (any dump) holding a file by this key: documents and message attachments. For
+   * `name` and `documentId` only attachments are posted (what a document is compared against).
+   */
+  filePlaces(key: FileKey): AsyncIterable<FilePlace>;
+  /** Messages (any dump) with this identity (see messageIdentityOf), each with its verdict. */
+  messagesWithIdentity(identity: string): AsyncIterable<{ dumpId: string; locator: string; verdict: Verdict }>;
+  /**
+   * Author and last-modifier names on the attachments of `verified` messages whose From is in this organisational
+   * domain (capped, distinct): what an unseen author is judged against.
+   */
+  verifiedAuthors(organisation: string): Promise<string[]>;
 
   // Re-verification: selection by index, then replacement of the verdicts that changed.
 
