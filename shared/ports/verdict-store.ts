@@ -1,3 +1,5 @@
+import type { ArcEvidence } from '../arc/contract.ts';
+import type { MessageForensics } from '../forensics/contract.ts';
 import type { AttachmentRecord, FileFacts, FilePlace, Provenance, ProvenanceEvidence } from '../documents/contract.ts';
 import type { Locator } from '../dump/entry.ts';
 import type { MessageVerdict, Reason, SignatureEvidence, SignatureStatus, Verdict, VerdictChange } from '../verdict/contract.ts';
@@ -72,6 +74,10 @@ export type EntryRecord =
       attachments: AttachmentRecord[];
       /** Why `attachments` may be incomplete (a cap), or null. */
       attachmentsNote: string | null;
+      /** The ARC chain's evidence (null: records stored before ARC was checked). */
+      arc: ArcEvidence | null;
+      /** Time and header forensics (null: records stored before they were gathered). */
+      forensics: MessageForensics | null;
     } & MessageHeaders &
       MessageVerdict)
   | DocumentRecord
