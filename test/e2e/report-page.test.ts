@@ -186,6 +186,24 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     await expect.poll(() => rows.count()).toBe(20);
   });
 
+  it('opening a message hides no row of the table, only the reasons column', async () => {
+    const rows = page.locator('#messages tbody tr');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    const visibleRows = () => rows.evaluateAll((all) => all.filter((row) => row.getBoundingClientRect().height > 0).length);
+    const visibleHeads = () => page.locator('#messages thead th').evaluateAll((all) => all.filter((th) => th.getBoundingClientRect().width > 0).map((th) => th.textContent));
+    expect(await visibleRows()).toBe(50);
+    await rows.nth(6).getByRole('button').click();
+    await expect.poll(() => page.locator('#evidence article.sig').count()).toBeGreaterThan(0);
+    expect(await visibleRows()).toBe(50);
+    expect(await rows.nth(4).isVisible()).toBe(true);
+    expect(await visibleHeads()).toEqual(['Date (UTC)', 'From', 'Subject', 'Verdict', 'Signed by']);
+    await page.keyboard.press('Escape');
+    expect(await visibleHeads()).toHaveLength(6);
+    await page.locator('.legend button', { hasText: 'Failed' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+  });
+
   it('opens a message’s evidence, its hostile subject shown as text', async () => {
     await page.getByRole('button', { name: HOSTILE_SUBJECT }).click();
     const panel = page.locator('#evidence');
