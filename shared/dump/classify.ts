@@ -1,12 +1,16 @@
 /**
- * Decides what a file inside a dump is from its path and first bytes: a message, an mbox, a zip, or something to
- * skip (with the reason a reader of the report will see). Content wins over names where the two disagree.
+ * Decides what a file inside a dump is from its path and first bytes: a message, an mbox, a zip, a document (any
+ * other file of content), or something to skip because it is not content (with the reason a reader of the report
+ * will see). Content wins over names where the two disagree.
  */
+import { zipPackageKind } from './zip-package.ts';
 
 export type Classification =
   | { kind: 'message' }
   | { kind: 'mbox' }
   | { kind: 'zip' }
+  /** A file of content that is not mail: a spreadsheet, a PDF, a photo, an OOXML/ODF/EPUB/JAR package. */
+  | { kind: 'document' }
   | { kind: 'skipped'; reason: string }
   /** Named as a message but not one: an error entry (parse-error), not a quiet skip — it may be a damaged message. */
   | { kind: 'unreadable'; reason: string };
@@ -24,15 +28,13 @@ interface Magic {
   type: string;
   bytes: Buffer;
   at?: number;
-  /** Too generic to name the file better than its extension does (OLE2 is .doc, .xls, .msg …). */
-  generic?: boolean;
 }
 
 const MAGICS: Magic[] = [
   { type: 'zip', bytes: Buffer.from('PK\x03\x04', 'latin1') },
   { type: 'zip', bytes: Buffer.from('PK\x05\x06', 'latin1') },
   { type: 'pst', bytes: Buffer.from('!BDN', 'latin1') },
-  { type: 'ole2', bytes: Buffer.from('d0cf11e0a1b11ae1', 'hex'), generic: true },
+  { type: 'ole2', bytes: Buffer.from('d0cf11e0a1b11ae1', 'hex') },
   { type: 'pdf', bytes: Buffer.from('%PDF-', 'latin1') },
   { type: 'png', bytes: Buffer.from('\x89PNG\r\n\x1a\n', 'latin1') },
   { type: 'jpeg', bytes: Buffer.from('ffd8ff', 'hex') },
@@ -65,7 +67,8 @@ export function classify(path: string, head: Buffer): Classification {
 
   const ext = extensionOf(path);
   const magic = MAGICS.find((candidate) => matchesAt(head, candidate.bytes, candidate.at ?? 0));
-  if (magic?.type === 'zip') return { kind: 'zip' };
+  // OOXML, ODF, EPUB and JAR are zips, but one file of content each: documents, not containers.
+  if (magic?.type === 'zip') return zipPackageKind(head) === null ? { kind: 'zip' } : { kind: 'document' };
   if (magic?.type === 'pst' || ext === 'pst' || ext === 'ost') {
     return skipped(`Outlook .${ext === 'ost' ? 'ost' : 'pst'} not supported yet`);
   }
@@ -82,9 +85,7 @@ export function classify(path: string, head: Buffer): Classification {
   if (isSingleMessageName(path, ext)) {
     return { kind: 'unreadable', reason: `not an RFC 5322 message: no header field at its start (${magic?.type ?? (isBinary(head) ? 'binary' : 'text')})` };
   }
-
-  const described = magic !== undefined && !(magic.generic && ext !== undefined) ? magic.type : ext;
-  return skipped(`not a message (${described ?? (isBinary(head) ? 'binary' : 'text')})`);
+  return { kind: 'document' };
 }
 
 /** OS litter that is never mail and never worth a second look. Decided by path alone, so nothing is read. */
@@ -96,6 +97,8 @@ export function junkReason(path: string): string | undefined {
   if (name.startsWith('._')) return 'macOS metadata (AppleDouble ._ file)';
   const lower = name.toLowerCase();
   if (lower === 'thumbs.db' || lower === 'desktop.ini') return `Windows metadata (${name})`;
+  // A mail server's own bookkeeping beside a maildir (Dovecot's uid lists and indexes, Courier's): never content.
+  if (lower.startsWith('dovecot') || lower.startsWith('courierimap') || lower === 'maildirfolder') return `mail server index (${name})`;
   return undefined;
 }
 

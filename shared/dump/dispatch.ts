@@ -1,6 +1,6 @@
 /**
  * Decides what each item of a dump is (classify.ts) and hands it to its reader; containers found inside are read
- * the same way, recursively. Every item ends as at least one entry: message(s), skipped, or error.
+ * the same way, recursively. Every item ends as at least one entry: message(s), document, skipped, or error.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import type { DumpItem } from './item.ts';
 import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
 import { dropBytes, peek, SpoolBudget, spoolToFile, type Peeked } from './chunks.ts';
 import { deferredEml, ENVELOPE, readEml } from './eml.ts';
+import { readDocument } from './document.ts';
 import { describeError } from './errors.ts';
 import { MAX_CONTAINER_DEPTH } from './limits.ts';
 import { readMbox } from './mbox.ts';
@@ -115,6 +116,9 @@ export async function* readItem(
         return;
       case 'message':
         yield await readEml(locator, peeked.chunks);
+        return;
+      case 'document':
+        yield await readDocument(locator, peeked.chunks);
         return;
       case 'mbox':
         yield* from !== undefined && 'offset' in from ? readMbox(item.path, dropBytes(peeked.chunks, from.offset), from.offset) : readMbox(item.path, peeked.chunks);

@@ -74,7 +74,7 @@ export function messages(entries: DumpEntry[]): MessageEntry[] {
 /** One readable line per entry: "message a.eml", "skipped b.pdf: not a message (pdf)", "error c.eml: …". */
 export function describe(entries: DumpEntry[]): string[] {
   return entries.map((entry) =>
-    entry.kind === 'message' ? `message ${locatorKey(entry.locator)}` : `${entry.kind} ${locatorKey(entry.locator)}: ${entry.reason}`,
+    entry.kind === 'message' || entry.kind === 'document' ? `${entry.kind} ${locatorKey(entry.locator)}` : `${entry.kind} ${locatorKey(entry.locator)}: ${entry.reason}`,
   );
 }
 

@@ -7,6 +7,21 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const PDF = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
 const OLE2 = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(64)]);
 
+/** Stored zip members named so, each holding a few bytes: the start of a zip as classify sees it. */
+function localHeaders(names: string[]): Buffer {
+  return Buffer.concat(
+    names.map((name) => {
+      const data = Buffer.from(name.endsWith('/') ? '' : 'data');
+      const header = Buffer.alloc(30);
+      header.writeUInt32LE(0x04034b50, 0);
+      header.writeUInt32LE(data.length, 18);
+      header.writeUInt32LE(data.length, 22);
+      header.writeUInt16LE(Buffer.byteLength(name), 26);
+      return Buffer.concat([header, Buffer.from(name), data]);
+    }),
+  );
+}
+
 describe('classify', () => {
   it('takes header-looking files under message names as messages', () => {
     for (const path of ['a.eml', 'a.msg822', 'a.txt', 'noext', 'cur/1382298587.002228:2,', 'x/1529425589.M615261P21663.len:2,S']) {
@@ -16,7 +31,7 @@ describe('classify', () => {
 
   it('takes any name inside maildir cur/ or new/ as a message name', () => {
     expect(classify('new/1202135443.V805I1ed08eM906143.mail.example.com', MESSAGE)).toEqual({ kind: 'message' });
-    expect(classify('mail.example.com', MESSAGE)).toEqual({ kind: 'skipped', reason: 'not a message (com)' });
+    expect(classify('mail.example.com', MESSAGE)).toEqual({ kind: 'document' });
   });
 
   it('takes "From " first lines as mboxes, unless the name promises a single message', () => {
@@ -36,13 +51,30 @@ describe('classify', () => {
     expect(classify('empty.zip', Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'latin1'))).toEqual({ kind: 'zip' });
   });
 
-  it('skips documents and images, naming the sniffed type', () => {
-    expect(classify('scan.png', PNG)).toEqual({ kind: 'skipped', reason: 'not a message (png)' });
-    expect(classify('a.pdf', PDF)).toEqual({ kind: 'skipped', reason: 'not a message (pdf)' });
-    expect(classify('report.doc', OLE2)).toEqual({ kind: 'skipped', reason: 'not a message (doc)' });
-    expect(classify('notes.yml', Buffer.from('name: x\n'))).toEqual({ kind: 'skipped', reason: 'not a message (yml)' });
-    expect(classify('README', Buffer.from('Hello there\n'))).toEqual({ kind: 'skipped', reason: 'not a message (text)' });
-    expect(classify('blob', Buffer.from([1, 0, 2]))).toEqual({ kind: 'skipped', reason: 'not a message (binary)' });
+  it('takes every other file of content as a document: office files, PDFs, images, text, unknown bytes', () => {
+    for (const [path, head] of [
+      ['scan.png', PNG],
+      ['a.pdf', PDF],
+      ['report.doc', OLE2],
+      ['notes.yml', Buffer.from('name: x\n')],
+      ['README', Buffer.from('Hello there\n')],
+      ['blob', Buffer.from([1, 0, 2])],
+    ] as const) {
+      expect(classify(path, head), path).toEqual({ kind: 'document' });
+    }
+  });
+
+  it('takes OOXML, ODF, EPUB and JAR packages as documents by their first members, whatever the name, and other zips as containers', () => {
+    const ooxml = localHeaders(['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml']);
+    const rels = localHeaders(['_rels/.rels', 'word/document.xml']);
+    const odf = localHeaders(['mimetype', 'content.xml']);
+    const jar = localHeaders(['META-INF/', 'META-INF/MANIFEST.MF']);
+    for (const [path, head] of [['a.xlsx', ooxml], ['renamed.zip', ooxml], ['b.docx', rels], ['c.odt', odf], ['d.epub', odf], ['e.jar', jar]] as const) {
+      expect(classify(path, head), path).toEqual({ kind: 'document' });
+    }
+    // A mail archive is still opened, even named like a package; a "mimetype" file later on proves nothing.
+    expect(classify('mail.xlsx', localHeaders(['inbox/1.eml', 'inbox/2.eml']))).toEqual({ kind: 'zip' });
+    expect(classify('mail.zip', localHeaders(['a.eml', 'mimetype']))).toEqual({ kind: 'zip' });
   });
 
   it('reports a file named as a message that is not one as unreadable, not skipped: it may be a damaged message', () => {
@@ -51,7 +83,7 @@ describe('classify', () => {
       kind: 'unreadable',
       reason: 'not an RFC 5322 message: no header field at its start (binary)',
     });
-    expect(classify('notes.txt', Buffer.from('Hello there\n'))).toEqual({ kind: 'skipped', reason: 'not a message (txt)' });
+    expect(classify('notes.txt', Buffer.from('Hello there\n'))).toEqual({ kind: 'document' });
   });
 
   it('skips Outlook files as not supported yet', () => {
@@ -67,6 +99,7 @@ describe('classify', () => {
     expect(classify('__MACOSX/x/._a.eml', MESSAGE)).toEqual({ kind: 'skipped', reason: 'macOS metadata (__MACOSX/)' });
     expect(junkReason('d/._a.eml')).toBe('macOS metadata (AppleDouble ._ file)');
     expect(junkReason('d/Thumbs.db')).toBe('Windows metadata (Thumbs.db)');
+    expect(junkReason('INBOX/dovecot-uidlist')).toBe('mail server index (dovecot-uidlist)');
     expect(junkReason('d/a.eml')).toBeUndefined();
   });
 });

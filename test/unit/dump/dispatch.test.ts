@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { DumpEntry } from '../../../shared/dump/entry.ts';
+import type { DocumentEntry, DumpEntry } from '../../../shared/dump/entry.ts';
 import { readItem } from '../../../shared/dump/dispatch.ts';
 import type { DumpItem } from '../../../shared/dump/item.ts';
 
@@ -28,15 +29,34 @@ describe('readItem', () => {
     expect(await entriesOf(untouchable)).toEqual([{ kind: 'skipped', locator: { path: 'a/.DS_Store' }, reason: 'macOS metadata (.DS_Store)' }]);
   });
 
-  it('stops reading a skipped item after its first bytes', async () => {
+  it('reads a document once, to its end: size and SHA-256 of every byte, held whole below the hold', async () => {
+    const chunk = Buffer.from('%PDF-1.4\n'.padEnd(65536, 'x'));
     let chunksRead = 0;
     const pdf = item('big.pdf', async function* () {
-      for (let n = 0; n < 1000; n++) {
+      for (let n = 0; n < 100; n++) {
         chunksRead++;
-        yield Buffer.from('%PDF-1.4\n'.padEnd(65536, 'x'));
+        yield chunk;
       }
     });
-    expect(await entriesOf(pdf)).toEqual([{ kind: 'skipped', locator: { path: 'big.pdf' }, reason: 'not a message (pdf)' }]);
-    expect(chunksRead).toBe(1);
+    const [entry, ...rest] = await entriesOf(pdf);
+    expect(rest).toEqual([]);
+    const all = Buffer.concat(Array.from({ length: 100 }, () => chunk));
+    const { bytes, ...facts } = entry as DocumentEntry;
+    expect(facts).toEqual({ kind: 'document', locator: { path: 'big.pdf' }, size: all.length, sha256: createHash('sha256').update(all).digest('hex'), whole: true });
+    expect(bytes.equals(all)).toBe(true);
+    expect(chunksRead).toBe(100);
+  });
+
+  it('makes a document whose bytes fail part way an error with the reason', async () => {
+    const cut = item('a.pdf', async function* () {
+      yield Buffer.from('%PDF-1.4\n');
+      throw new Error('zip entry data damaged: CRC-32 mismatch');
+    });
+    expect(await entriesOf(cut)).toEqual([{ kind: 'error', locator: { path: 'a.pdf' }, reason: 'zip entry data damaged: CRC-32 mismatch' }]);
+  });
+
+  it('skips an empty file without reading further', async () => {
+    const empty = item('empty.pdf', async function* () {});
+    expect(await entriesOf(empty)).toEqual([{ kind: 'skipped', locator: { path: 'empty.pdf' }, reason: 'empty file' }]);
   });
 });

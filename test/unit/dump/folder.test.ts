@@ -16,7 +16,7 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001', 'hex
 const PDF = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n', 'latin1');
 
 describe('folder dumps', () => {
-  it('reads an .eml tree in sorted path order, skipping documents, images and OS litter', async () => {
+  it('reads an .eml tree in sorted path order, documents and images as documents, skipping OS litter and empty files', async () => {
     await writeFiles(dir, {
       'b.eml': buildMessage({ subject: 'b' }),
       'a/z.eml': buildMessage({ subject: 'a/z' }),
@@ -33,12 +33,12 @@ describe('folder dumps', () => {
       'skipped __MACOSX/a/._z.eml: macOS metadata (__MACOSX/)',
       'message a.eml',
       'skipped a/.DS_Store: macOS metadata (.DS_Store)',
-      'skipped a/report.pdf: not a message (pdf)',
-      'skipped a/scan.png: not a message (png)',
+      'document a/report.pdf',
+      'document a/scan.png',
       'message a/z.eml',
       'message b.eml',
       'skipped empty.eml: empty file',
-      'skipped notes.txt: not a message (txt)',
+      'document notes.txt',
     ]);
   });
 
@@ -53,7 +53,7 @@ describe('folder dumps', () => {
     expect(describeEntries(await readAll(dir))).toEqual([
       'message INBOX/.Sent/cur/1382298700.003:2,',
       'message INBOX/cur/1382298587.002228:2,S',
-      'skipped INBOX/dovecot-uidlist: not a message (text)',
+      'skipped INBOX/dovecot-uidlist: mail server index (dovecot-uidlist)',
       'message INBOX/new/1382298600.M1P2.host.example.com',
       'skipped INBOX/tmp/1382298601.M3P4.host: maildir tmp/ (delivery not finished)',
     ]);

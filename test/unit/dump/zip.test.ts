@@ -64,7 +64,7 @@ describe('zip dumps', () => {
       { name: 'x.pdf', data: '%PDF-1.4\n' },
     ]);
     const entries = await readZipBytes(zip);
-    expect(describeEntries(entries)).toEqual(['message b/z.eml', 'message a/deep/er/y.eml', 'skipped x.pdf: not a message (pdf)']);
+    expect(describeEntries(entries)).toEqual(['message b/z.eml', 'message a/deep/er/y.eml', 'document x.pdf']);
     expect(messages(entries).map((entry) => entry.bytes)).toEqual([message(1), message(2)]);
   });
 
