@@ -40,21 +40,42 @@ const REASONS_OF = {
 const REASONS = Object.fromEntries(Object.entries(REASONS_OF).flatMap(([verdict, all]) => Object.entries(all).map(([reason, text]) => [reason, [verdict, text]])));
 const CAUSES = { 'new-key': 'a key was found', 'key-changed': 'the archived key changed', 'key-compromised': 'the key was found compromised', 'rules-change': 'the rules changed' };
 
+/** Provenances of documents (shared/documents/contract.ts), each drawn in the colour of the verdict it rests on. */
+const PROVENANCES = {
+  proven: ['verified', 'Identical bytes are an attachment of a verified message, covered by its signature: the file is as that message sent it.'],
+  'partially-proven': ['partially-verified', 'Identical bytes were found only in messages whose signatures prove less (partially verified), or in a part their l= leaves unsigned.'],
+  'altered-copy': ['failed', 'No signed mail carries these bytes, but a verified message carries a file of the same name or document identity with other bytes: this is a changed copy.'],
+  unproven: ['unverified', 'No signed mail in the store carries these bytes or a file like it: nothing proves it, nor shows it changed.'],
+};
+const UNDECIDED = 'Its provenance has not been decided yet.';
+const METADATA_LABELS = {
+  title: 'Title', author: 'Author', lastModifiedBy: 'Last modified by', created: 'Created', modified: 'Modified', revision: 'Revision',
+  application: 'Application', applicationVersion: 'Application version', company: 'Company', template: 'Template',
+  totalEditingMinutes: 'Total editing time (minutes)', producer: 'Producer', documentId: 'Document ID', instanceId: 'Instance ID',
+  camera: 'Camera', originalTime: 'Original time', software: 'Software', gps: 'GPS (lat, lon)',
+};
+const SIGNALS = {
+  'created-after-message': 'Created after the message that carries it',
+  'modified-after-message': 'Modified after the message that carries it',
+  'unseen-author': 'An author never seen on the verified mail of this organisation',
+  'unseen-script': 'Metadata in a script never seen on the verified mail of this organisation',
+};
+
 const TOKEN = 'leakproof-token';
-const state = { dump: null, params: null, cursor: null, shown: 0, opener: null, tickets: { dump: 0, list: 0, entry: 0 } };
+const state = { dump: null, tickets: { dump: 0 } };
 
 // DOM: the only way anything enters the page
 
 const el = (tag, attributes, ...children) => fill(document.createElement(tag), attributes, children);
 const svg = (tag, attributes, ...children) => fill(document.createElementNS('http://www.w3.org/2000/svg', tag), attributes, children);
 
-/** Attributes by setAttribute (on… functions as listeners); children as nodes or text, null ones left out. */
+/** Attributes by setAttribute (on… functions as listeners); children as nodes or text, nested in arrays or not, null ones left out. */
 function fill(node, attributes = {}, children = []) {
   for (const [name, value] of Object.entries(attributes)) {
     if (typeof value === 'function') node.addEventListener(name.slice(2), value);
     else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, String(value));
   }
-  node.append(...children.flat(2).filter((child) => child !== null && child !== undefined && child !== false));
+  node.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
   return node;
 }
 
@@ -65,6 +86,15 @@ const n = (value) => numbers.format(value ?? 0);
 const when = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) : null);
 const unix = (seconds) => (seconds === null ? null : when(new Date(seconds * 1000).toISOString()));
 const badge = (verdict) => el('span', { class: `badge v-${verdict}` }, label(verdict));
+const provenanceBadge = (provenance) => (provenance
+  ? el('span', { class: `badge v-${PROVENANCES[provenance]?.[0]}` }, label(provenance))
+  : el('span', { class: 'badge' }, 'Undecided'));
+const units = ['bytes', 'kB', 'MB', 'GB'];
+/** A size for reading (1 kB = 1000 bytes); the exact count is in its title. */
+const size = (bytes) => {
+  const power = Math.min(units.length - 1, Math.floor(Math.log10(Math.max(1, bytes)) / 3));
+  return el('span', { title: `${n(bytes)} bytes` }, power ? `${new Intl.NumberFormat('en', { maximumFractionDigits: 1 }).format(bytes / 1000 ** power)} ${units[power]}` : `${n(bytes)} bytes`);
+};
 const linkButton = (className, onclick, ...children) => el('button', { type: 'button', class: `link ${className}`, onclick }, ...children);
 const swatch = () => el('span', { class: 'swatch', 'aria-hidden': 'true' });
 
@@ -119,6 +149,8 @@ async function signInConfig() {
 const pageAddress = () => location.origin + location.pathname;
 const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const randomText = (bytes) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+/** A message's or document's key in the API's paths, from its locator (shared/api/message-key.ts: base64url of UTF-8). */
+const keyOf = (locator) => base64url(new TextEncoder().encode(locator));
 
 /**
  * Leaves for the issuer's sign-in page (RFC 6749 section 4.1 with RFC 7636's PKCE): a fresh code verifier (256
@@ -219,16 +251,18 @@ async function showDump(id) {
   if (ticket !== state.tickets.dump) return;
   renderSummary(summary);
   $('#dump').hidden = false;
-  closeEvidence(false);
-  clearFilters();
-  await loadMessages(false);
+  for (const panel of Object.values(panels)) closePanel(panel, false);
+  for (const listing of Object.values(listings)) clearFilters(listing);
+  const hasDocuments = summary.documents > 0;
+  $('#documents-view').hidden = !hasDocuments;
+  await Promise.all([loadListing(listings.messages, false), hasDocuments && loadListing(listings.documents, false)]);
 }
 
 function renderSummary(summary) {
   const { dump } = summary;
   $('#dump-name').textContent = dump.name;
   $('#dump-facts').replaceChildren(...facts([
-    ['Status', dump.failure ? `${dump.status}: ${dump.failure}` : dump.status], ['Messages', n(summary.messages)], ['Skipped', n(summary.skipped)], ['Errors', n(summary.errors)],
+    ['Status', dump.failure ? `${dump.status}: ${dump.failure}` : dump.status], ['Messages', n(summary.messages)], ['Documents', n(summary.documents)], ['Skipped', n(summary.skipped)], ['Errors', n(summary.errors)],
     ['Processed', `${n(dump.processed)} of ${dump.located === null ? '?' : n(dump.located)}`], ['Size', `${n(dump.bytes)} bytes`],
     ['Started', when(dump.startedAt)], ['Finished', when(dump.finishedAt) ?? '—'], ['Source', dump.source], ['Id', dump.id],
   ]).childNodes);
@@ -242,6 +276,18 @@ function renderSummary(summary) {
   $('#reasons').replaceChildren(...reasons.map(([reason, count]) => el('li', {},
     linkButton(`v-${REASONS[reason]?.[0]}`, () => filterBy({ reason }), swatch(), reason), el('span', { class: 'n' }, n(count)), el('p', {}, REASONS[reason]?.[1]))));
   if (!reasons.length) $('#reasons').append(el('li', { class: 'none' }, 'None: every message verified, or none was read.'));
+  renderProvenances(summary);
+}
+
+/** Documents by provenance, each a filter of the documents table; those not decided yet are said apart. */
+function renderProvenances(summary) {
+  const documents = summary.documents ?? 0;
+  const counts = Object.keys(PROVENANCES).map((provenance) => [provenance, summary.byProvenance?.[provenance] ?? 0]);
+  const undecided = documents - total(counts);
+  $('#provenance-counts').replaceChildren(...(documents
+    ? [legend(counts, (provenance) => PROVENANCES[provenance][0], (provenance) => filterBy({ provenance }, listings.documents), documents),
+      undecided > 0 && el('p', { class: 'note' }, `${n(undecided)} not decided yet.`)]
+    : [el('p', { class: 'none' }, 'No documents: every entry of this dump is a message, skipped or unreadable.')]).filter(Boolean));
 }
 
 const total = (counts) => counts.reduce((sum, [, count]) => sum + count, 0);
@@ -260,10 +306,11 @@ function donut(counts) {
     svg('circle', { r: 15.9155, cx: 21, cy: 21 }), arcs, svg('text', { x: 21, y: 21, class: 'total' }, n(total(counts))), svg('text', { x: 21, y: 26.5 }, 'entries'));
 }
 
-function legend(counts) {
-  return el('ul', { class: 'legend' }, counts.map(([verdict, count]) => el('li', {},
-    linkButton(`v-${verdict}`, () => filterBy({ verdict }), swatch(), label(verdict)),
-    el('span', { class: 'n' }, n(count)), el('span', { class: 'pct' }, `${Math.round((100 * count) / (total(counts) || 1))}%`))));
+/** Counts with their share, each a button that filters by its name; coloured as the verdict `colour` gives. */
+function legend(counts, colour = (verdict) => verdict, pick = (verdict) => filterBy({ verdict }), whole = total(counts)) {
+  return el('ul', { class: 'legend' }, counts.map(([name, count]) => el('li', {},
+    linkButton(`v-${colour(name)}`, () => pick(name), swatch(), label(name)),
+    el('span', { class: 'n' }, n(count)), el('span', { class: 'pct' }, `${Math.round((100 * count) / (whole || 1))}%`))));
 }
 
 /** Months from the first to the last, the empty ones too, unless that spans more than ten years. */
@@ -315,18 +362,31 @@ function bars(list, items, filter) {
   if (!items.length) list.append(el('li', { class: 'none' }, 'None'));
 }
 
-// Message table
+// Listings: a dump's messages and its documents, each a filter form over a table paged by cursor
 
-function clearFilters() {
-  for (const field of $('#filters').elements) if (field.name) field.value = '';
+/** What differs between the two tables; loading, paging and filtering are one for both. */
+const listings = {
+  messages: {
+    form: '#filters', table: '#messages', more: '#more', counter: '#shown', heading: '#messages-heading', path: 'messages', columns: 6,
+    row: (message) => messageRow(message), none: 'No messages match these filters.', all: 'All messages', some: 'Messages with',
+  },
+  documents: {
+    form: '#document-filters', table: '#documents', more: '#documents-more', counter: '#documents-shown', heading: '#documents-heading', path: 'documents', columns: 5,
+    row: (file) => documentRow(file), none: 'No documents match these filters.', all: 'All documents', some: 'Documents with',
+  },
+};
+for (const listing of Object.values(listings)) Object.assign(listing, { params: null, cursor: null, shown: 0, ticket: 0 });
+
+function clearFilters(listing) {
+  for (const field of $(listing.form).elements) if (field.name) field.value = '';
 }
 
-/** Shows the messages matching these filters alone: a click on the chart, a month, a domain, a reason. */
-function filterBy(values) {
-  clearFilters();
-  for (const [name, value] of Object.entries(values)) $('#filters').elements[name].value = value;
-  run(() => loadMessages(false));
-  $('#messages-heading').scrollIntoView({ behavior: 'smooth' });
+/** Shows the entries matching these filters alone: a click on the chart, a month, a domain, a reason, a provenance. */
+function filterBy(values, listing = listings.messages) {
+  clearFilters(listing);
+  for (const [name, value] of Object.entries(values)) $(listing.form).elements[name].value = value;
+  run(() => loadListing(listing, false));
+  $(listing.heading).scrollIntoView({ behavior: 'smooth' });
 }
 
 function filterMonth(month) {
@@ -334,70 +394,107 @@ function filterMonth(month) {
   filterBy({ after: `${month}-01`, before: new Date(Date.UTC(year, number, 0)).toISOString().slice(0, 10) });
 }
 
-/** The form as API parameters. Dates are whole UTC days, the "to" day included. */
-function queryOfForm() {
+/** A form as API parameters. Dates are whole UTC days, the "to" day included. */
+function queryOfForm(form) {
   const params = new URLSearchParams({ limit: '50' });
-  for (const [name, value] of new FormData($('#filters'))) {
+  for (const [name, value] of new FormData(form)) {
     const text = String(value).trim().toLowerCase();
     if (text) params.set(name, name === 'before' ? new Date(Date.parse(text) + 86_400_000).toISOString().slice(0, 10) : text);
   }
   return params;
 }
 
-async function loadMessages(more) {
-  const ticket = ++state.tickets.list;
-  if (!more) state.params = queryOfForm();
-  const params = new URLSearchParams(state.params);
-  if (more) params.set('cursor', state.cursor);
-  $('#more').disabled = true;
-  const page = await api(`dumps/${enc(state.dump)}/messages?${params}`);
-  if (ticket !== state.tickets.list) return;
-  const rows = page.messages.map(messageRow);
-  $('#messages tbody')[more ? 'append' : 'replaceChildren'](...rows);
-  state.shown = (more ? state.shown : 0) + rows.length;
-  state.cursor = page.next;
-  if (!state.shown) $('#messages tbody').append(el('tr', {}, el('td', { colspan: 6, class: 'none' }, 'No messages match these filters.')));
-  $('#more').hidden = !state.cursor;
-  $('#more').disabled = false;
-  $('#shown').textContent = `${n(state.shown)} shown${state.cursor ? '' : ' — all'}`;
-  const filters = [...state.params].filter(([name]) => name !== 'limit').map(([name, value]) => `${name} ${value}`);
-  $('#messages caption').textContent = filters.length ? `Messages with ${filters.join(', ')}` : 'All messages';
+async function loadListing(listing, more) {
+  const ticket = ++listing.ticket;
+  if (!more) listing.params = queryOfForm($(listing.form));
+  const params = new URLSearchParams(listing.params);
+  if (more) params.set('cursor', listing.cursor);
+  $(listing.more).disabled = true;
+  const page = await api(`dumps/${enc(state.dump)}/${listing.path}?${params}`);
+  if (ticket !== listing.ticket) return;
+  const rows = page[listing.path].map(listing.row);
+  const body = $(`${listing.table} tbody`);
+  body[more ? 'append' : 'replaceChildren'](...rows);
+  listing.shown = (more ? listing.shown : 0) + rows.length;
+  listing.cursor = page.next;
+  if (!listing.shown) body.append(el('tr', {}, el('td', { colspan: listing.columns, class: 'none' }, listing.none)));
+  $(listing.more).hidden = !listing.cursor;
+  $(listing.more).disabled = false;
+  $(listing.counter).textContent = `${n(listing.shown)} shown${listing.cursor ? '' : ' — all'}`;
+  const filters = [...listing.params].filter(([name]) => name !== 'limit').map(([name, value]) => `${name} ${value}`);
+  $(`${listing.table} caption`).textContent = filters.length ? `${listing.some} ${filters.join(', ')}` : listing.all;
+}
+
+/** A table row that opens its entry in the panel beside the table (a click anywhere on it but its own buttons). */
+function openingRow(open, ...cells) {
+  return el('tr', { onclick: (event) => event.target.closest('button') || open() }, ...cells);
 }
 
 function messageRow(message) {
-  const open = () => run(() => openEvidence(message, row, button));
+  const open = () => run(() => openMessage(state.dump, message.locator, row, button));
   const button = linkButton('', open, message.subject ?? (message.verdict === 'error' ? message.locator : '(no subject)'));
-  const row = el('tr', { onclick: (event) => event.target.closest('button') || open() },
+  const row = openingRow(open,
     el('td', { title: when(message.date) }, message.date?.slice(0, 10) ?? '—'), el('td', { class: 'from' }, message.from ?? '—'), el('td', { class: 'subject' }, button),
     el('td', {}, badge(message.verdict)), el('td', { class: 'reasons' }, message.reasons.map((reason) => el('span', {}, reason))),
     el('td', {}, message.signingDomains.join(' ')));
   return row;
 }
 
-// Evidence panel
-
-async function openEvidence(message, row, opener) {
-  const ticket = ++state.tickets.entry;
-  unselect();
-  row.setAttribute('aria-current', 'true');
-  state.opener = opener;
-  $('#evidence').hidden = false;
-  $('#evidence').replaceChildren(el('p', {}, 'Loading…'));
-  const entry = await api(`dumps/${enc(state.dump)}/messages/${enc(message.key)}`);
-  if (ticket !== state.tickets.entry) return;
-  $('#evidence').replaceChildren(...evidence(entry).flat());
-  $('#evidence').focus();
+function documentRow(file) {
+  const open = () => run(() => openDocument(state.dump, file.locator, row, button));
+  const button = linkButton('', open, file.name ?? file.locator);
+  const type = file.detectedType ?? 'unknown';
+  const row = openingRow(open,
+    el('td', { class: 'name' }, button), el('td', {}, linkButton('type', () => filterBy({ type }, listings.documents), type)), el('td', { class: 'n' }, size(file.size)),
+    el('td', {}, provenanceBadge(file.provenance)), el('td', { class: 'locator' }, file.locator));
+  return row;
 }
 
-function closeEvidence(refocus = true) {
-  $('#evidence').hidden = true;
-  unselect();
-  if (refocus && state.opener?.isConnected) state.opener.focus();
+// Panels: one beside each table, showing one message's evidence or one document's
+
+const panels = {
+  message: { panel: '#evidence', table: '#messages', ticket: 0, opener: null },
+  document: { panel: '#document', table: '#documents', ticket: 0, opener: null },
+};
+
+/**
+ * Loads `path` into the panel, drawn by `render`. `row` (a row of the panel's table, if the entry was opened
+ * from one) is marked current; `opener` gets the focus back when the panel closes.
+ */
+async function openPanel(panel, path, render, row, opener) {
+  const ticket = ++panel.ticket;
+  unselect(panel);
+  row?.setAttribute('aria-current', 'true');
+  panel.opener = opener ?? document.activeElement;
+  const aside = $(panel.panel);
+  aside.hidden = false;
+  aside.replaceChildren(el('p', {}, 'Loading…'));
+  if (!row) aside.scrollIntoView({ block: 'nearest' });
+  const body = await api(path);
+  if (ticket !== panel.ticket) return;
+  aside.replaceChildren();
+  fill(aside, {}, [closeButton(panel), render(body)]);
+  aside.focus();
 }
 
-function unselect() {
-  for (const row of document.querySelectorAll('#messages tr[aria-current]')) row.removeAttribute('aria-current');
+function closePanel(panel, refocus = true) {
+  $(panel.panel).hidden = true;
+  unselect(panel);
+  if (refocus && panel.opener?.isConnected) panel.opener.focus();
 }
+
+function unselect(panel) {
+  for (const row of document.querySelectorAll(`${panel.table} tr[aria-current]`)) row.removeAttribute('aria-current');
+}
+
+const closeButton = (panel) => el('button', { type: 'button', class: 'close', 'aria-label': `Close ${panel === panels.message ? 'evidence' : 'document'}`, onclick: () => closePanel(panel) }, '×');
+
+/** A message's evidence, by dump and locator: from its row, or from a link in another panel (a carrier, a verified copy). */
+const openMessage = (dumpId, locator, row, opener) =>
+  openPanel(panels.message, `dumps/${enc(dumpId)}/messages/${keyOf(locator)}`, (entry) => evidence(entry, dumpId), row, opener);
+
+const openDocument = (dumpId, locator, row, opener) =>
+  openPanel(panels.document, `dumps/${enc(dumpId)}/documents/${keyOf(locator)}`, (entry) => documentDetail(entry, dumpId), row, opener);
 
 /** [term, value, class?] pairs as a description list; empty values left out. */
 function facts(pairs) {
@@ -405,19 +502,50 @@ function facts(pairs) {
     .map(([term, value, className]) => el('div', { class: className }, el('dt', {}, term), el('dd', {}, value))));
 }
 
-/** A message's detail (MessageDetail in shared/api/schemas.ts); an unreadable entry has the same shape. */
-function evidence(entry) {
+/** Says which dump an entry is in when it is not the one on screen. */
+const otherDump = (dumpId) => (dumpId === state.dump ? null : el('p', { class: 'note' }, `In another dump: ${dumpId}`));
+
+// Message detail (MessageDetail in shared/api/schemas.ts); an unreadable entry has the same shape. One small
+// function per section, so a section can be added without touching the others.
+
+function evidence(entry, dumpId = state.dump) {
   return [
-    el('button', { type: 'button', class: 'close', 'aria-label': 'Close evidence', onclick: () => closeEvidence() }, '×'),
     el('h4', { id: 'evidence-heading' }, entry.subject ?? (entry.kind === 'error' ? entry.locator : '(no subject)')),
+    otherDump(dumpId),
+    verdictSection(entry),
+    messageFacts(entry),
+    signaturesSection(entry),
+    attachmentsSection(entry),
+    variantsSection(entry),
+    historySection(entry),
+  ];
+}
+
+function verdictSection(entry) {
+  return [
     el('p', {}, badge(entry.verdict), entry.rulesVersion ? ` by rules version ${entry.rulesVersion}` : ''),
     entry.verdict === 'verified'
       ? el('p', {}, 'A signature by the From domain covers the whole message: it is as sent.')
-      : el('ul', { class: 'explained' }, entry.reasons.map((reason) => el('li', {}, el('strong', {}, reason), ' ', REASONS[reason]?.[1]))),
-    facts([['Detail', entry.detail], ['From', entry.from], ['Sender', entry.sender], ['Date', when(entry.date)], ['Message-ID', entry.messageId],
-      ['Received', when(entry.receivedAt)], ['Verified at', when(entry.verifiedAt)], ['Locator', entry.locator], ['SHA-256', entry.sha256, 'hash']]),
+      : explainedReasons(entry.reasons),
+  ];
+}
+
+const explainedReasons = (reasons) => el('ul', { class: 'explained' }, reasons.map((reason) => el('li', {}, el('strong', {}, reason), ' ', REASONS[reason]?.[1])));
+
+function messageFacts(entry) {
+  return facts([['Detail', entry.detail], ['From', entry.from], ['Sender', entry.sender], ['Date', when(entry.date)], ['Message-ID', entry.messageId],
+    ['Received', when(entry.receivedAt)], ['Verified at', when(entry.verifiedAt)], ['Locator', entry.locator], ['SHA-256', entry.sha256, 'hash']]);
+}
+
+function signaturesSection(entry) {
+  return [
     el('h5', {}, `Signatures (${entry.signatures.length})`),
     entry.signatures.length ? entry.signatures.map(signature) : el('p', { class: 'none' }, 'No DKIM-Signature field.'),
+  ];
+}
+
+function historySection(entry) {
+  return [
     el('h5', {}, 'History'),
     entry.history.length
       ? el('ul', { class: 'history' }, entry.history.toReversed().map((change) => el('li', {}, `${when(change.replacedAt)}: was `, badge(change.verdict),
@@ -444,20 +572,163 @@ function signature(sig) {
     key && el('details', {}, el('summary', {}, 'Key record'), el('code', {}, key.record)));
 }
 
+/** The message's file parts, each saying plainly whether a verifying signature covers its bytes. */
+function attachmentsSection(entry) {
+  if (entry.kind !== 'message') return [];
+  const attachments = entry.attachments ?? [];
+  return [
+    el('h5', {}, `Attachments (${attachments.length})`),
+    entry.attachmentsNote && el('p', { class: 'note' }, `The list may be incomplete: ${entry.attachmentsNote}`),
+    attachments.length ? attachments.map((attachment) => attachmentCard(attachment, entry.signatures)) : el('p', { class: 'none' }, 'No file parts.'),
+  ];
+}
+
+function attachmentCard(attachment, signatures) {
+  const covering = attachment.coveredBy.map((index) => `signature ${index + 1}${signatures[index]?.d ? ` (${signatures[index].d})` : ''}`);
+  return el('article', { class: 'sig attachment' },
+    el('h6', {}, attachment.name ?? '(no file name)', ' ', covering.length ? el('span', { class: 'result ok' }, 'signed') : el('span', { class: 'result bad' }, 'not signed')),
+    covering.length
+      ? el('p', { class: 'covered' }, `Covered by ${covering.join(' and ')}: these bytes are as sent.`)
+      : el('p', { class: 'uncovered' }, 'Not covered by any signature that verifies: nothing proves these bytes are the ones sent.'),
+    facts([['Part', `${attachment.mimePath} (${attachment.disposition})`], ['Declared type', attachment.declaredType], ['Detected type', attachment.detectedType ?? 'unknown'],
+      ['Size', size(attachment.size)], ['SHA-256', attachment.sha256, 'hash']]),
+    attachment.metadata && el('details', {}, el('summary', {}, 'Metadata'), metadataView(attachment.metadata)));
+}
+
+/** How this copy differs from a verified copy of the same message, or that it is the same bytes. */
+function variantsSection(entry) {
+  const variants = entry.variants ?? [];
+  if (!variants.length) return [];
+  return [el('h5', {}, 'Verified copies'), variants.map(variantView)];
+}
+
+function variantView(variant) {
+  const link = linkButton('', () => run(() => openMessage(variant.of.dumpId, variant.of.locator)), variant.of.locator);
+  if (variant.relation === 'duplicate') {
+    return el('article', { class: 'sig variant' }, el('p', {}, 'A duplicate, byte for byte, of the verified message ', link, '.'), otherDump(variant.of.dumpId));
+  }
+  const { added, removed, changed } = variant.attachments;
+  return el('article', { class: 'sig variant' },
+    el('p', {}, 'Differs from the verified message ', link, ' with the same identity: what this copy shows is not what was signed there.'),
+    otherDump(variant.of.dumpId),
+    variant.headerDifferences.length > 0 && [el('h6', {}, 'Header fields'), differencesTable(variant.headerDifferences, 'This copy', 'Verified copy')],
+    el('h6', {}, 'Text'),
+    variant.textDiff === null ? el('p', { class: 'none' }, 'The text is the same.') : diffView(variant.textDiff, variant.textDiffTruncated),
+    added.length + removed.length + changed.length > 0 && [el('h6', {}, 'Attachments'), el('ul', { class: 'changes' },
+      added.map((file) => el('li', { class: 'added' }, 'Added here: ', fileName(file), ' ', el('code', {}, file.sha256))),
+      removed.map((file) => el('li', { class: 'removed' }, 'Missing here: ', fileName(file), ' ', el('code', {}, file.sha256))),
+      changed.map((file) => el('li', { class: 'changed' }, 'Other bytes here: ', fileName(file), ' ', el('code', {}, file.sha256), ' (verified: ', el('code', {}, file.verifiedSha256), ')')))]);
+}
+
+const fileName = (file) => el('strong', {}, file.name ?? '(no file name)');
+
+/** A unified diff, line by line as text: added lines in <ins>, removed ones in <del>, hunk headers marked. */
+function diffView(text, truncated) {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return [
+    el('pre', { class: 'diff', 'aria-label': 'Differences in the text: this copy against the verified one' }, lines.map((line) => {
+      if (line.startsWith('+++') || line.startsWith('---')) return el('span', { class: 'file' }, line);
+      if (line.startsWith('+')) return el('ins', {}, line);
+      if (line.startsWith('-')) return el('del', {}, line);
+      if (line.startsWith('@@')) return el('span', { class: 'hunk' }, line);
+      return el('span', {}, line);
+    })),
+    truncated && el('p', { class: 'note' }, 'The diff was cut short: the texts differ further.'),
+  ];
+}
+
+/** Field, this side, the other side: header fields of two copies, or metadata of a document and its verified copy. */
+function differencesTable(differences, mine, theirs) {
+  return el('table', { class: 'differences' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Field'), el('th', { scope: 'col' }, mine), el('th', { scope: 'col' }, theirs))),
+    el('tbody', {}, differences.map(({ field, document: value, carrier }) => el('tr', {},
+      el('th', { scope: 'row' }, METADATA_LABELS[field] ?? field), el('td', {}, value ?? el('span', { class: 'none' }, '(none)')), el('td', {}, carrier ?? el('span', { class: 'none' }, '(none)'))))));
+}
+
+// Document detail (GET /dumps/{id}/documents/{key}): facts, metadata, provenance with its evidence, every place
+
+function documentDetail(file, dumpId = state.dump) {
+  return [
+    el('h4', { id: 'document-heading' }, file.name ?? file.locator),
+    otherDump(dumpId),
+    provenanceSection(file.provenance),
+    documentFacts(file),
+    el('h5', {}, 'Metadata'),
+    file.metadata ? metadataView(file.metadata) : el('p', { class: 'none' }, 'No metadata read from this type of file.'),
+    placesSection(file.places ?? []),
+  ];
+}
+
+function documentFacts(file) {
+  return facts([['Name', file.name], ['Size', size(file.size)], ['Detected type', file.detectedType ?? 'unknown'], ['Declared type', file.declaredType],
+    ['Locator', file.locator], ['Detail', file.detail], ['SHA-256', file.sha256, 'hash']]);
+}
+
+function metadataView(metadata) {
+  const fields = Object.entries(metadata.fields).filter(([, value]) => value !== null && value !== undefined);
+  return [
+    facts([['Read as', metadata.format], ...fields.map(([field, value]) => [METADATA_LABELS[field] ?? field, value])]),
+    metadata.note && el('p', { class: 'note' }, `Incomplete: ${metadata.note}`),
+    metadata.parts?.length > 0 && el('details', {}, el('summary', {}, `Package parts (${metadata.parts.length})`), partsTable(metadata.parts)),
+  ];
+}
+
+function partsTable(parts) {
+  return el('table', { class: 'parts' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Part'), el('th', { scope: 'col' }, 'Size'), el('th', { scope: 'col' }, 'SHA-256'))),
+    el('tbody', {}, parts.map((part) => el('tr', {}, el('td', {}, part.name), el('td', { class: 'n' }, size(part.size)), el('td', { class: 'hash' }, el('code', {}, part.sha256))))));
+}
+
+/** What decided the provenance: the verified carriers, the reasons they prove less, the fields an altered copy changed, and signals. */
+function provenanceSection(evidence) {
+  if (!evidence) return [el('p', {}, provenanceBadge(null)), el('p', { class: 'note' }, UNDECIDED)];
+  return [
+    el('p', { class: 'provenance' }, provenanceBadge(evidence.provenance), ` decided ${when(evidence.decidedAt)}`),
+    el('p', {}, PROVENANCES[evidence.provenance]?.[1]),
+    evidence.reasons.length > 0 && explainedReasons(evidence.reasons),
+    evidence.carriers.length > 0 && [el('h5', {}, evidence.provenance === 'altered-copy' ? 'Verified copies compared' : 'Carried by'), el('ul', { class: 'places' }, evidence.carriers.map(placeItem))],
+    evidence.differences.length > 0 && [el('h5', {}, 'How it differs from the verified copy'), differencesTable(evidence.differences, 'This document', 'Verified copy')],
+    evidence.signals.length > 0 && [el('h5', {}, 'Signals'), el('ul', { class: 'signals' }, evidence.signals.map((signal) => el('li', {}, el('strong', {}, SIGNALS[signal.kind] ?? signal.kind), ': ', signal.detail)))],
+  ];
+}
+
+function placesSection(places) {
+  return [
+    el('h5', {}, `Where these bytes were found (${places.length})`),
+    places.length ? el('ul', { class: 'places' }, places.map(placeItem)) : el('p', { class: 'none' }, 'Nowhere else in the store.'),
+  ];
+}
+
+/** A file or attachment somewhere in the store; an attachment with its message's verdict, From, Date and signer. */
+function placeItem(place) {
+  const open = place.kind === 'attachment'
+    ? () => run(() => openMessage(place.dumpId, place.locator))
+    : () => run(() => openDocument(place.dumpId, place.locator));
+  return el('li', { class: `place ${place.kind}` },
+    el('div', {}, place.kind === 'attachment' ? `Attachment ${place.mimePath ?? ''} of ` : 'Document ', linkButton('', open, place.locator), place.verdict && [' ', badge(place.verdict)]),
+    place.kind === 'attachment' && facts([['Name', place.name], ['From', place.from], ['Date', when(place.date)], ['Reasons', place.reasons.join(', ')],
+      ['Signed by', place.coveredBy.length ? place.coveredBy.join(', ') : el('span', { class: 'uncovered' }, 'no signature covers this part')]]),
+    place.dumpId === state.dump ? null : el('small', {}, `dump ${place.dumpId.slice(0, 12)}…`));
+}
+
 // Start
 
 takeFragmentToken();
 $('#filters').elements.verdict.append(...VERDICTS.map((verdict) => el('option', { value: verdict }, label(verdict))));
 $('#filters').elements.reason.append(...Object.entries(REASONS_OF).map(([verdict, all]) => el('optgroup', { label: label(verdict) },
   Object.keys(all).map((reason) => el('option', { value: reason }, reason)))));
-$('#filters').addEventListener('submit', (event) => {
-  event.preventDefault();
-  run(() => loadMessages(false));
-});
-$('#clear').addEventListener('click', () => filterBy({}));
-$('#more').addEventListener('click', () => run(() => loadMessages(true)));
+$('#document-filters').elements.provenance.append(...Object.keys(PROVENANCES).map((provenance) => el('option', { value: provenance }, label(provenance))));
+for (const [listing, clear] of [[listings.messages, '#clear'], [listings.documents, '#documents-clear']]) {
+  $(listing.form).addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(() => loadListing(listing, false));
+  });
+  $(clear).addEventListener('click', () => filterBy({}, listing));
+  $(listing.more).addEventListener('click', () => run(() => loadListing(listing, true)));
+}
+for (const panel of Object.values(panels)) $(panel.panel).addEventListener('keydown', (event) => event.key === 'Escape' && closePanel(panel));
 $('#refresh').addEventListener('click', () => run(loadDumps));
-$('#evidence').addEventListener('keydown', (event) => event.key === 'Escape' && closeEvidence());
 run(async () => {
   await finishSignIn();
   await loadDumps();
