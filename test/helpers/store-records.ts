@@ -1,8 +1,9 @@
 /** Store records built by hand for the store adapter tests: every field set, only what a test varies exposed. */
 import { createHash } from 'node:crypto';
+import type { AttachmentRecord, FileMetadata, ProvenanceEvidence } from '../../shared/documents/contract.ts';
 import type { Locator } from '../../shared/dump/entry.ts';
 import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
-import type { DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
+import type { DocumentRecord, DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
 import {
   type KeyEvidence,
   type Reason,
@@ -84,6 +85,8 @@ export interface MessageOptions {
   /** The signatures whole, instead of signedBy's. */
   signatures?: SignatureEvidence[];
   history?: VerdictChange[];
+  attachments?: AttachmentRecord[];
+  attachmentsNote?: string | null;
 }
 
 export function messageEntry(path: string, options: MessageOptions = {}): MessageRecord {
@@ -106,7 +109,54 @@ export function messageEntry(path: string, options: MessageOptions = {}): Messag
     rulesVersion: options.rulesVersion ?? 1,
     sender: options.sender === undefined ? 'alice@example.test' : options.sender,
     history: options.history ?? [],
+    attachments: options.attachments ?? [],
+    attachmentsNote: options.attachmentsNote ?? null,
+    arc: null,
+    forensics: null,
   };
+}
+
+/** Metadata as a reader gives it: the fields named, no parts, no note. */
+export function fileMetadata(fields: FileMetadata['fields'], format = 'ooxml'): FileMetadata {
+  return { format, fields, parts: null, note: null };
+}
+
+/** An attachment of a message: a file whose bytes are `content`, covered by the message's first signature unless told otherwise. */
+export function attachmentRecord(name: string | null, content: string, overrides: Partial<AttachmentRecord> = {}): AttachmentRecord {
+  return {
+    name,
+    declaredType: 'application/pdf',
+    detectedType: 'application/pdf',
+    size: Buffer.byteLength(content),
+    sha256: sha256Of(content),
+    metadata: null,
+    mimePath: '2',
+    disposition: 'attachment',
+    coveredBy: [0],
+    ...overrides,
+  };
+}
+
+/** A loose document of a dump whose bytes are `content`. */
+export function documentEntry(path: string, content: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
+  return {
+    kind: 'document',
+    locator: { path },
+    name: path.split('/').pop() ?? path,
+    declaredType: null,
+    detectedType: 'application/pdf',
+    size: Buffer.byteLength(content),
+    sha256: sha256Of(content),
+    metadata: null,
+    detail: null,
+    provenance: null,
+    ...overrides,
+  };
+}
+
+/** A decided provenance with nothing else to say. */
+export function provenanceEvidence(provenance: ProvenanceEvidence['provenance'], overrides: Partial<ProvenanceEvidence> = {}): ProvenanceEvidence {
+  return { provenance, carriers: [], reasons: [], differences: [], signals: [], decidedAt: '2025-04-01T00:00:00.000Z', ...overrides };
 }
 
 export function skippedEntry(path: string, reason = 'not a message (image/png)'): SkippedRecord {

@@ -9,6 +9,8 @@ import { locatorKey } from '../../shared/dump/entry.ts';
 import {
   BadCursorError,
   senderDomainOf,
+  type DocumentListing,
+  type DocumentQuery,
   type EntryRecord,
   type MessageListing,
   type MessageQuery,
@@ -16,8 +18,22 @@ import {
   type SelectorUse,
   type VerdictStore,
 } from '../../shared/ports/verdict-store.ts';
+import type { FilePlace } from '../../shared/documents/contract.ts';
+import { messageIdentityOf } from '../../shared/provenance/message-identity.ts';
 import type { Reason, Verdict, VerdictChange } from '../../shared/verdict/contract.ts';
-import { dumpInput, errorEntry, keyEvidence, messageEntry, signature, skippedEntry } from './store-records.ts';
+import {
+  attachmentRecord,
+  documentEntry,
+  dumpInput,
+  errorEntry,
+  fileMetadata,
+  keyEvidence,
+  messageEntry,
+  provenanceEvidence,
+  sha256Of as sha,
+  signature,
+  skippedEntry,
+} from './store-records.ts';
 
 export interface StoreUnderTest {
   store: VerdictStore;
@@ -44,10 +60,10 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** What a listing shows of an entry, worked out here independently of any store (null: skipped, never listed). */
+/** What a listing shows of an entry, worked out here independently of any store (null: skipped or a document, never listed). */
 function listingOf(entry: EntryRecord): MessageListing | null {
   const locator = locatorKey(entry.locator);
-  if (entry.kind === 'skipped') return null;
+  if (entry.kind === 'skipped' || entry.kind === 'document') return null;
   if (entry.kind === 'error') return unreadableListing(locator);
   const domains = [...new Set(entry.signatures.map((s) => s.d?.trim().toLowerCase()).filter((d): d is string => !!d))];
   const { verdict, reasons, messageId, from, sender, date, subject } = entry;
@@ -163,6 +179,27 @@ const LISTING_QUERIES: { name: string; query: Omit<MessageQuery, 'limit' | 'curs
   { name: 'a domain nobody signs with: nothing', query: { domain: 'nobody.example' }, limit: 20 },
 ];
 
+/** Every page of a document listing, checking each keeps to the limit. */
+async function walkDocuments(store: VerdictStore, dumpId: string, query: Omit<DocumentQuery, 'limit' | 'cursor'>, limit: number): Promise<DocumentListing[]> {
+  const listed: DocumentListing[] = [];
+  let cursor: string | undefined;
+  for (let pages = 1; ; pages++) {
+    const page = await store.listDocuments(dumpId, { ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
+    expect(page).not.toBeNull();
+    expect(page!.documents.length).toBeLessThanOrEqual(limit);
+    listed.push(...page!.documents);
+    if (page!.cursor === null) return listed;
+    cursor = page!.cursor;
+    expect(pages).toBeLessThan(10_000);
+  }
+}
+
+/** Places in a fixed order (a store may give them in any): by dump, locator, MIME path. */
+function placesInOrder(places: FilePlace[]): FilePlace[] {
+  const key = (place: FilePlace) => `${place.dumpId}\u0000${place.locator}\u0000${place.mimePath ?? ''}`;
+  return [...places].sort((a, b) => byteOrder(key(a), key(b)));
+}
+
 function history(verdict: Verdict, reasons: Reason[]): VerdictChange {
   const times = { verifiedAt: '2025-03-01T12:00:00.000Z', replacedAt: '2025-06-01T00:00:00.000Z' };
   return { verdict, reasons, rulesVersion: 1, ...times, cause: 'key-compromised' };
@@ -178,6 +215,8 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         await shared.store.openDump(dumpInput('big'), T0);
         await shared.store.openDump(dumpInput('other'), T1);
         await putInBatches(shared.store, 'big', entries);
+        // Documents are never listed as messages.
+        await shared.store.putEntries('big', [documentEntry('folder1/report.pdf', 'r'), documentEntry('ü/sheet.xlsx', 's'), documentEntry('zz.png', 'z')]);
         // Another dump's messages never show.
         await shared.store.putEntries('other', corpus(50));
       }, 120_000);
@@ -383,6 +422,225 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
           }
         });
 
+      });
+
+      describe('documents', () => {
+        it('counts documents beside messages, skipped entries and errors: processed is their sum', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [
+            messageEntry('a.eml'),
+            documentEntry('report.pdf', 'report'),
+            documentEntry('b/sheet.xlsx', 'sheet', { detectedType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }),
+            skippedEntry('b/.DS_Store', 'macOS metadata (.DS_Store)'),
+            errorEntry('bad.eml'),
+          ]);
+          const [listed] = await store.listDumps();
+          expect(listed).toMatchObject({ messages: 1, documents: 2, skipped: 1, errors: 1, processed: 5 });
+          expect([null, 5]).toContain(listed!.located);
+          const summary = await store.summary('d1');
+          expect(summary).toMatchObject({ messages: 1, documents: 2, skipped: 1, errors: 1, byProvenance: {} });
+          expect(summary?.dump).toEqual(listed);
+          // Documents are neither messages to list nor records of the message export.
+          expect((await store.listMessages('d1', { limit: 10 }))?.messages.map((line) => line.locator)).toEqual(['a.eml', 'bad.eml']);
+          expect((await collect(store.exportRecords('d1'))).map((record) => record.locator)).toEqual(['a.eml', 'bad.eml']);
+        });
+
+        it('has no documents and no provenance counts for a dump of messages only', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.putEntries('d1', [messageEntry('a.eml')]);
+          expect(await store.summary('d1')).toMatchObject({ documents: 0, byProvenance: {} });
+          expect((await store.listDumps())[0]).toMatchObject({ documents: 0, processed: 1 });
+          expect(await store.listDocuments('d1', { limit: 10 })).toEqual({ documents: [], cursor: null });
+          expect(await collect(store.documentLocators('d1'))).toEqual([]);
+        });
+
+        it('gives back a document, and a message with its attachments, as stored', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          const metadata = { ...fileMetadata({ author: 'Alice Martin', created: '2017-04-01T09:00:00Z' }), parts: [{ name: 'xl/workbook.xml', size: 812, sha256: 'cd'.repeat(32) }], note: 'parts capped at 1' };
+          const document = documentEntry('leak/Comptes 2017.xlsx', 'sheet', { metadata, detail: 'larger than 64 MiB: metadata not read', detectedType: null });
+          const message = messageEntry('inbox.mbox', {
+            offset: 2048,
+            signedBy: ['example.com'],
+            attachments: [attachmentRecord('Comptes 2017.xlsx', 'sheet', { metadata, mimePath: '1.2' }), attachmentRecord(null, 'logo', { disposition: 'inline', coveredBy: [] })],
+            attachmentsNote: 'more than 100 parts: the rest not inventoried',
+          });
+          await store.putEntries('d1', [document, message]);
+          expect(await store.getEntry('d1', 'leak/Comptes 2017.xlsx')).toEqual(document);
+          expect(await store.getEntry('d1', 'inbox.mbox#2048')).toEqual(message);
+        });
+
+        it('lists a dump\'s documents in locator order, by provenance, type and name, a page at a time', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T0);
+          const pdf = 'application/pdf';
+          const documents = [
+            documentEntry('z/Report.PDF', 'r1'),
+            documentEntry('a/report.pdf', 'r2'),
+            documentEntry('a/old-report.pdf', 'r3'),
+            documentEntry('😀/photo.jpg', 'p', { detectedType: 'image/jpeg' }),
+            documentEntry('ü/notes.txt', 'n', { detectedType: null }),
+            documentEntry('m/nameless', 'x', { name: null, detectedType: null }),
+            ...Array.from({ length: 12 }, (_, i) => documentEntry(`many/${String(i).padStart(2, '0')}.pdf`, `many ${i}`)),
+          ];
+          await store.putEntries('d1', [...documents, messageEntry('a/mail.eml')]);
+          await store.putEntries('d2', [documentEntry('a/report.pdf', 'r2')]);
+          await store.setProvenance('d1', 'a/report.pdf', provenanceEvidence('proven'));
+          await store.setProvenance('d1', 'z/Report.PDF', provenanceEvidence('altered-copy'));
+          const lineOf = (document: (typeof documents)[number]): DocumentListing => ({
+            locator: locatorKey(document.locator),
+            name: document.name,
+            size: document.size,
+            sha256: document.sha256,
+            detectedType: document.detectedType,
+            provenance: document.locator.path === 'a/report.pdf' ? 'proven' : document.locator.path === 'z/Report.PDF' ? 'altered-copy' : null,
+          });
+          const expected = (keep: (line: DocumentListing) => boolean) => documents.map(lineOf).filter(keep).sort((a, b) => byteOrder(a.locator, b.locator));
+          expect(await walkDocuments(store, 'd1', {}, 5)).toEqual(expected(() => true));
+          expect(await walkDocuments(store, 'd1', {}, 100)).toEqual(expected(() => true));
+          expect(await walkDocuments(store, 'd1', { type: pdf }, 4)).toEqual(expected((line) => line.detectedType === pdf));
+          expect(await walkDocuments(store, 'd1', { type: 'unknown' }, 1)).toEqual(expected((line) => line.detectedType === null));
+          expect(await walkDocuments(store, 'd1', { name: 'REPORT.pdf' }, 1)).toEqual(expected((line) => line.name?.toLowerCase() === 'report.pdf'));
+          expect(await walkDocuments(store, 'd1', { provenance: 'proven' }, 10)).toEqual(expected((line) => line.provenance === 'proven'));
+          expect(await walkDocuments(store, 'd1', { provenance: 'proven', name: 'report.pdf', type: pdf }, 10)).toEqual(expected((line) => line.provenance === 'proven'));
+          expect(await walkDocuments(store, 'd1', { provenance: 'unproven' }, 10)).toEqual([]);
+          expect(await walkDocuments(store, 'd1', { name: 'report.pdf', type: 'image/jpeg' }, 10)).toEqual([]);
+          expect(await store.listDocuments('nope', { limit: 10 })).toBeNull();
+          for (const cursor of ['not a cursor', Buffer.from('{}').toString('base64url')]) {
+            await expect(store.listDocuments('d1', { limit: 1, cursor }), cursor).rejects.toBeInstanceOf(BadCursorError);
+          }
+          expect((await collect(store.documentLocators('d1'))).sort(byteOrder)).toEqual(expected(() => true).map((line) => line.locator));
+          expect(await collect(store.documentLocators('d2'))).toEqual(['a/report.pdf']);
+        });
+
+        it('stores a decided provenance, replacing the one before, and moves the counts by provenance', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T0);
+          await store.putEntries('d1', [documentEntry('x.pdf', 'x'), documentEntry('y.pdf', 'y'), documentEntry('z.pdf', 'z')]);
+          await store.putEntries('d2', [documentEntry('x.pdf', 'x')]);
+          const proven = provenanceEvidence('proven', {
+            carriers: [{ dumpId: 'd2', locator: 'm.eml', kind: 'attachment', mimePath: '2', name: 'x.pdf', sha256: sha('x'), verdict: 'verified', reasons: [], from: 'Alice <alice@example.test>', date: '2017-05-01T10:00:00.000Z', coveredBy: ['example.com'] }],
+            signals: [{ kind: 'modified-after-message', detail: 'modified 2017-05-02, the message is of 2017-05-01' }],
+          });
+          await store.setProvenance('d1', 'x.pdf', proven);
+          await store.setProvenance('d1', 'y.pdf', provenanceEvidence('unproven'));
+          expect((await store.summary('d1'))?.byProvenance).toEqual({ proven: 1, unproven: 1 });
+          expect(await store.getEntry('d1', 'x.pdf')).toEqual({ ...documentEntry('x.pdf', 'x'), provenance: proven });
+          // Decided again: the counts move, and deciding the same again changes nothing.
+          const altered = provenanceEvidence('altered-copy', { differences: [{ field: 'author', document: 'Mallory', carrier: 'Alice' }] });
+          await store.setProvenance('d1', 'x.pdf', altered);
+          await store.setProvenance('d1', 'y.pdf', provenanceEvidence('unproven'));
+          await store.setProvenance('d1', 'y.pdf', provenanceEvidence('unproven'));
+          const summary = await store.summary('d1');
+          expect(summary?.byProvenance).toEqual({ 'altered-copy': 1, unproven: 1 });
+          expect(summary?.documents).toBe(3);
+          expect((await store.getEntry('d1', 'x.pdf')) as unknown).toMatchObject({ provenance: altered });
+          // One dump's provenance is its own.
+          expect((await store.summary('d2'))?.byProvenance).toEqual({});
+          expect((await store.listDocuments('d1', { limit: 10, provenance: 'altered-copy' }))?.documents.map((line) => line.locator)).toEqual(['x.pdf']);
+        });
+
+        it('finds every place of a file\'s bytes across dumps, with what the carrying messages say', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T1);
+          const content = 'the accounts';
+          const identity = { metadata: fileMetadata({ documentId: 'uuid:5f1c', author: 'Alice Martin' }, 'pdf') };
+          await store.putEntries('d1', [documentEntry('loose/accounts.pdf', content, identity), documentEntry('other.pdf', 'other bytes')]);
+          const verified = messageEntry('m.eml', {
+            signatures: [signature('Example.COM', { index: 0 }), signature('relay.example', { index: 1 })],
+            attachments: [attachmentRecord('Accounts.PDF', content, { coveredBy: [0, 1], ...identity }), attachmentRecord('logo.png', 'logo', { mimePath: '3' })],
+          });
+          const failed = messageEntry('inbox.mbox', {
+            offset: 300,
+            verdict: 'failed',
+            reasons: ['body-hash-mismatch'],
+            date: null,
+            attachments: [attachmentRecord('accounts (2).pdf', content, { mimePath: '1.2', coveredBy: [] })],
+          });
+          const renamed = messageEntry('n.eml', { attachments: [attachmentRecord('accounts.pdf', 'altered accounts', identity)] });
+          await store.putEntries('d2', [verified, failed, renamed]);
+          const place = (message: MessageRecord, mimePath: string, name: string, sha256: string, coveredBy: string[]): FilePlace => ({
+            dumpId: 'd2',
+            locator: locatorKey(message.locator),
+            kind: 'attachment',
+            mimePath,
+            name,
+            sha256,
+            verdict: message.verdict,
+            reasons: message.reasons,
+            from: message.from,
+            date: message.date,
+            coveredBy,
+          });
+          const loose: FilePlace = { dumpId: 'd1', locator: 'loose/accounts.pdf', kind: 'document', mimePath: null, name: 'accounts.pdf', sha256: sha(content), verdict: null, reasons: [], from: null, date: null, coveredBy: [] };
+          expect(placesInOrder(await collect(store.filePlaces({ sha256: sha(content) })))).toEqual([
+            loose,
+            place(failed, '1.2', 'accounts (2).pdf', sha(content), []),
+            place(verified, '2', 'Accounts.PDF', sha(content), ['example.com', 'relay.example']),
+          ]);
+          // By name and by document identity: attachments only, whatever the case the name is written in.
+          expect(placesInOrder(await collect(store.filePlaces({ name: 'accounts.pdf' })))).toEqual([
+            place(verified, '2', 'Accounts.PDF', sha(content), ['example.com', 'relay.example']),
+            place(renamed, '2', 'accounts.pdf', sha('altered accounts'), []),
+          ]);
+          expect(placesInOrder(await collect(store.filePlaces({ documentId: 'uuid:5f1c' })))).toEqual([
+            place(verified, '2', 'Accounts.PDF', sha(content), ['example.com', 'relay.example']),
+            place(renamed, '2', 'accounts.pdf', sha('altered accounts'), []),
+          ]);
+          expect(await collect(store.filePlaces({ sha256: sha('nothing') }))).toEqual([]);
+          expect(await collect(store.filePlaces({ name: 'nothing.pdf' }))).toEqual([]);
+        });
+
+        it('finds the copies of a message across dumps by its identity, with each one\'s verdict', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T1);
+          const original = messageEntry('a.eml');
+          const copy = { ...messageEntry('copy.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'] }), messageId: original.messageId };
+          const anonymous = { ...messageEntry('b.eml', { subject: 'no id' }), messageId: null };
+          await store.putEntries('d1', [original, anonymous, messageEntry('other.eml'), documentEntry('a.pdf', 'a')]);
+          await store.putEntries('d2', [copy, { ...anonymous, locator: { path: 'b2.eml' } }]);
+          const copies = async (message: MessageRecord) =>
+            (await collect(store.messagesWithIdentity(messageIdentityOf(message)!))).sort((a, b) => byteOrder(`${a.dumpId} ${a.locator}`, `${b.dumpId} ${b.locator}`));
+          expect(await copies(original)).toEqual([
+            { dumpId: 'd1', locator: 'a.eml', verdict: 'verified' },
+            { dumpId: 'd2', locator: 'copy.eml', verdict: 'failed' },
+          ]);
+          // Without a Message-ID, by From, Date and Subject.
+          expect(await copies(anonymous)).toEqual([
+            { dumpId: 'd1', locator: 'b.eml', verdict: 'verified' },
+            { dumpId: 'd2', locator: 'b2.eml', verdict: 'verified' },
+          ]);
+          expect(await collect(store.messagesWithIdentity('id:<nobody@example.test>'))).toEqual([]);
+        });
+
+        it('answers with the verdicts re-verification stored, for file places and copies alike', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          const message = messageEntry('m.eml', { signedBy: ['example.com'], attachments: [attachmentRecord('a.pdf', 'a')] });
+          await store.putEntries('d1', [message]);
+          const reverified: MessageRecord = { ...message, verdict: 'partially-verified', reasons: ['key-compromised'], history: [history('verified', [])] };
+          await store.replaceMessages('d1', [reverified], 'batch-1');
+          expect(await collect(store.filePlaces({ sha256: sha('a') }))).toEqual([
+            expect.objectContaining({ locator: 'm.eml', verdict: 'partially-verified', reasons: ['key-compromised'], coveredBy: ['example.com'] }),
+          ]);
+          expect(await collect(store.messagesWithIdentity(messageIdentityOf(message)!))).toEqual([{ dumpId: 'd1', locator: 'm.eml', verdict: 'partially-verified' }]);
+          expect(await store.getEntry('d1', 'm.eml')).toEqual(reverified);
+        });
+
+        it('names the authors on the attachments of verified messages from one organisation, each once', async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T1);
+          const authored = (author: string, lastModifiedBy?: string) =>
+            attachmentRecord('a.docx', `${author} ${lastModifiedBy ?? ''}`, { metadata: fileMetadata({ author, ...(lastModifiedBy ? { lastModifiedBy } : {}) }) });
+          await store.putEntries('d1', [
+            messageEntry('1.eml', { sender: 'alice@mail.big.example', attachments: [authored('Alice Martin', 'Bob Durand')] }),
+            messageEntry('2.eml', { sender: 'carol@big.example', attachments: [authored('Alice Martin'), attachmentRecord('plain.pdf', 'p')] }),
+            messageEntry('3.eml', { sender: 'mallory@big.example', verdict: 'failed', reasons: ['body-hash-mismatch'], attachments: [authored('Mallory')] }),
+            messageEntry('4.eml', { sender: 'eve@other.example', attachments: [authored('Eve')] }),
+          ]);
+          await store.putEntries('d2', [messageEntry('5.eml', { sender: 'dan@big.example', attachments: [authored('Dan')] })]);
+          expect((await store.verifiedAuthors('big.example')).sort()).toEqual(['Alice Martin', 'Bob Durand', 'Dan']);
+          expect(await store.verifiedAuthors('other.example')).toEqual(['Eve']);
+          expect(await store.verifiedAuthors('nobody.example')).toEqual([]);
+        });
       });
 
       describe('getEntry', () => {
