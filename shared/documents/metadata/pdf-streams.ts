@@ -1,0 +1,48 @@
+import { constants, inflateSync } from 'node:zlib';
+import { inflateLimit } from '../../dump/limits.ts';
+
+/** Inflated bytes the scan may produce in all, over every stream of one PDF. */
+const MAX_SCAN_INFLATED_BYTES = 512 * 1024 * 1024;
+/** Any one stream may inflate to at most this (besides the dump's ratio cap). */
+const MAX_STREAM_INFLATED_BYTES = 64 * 1024 * 1024;
+
+const STREAM = Buffer.from('stream', 'latin1');
+const END_STREAM = Buffer.from('endstream', 'latin1');
+
+/**
+ * pdf.js inflates a stream it needs (the XMP metadata, an object stream holding the Info dictionary) whole and
+ * without a limit, so a deflate bomb there would take gigabytes. Before pdf.js sees a file, each of its
+ * streams is test-inflated with Node's zlib, stopping at the dump's inflation ratio and a size cap: returns why
+ * the file is refused, or null. Streams that are not deflate fail at their first bytes and cost nothing.
+ */
+export function bombedStream(bytes: Buffer): string | null {
+  let budget = MAX_SCAN_INFLATED_BYTES;
+  let at = 0;
+  for (;;) {
+    const start = bytes.indexOf(STREAM, at);
+    if (start < 0) return null;
+    // "endstream" contains "stream": a start found inside one is not a start.
+    if (start >= 3 && bytes.subarray(start - 3, start).toString('latin1') === 'end') {
+      at = start + STREAM.length;
+      continue;
+    }
+    let dataStart = start + STREAM.length;
+    if (bytes[dataStart] === 0x0d) dataStart++;
+    if (bytes[dataStart] === 0x0a) dataStart++;
+    const end = bytes.indexOf(END_STREAM, dataStart);
+    const data = bytes.subarray(dataStart, end < 0 ? bytes.length : end);
+    const limit = Math.min(inflateLimit(data.length), MAX_STREAM_INFLATED_BYTES, budget);
+    try {
+      budget -= inflateSync(data, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: limit }).length;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        return limit === budget
+          ? `its streams inflate past ${MAX_SCAN_INFLATED_BYTES} bytes in all; not read`
+          : `a stream of ${data.length} bytes at byte ${dataStart} inflates past ${limit} bytes (a deflate bomb); not read`;
+      }
+      // not deflate, or damaged: pdf.js copes or reports it
+    }
+    if (end < 0) return null;
+    at = end + END_STREAM.length;
+  }
+}
