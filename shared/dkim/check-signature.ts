@@ -14,15 +14,29 @@ export interface BodyReading {
 }
 
 export interface SignatureCheck {
-  status: 'pass' | 'body-hash-mismatch' | 'signature-mismatch' | 'permerror' | 'key-revoked';
-  bodyHash: 'pass' | 'fail';
+  /** headers-pass: the header signature holds and the body was not checked (checkHeadersOnly). */
+  status: 'pass' | 'headers-pass' | 'body-hash-mismatch' | 'signature-mismatch' | 'permerror' | 'key-revoked';
+  bodyHash: 'pass' | 'fail' | 'not-checked';
   headerSignature: 'pass' | 'fail' | 'not-checked';
-  canonicalBodyLength: number;
+  /** Null when the body was not checked. */
+  canonicalBodyLength: number | null;
   /** The key that checked (or last failed) the header signature. */
   key: FoundKey | null;
   parsedKey: KeyRecord | null;
   /** Name of the body reading whose hash matched, when it was not the first. */
   reading: string | null;
+  detail: string | null;
+}
+
+/** What a signature over header data needs to be checked against a key: DKIM-Signature, ARC-Message-Signature, ARC-Seal. */
+export type KeyedSignature = Pick<DkimSignature, 'd' | 'algorithm' | 'identity' | 'signature'>;
+
+/** A header signature tried against a selector's keys: pass, or why not. */
+export interface KeyCheck {
+  status: 'pass' | 'signature-mismatch' | 'permerror' | 'key-revoked';
+  headerSignature: 'pass' | 'fail' | 'not-checked';
+  key: FoundKey | null;
+  parsedKey: KeyRecord | null;
   detail: string | null;
 }
 
@@ -40,12 +54,46 @@ export function checkSignature(
   index: FieldIndex,
 ): SignatureCheck {
   const body = matchBody(signature, readings, bodyHashes);
-  const base = { bodyHash: body.matched ? 'pass' : 'fail', canonicalBodyLength: body.result.canonicalLength } as const;
   const reading = body.matched && !body.primary ? body.reading : null;
+  const header = checkKeys(signature, keys, () => signedHeaderData(fields, signature, index));
+  const altered = header.status === 'pass' && !body.matched;
+  return {
+    ...header,
+    status: altered ? 'body-hash-mismatch' : header.status,
+    bodyHash: body.matched ? 'pass' : 'fail',
+    canonicalBodyLength: body.result.canonicalLength,
+    reading,
+    detail: altered ? 'header signature valid, body hash does not match: headers genuine, body altered' : header.detail,
+  };
+}
 
+/**
+ * The header signature alone, for a header section whose body is not the one signed (an Outlook item's
+ * transport headers: Outlook re-serialises the body). bh= is hashed into the header data as written, as always,
+ * but never compared with a body: the body hash is 'not-checked', and a holding header signature is
+ * 'headers-pass', never 'pass'.
+ */
+export function checkHeadersOnly(signature: DkimSignature, fields: readonly HeaderField[], keys: readonly FoundKey[], index: FieldIndex): SignatureCheck {
+  const header = checkKeys(signature, keys, () => signedHeaderData(fields, signature, index));
+  return {
+    ...header,
+    status: header.status === 'pass' ? 'headers-pass' : header.status,
+    bodyHash: 'not-checked',
+    canonicalBodyLength: null,
+    reading: null,
+    detail: header.status === 'pass' ? 'header signature valid over the transport headers; the body cannot be checked' : header.detail,
+  };
+}
+
+/**
+ * Tries a header signature against each key of its selector: the first that verifies passes it. `data` builds
+ * the signed bytes, once, and only when a usable key is found. Shared by DKIM-Signature, ARC-Message-Signature
+ * and ARC-Seal checks, which differ only in what the signed bytes are.
+ */
+export function checkKeys(signature: KeyedSignature, keys: readonly FoundKey[], data: () => Buffer): KeyCheck {
   let lastProblem: { key: FoundKey; parsed: KeyRecord; detail: string } | null = null;
   let revoked: FoundKey | null = null;
-  let data: Buffer | null = null;
+  let signed: Buffer | null = null;
   for (const key of keys) {
     const parsed = parsedKeyRecord(key.value);
     if (parsed.status === 'revoked') {
@@ -58,28 +106,19 @@ export function checkSignature(
       continue;
     }
     if (parsed.status !== 'usable') continue;
-    data ??= signedHeaderData(fields, signature, index);
-    const holds = verifyHeader(signature, parsed.keyType, parsed.key, data);
-    if (holds) {
-      return {
-        ...base,
-        status: body.matched ? 'pass' : 'body-hash-mismatch',
-        headerSignature: 'pass',
-        key,
-        parsedKey: parsed,
-        reading,
-        detail: body.matched ? null : 'header signature valid, body hash does not match: headers genuine, body altered',
-      };
+    signed ??= data();
+    if (verifyHeader(signature, parsed.keyType, parsed.key, signed)) {
+      return { status: 'pass', headerSignature: 'pass', key, parsedKey: parsed, detail: null };
     }
     lastProblem = { key, parsed, detail: 'header signature does not verify' };
   }
   if (lastProblem && lastProblem.detail === 'header signature does not verify') {
-    return { ...base, status: 'signature-mismatch', headerSignature: 'fail', key: lastProblem.key, parsedKey: lastProblem.parsed, reading, detail: lastProblem.detail };
+    return { status: 'signature-mismatch', headerSignature: 'fail', key: lastProblem.key, parsedKey: lastProblem.parsed, detail: lastProblem.detail };
   }
   if (lastProblem) {
-    return { ...base, status: 'permerror', headerSignature: 'not-checked', key: lastProblem.key, parsedKey: lastProblem.parsed, reading, detail: lastProblem.detail };
+    return { status: 'permerror', headerSignature: 'not-checked', key: lastProblem.key, parsedKey: lastProblem.parsed, detail: lastProblem.detail };
   }
-  return { ...base, status: 'key-revoked', headerSignature: 'not-checked', key: revoked, parsedKey: { status: 'revoked' }, reading, detail: 'key revoked (empty p=)' };
+  return { status: 'key-revoked', headerSignature: 'not-checked', key: revoked, parsedKey: { status: 'revoked' }, detail: 'key revoked (empty p=)' };
 }
 
 /**
@@ -99,7 +138,7 @@ function parsedKeyRecord(record: string): KeyRecord {
   return parsed;
 }
 
-function keyMismatch(signature: DkimSignature, key: Extract<KeyRecord, { status: 'usable' }>): string | null {
+function keyMismatch(signature: KeyedSignature, key: Extract<KeyRecord, { status: 'usable' }>): string | null {
   const [keyType, hash] = signature.algorithm.split('-') as [string, string];
   if (keyType !== key.keyType) return `key is ${key.keyType}, signature is ${signature.algorithm}`;
   if (key.hashes && !key.hashes.includes(hash)) return `key does not allow ${hash} (h=${key.hashes.join(':')})`;
@@ -110,7 +149,7 @@ function keyMismatch(signature: DkimSignature, key: Extract<KeyRecord, { status:
   return null;
 }
 
-function verifyHeader(signature: DkimSignature, keyType: 'rsa' | 'ed25519', key: import('node:crypto').KeyObject, data: Buffer): boolean {
+function verifyHeader(signature: KeyedSignature, keyType: 'rsa' | 'ed25519', key: import('node:crypto').KeyObject, data: Buffer): boolean {
   try {
     if (keyType === 'ed25519') return verify(null, createHash('sha256').update(data).digest(), key, signature.signature);
     return verify(signature.algorithm === 'rsa-sha1' ? 'sha1' : 'sha256', data, key, signature.signature);

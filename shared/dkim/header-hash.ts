@@ -28,7 +28,7 @@ export function signedHeaderData(
 }
 
 /** The field with the value of its b= tag removed (and only b=, never bh=). */
-function withoutSignatureValue(field: HeaderField): HeaderField {
+export function withoutSignatureValue(field: HeaderField): HeaderField {
   const text = field.raw.toString('latin1');
   const value = text.slice(field.colon + 1).replace(/(^|;)([ \t\r\n]*b[ \t\r\n]*=)[^;]*/, '$1$2');
   return { ...field, raw: Buffer.from(text.slice(0, field.colon + 1) + value, 'latin1') };

@@ -21,7 +21,18 @@ export interface DkimSignature extends SignatureTags {
   bodyHash: string;
   identity: string | null;
   field: HeaderField;
+  /** ARC-Message-Signature only: its instance (i=, 1–50), which replaces DKIM's identity (RFC 8617 §4.1.2). */
+  instance?: number;
 }
+
+/**
+ * What kind of field is parsed: a DKIM-Signature, or an ARC-Message-Signature, which has DKIM-Signature's
+ * syntax and semantics except that it has no v= and its i= is the ARC instance, not an identity (RFC 8617 §4.1.2).
+ */
+export type SignatureKind = 'dkim' | 'arc-message';
+
+/** The highest ARC instance (RFC 8617 §4.2.1): a chain may have at most 50 sets. */
+export const MAX_ARC_INSTANCE = 50;
 
 export type ParsedSignature =
   | { ok: true; signature: DkimSignature }
@@ -31,25 +42,28 @@ export type ParsedSignature =
 const MAX_DOMAIN_LENGTH = 253;
 const DOMAIN = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
 
-export function parseSignatureField(field: HeaderField): ParsedSignature {
+export function parseSignatureField(field: HeaderField, kind: SignatureKind = 'dkim'): ParsedSignature {
+  const what = kind === 'dkim' ? 'DKIM-Signature' : 'ARC-Message-Signature';
   let tags: Map<string, string>;
   try {
     tags = parseTagList(fieldValue(field));
   } catch (error) {
-    return { ok: false, tags: emptyTags(), detail: `malformed DKIM-Signature: ${(error as Error).message}` };
+    return { ok: false, tags: emptyTags(), detail: `malformed ${what}: ${(error as Error).message}` };
   }
   const written = writtenTags(tags);
   const invalid = (detail: string): ParsedSignature => ({ ok: false, tags: written, detail });
 
-  for (const required of ['v', 'a', 'b', 'bh', 'd', 'h', 's']) {
-    if (!tags.get(required)) return invalid(`DKIM-Signature lacks ${required}=`);
+  for (const required of kind === 'dkim' ? ['v', 'a', 'b', 'bh', 'd', 'h', 's'] : ['i', 'a', 'b', 'bh', 'd', 'h', 's']) {
+    if (!tags.get(required)) return invalid(`${what} lacks ${required}=`);
   }
-  if (tags.get('v') !== '1') return invalid(`unsupported DKIM-Signature version v=${tags.get('v')}`);
+  if (kind === 'dkim' && tags.get('v') !== '1') return invalid(`unsupported DKIM-Signature version v=${tags.get('v')}`);
+  const instance = kind === 'arc-message' ? arcInstance(tags.get('i')) : undefined;
+  if (instance === null) return invalid(`i= is not an ARC instance (1 to ${MAX_ARC_INSTANCE}): ${JSON.stringify(tags.get('i')!.slice(0, 20))}`);
   const algorithm = asciiLowerCase(written.a!);
   if (!ALGORITHMS.includes(algorithm)) return invalid(`unsupported algorithm a=${written.a}`);
   const d = written.d!;
-  if (d.length > MAX_DOMAIN_LENGTH || !DOMAIN.test(d)) return invalid(`d= is not a domain name: ${JSON.stringify(d.slice(0, 80))}`);
-  if (written.s!.length > MAX_DOMAIN_LENGTH || !DOMAIN.test(written.s!)) return invalid(`s= is not a selector: ${JSON.stringify(written.s!.slice(0, 80))}`);
+  if (!isDomainName(d)) return invalid(`d= is not a domain name: ${JSON.stringify(d.slice(0, 80))}`);
+  if (!isDomainName(written.s!)) return invalid(`s= is not a selector: ${JSON.stringify(written.s!.slice(0, 80))}`);
   if (written.h.length > MAX_SIGNED_HEADER_NAMES) {
     return { ok: false, tags: written, detail: `h= lists ${written.h.length} names, over the limit of ${MAX_SIGNED_HEADER_NAMES}: not checked`, overLimit: true };
   }
@@ -70,8 +84,8 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
   if (written.t !== null && written.x !== null && written.x < written.t) return invalid('x= is earlier than t=');
   const canon = canonicalization(written.c);
   if (!canon) return invalid(`unsupported canonicalization c=${written.c}`);
-  // i= is [local-part] "@" domain (RFC 6376 §3.5): without "@" it is not an identity at all.
-  const identity = tags.get('i') ?? null;
+  // i= is [local-part] "@" domain (RFC 6376 §3.5): without "@" it is not an identity at all. (ARC: the instance.)
+  const identity = kind === 'dkim' ? (tags.get('i') ?? null) : null;
   if (identity !== null && !identity.includes('@')) return invalid('i= has no "@"');
   if (identity !== null && !isWithin(identity.slice(identity.lastIndexOf('@') + 1), d)) {
     return invalid('i= is not within d=');
@@ -89,8 +103,21 @@ export function parseSignatureField(field: HeaderField): ParsedSignature {
       bodyHash,
       identity,
       field,
+      ...(instance === undefined ? {} : { instance }),
     },
   };
+}
+
+/** A d= or s= value that is a DNS name (RFC 1035's length limit included); anything else is not looked up. */
+export function isDomainName(text: string): boolean {
+  return text.length <= MAX_DOMAIN_LENGTH && DOMAIN.test(text);
+}
+
+/** An ARC i= value: 1 to 50 written as 1*2DIGIT (RFC 8617 §4.2.1); null for anything else. */
+export function arcInstance(value: string | undefined): number | null {
+  if (value === undefined || !/^[0-9]{1,2}$/.test(value)) return null;
+  const instance = Number(value);
+  return instance >= 1 && instance <= MAX_ARC_INSTANCE ? instance : null;
 }
 
 /** True when `domain` is `parent` or a subdomain of it. */

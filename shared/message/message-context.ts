@@ -89,7 +89,7 @@ export function parseDate(text: string): Date | null {
  * Removes RFC 5322 comments, nested ones included, in one pass (a regex over "((((…" was quadratic: 31 s for
  * 200 KB). An unclosed comment runs to the end.
  */
-function withoutComments(text: string): string {
+export function withoutComments(text: string): string {
   let depth = 0;
   let kept = '';
   for (let i = 0; i < text.length; i++) {

@@ -3,12 +3,12 @@
  * list in locator order, so a cursor only has to say which locator the last page ended on.
  */
 import { BadCursorError, type EntryRecord, type MessageListing, type MessageQuery } from '../ports/verdict-store.ts';
-import { verdictOfReason, type Verdict } from '../verdict/contract.ts';
+import { isAttestation, verdictOfReason, type Verdict } from '../verdict/contract.ts';
 import { signingDomains } from '../verdict/signing-domains.ts';
 import { exportRecordOf } from './entry-record.ts';
 
 /** A listed entry as a table shows it: errors as exportRecordOf maps them (verdict "error", no headers). */
-export function messageListingOf(entry: Exclude<EntryRecord, { kind: 'skipped' }>): MessageListing {
+export function messageListingOf(entry: Extract<EntryRecord, { kind: 'message' | 'error' }>): MessageListing {
   const { locator, verdict, reasons, messageId, from, date, subject } = exportRecordOf('', entry);
   const message = entry.kind === 'message' ? entry : null;
   return { locator, verdict, reasons, messageId, from, sender: message?.sender ?? null, date, subject, signingDomains: message ? signingDomains(message.signatures) : [] };
@@ -16,10 +16,12 @@ export function messageListingOf(entry: Exclude<EntryRecord, { kind: 'skipped' }
 
 /**
  * The verdict a listing is confined to: the one asked for, or the one its reason belongs to (a store then reads
- * that verdict's index and filters on the reason); null when the two contradict and nothing can match.
+ * that verdict's index and filters on the reason); null when the two contradict and nothing can match. An
+ * attestation (arc-attested) belongs to no verdict: only the verdict asked for, if any, confines it.
  */
 export function listedVerdict(query: Pick<MessageQuery, 'verdict' | 'reason'>): Verdict | undefined | null {
-  const verdict = query.reason === undefined ? query.verdict : verdictOfReason(query.reason);
+  const { reason } = query;
+  const verdict = reason === undefined || isAttestation(reason) ? query.verdict : verdictOfReason(reason);
   return query.verdict !== undefined && verdict !== query.verdict ? null : verdict;
 }
 

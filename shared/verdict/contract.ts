@@ -18,20 +18,36 @@ export const REASONS = {
     'multiple-authors',
     'duplicate-header',
     'malformed-header',
+    'headers-only',
   ],
   failed: ['body-hash-mismatch', 'signature-mismatch'],
-  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit'],
+  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit', 'no-transport-headers'],
   error: ['parse-error'],
+  /**
+   * Not a verdict's: a third party's word recorded beside the verdict, which it never changes. `arc-attested`: a
+   * valid ARC chain's sealer says DKIM passed for the From domain when it saw the message (see shared/arc).
+   * Listed here so stores count it and listings filter on it like any reason; `verdictOfReason` has no answer
+   * for it (see isAttestation).
+   */
+  attestation: ['arc-attested'],
 } as const;
 export type PartialReason = (typeof REASONS)['partially-verified'][number];
 export type FailReason = (typeof REASONS)['failed'][number];
 export type UnverifiedReason = (typeof REASONS)['unverified'][number];
-export type Reason = PartialReason | FailReason | UnverifiedReason | 'parse-error';
+export type AttestationReason = (typeof REASONS)['attestation'][number];
+/** A reason that belongs to a verdict: what a signature's evidence and the precedence deal in. */
+export type VerdictReason = PartialReason | FailReason | UnverifiedReason | 'parse-error';
+export type Reason = VerdictReason | AttestationReason;
 
-/** The verdict a reason belongs to: every reason is one verdict's. */
-export function verdictOfReason(reason: Reason): Verdict {
-  const found = Object.entries(REASONS).find(([, reasons]) => (reasons as readonly string[]).includes(reason));
-  if (!found) throw new Error(`unknown reason ${reason}`);
+/** An attestation: recorded beside the verdict, never a verdict's reason. */
+export function isAttestation(reason: Reason): reason is AttestationReason {
+  return (REASONS.attestation as readonly string[]).includes(reason);
+}
+
+/** The verdict a verdict reason belongs to: every such reason is exactly one verdict's (attestations are none's). */
+export function verdictOfReason(reason: VerdictReason): Verdict {
+  const found = Object.entries(REASONS).find(([key, reasons]) => key !== 'attestation' && (reasons as readonly string[]).includes(reason));
+  if (!found) throw new Error(`unknown verdict reason ${reason}`);
   return found[0] as Verdict;
 }
 
@@ -77,13 +93,18 @@ export interface SignatureEvidence extends SignatureTags {
   key: KeyEvidence | null;
   /** mbox only: which `>From ` reading of the body verified (see shared/dump/mbox-quoting.ts). */
   mboxReading: string | null;
-  /** This signature's own contribution to the verdict. */
-  reasons: Reason[];
+  /** This signature's own contribution to the verdict (never an attestation). */
+  reasons: VerdictReason[];
   detail: string | null;
 }
 
 export type SignatureStatus =
   | 'pass'
+  /**
+   * Outlook items (headers only): the header signature holds over the original transport headers; the body,
+   * which Outlook re-serialised, was not checked (bodyHash 'not-checked'). Never `verified`: reason headers-only.
+   */
+  | 'headers-pass'
   | 'body-hash-mismatch'
   | 'signature-mismatch'
   | 'permerror'
@@ -113,8 +134,10 @@ export interface MessageVerdict {
  *
  * 2: obsolete `name WSP* :` fields, relaxed canonicalisation by SP/HTAB only, private public suffixes,
  *    several authors, duplicate and malformed header lines, key-testing, malformed signatures unverified, caps.
+ * 3: Outlook items judged on their transport headers alone (headers-only, no-transport-headers); ARC chains
+ *    validated, and a sealer's dkim=pass for the From domain recorded as the attestation arc-attested.
  */
-export const RULES_VERSION = 2;
+export const RULES_VERSION = 3;
 
 /** Why a re-verification replaced a verdict. */
 export const CHANGE_CAUSES = ['new-key', 'key-changed', 'key-compromised', 'rules-change'] as const;

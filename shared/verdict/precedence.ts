@@ -1,4 +1,4 @@
-import { REASONS, verdictOfReason, type Reason, type SignatureEvidence, type Verdict } from './contract.ts';
+import { REASONS, verdictOfReason, type SignatureEvidence, type Verdict, type VerdictReason } from './contract.ts';
 
 /**
  * What one signature's evidence amounts to on its own: the verdict its reasons belong to (a signature's
@@ -17,10 +17,10 @@ const REASON_ORDER: readonly string[] = Object.values(REASONS).flat();
  * Precedence across signatures: verified > partially-verified > failed > unverified. The reasons are every
  * reason given by the signatures at the winning level, in the contract's order.
  */
-export function combine(signatures: readonly SignatureEvidence[]): { verdict: Exclude<Verdict, 'error'>; reasons: Reason[] } {
+export function combine(signatures: readonly SignatureEvidence[]): { verdict: Exclude<Verdict, 'error'>; reasons: VerdictReason[] } {
   if (signatures.length === 0) return { verdict: 'unverified', reasons: ['no-signature'] };
   const verdict = signatures.map(signatureLevel).reduce((best, level) => (RANK[level] < RANK[best] ? level : best));
-  const reasons = new Set<Reason>();
+  const reasons = new Set<VerdictReason>();
   for (const evidence of signatures) {
     if (signatureLevel(evidence) === verdict) for (const reason of evidence.reasons) reasons.add(reason);
   }

@@ -1,13 +1,14 @@
 import type { SignatureCheck } from '../dkim/check-signature.ts';
 import type { DkimSignature } from '../dkim/signature-field.ts';
 import { PROTECTED_HEADERS, SINGLE_HEADERS, type MessageContext } from '../message/message-context.ts';
-import type { PartialReason, Reason } from './contract.ts';
+import type { PartialReason, VerdictReason } from './contract.ts';
 import { sameOrganization } from './organizational-domain.ts';
 
 /** What a signature that verifies still fails to prove (the `partially-verified` reasons), in contract order. */
 export function passReasons(signature: DkimSignature, check: SignatureCheck, context: MessageContext, at: Date): PartialReason[] {
   const reasons: PartialReason[] = [];
-  if (signature.l !== null && signature.l < check.canonicalBodyLength) reasons.push('body-length-limit');
+  // (A body not checked — headers only — has no length to compare: its reason is headers-only.)
+  if (signature.l !== null && check.canonicalBodyLength !== null && signature.l < check.canonicalBodyLength) reasons.push('body-length-limit');
   if (check.parsedKey?.status === 'usable' && check.parsedKey.keyType === 'rsa' && check.parsedKey.bits < 1024) {
     reasons.push('weak-key');
   }
@@ -35,6 +36,6 @@ export function passReasons(signature: DkimSignature, check: SignatureCheck, con
 }
 
 /** The reason a signature that a key was tried on, and that does not verify, gives. */
-export function failureReason(status: Exclude<SignatureCheck['status'], 'pass'>): Reason {
+export function failureReason(status: Exclude<SignatureCheck['status'], 'pass' | 'headers-pass'>): VerdictReason {
   return status === 'permerror' ? 'signature-mismatch' : status;
 }

@@ -1,4 +1,7 @@
-import { BodyHashCache, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
+import { arcSelectors, arcAttestation, validateArcChain } from '../arc/validate-chain.ts';
+import { readArcSets } from '../arc/arc-sets.ts';
+import type { ArcEvidence } from '../arc/contract.ts';
+import { BodyHashCache, checkHeadersOnly, checkSignature, type BodyReading, type SignatureCheck } from '../dkim/check-signature.ts';
 import { asciiLowerCase } from '../dkim/ascii.ts';
 import { indexFields, splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
 import { KEY_LOOKUP_DEADLINE_MS, MAX_SIGNATURES_CHECKED } from '../dkim/limits.ts';
@@ -7,7 +10,7 @@ import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
 import { parseSignatureField, type DkimSignature, type ParsedSignature } from '../dkim/signature-field.ts';
 import { messageContext, type MessageContext } from '../message/message-context.ts';
 import type { FoundKey, KeyLookup, KeyResolver } from '../ports/key-resolver.ts';
-import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type Reason, type SignatureEvidence, type SignatureStatus } from '../verdict/contract.ts';
+import { RULES_VERSION, type KeyEvidence, type MessageVerdict, type SignatureEvidence, type SignatureStatus, type VerdictReason } from '../verdict/contract.ts';
 import { combine } from '../verdict/precedence.ts';
 import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
 
@@ -15,11 +18,23 @@ import { failureReason, passReasons } from '../verdict/signature-reasons.ts';
 export interface MessageInput {
   bytes: Buffer;
   alternateReadings?: readonly { name: string; bytes: Buffer }[];
+  /**
+   * Present for an Outlook item (.pst, .msg; the containers' MessageEntry.outlook): Outlook re-serialises the
+   * body, so `bytes` is a rebuild and only the original header section can be checked. `transportHeaders` is
+   * that section (PR_TRANSPORT_MESSAGE_HEADERS), or null for an item without one (drafts, sent items). Such an
+   * item is judged on its transport headers alone and is never `verified` (see verifyHeadersOnly).
+   */
+  outlook?: { transportHeaders: Buffer | null };
+}
+
+/** A verdict with the ARC chain's evidence (null: an Outlook item without transport headers, an unreadable message). */
+export interface MessageVerification extends MessageVerdict {
+  arc?: ArcEvidence | null;
 }
 
 /** The verifier port: whichever DKIM implementation is used sits behind this. */
 export interface MessageVerifier {
-  verify(message: MessageInput, at: Date): Promise<MessageVerdict>;
+  verify(message: MessageInput, at: Date): Promise<MessageVerification>;
 }
 
 
@@ -36,42 +51,68 @@ export function createVerifier(resolver: KeyResolver, options: VerifierOptions =
   return { verify: (message, at) => verifyMessage(message, resolver, at, options) };
 }
 
-export async function verifyMessage(message: MessageInput, resolver: KeyResolver, at: Date, options: VerifierOptions = {}): Promise<MessageVerdict> {
+/**
+ * The header section a message is judged on: its own, or an Outlook item's transport headers (null when it has
+ * none). What is displayed and examined beside the verdict must be the same section.
+ */
+export function judgedHeaderSection(message: MessageInput): Buffer | null {
+  return message.outlook ? message.outlook.transportHeaders : message.bytes;
+}
+
+export async function verifyMessage(message: MessageInput, resolver: KeyResolver, at: Date, options: VerifierOptions = {}): Promise<MessageVerification> {
   const verifiedAt = at.toISOString();
-  const split = splitMessage(message.bytes);
-  if (split.fields.length === 0) {
-    return { verdict: 'error', reasons: ['parse-error'], signatures: [], detail: 'no header fields: not an RFC 5322 message', verifiedAt, receivedAt: null, rulesVersion: RULES_VERSION };
+  const outlook = message.outlook;
+  const headerSection = judgedHeaderSection(message);
+  const split = headerSection ? splitMessage(headerSection) : null;
+  if (outlook && (split === null || split.fields.length === 0)) {
+    const detail = split === null ? 'Outlook item without transport headers (a draft or a sent item?): no signature can be checked' : 'Outlook item whose transport headers hold no header field';
+    return { verdict: 'unverified', reasons: ['no-transport-headers'], signatures: [], detail, verifiedAt, receivedAt: null, rulesVersion: RULES_VERSION, arc: null };
   }
+  if (split === null || split.fields.length === 0) {
+    return { verdict: 'error', reasons: ['parse-error'], signatures: [], detail: 'no header fields: not an RFC 5322 message', verifiedAt, receivedAt: null, rulesVersion: RULES_VERSION, arc: null };
+  }
+  const headersOnly = outlook !== undefined;
   const context = messageContext(split);
   const index = indexFields(split.fields);
   const parsed = (index.get('dkim-signature') ?? []).map((i) => parseSignatureField(split.fields[i]!));
   const checked = parsed.slice(0, MAX_SIGNATURES_CHECKED);
   const wellFormed = checked.flatMap((result) => (result.ok ? [result.signature] : []));
-  const lookups = await lookupKeys(wellFormed, resolver, options.keyLookupDeadlineMs ?? KEY_LOOKUP_DEADLINE_MS);
+  const arcSets = readArcSets(split.fields, index);
+  const arcSignatures = arcSets.state === 'sets' ? [arcSets.sets.at(-1)!.messageSignature] : [];
+  const lookups = await lookupKeys([...wellFormed, ...arcSelectors(arcSets)], resolver, options.keyLookupDeadlineMs ?? KEY_LOOKUP_DEADLINE_MS);
   const readings = replayable(bodyReadings(message, split));
-  const bodyHashes = new BodyHashCache(wellFormed);
+  const bodyHashes = new BodyHashCache([...wellFormed, ...arcSignatures]);
+  const check = (signature: DkimSignature, keys: FoundKey[]) =>
+    headersOnly ? checkHeadersOnly(signature, split.fields, keys, index) : checkSignature(signature, split.fields, readings, keys, bodyHashes, index);
 
-  const inputs: EvidenceInputs = {
-    lookups,
-    check: (signature, keys) => checkSignature(signature, split.fields, readings, keys, bodyHashes, index),
-    context,
-    at,
-    hadReadings: (message.alternateReadings?.length ?? 0) > 0,
-  };
+  const inputs: EvidenceInputs = { lookups, check, context, at, hadReadings: (message.alternateReadings?.length ?? 0) > 0 };
   const signatures = parsed.map((result, i) =>
     i < MAX_SIGNATURES_CHECKED
       ? evidenceFor(result, i, inputs)
       : uncheckedEvidence(result, i, 'not-checked', 'over-limit', `signature ${i + 1} of the message: only the first ${MAX_SIGNATURES_CHECKED} are checked`),
   );
   const { verdict, reasons } = combine(signatures);
-  return { verdict, reasons, signatures, detail: null, verifiedAt, receivedAt: context.receivedAt?.toISOString() ?? null, rulesVersion: RULES_VERSION };
+  const chain = validateArcChain(arcSets, { lookup: (d, s) => lookups.get(selectorId(d, s))!, checkMessageSignature: check });
+  const arc: ArcEvidence = { ...chain, attestation: arcAttestation(chain, context.authorDomains) };
+  // A sealer's word is recorded beside a verdict DKIM could not settle, never in place of one.
+  const attested = arc.attestation !== null && (verdict === 'failed' || verdict === 'unverified');
+  return {
+    verdict,
+    reasons: attested ? [...reasons, 'arc-attested'] : reasons,
+    signatures,
+    detail: attested ? `ARC: ${arc.attestation!.sealerDomain} (i=${arc.attestation!.instance}) attests dkim=pass for ${arc.attestation!.domain}: a third party's word, not proof` : null,
+    verifiedAt,
+    receivedAt: context.receivedAt?.toISOString() ?? null,
+    rulesVersion: RULES_VERSION,
+    arc,
+  };
 }
 
 /**
  * Looks up every selector the message names at once, under one deadline: 20 selectors behind a silent name
  * server cost one timeout, not twenty. A lookup still running at the deadline is a `dns-error` here.
  */
-async function lookupKeys(signatures: readonly DkimSignature[], resolver: KeyResolver, deadlineMs: number): Promise<Map<string, KeyLookup>> {
+async function lookupKeys(signatures: readonly { d: string; s: string }[], resolver: KeyResolver, deadlineMs: number): Promise<Map<string, KeyLookup>> {
   const selectors = new Map(signatures.map((signature) => [selectorId(signature.d, signature.s), signature] as const));
   if (selectors.size === 0) return new Map();
   let timer: NodeJS.Timeout | undefined;
@@ -138,9 +179,11 @@ function evidenceFor(result: ParsedSignature, index: number, { lookups, check, c
   };
 }
 
-function signatureReasons(signature: DkimSignature, outcome: SignatureCheck, context: MessageContext, at: Date): Reason[] {
+function signatureReasons(signature: DkimSignature, outcome: SignatureCheck, context: MessageContext, at: Date): VerdictReason[] {
   // A domain testing DKIM (t=y) asks verifiers to treat its mail as unsigned (RFC 6376 §3.6.1), pass or fail.
   if (outcome.parsedKey?.status === 'usable' && outcome.parsedKey.testing) return ['key-testing'];
+  // Headers only: every header rule still applies to the transport headers, and the body is unproven.
+  if (outcome.status === 'headers-pass') return ['headers-only', ...passReasons(signature, outcome, context, at)];
   return outcome.status === 'pass' ? passReasons(signature, outcome, context, at) : [failureReason(outcome.status)];
 }
 
@@ -151,7 +194,7 @@ function tagsOf(result: ParsedSignature, index: number) {
 }
 
 /** A signature judged before any key was used: its tags, what stopped it, nothing checked. */
-function uncheckedEvidence(result: ParsedSignature, index: number, status: SignatureStatus, reason: Reason, detail: string): SignatureEvidence {
+function uncheckedEvidence(result: ParsedSignature, index: number, status: SignatureStatus, reason: VerdictReason, detail: string): SignatureEvidence {
   return {
     ...tagsOf(result, index),
     status, bodyHash: 'not-checked', headerSignature: 'not-checked', bodyLength: null, key: null, mboxReading: null,
