@@ -54,6 +54,8 @@ const METADATA_LABELS = {
   totalEditingMinutes: 'Total editing time (minutes)', producer: 'Producer', documentId: 'Document ID', instanceId: 'Instance ID',
   camera: 'Camera', originalTime: 'Original time', software: 'Software', gps: 'GPS (lat, lon)',
 };
+/** A difference's field (shared/provenance/decide-provenance.ts fileDifferences): a fact, a metadata field, or "part:<name>". */
+const fieldLabel = (field) => (field.startsWith('part:') ? `Package part ${field.slice(5)}` : { size: 'Size (bytes)', detectedType: 'Detected type', ...METADATA_LABELS }[field] ?? field);
 const SIGNALS = {
   'created-after-message': 'Created after the message that carries it',
   'modified-after-message': 'Modified after the message that carries it',
@@ -613,7 +615,8 @@ function variantView(variant) {
     otherDump(variant.of.dumpId),
     variant.headerDifferences.length > 0 && [el('h6', {}, 'Header fields'), differencesTable(variant.headerDifferences, 'This copy', 'Verified copy')],
     el('h6', {}, 'Text'),
-    variant.textDiff === null ? el('p', { class: 'none' }, 'The text is the same.') : diffView(variant.textDiff, variant.textDiffTruncated),
+    variant.textDiff !== null ? diffView(variant.textDiff, variant.textDiffTruncated)
+      : el('p', { class: 'none' }, variant.textDiffNote ? `No text compared: ${variant.textDiffNote}` : 'The text is the same.'),
     added.length + removed.length + changed.length > 0 && [el('h6', {}, 'Attachments'), el('ul', { class: 'changes' },
       added.map((file) => el('li', { class: 'added' }, 'Added here: ', fileName(file), ' ', el('code', {}, file.sha256))),
       removed.map((file) => el('li', { class: 'removed' }, 'Missing here: ', fileName(file), ' ', el('code', {}, file.sha256))),
@@ -643,7 +646,7 @@ function differencesTable(differences, mine, theirs) {
   return el('table', { class: 'differences' },
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Field'), el('th', { scope: 'col' }, mine), el('th', { scope: 'col' }, theirs))),
     el('tbody', {}, differences.map(({ field, document: value, carrier }) => el('tr', {},
-      el('th', { scope: 'row' }, METADATA_LABELS[field] ?? field), el('td', {}, value ?? el('span', { class: 'none' }, '(none)')), el('td', {}, carrier ?? el('span', { class: 'none' }, '(none)'))))));
+      el('th', { scope: 'row' }, fieldLabel(field)), el('td', {}, value ?? el('span', { class: 'none' }, '(none)')), el('td', {}, carrier ?? el('span', { class: 'none' }, '(none)'))))));
 }
 
 // Document detail (GET /dumps/{id}/documents/{key}): facts, metadata, provenance with its evidence, every place
@@ -656,7 +659,7 @@ function documentDetail(file, dumpId = state.dump) {
     documentFacts(file),
     el('h5', {}, 'Metadata'),
     file.metadata ? metadataView(file.metadata) : el('p', { class: 'none' }, 'No metadata read from this type of file.'),
-    placesSection(file.places ?? []),
+    placesSection(file.places ?? [], file.placesTruncated),
   ];
 }
 
@@ -693,10 +696,12 @@ function provenanceSection(evidence) {
   ];
 }
 
-function placesSection(places) {
+/** Every other place in the store holding the same bytes (the API caps the list, and says so). */
+function placesSection(places, truncated) {
   return [
-    el('h5', {}, `Where these bytes were found (${places.length})`),
-    places.length ? el('ul', { class: 'places' }, places.map(placeItem)) : el('p', { class: 'none' }, 'Nowhere else in the store.'),
+    el('h5', {}, `Elsewhere in the store (${places.length}${truncated ? '+' : ''})`),
+    places.length ? el('ul', { class: 'places' }, places.map(placeItem)) : el('p', { class: 'none' }, 'These bytes are nowhere else in the store.'),
+    truncated && el('p', { class: 'note' }, 'More places hold these bytes than are listed here.'),
   ];
 }
 
