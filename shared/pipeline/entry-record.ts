@@ -7,8 +7,8 @@ export function entryRecordOf(entry: SkippedEntry | ErrorEntry): EntryRecord {
   return entry.kind === 'skipped' ? entry : { kind: 'error', locator: entry.locator, sha256: null, detail: entry.reason };
 }
 
-/** The public record of a stored entry (see README "Export format"); skipped entries have none. */
-export function exportRecordOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): ExportRecord {
+/** The public record of a stored message or unreadable entry (see README "Export format"); skipped entries and documents have none. */
+export function exportRecordOf(dumpId: string, entry: Extract<EntryRecord, { kind: 'message' | 'error' }>): ExportRecord {
   const { sha256, detail } = entry;
   const locator = locatorKey(entry.locator);
   // Fields in the order of ExportRecord: a JSON lines export prints them so.

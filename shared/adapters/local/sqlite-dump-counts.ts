@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Provenance } from '../../documents/contract.ts';
 import type { DumpOverview, DumpRecord, DumpSummary } from '../../ports/verdict-store.ts';
 import type { Reason, Verdict } from '../../verdict/contract.ts';
 import { prepareAll } from './sqlite-database.ts';
@@ -16,6 +17,10 @@ export const DUMP_COUNT_SQL = {
     SELECT verdict, count(*) AS n FROM entries WHERE dump_id = ? AND verdict IS NOT NULL GROUP BY verdict`,
   nonMessages: `
     SELECT kind, count(*) AS n FROM entries WHERE dump_id = ? AND verdict IS NULL GROUP BY kind`,
+  // Decided documents only: an undecided one has no provenance to count.
+  byProvenance: `
+    SELECT provenance_value AS provenance, count(*) AS n FROM entries INDEXED BY entries_documents_by_provenance
+    WHERE dump_id = ? AND kind = 'document' AND provenance_value IS NOT NULL GROUP BY provenance_value`,
   // DISTINCT: a message counts once per reason even if its list repeats one. INDEXED BY: the planner would
   // read the whole rows; the verdict index covers this query (about 7 times faster).
   byReason: `
@@ -59,6 +64,8 @@ export class SqliteDumpCounts {
       byVerdict,
       byReason: {},
       signingDomains: [],
+      documents: overview.documents,
+      byProvenance: {},
       skipped: overview.skipped,
       // Unreadable entries, and messages whose verdict is error.
       errors: overview.errors + messageErrors,
@@ -67,6 +74,7 @@ export class SqliteDumpCounts {
       undated: overview.messages,
     };
     for (const row of this.#statements.byReason.iterate(dump.id)) summary.byReason[row.reason as Reason] = row.n as number;
+    for (const row of this.#statements.byProvenance.iterate(dump.id)) summary.byProvenance[row.provenance as Provenance] = row.n as number;
     for (const row of this.#statements.topSigningDomains.iterate(dump.id)) {
       summary.signingDomains.push({ domain: row.domain as string, messages: row.messages as number });
     }
@@ -87,7 +95,7 @@ export class SqliteDumpCounts {
 
   #count(dump: DumpRecord) {
     const byVerdict: DumpSummary['byVerdict'] = {};
-    const counts = { messages: 0, skipped: 0, errors: 0 };
+    const counts = { messages: 0, documents: 0, skipped: 0, errors: 0 };
     let messageErrors = 0;
     for (const row of this.#statements.byVerdict.iterate(dump.id)) {
       const verdict = row.verdict as Verdict;
@@ -97,6 +105,7 @@ export class SqliteDumpCounts {
       if (verdict === 'error') messageErrors += n;
     }
     for (const row of this.#statements.nonMessages.iterate(dump.id)) {
+      if (row.kind === 'document') counts.documents += row.n as number;
       if (row.kind === 'skipped') counts.skipped += row.n as number;
       if (row.kind === 'error') counts.errors += row.n as number;
     }

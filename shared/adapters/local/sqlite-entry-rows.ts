@@ -1,4 +1,8 @@
 import type { SQLInputValue } from 'node:sqlite';
+import type { ArcEvidence } from '../../arc/contract.ts';
+import type { AttachmentRecord, FileMetadata, ProvenanceEvidence } from '../../documents/contract.ts';
+import type { MessageForensics } from '../../forensics/contract.ts';
+import { messageIdentityOf } from '../../provenance/message-identity.ts';
 import { locatorKey, type Locator } from '../../dump/entry.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import {
@@ -34,6 +38,19 @@ export const ENTRY_COLUMNS = [
   'sender_domain',
   'rules_version',
   'history',
+  'name',
+  'name_key',
+  'declared_type',
+  'detected_type',
+  'size',
+  'metadata',
+  'provenance',
+  'provenance_value',
+  'attachments',
+  'attachments_note',
+  'arc',
+  'forensics',
+  'identity',
 ] as const;
 
 /** An `entries` row as read back (every column of ENTRY_COLUMNS). */
@@ -58,6 +75,19 @@ export interface EntryRow {
   sender_domain: string | null;
   rules_version: number | null;
   history: string | null;
+  name: string | null;
+  name_key: string | null;
+  declared_type: string | null;
+  detected_type: string | null;
+  size: number | null;
+  metadata: string | null;
+  provenance: string | null;
+  provenance_value: string | null;
+  attachments: string | null;
+  attachments_note: string | null;
+  arc: string | null;
+  forensics: string | null;
+  identity: string | null;
 }
 
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
@@ -88,6 +118,25 @@ export function entryRowValues(dumpId: string, entry: EntryRecord): SQLInputValu
         sender_domain: senderDomainOf(entry.sender),
         rules_version: entry.rulesVersion,
         history: JSON.stringify(entry.history),
+        attachments: JSON.stringify(entry.attachments),
+        attachments_note: entry.attachmentsNote,
+        arc: entry.arc === null ? null : JSON.stringify(entry.arc),
+        forensics: entry.forensics === null ? null : JSON.stringify(entry.forensics),
+        identity: messageIdentityOf(entry),
+      });
+      break;
+    case 'document':
+      Object.assign(row, {
+        sha256: entry.sha256,
+        detail: entry.detail,
+        name: entry.name,
+        name_key: entry.name === null ? null : nameKey(entry.name),
+        declared_type: entry.declaredType,
+        detected_type: entry.detectedType,
+        size: entry.size,
+        metadata: entry.metadata === null ? null : JSON.stringify(entry.metadata),
+        provenance: entry.provenance === null ? null : JSON.stringify(entry.provenance),
+        provenance_value: entry.provenance?.provenance ?? null,
       });
       break;
     case 'skipped':
@@ -138,11 +187,28 @@ export interface SelectorUseRow {
   key_compromised_at: string | null;
 }
 
-/** The stored entry a row holds. Messages stored before migration 2 read back with no history, sender or rules version. */
+/**
+ * The stored entry a row holds. Messages stored before migration 2 read back with no history, sender or rules
+ * version; before migration 4, with no attachments and no ARC or forensics evidence.
+ */
 export function entryFromRow(row: EntryRow): EntryRecord {
   const locator = JSON.parse(row.locator) as Locator;
   if (row.kind === 'skipped') return { kind: 'skipped', locator, reason: row.detail as string };
   if (row.kind === 'error') return { kind: 'error', locator, sha256: row.sha256, detail: row.detail as string };
+  if (row.kind === 'document') {
+    return {
+      kind: 'document',
+      locator,
+      name: row.name,
+      declaredType: row.declared_type,
+      detectedType: row.detected_type,
+      size: row.size!,
+      sha256: row.sha256!,
+      metadata: parsedOrNull<FileMetadata>(row.metadata),
+      detail: row.detail,
+      provenance: parsedOrNull<ProvenanceEvidence>(row.provenance),
+    };
+  }
   return {
     kind: 'message',
     locator,
@@ -160,12 +226,25 @@ export function entryFromRow(row: EntryRow): EntryRecord {
     receivedAt: row.received_at,
     rulesVersion: row.rules_version ?? 1,
     history: JSON.parse(row.history ?? '[]') as VerdictChange[],
+    attachments: JSON.parse(row.attachments ?? '[]') as AttachmentRecord[],
+    attachmentsNote: row.attachments_note,
+    arc: parsedOrNull<ArcEvidence>(row.arc),
+    forensics: parsedOrNull<MessageForensics>(row.forensics),
   };
+}
+
+function parsedOrNull<T>(json: string | null): T | null {
+  return json === null ? null : (JSON.parse(json) as T);
+}
+
+/** A file name as looked up: lower-cased whole (JavaScript's Unicode lower case; SQLite's lower() is ASCII only). */
+export function nameKey(name: string): string {
+  return name.toLowerCase();
 }
 
 /** An exported row (kind 'message' or 'error') as the entry it stores, made public as every store makes it. */
 export function exportRecordFromRow(row: EntryRow): ExportRecord {
-  return exportRecordOf(row.dump_id, entryFromRow(row) as Exclude<EntryRecord, { kind: 'skipped' }>);
+  return exportRecordOf(row.dump_id, entryFromRow(row) as Extract<EntryRecord, { kind: 'message' | 'error' }>);
 }
 
 export interface DumpRow {
@@ -193,7 +272,7 @@ export function dumpFromRow(row: DumpRow): DumpRecord {
 }
 
 /** A dump with its entry counts. The local store counts what it stored, so everything located is processed. */
-export function dumpOverviewOf(dump: DumpRecord, counts: { messages: number; skipped: number; errors: number }): DumpOverview {
-  const processed = counts.messages + counts.skipped + counts.errors;
+export function dumpOverviewOf(dump: DumpRecord, counts: { messages: number; documents: number; skipped: number; errors: number }): DumpOverview {
+  const processed = counts.messages + counts.documents + counts.skipped + counts.errors;
   return { ...dump, located: processed, processed, ...counts };
 }

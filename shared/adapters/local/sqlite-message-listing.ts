@@ -43,7 +43,7 @@ export function pageQuery(dumpId: string, query: MessageQuery, afterLocator: str
     source = 'entries AS e INDEXED BY entries_by_date';
   } else {
     source = 'entries AS e';
-    where.push("e.kind <> 'skipped'");
+    where.push("e.kind IN ('message', 'error')");
   }
   filter(bySenderAddress ? 'e.sender = $sender' : 'e.sender_domain = $sender', 'sender', sender);
   filter('e.verdict = $verdict', 'verdict', verdict);
@@ -86,7 +86,7 @@ export class SqliteMessageListing {
     const more = rows.length > query.limit;
     const messages = rows
       .slice(0, query.limit)
-      .map((row) => messageListingOf(entryFromRow(row) as Exclude<EntryRecord, { kind: 'skipped' }>));
+      .map((row) => messageListingOf(entryFromRow(row) as Extract<EntryRecord, { kind: 'message' | 'error' }>));
     return { messages, cursor: more ? cursorAfter(messages.at(-1)!.locator) : null };
   }
 

@@ -126,4 +126,74 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   WHERE type = 'table' AND name = 'dumps';
   PRAGMA writable_schema = RESET;
   `,
+
+  // 4: documents and the files of messages (issue 11). Entries of kind 'document' (migration 1's CHECK widened as
+  // migration 3 widened the dumps'), with their facts and decided provenance; a message's attachments, ARC and
+  // forensics evidence as JSON (rows stored before read back with no attachments and no ARC or forensics).
+  // Lookups across the store are index reads: a file's places by SHA-256, attachments by lower-cased name and by
+  // document identity, copies of a message by identity, authors by organisation. The carrying message's verdict,
+  // reasons, From and Date are read from its entry by join at query time, so re-verification never leaves a
+  // stale copy in a posting.
+  `
+  ALTER TABLE entries ADD COLUMN name             TEXT;     -- documents: base name
+  ALTER TABLE entries ADD COLUMN name_key         TEXT;     -- documents: name lower-cased (JavaScript's toLowerCase)
+  ALTER TABLE entries ADD COLUMN declared_type    TEXT;     -- documents: null today (nothing declares one)
+  ALTER TABLE entries ADD COLUMN detected_type    TEXT;     -- documents: media type by magic bytes
+  ALTER TABLE entries ADD COLUMN size             INTEGER;  -- documents: bytes
+  ALTER TABLE entries ADD COLUMN metadata         TEXT;     -- documents: JSON FileMetadata
+  ALTER TABLE entries ADD COLUMN provenance       TEXT;     -- documents: JSON ProvenanceEvidence, once decided
+  ALTER TABLE entries ADD COLUMN provenance_value TEXT;     -- documents: its provenance, what counts and filters read
+  ALTER TABLE entries ADD COLUMN attachments      TEXT;     -- messages: JSON AttachmentRecord[]
+  ALTER TABLE entries ADD COLUMN attachments_note TEXT;     -- messages: why the list may be incomplete
+  ALTER TABLE entries ADD COLUMN arc              TEXT;     -- messages: JSON ArcEvidence
+  ALTER TABLE entries ADD COLUMN forensics        TEXT;     -- messages: JSON MessageForensics
+  ALTER TABLE entries ADD COLUMN identity         TEXT;     -- messages: messageIdentityOf (null: nothing to group by)
+  PRAGMA writable_schema = ON;
+  UPDATE sqlite_schema SET sql = replace(sql, '''skipped'', ''error''))', '''skipped'', ''error'', ''document''))')
+  WHERE type = 'table' AND name = 'entries';
+  PRAGMA writable_schema = RESET;
+  -- Copies of messages stored before are found by Message-ID (messageIdentityOf's "id:"; the display headers kept
+  -- it trimmed). Those without one would need a hash of From, Date and Subject that SQL cannot make: they are
+  -- grouped once their dump is verified again or ingested afresh.
+  UPDATE entries SET identity = 'id:' || trim(message_id) WHERE kind = 'message' AND trim(message_id) <> '';
+
+  -- A dump's documents in locator order, whole or by the one filter a listing reads its index for.
+  CREATE INDEX entries_documents ON entries (dump_id, locator_key) WHERE kind = 'document';
+  CREATE INDEX entries_documents_by_provenance ON entries (dump_id, provenance_value, locator_key) WHERE kind = 'document';
+  CREATE INDEX entries_documents_by_type ON entries (dump_id, detected_type, locator_key) WHERE kind = 'document';
+  CREATE INDEX entries_documents_by_name ON entries (dump_id, name_key, locator_key) WHERE kind = 'document';
+  -- Every copy of a message in the store, with its verdict beside it.
+  CREATE INDEX entries_by_identity ON entries (identity, dump_id, locator_key, verdict) WHERE identity IS NOT NULL;
+
+  -- One row per file of an entry: a document (mime_path '') or each attachment of a message. Its indexes are the
+  -- postings: by bytes (documents and attachments), and for attachments by lower-cased name and document identity.
+  CREATE TABLE file_places (
+    dump_id     TEXT NOT NULL,
+    locator_key TEXT NOT NULL,
+    mime_path   TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('document', 'attachment')),
+    sha256      TEXT NOT NULL,
+    name        TEXT,
+    name_key    TEXT,           -- attachments: name lower-cased
+    document_id TEXT,           -- attachments: metadata.fields.documentId
+    covered_by  TEXT NOT NULL,  -- JSON string[]: d= (lower-case) of the signatures covering the part
+    PRIMARY KEY (dump_id, locator_key, mime_path),
+    FOREIGN KEY (dump_id, locator_key) REFERENCES entries (dump_id, locator_key) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX file_places_by_sha256 ON file_places (sha256);
+  CREATE INDEX file_places_by_name ON file_places (name_key) WHERE kind = 'attachment' AND name_key IS NOT NULL;
+  CREATE INDEX file_places_by_document_id ON file_places (document_id) WHERE kind = 'attachment' AND document_id IS NOT NULL;
+
+  -- Author and last-modifier names on the attachments of messages, by the organisational domain of the message's
+  -- sender; verifiedAuthors keeps those whose message is verified now (by join, so never stale).
+  CREATE TABLE attachment_authors (
+    organisation TEXT NOT NULL,
+    author       TEXT NOT NULL,
+    dump_id      TEXT NOT NULL,
+    locator_key  TEXT NOT NULL,
+    PRIMARY KEY (organisation, author, dump_id, locator_key),
+    FOREIGN KEY (dump_id, locator_key) REFERENCES entries (dump_id, locator_key) ON DELETE CASCADE
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX attachment_authors_by_entry ON attachment_authors (dump_id, locator_key);
+  `,
 ];

@@ -1,20 +1,26 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { locatorKey } from '../../dump/entry.ts';
+import type { FilePlace, ProvenanceEvidence } from '../../documents/contract.ts';
 import type {
+  DocumentPage,
+  DocumentQuery,
   DumpOverview,
   DumpRecord,
   DumpStatus,
   DumpSummary,
   EntryRecord,
   ExportRecord,
+  FileKey,
   MessagePage,
   MessageQuery,
   MessageRecord,
   SelectorUse,
   VerdictStore,
 } from '../../ports/verdict-store.ts';
+import type { Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
 import { inWriteTransaction } from './sqlite-database.ts';
+import { SqliteDocumentListing } from './sqlite-document-listing.ts';
 import { SqliteDumpCounts } from './sqlite-dump-counts.ts';
 import {
   ENTRY_COLUMNS,
@@ -27,6 +33,7 @@ import {
   type DumpRow,
   type EntryRow,
 } from './sqlite-entry-rows.ts';
+import { SqliteFilePostings } from './sqlite-file-postings.ts';
 import { SqliteMessageListing } from './sqlite-message-listing.ts';
 import { SqliteReverifySelection } from './sqlite-reverify-selection.ts';
 
@@ -45,7 +52,7 @@ const INSERT_SIGNATURE_SQL = `
 // Primary-key order, so the export streams off the index without sorting the whole dump first.
 const EXPORT_SQL = `
   SELECT ${ENTRY_COLUMNS.join(', ')} FROM entries
-  WHERE dump_id = ? AND kind <> 'skipped'
+  WHERE dump_id = ? AND kind IN ('message', 'error')
   ORDER BY dump_id, locator_key`;
 
 /** The verdict store on the local SQLite file (see sqlite-database.ts). Takes an open, migrated connection. */
@@ -54,6 +61,8 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #counts: SqliteDumpCounts;
   readonly #listing: SqliteMessageListing;
   readonly #selection: SqliteReverifySelection;
+  readonly #documents: SqliteDocumentListing;
+  readonly #files: SqliteFilePostings;
   // Prepared once: ingest calls these for every entry.
   readonly #insertDump: StatementSync;
   readonly #reopenDump: StatementSync;
@@ -69,12 +78,15 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #insertSigningDomain: StatementSync;
   readonly #deleteSignatures: StatementSync;
   readonly #insertSignature: StatementSync;
+  readonly #updateProvenance: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#counts = new SqliteDumpCounts(db);
     this.#listing = new SqliteMessageListing(db);
     this.#selection = new SqliteReverifySelection(db);
+    this.#documents = new SqliteDocumentListing(db);
+    this.#files = new SqliteFilePostings(db);
     this.#insertDump = db.prepare(`
       INSERT INTO dumps (id, name, source, bytes, status, started_at, finished_at)
       VALUES (?, ?, ?, ?, 'processing', ?, NULL)
@@ -97,6 +109,8 @@ export class SqliteVerdictStore implements VerdictStore {
     );
     this.#deleteSignatures = db.prepare('DELETE FROM entry_signatures WHERE dump_id = ? AND locator_key = ?');
     this.#insertSignature = db.prepare(INSERT_SIGNATURE_SQL);
+    this.#updateProvenance = db.prepare(`
+      UPDATE entries SET provenance = ?, provenance_value = ? WHERE dump_id = ? AND locator_key = ? AND kind = 'document'`);
   }
 
   async openDump(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Promise<DumpRecord> {
@@ -152,6 +166,7 @@ export class SqliteVerdictStore implements VerdictStore {
     const key = locatorKey(entry.locator);
     this.#deleteSigningDomains.run(dumpId, key);
     this.#deleteSignatures.run(dumpId, key);
+    this.#files.put(dumpId, key, entry);
     if (entry.kind !== 'message') return;
     for (const domain of signingDomains(entry.signatures)) this.#insertSigningDomain.run(dumpId, key, domain);
     for (const values of signatureRowValues(entry)) this.#insertSignature.run(dumpId, key, ...values);
@@ -182,6 +197,33 @@ export class SqliteVerdictStore implements VerdictStore {
   async getEntry(dumpId: string, locator: string): Promise<EntryRecord | null> {
     const row = this.#selectEntry.get(dumpId, locator);
     return row === undefined ? null : entryFromRow(row as unknown as EntryRow);
+  }
+
+  async listDocuments(dumpId: string, query: DocumentQuery): Promise<DocumentPage | null> {
+    if (this.#selectDump.get(dumpId) === undefined) return null;
+    return this.#documents.page(dumpId, query);
+  }
+
+  async *documentLocators(dumpId: string): AsyncGenerator<string> {
+    yield* this.#documents.locators(dumpId);
+  }
+
+  /** Counts by provenance are counted from the rows (provenance_value), so rewriting it moves them. */
+  async setProvenance(dumpId: string, locator: string, evidence: ProvenanceEvidence): Promise<void> {
+    const { changes } = this.#updateProvenance.run(JSON.stringify(evidence), evidence.provenance, dumpId, locator);
+    if (changes === 0) throw new Error(`no document ${locator} in dump ${dumpId} in the local store`);
+  }
+
+  async *filePlaces(key: FileKey): AsyncGenerator<FilePlace> {
+    yield* this.#files.filePlaces(key);
+  }
+
+  async *messagesWithIdentity(identity: string): AsyncGenerator<{ dumpId: string; locator: string; verdict: Verdict }> {
+    yield* this.#files.messagesWithIdentity(identity);
+  }
+
+  async verifiedAuthors(organisation: string): Promise<string[]> {
+    return this.#files.verifiedAuthors(organisation);
   }
 
   seenSelectors(): AsyncIterable<{ domain: string; selector: string }> {

@@ -15,7 +15,7 @@ import { LOCAL_MIGRATIONS } from '../../../../shared/adapters/local/sqlite-schem
 import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
 import type { MessageRecord } from '../../../../shared/ports/verdict-store.ts';
 import { collect } from '../../../helpers/verdict-store-contract.ts';
-import { archivedKey, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
+import { archivedKey, documentEntry, errorEntry, messageEntry, signature, skippedEntry } from '../../../helpers/store-records.ts';
 import { useTempHome } from '../../../helpers/temp-home.ts';
 
 const temp = useTempHome('leakproof-db-');
@@ -44,7 +44,7 @@ describe('openLocalDatabase', () => {
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
       .all()
       .map((row) => row.name);
-    expect(tables).toEqual(['dumps', 'entries', 'entry_signatures', 'entry_signing_domains', 'keys']);
+    expect(tables).toEqual(['attachment_authors', 'dumps', 'entries', 'entry_signatures', 'entry_signing_domains', 'file_places', 'keys']);
   });
 
   it('keeps the data when opened again, without migrating twice', () => {
@@ -219,5 +219,37 @@ describe('migration 3', () => {
     // Another connection opened afterwards reads the new schema from the file.
     const other = openAt(temp.dir);
     expect(other.prepare("SELECT status, failure FROM dumps WHERE id = 'old'").get()).toEqual({ status: 'failed', failure: 'the split gave up' });
+  });
+});
+
+describe('migration 4', () => {
+  const message = messageEntry('a.eml', { signedBy: ['example.com'] });
+  /** A home whose file was written by migrations 1 to 3, holding a dump with a message, a skipped entry and an error. */
+  function homeAtVersion3(): string {
+    mkdirSync(temp.dir, { recursive: true });
+    const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
+    migrate(db, LOCAL_MIGRATIONS.slice(0, 3));
+    db.exec(`INSERT INTO dumps (id, name, source, bytes, status, started_at) VALUES ('old', 'old.zip', '/old.zip', 10, 'complete', '2025-01-01T00:00:00.000Z')`);
+    const columns = ENTRY_COLUMNS.slice(0, 19);
+    const insert = db.prepare(`INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    for (const entry of [message, skippedEntry('report.pdf', 'not a message (pdf)'), errorEntry('d.eml')]) insert.run(...entryRowValues('old', entry).slice(0, columns.length));
+    expect(() => db.exec(`UPDATE entries SET kind = 'document' WHERE locator_key = 'report.pdf'`)).toThrow(/CHECK constraint/);
+    db.close();
+    return temp.dir;
+  }
+
+  it('reads older messages back with no attachments, ARC or forensics, and takes documents beside them', async () => {
+    const db = openAt(homeAtVersion3());
+    expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
+    const store = new SqliteVerdictStore(db);
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, attachments: [], attachmentsNote: null, arc: null, forensics: null });
+    // What an older run skipped stays skipped until the dump is ingested afresh; a new document is stored and counted.
+    await store.putEntries('old', [documentEntry('sheet.xlsx', 'sheet')]);
+    expect(await store.summary('old')).toMatchObject({ messages: 1, documents: 1, skipped: 1, errors: 1, dump: { processed: 4 } });
+    expect(() => db.exec(`UPDATE entries SET kind = 'lost'`)).toThrow(/CHECK constraint/);
+    expect(pragma(db, 'writable_schema')).toBe(0);
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    // Messages stored before are found among the copies of a message by their Message-ID.
+    expect(await collect(store.messagesWithIdentity('id:<a.eml@example.test>'))).toEqual([{ dumpId: 'old', locator: 'a.eml', verdict: 'verified' }]);
   });
 });

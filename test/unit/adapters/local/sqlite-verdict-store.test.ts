@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { documentPageQuery } from '../../../../shared/adapters/local/sqlite-document-listing.ts';
 import { DUMP_COUNT_SQL } from '../../../../shared/adapters/local/sqlite-dump-counts.ts';
+import { FILE_POSTING_SQL } from '../../../../shared/adapters/local/sqlite-file-postings.ts';
 import { pageQuery } from '../../../../shared/adapters/local/sqlite-message-listing.ts';
 import { cursorAfter } from '../../../../shared/pipeline/message-listing.ts';
 import { REVERIFY_SQL } from '../../../../shared/adapters/local/sqlite-reverify-selection.ts';
@@ -45,7 +47,7 @@ describe('SqliteVerdictStore dumps', () => {
     await store.setStatus('d1', 'interrupted', T1);
     const again = await store.openDump(dumpInput('d1', { name: 'renamed.zip' }), T2);
     expect(again).toEqual({ ...first, status: 'processing', finishedAt: null });
-    const overview = { located: 0, processed: 0, messages: 0, skipped: 0, errors: 0 };
+    const overview = { located: 0, processed: 0, messages: 0, documents: 0, skipped: 0, errors: 0 };
     expect(await store.listDumps()).toEqual([{ ...again, ...overview }]);
   });
 
@@ -468,5 +470,37 @@ describe('SqliteVerdictStore query plans', () => {
     expect(plan(db, REVERIFY_SQL.selectorUses, ['example.com', 'sel1', '', '', -1])).toContainEqual(
       expect.stringMatching(/^SEARCH s USING INDEX signatures_by_selector \(domain=\? AND selector=\?/),
     );
+  });
+
+  it('lists documents off their own indexes, with any filters and a cursor', () => {
+    const db = temp.open();
+    for (const provenance of [undefined, 'proven'] as const)
+      for (const type of [undefined, 'application/pdf', 'unknown'])
+        for (const name of [undefined, 'Report.pdf'])
+          for (const cursor of [null, 'a.pdf']) {
+            const query = { limit: 10, ...(provenance ? { provenance } : {}), ...(type ? { type } : {}), ...(name ? { name } : {}) };
+            const { sql, params } = documentPageQuery('d1', query, cursor, 11);
+            const steps = plan(db, sql, params);
+            expect(steps.filter((step) => FULL_SCAN.test(step)), JSON.stringify(query)).toEqual([]);
+            expect(steps, JSON.stringify(query)).toContainEqual(expect.stringMatching(/^SEARCH e USING INDEX entries_documents/));
+            // Index order is locator order: no sort.
+            expect(steps.some((step) => step.includes('TEMP B-TREE')), JSON.stringify(query)).toBe(false);
+          }
+  });
+
+  it('finds files, copies and authors across the store by index', () => {
+    const db = temp.open();
+    const lookups: [string, RegExp][] = [
+      ['placesBySha256', /^SEARCH f USING INDEX file_places_by_sha256/],
+      ['placesByName', /^SEARCH f USING INDEX file_places_by_name/],
+      ['placesByDocumentId', /^SEARCH f USING INDEX file_places_by_document_id/],
+      ['messagesWithIdentity', /^SEARCH entries USING COVERING INDEX entries_by_identity/],
+      ['verifiedAuthors', /^SEARCH a USING PRIMARY KEY \(organisation=\?\)/],
+    ];
+    for (const [name, index] of lookups) {
+      const steps = plan(db, FILE_POSTING_SQL[name as keyof typeof FILE_POSTING_SQL], ['x']);
+      expect(steps.filter((step) => FULL_SCAN.test(step) || /^SCAN (f|a)( |$)/.test(step)), name).toEqual([]);
+      expect(steps, name).toContainEqual(expect.stringMatching(index));
+    }
   });
 });
