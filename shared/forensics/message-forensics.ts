@@ -1,5 +1,5 @@
 import { asciiLowerCase, trimWsp } from '../dkim/ascii.ts';
-import { fieldValue, type HeaderField } from '../dkim/header-fields.ts';
+import { fieldValue, unfold, type HeaderField } from '../dkim/header-fields.ts';
 import { MAX_DATE_CHARS, parseDate, withoutComments } from '../message/message-context.ts';
 import { sameOrganization } from '../verdict/organizational-domain.ts';
 import type { SignatureEvidence } from '../verdict/contract.ts';
@@ -50,7 +50,7 @@ export function messageForensics(fields: readonly HeaderField[], signatures: rea
   }
 
   const mailerField = fields.findLast((field) => field.key === 'x-mailer') ?? fields.findLast((field) => field.key === 'user-agent');
-  const mailer = mailerField ? trimWsp(fieldValue(mailerField).slice(0, MAX_FORENSIC_TEXT)) || null : null;
+  const mailer = mailerField ? trimWsp(cappedValue(mailerField, 2 * MAX_FORENSIC_TEXT)).slice(0, MAX_FORENSIC_TEXT) || null : null;
   return { flags, signedTimes, date, received, messageIdHost, messageIdMatchesSender, mailer };
 }
 
@@ -77,6 +77,11 @@ function dateEvidence(field: HeaderField | undefined): DateEvidence | null {
   const last = words.at(-1) ?? '';
   const zone = /^([+-]\d{4}|[A-Za-z]{1,5})$/.test(last) && words.length > 1 ? last : null;
   return { parsed: parseDate(value)?.toISOString() ?? null, zone };
+}
+
+/** The start of a field's value, unfolded: at most `max` characters of the raw field are read. */
+function cappedValue(field: HeaderField, max: number): string {
+  return unfold(field.raw.toString('latin1', field.colon + 1, Math.min(field.raw.length, field.colon + 1 + max)));
 }
 
 function messageIdHostOf(field: HeaderField | undefined): string | null {
