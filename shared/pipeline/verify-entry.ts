@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inventoryAttachments } from '../attachments/inventory.ts';
 import { splitMessage } from '../dkim/header-fields.ts';
 import type { MessageEntry } from '../dump/entry.ts';
 import { messageForensics } from '../forensics/message-forensics.ts';
@@ -13,16 +14,25 @@ export type VerifiedEntry =
 
 /**
  * The per-message unit of work, the same wherever it runs (a local worker thread, a Lambda): fingerprint the
- * original bytes and verify them. Decoding the display headers is a separate step (describe-entry.ts) so a host can
- * run it elsewhere: locally the splitting thread has time to spare, and keeping mailparser out of the
- * verifying threads saves each of them its memory.
+ * original bytes, verify them, and inventory the message's files (with what its signatures cover of each, which
+ * needs the bytes and the evidence together). Decoding the display headers is a separate step
+ * (describe-entry.ts) so a host can run it elsewhere: locally the splitting thread has time to spare, and keeping
+ * mailparser out of the verifying threads saves each of them its memory.
  */
 export async function verifyEntry(entry: MessageEntry, verifier: MessageVerifier, at: Date): Promise<VerifiedEntry> {
   const sha256 = createHash('sha256').update(entry.bytes).digest('hex');
   const verdict = await verifier.verify(entry, at);
   if (verdict.verdict === 'error') return { kind: 'error', locator: entry.locator, sha256, detail: verdict.detail ?? 'parse error' };
   // What is shown and examined is the header section the verdict judged (an Outlook item's transport headers).
-  const fields = splitMessage(judgedHeaderSection(entry) ?? entry.bytes).fields;
+  const judged = judgedHeaderSection(entry) ?? entry.bytes;
+  const split = splitMessage(judged);
+  const fields = split.fields;
   const forensics = messageForensics(fields, verdict.signatures, at);
-  return { kind: 'message', locator: entry.locator, sha256, ...verdict, arc: verdict.arc ?? null, forensics, history: [], displayFields: displayFieldsOf(fields) };
+  // The files are those of the bytes as read (an Outlook item's rebuild too: its signatures checked no body, so
+  // they cover none of them); the header section is split once when it is the message's own.
+  const { attachments, note } = await inventoryAttachments(entry.bytes, verdict.signatures, judged === entry.bytes ? split : undefined);
+  return {
+    kind: 'message', locator: entry.locator, sha256, ...verdict, arc: verdict.arc ?? null, forensics,
+    attachments, attachmentsNote: note, history: [], displayFields: displayFieldsOf(fields),
+  };
 }
