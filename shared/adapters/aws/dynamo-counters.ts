@@ -3,7 +3,8 @@
  *
  * Where counts live: the counts a batch of entries adds (or a batch of re-verified messages moves) go to one of
  * SHARDS counter partitions of the dump, "<dump>#<shard>", chosen by a hash of the batch id: its total item
- * ("n#total": messages, skipped, errors, by verdict, reason and rules version, undated, extraLocated) and one
+ * ("n#total": messages, documents, skipped, errors, by verdict, reason, rules version and provenance, undated,
+ * extraLocated) and one
  * item per signing domain, sender domain and month. Reading sums the shards.
  *
  * Counted once: each batch has a marker item of its own beside its counters ("counted#<batch>", written with
@@ -31,7 +32,7 @@ import { monthOf, senderDomainOf, type DumpSummary, type EntryRecord } from '../
 import { VERDICTS, type Verdict } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
 import { getAll } from './dynamo-batch.ts';
-import { reasonCount, rulesVersionCount, verdictCount } from './dynamo-dump-item.ts';
+import { provenanceCount, reasonCount, rulesVersionCount, verdictCount } from './dynamo-dump-item.ts';
 import { allShards, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
 import { queryAll } from './dynamo-query.ts';
 import { DUMPS_TABLE, TTL_ATTRIBUTE } from './table-design.ts';
@@ -84,7 +85,10 @@ export function tallyOf(entries: readonly EntryRecord[], extraLocated = 0): Tall
   for (const entry of entries) {
     if (entry.kind === 'skipped') add(tally, TOTAL, 'skipped');
     else if (entry.kind === 'error') add(tally, TOTAL, 'errors');
-    else {
+    else if (entry.kind === 'document') {
+      add(tally, TOTAL, 'documents');
+      if (entry.provenance) add(tally, TOTAL, provenanceCount(entry.provenance.provenance));
+    } else {
       add(tally, TOTAL, 'messages');
       add(tally, TOTAL, verdictCount(entry.verdict));
       for (const reason of new Set(entry.reasons)) add(tally, TOTAL, reasonCount(reason));

@@ -3,7 +3,8 @@
  * kept on counter shards (dynamo-counters.ts) and summed into a `totals` item when read: counts by verdict,
  * reason and rules version are attributes named by what they count.
  */
-import type { DumpOverview, DumpRecord, DumpStatus } from '../../ports/verdict-store.ts';
+import { PROVENANCES, type Provenance } from '../../documents/contract.ts';
+import type { DumpOverview, DumpRecord, DumpStatus, DumpSummary } from '../../ports/verdict-store.ts';
 import type { Reason, Verdict } from '../../verdict/contract.ts';
 import type { Item } from './dynamo-entry-items.ts';
 import { shardOf } from './dynamo-keys.ts';
@@ -26,6 +27,7 @@ export interface DumpCounts {
   /** Entries located by the splitter (undefined while it runs), plus those found inside unexpected containers. */
   located: number | undefined;
   messages: number;
+  documents: number;
   skipped: number;
   errors: number;
 }
@@ -33,6 +35,7 @@ export interface DumpCounts {
 export const verdictCount = (verdict: Verdict): string => `v_${verdict}`;
 export const reasonCount = (reason: Reason): string => `r_${reason}`;
 export const rulesVersionCount = (rulesVersion: number): string => `rv_${rulesVersion}`;
+export const provenanceCount = (provenance: Provenance): string => `p_${provenance}`;
 const RULES_VERSION_COUNT = /^rv_(\d+)$/;
 
 export function dumpKey(dumpId: string): Item {
@@ -56,7 +59,22 @@ export function newDumpItem(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'fin
 export function countsOf(item: Item, totals: Item): DumpCounts {
   const n = (name: string) => (totals[name] as number | undefined) ?? 0;
   const located = item.located === undefined ? undefined : (item.located as number) + n('extraLocated');
-  return { status: item.status as DumpStatus, located, messages: n('messages'), skipped: n('skipped'), errors: n('errors') };
+  return { status: item.status as DumpStatus, located, messages: n('messages'), documents: n('documents'), skipped: n('skipped'), errors: n('errors') };
+}
+
+/** Whether every located entry is stored: messages + documents + skipped + errors = located. */
+export function allIn(counts: DumpCounts): boolean {
+  return counts.located !== undefined && counts.messages + counts.documents + counts.skipped + counts.errors === counts.located;
+}
+
+/** The non-zero counts of documents by provenance (undecided ones are in none). */
+export function provenanceCountsOf(totals: Item): DumpSummary['byProvenance'] {
+  const counts: DumpSummary['byProvenance'] = {};
+  for (const provenance of PROVENANCES) {
+    const n = totals[provenanceCount(provenance)];
+    if (typeof n === 'number' && n !== 0) counts[provenance] = n;
+  }
+  return counts;
 }
 
 export function dumpRecordOf(item: Item): DumpRecord {
@@ -73,8 +91,8 @@ export function dumpRecordOf(item: Item): DumpRecord {
 }
 
 export function dumpOverviewOf(item: Item, totals: Item): DumpOverview {
-  const { located, messages, skipped, errors } = countsOf(item, totals);
-  return { ...dumpRecordOf(item), located: located ?? null, processed: messages + skipped + errors, messages, skipped, errors };
+  const { located, messages, documents, skipped, errors } = countsOf(item, totals);
+  return { ...dumpRecordOf(item), located: located ?? null, processed: messages + documents + skipped + errors, messages, documents, skipped, errors };
 }
 
 /**

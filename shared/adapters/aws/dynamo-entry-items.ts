@@ -14,6 +14,7 @@ import {
 } from '../../ports/verdict-store.ts';
 import type { SignatureEvidence } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
+import { messageFilePostings } from './dynamo-file-postings.ts';
 import { boundedPartitionKey, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
 import { POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
@@ -78,7 +79,8 @@ function listingAttributes(listing: MessageListing): Item {
 /**
  * An entry's item in the verdicts table: the record whole (JSON), the listing attributes, the keys of the
  * indexes that list it (by verdict, errors under "error"; by sender domain) and the rules version it was
- * verified by. Skipped entries are stored, never listed.
+ * verified by. Skipped entries and documents are stored, never listed with messages (documents have their own
+ * listing postings, dynamo-file-postings.ts).
  */
 export function entryItem(dumpId: string, entry: EntryRecord): Item {
   const locator = locatorKey(entry.locator);
@@ -86,6 +88,7 @@ export function entryItem(dumpId: string, entry: EntryRecord): Item {
   const item: Item = { ...verdictKey(dumpId, locator), dumpId, kind: entry.kind, record: JSON.stringify(entry) };
   if (item[VERDICTS_TABLE.sortKey] !== locator) item.locatorFull = locator;
   if (entry.kind === 'skipped') return item;
+  if (entry.kind === 'document') return { ...item, provenance: entry.provenance?.provenance ?? null };
   const { locator: _locator, ...listing } = listingAttributes(messageListingOf(entry));
   Object.assign(item, listing);
   item[VERDICTS_TABLE.byVerdict.partitionKey] = verdictIndexPartition(dumpId, listing.verdict as string, shard);
@@ -97,7 +100,7 @@ export function entryItem(dumpId: string, entry: EntryRecord): Item {
 /** A listing attribute an item keeps beside a pointer to its record in S3 is at most this long (the rest is read from S3). */
 const POINTER_ITEM_ATTRIBUTE_BYTES = 1024;
 /** What an item keeps whatever its size: its keys, what a Query filters or selects on. */
-const KEPT_ATTRIBUTES = new Set(['dumpId', 'kind', 'verdict', 'reasons', 'rulesVersion', 'revision', 'replacedBy', 'locatorFull', ...Object.values(VERDICTS_TABLE).flatMap((value) => (typeof value === 'string' ? [value] : [value.partitionKey, value.sortKey]))]);
+const KEPT_ATTRIBUTES = new Set(['dumpId', 'kind', 'verdict', 'reasons', 'rulesVersion', 'revision', 'replacedBy', 'locatorFull', 'provenance', 'provenanceRevision', 'provenanceMovedFrom', ...Object.values(VERDICTS_TABLE).flatMap((value) => (typeof value === 'string' ? [value] : [value.partitionKey, value.sortKey]))]);
 
 /**
  * An item whose heavy attributes (record, replacedFrom) were put in S3 under `blob`: it keeps its keys, what
@@ -123,7 +126,8 @@ export function selectorsSigning(signatures: readonly SignatureEvidence[]): { in
 
 /**
  * A message's postings: one per signing domain, carrying its listing (so a listing by domain reads nothing
- * else), and one per signature by a (domain, selector), carrying what re-verification selects on.
+ * else), one per signature by a (domain, selector), carrying what re-verification selects on, and those of its
+ * attachments and identity (dynamo-file-postings.ts).
  */
 export function postingItems(dumpId: string, record: MessageRecord, blob?: string): Item[] {
   const locator = locatorKey(record.locator);
@@ -149,7 +153,7 @@ export function postingItems(dumpId: string, record: MessageRecord, blob?: strin
     };
     return { [POSTINGS_TABLE.partitionKey]: selectorPosting(domain, selector, selectorShard(dumpId, locator)), [POSTINGS_TABLE.sortKey]: selectorUseKey(dumpId, locator, index), ...use };
   });
-  return [...signers, ...uses];
+  return [...signers, ...uses, ...messageFilePostings(dumpId, record)];
 }
 
 /** The shard of a message's selector postings: its dump's messages spread over them. */

@@ -9,11 +9,11 @@
  * locator key" and resumes on any path, in every shard.
  */
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { cursorAfter, listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
+import { listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
 import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
 import { senderIndexPartition, signerPosting, verdictIndexPartition, verdictPartition, type Item } from './dynamo-entry-items.ts';
 import { allShards } from './dynamo-keys.ts';
-import { ShardMerge } from './dynamo-shard-merge.ts';
+import { MAX_ROUNDS, readPage, ShardMerge } from './dynamo-shard-merge.ts';
 import { LISTING_ATTRIBUTES, POSTINGS_TABLE, SHARDS, VERDICTS_TABLE } from './table-design.ts';
 
 export interface ListingTables {
@@ -21,11 +21,6 @@ export interface ListingTables {
   postings: string;
 }
 
-/**
- * Rounds of Queries (each reads the shards the merge waits on, at once) one request may make before it returns
- * what it has, with a cursor: a filter that few messages pass must not read a whole dump in one API call.
- */
-const MAX_ROUNDS = 16;
 const MAX_QUERY_LIMIT = 1000;
 
 /** Where a listing reads, and how to start after a locator there. */
@@ -38,7 +33,7 @@ interface AccessPath {
   sortKey: string;
   /** Attributes the partition key already holds equal: no filter needed. */
   served: { verdict?: true; senderDomain?: true };
-  /** The partition holds skipped entries too (the verdicts table's): they are stored, never listed. */
+  /** The partition holds skipped entries and documents too (the verdicts table's): they are not messages. */
   holdsSkipped?: true;
 }
 
@@ -88,7 +83,10 @@ function filterOf(path: AccessPath, query: MessageQuery): Pick<QueryCommandInput
     values[`:f_${attribute}${conditions.length}`] = value;
     conditions.push(write(`#f_${attribute}`, `:f_${attribute}${conditions.length}`));
   };
-  if (path.holdsSkipped) condition('kind', 'skipped', (name, value) => `${name} <> ${value}`);
+  if (path.holdsSkipped) {
+    condition('kind', 'skipped', (name, value) => `${name} <> ${value}`);
+    condition('kind', 'document', (name, value) => `${name} <> ${value}`);
+  }
   if (query.verdict !== undefined && !path.served.verdict) condition('verdict', query.verdict, (name, value) => `${name} = ${value}`);
   if (query.reason !== undefined) condition('reasons', query.reason, (name, value) => `contains(${name}, ${value})`);
   if (query.from !== undefined) {
@@ -135,18 +133,6 @@ export async function listMessages(
     maxPageItems: MAX_QUERY_LIMIT,
   });
 
-  const items: Item[] = [];
-  const mayQuery = () => merge.rounds < maxRounds;
-  for (;;) {
-    const next = await merge.next(mayQuery);
-    if (next === null) return { messages: await Promise.all(items.map(listingOf)), cursor: null };
-    if (next === 'budget') {
-      // The request's reading done: everything up to where every shard was read is given out.
-      // (The first round reads every shard, so every shard not read to its end has a position.)
-      return { messages: await Promise.all(items.map(listingOf)), cursor: cursorAfter(merge.resumeAfter()!) };
-    }
-    // Every item given out passed the filter: one beyond the page is proof that more follow.
-    if (items.length === query.limit) return { messages: await Promise.all(items.map(listingOf)), cursor: cursorAfter(items.at(-1)![path.sortKey] as string) };
-    items.push(next);
-  }
+  const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds);
+  return { messages: await Promise.all(page.items.map(listingOf)), cursor: page.cursor };
 }

@@ -7,6 +7,7 @@
  * item is given out once no unread shard could hold a smaller one.
  */
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { cursorAfter } from '../../pipeline/message-listing.ts';
 import { byteOrder } from './dynamo-keys.ts';
 
 type Item = Record<string, unknown>;
@@ -119,5 +120,33 @@ export class ShardMerge {
       shard.readUpTo = this.#query.sortKeyOf(last);
     }
     if (shard.pageItems !== undefined) shard.pageItems = Math.min(this.#query.maxPageItems ?? 1000, shard.pageItems * 4);
+  }
+}
+
+/**
+ * Rounds of Queries (each reads the shards the merge waits on, at once) one listing request may make before it
+ * returns what it has, with a cursor: a filter that few entries pass must not read a whole dump in one API call.
+ */
+export const MAX_ROUNDS = 16;
+
+/**
+ * A page of a listing from a merge whose Queries filter what it lists: up to `limit` items, and the cursor to go
+ * on after them (null on the last page). A cursor is "after this sort key" (cursorAfter), which every shard
+ * resumes from.
+ */
+export async function readPage(merge: ShardMerge, limit: number, sortKeyOf: (item: Item) => string, maxRounds = MAX_ROUNDS): Promise<{ items: Item[]; cursor: string | null }> {
+  const items: Item[] = [];
+  const mayQuery = () => merge.rounds < maxRounds;
+  for (;;) {
+    const next = await merge.next(mayQuery);
+    if (next === null) return { items, cursor: null };
+    if (next === 'budget') {
+      // The request's reading done: everything up to where every shard was read is given out.
+      // (The first round reads every shard, so every shard not read to its end has a position.)
+      return { items, cursor: cursorAfter(merge.resumeAfter()!) };
+    }
+    // Every item given out passed the filter: one beyond the page is proof that more follow.
+    if (items.length === limit) return { items, cursor: cursorAfter(sortKeyOf(items.at(-1)!)) };
+    items.push(next);
   }
 }

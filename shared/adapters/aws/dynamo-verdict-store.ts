@@ -28,13 +28,18 @@ import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import { mapConcurrently } from '../../pipeline/map-concurrently.ts';
 import { messageListingOf } from '../../pipeline/message-listing.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
+import type { FilePlace, Provenance, ProvenanceEvidence } from '../../documents/contract.ts';
 import type {
+  DocumentPage,
+  DocumentQuery,
+  DocumentRecord,
   DumpOverview,
   DumpRecord,
   DumpStatus,
   DumpSummary,
   EntryRecord,
   ExportRecord,
+  FileKey,
   MessageListing,
   MessagePage,
   MessageQuery,
@@ -42,10 +47,24 @@ import type {
   SelectorUse,
   VerdictStore,
 } from '../../ports/verdict-store.ts';
-import { REASONS } from '../../verdict/contract.ts';
+import { REASONS, type Verdict } from '../../verdict/contract.ts';
 import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
-import { COUNTING_LEASE, countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, verdictCountsOf, type CountingLease } from './dynamo-counters.ts';
-import { countsOf, dumpKey, dumpListingPartition, dumpOverviewOf, dumpRecordOf, newDumpItem, reasonCount, rulesVersionsOf, type DumpCounts } from './dynamo-dump-item.ts';
+import { COUNTING_LEASE, countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, TOTAL, verdictCountsOf, type CountingLease, type Tally } from './dynamo-counters.ts';
+import { documentShardQueries, listDocuments } from './dynamo-document-listing.ts';
+import {
+  allIn,
+  countsOf,
+  dumpKey,
+  dumpListingPartition,
+  dumpOverviewOf,
+  dumpRecordOf,
+  newDumpItem,
+  provenanceCount,
+  provenanceCountsOf,
+  reasonCount,
+  rulesVersionsOf,
+  type DumpCounts,
+} from './dynamo-dump-item.ts';
 import {
   entryItem,
   keyPart,
@@ -64,8 +83,9 @@ import {
   verdictPartition,
   type Item,
 } from './dynamo-entry-items.ts';
+import { authorsPartition, documentListingPosting, documentPostings, documentsPartition, filePartition, filePlaceOf, identityPartition, isSharedPosting } from './dynamo-file-postings.ts';
 import { itemSizeBound } from './dynamo-item-size.ts';
-import { allShards } from './dynamo-keys.ts';
+import { allShards, boundedSortKey } from './dynamo-keys.ts';
 import { listMessages } from './dynamo-message-listing.ts';
 import { queryAll } from './dynamo-query.ts';
 import { RecordBlobs, type HeavyAttributes } from './dynamo-record-blobs.ts';
@@ -73,6 +93,12 @@ import { ShardMerge } from './dynamo-shard-merge.ts';
 import { DUMP_LISTING_SHARDS, DUMPS_TABLE, POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
 export type { DumpCounts } from './dynamo-dump-item.ts';
+
+/**
+ * Where a dump stands after a write: entries still to come; all in, its documents' provenance to be settled
+ * (the host queues the settling, see functions/split.ts); or complete.
+ */
+export type DumpProgress = 'incomplete' | 'settle' | 'complete';
 
 export interface DynamoTables {
   dumps: string;
@@ -110,6 +136,12 @@ const MAX_STORE_ERROR_DETAIL = 1000;
 const PARALLEL_ITEMS = 16;
 /** Items a whole-dump walk reads per shard and Query: pages of whole records, SHARDS of them held at once. */
 const WALK_PAGE_ITEMS = 100;
+/** Most distinct names verifiedAuthors answers with (the port says capped). */
+export const MAX_VERIFIED_AUTHORS = 1000;
+/** Tries of setProvenance against others changing the same document at the same moment (a settle delivered twice). */
+const PROVENANCE_ATTEMPTS = 8;
+/** What a document's `provenanceMovedFrom` says when it had no provenance before. */
+const UNDECIDED = 'undecided';
 
 /** An entry as it went into the store: its record (an error in its place when it could not be stored) and the S3 key of its record, if there. */
 interface StoredEntry {
@@ -192,7 +224,7 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   /** The splitter is done: `located` units were queued. Completes the dump if the workers already caught up. */
-  async finishSplitting(dumpId: string, located: number, at: Date): Promise<void> {
+  async finishSplitting(dumpId: string, located: number, at: Date): Promise<DumpProgress> {
     await this.#db.send(
       new UpdateCommand({
         TableName: this.#tables.dumps,
@@ -203,7 +235,7 @@ export class DynamoVerdictStore implements VerdictStore {
         ExpressionAttributeValues: { ':located': located, ':splitting': 'splitting', ':processing': 'processing' },
       }),
     );
-    await this.#completeIfAllIn(dumpId, at);
+    return this.#completeIfAllIn(dumpId, at);
   }
 
   async storedLocators(dumpId: string): Promise<Set<string>> {
@@ -220,7 +252,12 @@ export class DynamoVerdictStore implements VerdictStore {
    * from the entries' locators, so the same batch written again is not counted again.
    */
   async putEntries(dumpId: string, entries: EntryRecord[], batch?: EntryBatch): Promise<void> {
-    if (entries.length === 0 && !batch?.extraLocated) return;
+    await this.putBatch(dumpId, entries, batch);
+  }
+
+  /** putEntries, answering where the dump then stands (a host queues the settling of its documents on 'settle'). */
+  async putBatch(dumpId: string, entries: EntryRecord[], batch?: EntryBatch): Promise<DumpProgress> {
+    if (entries.length === 0 && !batch?.extraLocated) return this.#completeIfAllIn(dumpId, new Date());
     const batchId = batch?.id ?? `h${createHash('sha256').update(entries.map((e) => locatorKey(e.locator)).join('\n')).digest('hex').slice(0, 16)}`;
     if ((await this.#dumpItem(dumpId)) === undefined) throw new Error(`no dump ${dumpId} in the store`);
     const marker = await readMarker(this.#db, this.#tables.dumps, dumpId, batchId);
@@ -233,10 +270,12 @@ export class DynamoVerdictStore implements VerdictStore {
       const unique = [...new Map(entries.map((entry) => [locatorKey(entry.locator), entry])).values()];
       const stored = await this.#storeEntries(dumpId, unique);
       await this.#writePostings(dumpId, stored.filter(({ entry }) => isMessage(entry)) as (StoredEntry & { entry: MessageRecord })[], []);
+      const documents = stored.flatMap(({ entry }) => (entry.kind === 'document' ? documentPostings(dumpId, entry) : []));
+      await writeAll(this.#db, this.#tables.postings, POSTINGS_TABLE, putsOf(documents));
       const extraLocated = (batch?.extraLocated ?? 0) - (entries.length - unique.length);
       await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, tallyOf(stored.map(({ entry }) => entry), extraLocated), this.#lease);
     }
-    await this.#completeIfAllIn(dumpId, new Date());
+    return this.#completeIfAllIn(dumpId, new Date());
   }
 
   /** Whether a batch has been counted (or begun to be): its entries are all written. */
@@ -272,6 +311,8 @@ export class DynamoVerdictStore implements VerdictStore {
       messages: dump.messages,
       byVerdict: verdictCountsOf(totals),
       byReason,
+      documents: dump.documents,
+      byProvenance: provenanceCountsOf(totals),
       skipped: dump.skipped,
       errors: dump.errors,
       ...(await readCounters(this.#db, this.#tables.dumps, id)),
@@ -283,21 +324,145 @@ export class DynamoVerdictStore implements VerdictStore {
     const id = dumpId ?? (await this.#newestDumpId());
     if (id === undefined) return;
     // Sort-key order is the locator's text order, as the local store exports.
-    const walk = this.#walkEntries(id, { FilterExpression: '#kind <> :skipped', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':skipped': 'skipped' } });
-    for await (const item of walk) yield exportRecordOf(id, (await this.#recordOf(item)) as Exclude<EntryRecord, { kind: 'skipped' }>);
+    // Messages and errors: documents are exported with their provenance by their own export (listDocuments).
+    const walk = this.#walkEntries(id, {
+      FilterExpression: '#kind <> :skipped AND #kind <> :document',
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: { ':skipped': 'skipped', ':document': 'document' },
+    });
+    for await (const item of walk) yield exportRecordOf(id, (await this.#recordOf(item)) as Extract<EntryRecord, { kind: 'message' | 'error' }>);
   }
 
   async listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null> {
-    const { Item: dump } = await this.#db.send(
-      new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }),
-    );
-    if (dump === undefined) return null;
+    if (!(await this.#dumpExists(dumpId))) return null;
     return listMessages(this.#db, this.#tables, dumpId, query, (item) => this.#listingOf(item));
   }
 
   async getEntry(dumpId: string, locator: string): Promise<EntryRecord | null> {
     const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.verdicts, Key: verdictKey(dumpId, locator) }));
     return item ? this.#recordOf(item) : null;
+  }
+
+  async listDocuments(dumpId: string, query: DocumentQuery): Promise<DocumentPage | null> {
+    if (!(await this.#dumpExists(dumpId))) return null;
+    return listDocuments(this.#db, this.#tables.postings, dumpId, query);
+  }
+
+  /** In locator order; `after` resumes after a locator key (a settle that continues in another invocation). */
+  async *documentLocators(dumpId: string, after?: string): AsyncGenerator<string> {
+    const names = { '#item': POSTINGS_TABLE.sortKey, '#locatorFull': 'locatorFull' };
+    const merge = new ShardMerge(this.#db, {
+      inputs: documentShardQueries(this.#tables.postings, dumpId, { ProjectionExpression: '#item, #locatorFull', ExpressionAttributeNames: names }),
+      sortKeyOf: (item) => item[POSTINGS_TABLE.sortKey] as string,
+      startAfter: (shard, at) => ({ [POSTINGS_TABLE.partitionKey]: documentsPartition(dumpId, shard), [POSTINGS_TABLE.sortKey]: at }),
+      ...(after === undefined ? {} : { after: boundedSortKey(after) }),
+      firstPageItems: WALK_PAGE_ITEMS,
+      maxPageItems: 1000,
+    });
+    for await (const item of merge.all()) yield (item.locatorFull as string | undefined) ?? (item[POSTINGS_TABLE.sortKey] as string);
+  }
+
+  /**
+   * Replaces the document's provenance and moves the dump's count from the old provenance to the new, exactly
+   * once however often it is called or redelivered: the item is written on the condition that its provenance
+   * revision is the one read, marked with the provenance it moved from; then its listing posting is rewritten, the
+   * move is counted under a batch id named by the document and that revision (countOnce), and the mark is
+   * cleared. Whoever finds a mark (a retry after a crash, a second settle at the same moment) finishes that move
+   * first.
+   */
+  async setProvenance(dumpId: string, locator: string, evidence: ProvenanceEvidence): Promise<void> {
+    for (let attempt = 0; attempt < PROVENANCE_ATTEMPTS; attempt++) {
+      const item = await this.#documentItem(dumpId, locator);
+      const record = (await this.#recordOf(item)) as DocumentRecord;
+      if (typeof item.provenanceMovedFrom === 'string') await this.#finishProvenanceMove(dumpId, item, record);
+      const revision = (item.provenanceRevision as number | undefined) ?? 0;
+      const before = record.provenance?.provenance ?? null;
+      const after: DocumentRecord = { ...record, provenance: evidence };
+      const moved = before !== evidence.provenance;
+      const whole = { ...entryItem(dumpId, after), provenanceRevision: revision + 1, ...(moved ? { provenanceMovedFrom: before ?? UNDECIDED } : {}) };
+      const { item: fitted } = await this.#fitted(dumpId, whole);
+      try {
+        await this.#db.send(
+          new PutCommand({
+            TableName: this.#tables.verdicts,
+            Item: fitted,
+            ConditionExpression: revision === 0 ? 'attribute_not_exists(#revision)' : '#revision = :revision',
+            ExpressionAttributeNames: { '#revision': 'provenanceRevision' },
+            ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': revision } }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) continue; // set by another at the same moment: read again
+        throw error;
+      }
+      if (moved) await this.#finishProvenanceMove(dumpId, fitted, after);
+      return;
+    }
+    throw new Error(`document ${locator} of dump ${dumpId}: its provenance kept changing under this write (${PROVENANCE_ATTEMPTS} tries)`);
+  }
+
+  /** A document item written with a provenance move not yet finished: its listing, its count (once), its mark cleared. */
+  async #finishProvenanceMove(dumpId: string, item: Item, record: DocumentRecord): Promise<void> {
+    const revision = item.provenanceRevision as number;
+    const from = item.provenanceMovedFrom as string;
+    await this.#db.send(new PutCommand({ TableName: this.#tables.postings, Item: documentListingPosting(dumpId, record) }));
+    const counts = new Map<string, number>();
+    if (record.provenance) counts.set(provenanceCount(record.provenance.provenance), 1);
+    if (from !== UNDECIDED) counts.set(provenanceCount(from as Provenance), (counts.get(provenanceCount(from as Provenance)) ?? 0) - 1);
+    const moves: Tally = new Map([[TOTAL, counts]]);
+    const batchId = `provenance#${createHash('sha256').update(locatorKey(record.locator)).digest('hex').slice(0, 32)}#${revision}`;
+    await countOnce(this.#db, this.#tables.dumps, dumpId, batchId, moves, this.#lease);
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#tables.verdicts,
+          Key: verdictKey(dumpId, locatorKey(record.locator)),
+          UpdateExpression: 'REMOVE #movedFrom',
+          ConditionExpression: '#revision = :revision',
+          ExpressionAttributeNames: { '#movedFrom': 'provenanceMovedFrom', '#revision': 'provenanceRevision' },
+          ExpressionAttributeValues: { ':revision': revision },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // a later revision replaced it, and its mark
+    }
+  }
+
+  async #documentItem(dumpId: string, locator: string): Promise<Item> {
+    const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.verdicts, Key: verdictKey(dumpId, locator), ConsistentRead: true }));
+    if (item === undefined || item.kind !== 'document') throw new Error(`no document ${locator} in dump ${dumpId}`);
+    return item;
+  }
+
+  /** Every place holding a file by this key, merged from its shards in (dump, locator, MIME path) order. */
+  async *filePlaces(key: FileKey): AsyncGenerator<FilePlace> {
+    for await (const item of this.#postingShards((shard) => filePartition(key, shard))) yield filePlaceOf(item);
+  }
+
+  async *messagesWithIdentity(identity: string): AsyncGenerator<{ dumpId: string; locator: string; verdict: Verdict }> {
+    for await (const item of this.#postingShards((shard) => identityPartition(identity, shard))) {
+      yield { dumpId: item.dumpId as string, locator: item.locator as string, verdict: item.verdict as Verdict };
+    }
+  }
+
+  async verifiedAuthors(organisation: string): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const item of this.#postingShards((shard) => authorsPartition(organisation, shard))) {
+      names.add(item.author as string);
+      if (names.size >= MAX_VERIFIED_AUTHORS) break;
+    }
+    return [...names].sort();
+  }
+
+  /** The items of a sharded posting key, its shards merged by sort key. */
+  #postingShards(partitionOf: (shard: number) => string): AsyncGenerator<Item> {
+    const inputs = allShards().map((shard): QueryCommandInput => ({
+      TableName: this.#tables.postings,
+      KeyConditionExpression: '#posting = :posting',
+      ExpressionAttributeNames: { '#posting': POSTINGS_TABLE.partitionKey },
+      ExpressionAttributeValues: { ':posting': partitionOf(shard) },
+    }));
+    return new ShardMerge(this.#db, { inputs, sortKeyOf: (item) => item[POSTINGS_TABLE.sortKey] as string, firstPageItems: WALK_PAGE_ITEMS, maxPageItems: 1000 }).all();
   }
 
   async *seenSelectors(): AsyncGenerator<{ domain: string; selector: string }> {
@@ -466,7 +631,8 @@ export class DynamoVerdictStore implements VerdictStore {
   async #writePostings(dumpId: string, records: readonly (Omit<StoredEntry, 'entry'> & { entry: MessageRecord })[], replaced: MessageRecord[]): Promise<void> {
     const postings = records.flatMap(({ entry, blob }) => postingItems(dumpId, entry, blob));
     const kept = new Set(postings.map(postingKeyText));
-    const removed = replaced.flatMap((record) => postingItems(dumpId, record)).filter((item) => !kept.has(postingKeyText(item)));
+    // An author name is shared by the verified messages of its shard that name it: never deleted with one of them.
+    const removed = replaced.flatMap((record) => postingItems(dumpId, record)).filter((item) => !kept.has(postingKeyText(item)) && !isSharedPosting(item));
     const selectors = new Map<string, Item>();
     for (const { entry } of records) {
       for (const { domain, selector } of selectorsSigning(entry.signatures)) {
@@ -517,20 +683,50 @@ export class DynamoVerdictStore implements VerdictStore {
     return new ShardMerge(this.#db, { inputs, sortKeyOf: (item) => item[VERDICTS_TABLE.sortKey] as string, firstPageItems: WALK_PAGE_ITEMS, maxPageItems: WALK_PAGE_ITEMS * 4 }).all();
   }
 
+  async #dumpExists(dumpId: string): Promise<boolean> {
+    const { Item: dump } = await this.#db.send(
+      new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ProjectionExpression: '#dumpId', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey } }),
+    );
+    return dump !== undefined;
+  }
+
   async #dumpItem(dumpId: string): Promise<Item | undefined> {
     const { Item: item } = await this.#db.send(new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ConsistentRead: true }));
     return item;
   }
 
   /**
-   * Completes the dump when its entries add up to what was located. Every writer counts first and then reads
-   * (consistently), so of two writers finishing at once the later one sees both.
+   * Completes the dump when its entries add up to what was located (messages + documents + skipped + errors),
+   * unless it holds documents: then their provenance is settled first (see settleDump), and the answer says so.
+   * Every writer counts first and then reads (consistently), so of two writers finishing at once the later one
+   * sees both.
    */
-  async #completeIfAllIn(dumpId: string, at: Date): Promise<void> {
+  async #completeIfAllIn(dumpId: string, at: Date): Promise<DumpProgress> {
     const item = await this.#dumpItem(dumpId);
-    if (item === undefined || item.status !== 'processing') return;
+    if (item === undefined) return 'incomplete';
+    if (item.status === 'complete') return 'complete';
+    if (item.status !== 'processing') return 'incomplete';
     const counts = countsOf(item, (await readTotals(this.#db, this.#tables.dumps, [dumpId])).get(dumpId)!);
-    if (counts.messages + counts.skipped + counts.errors !== counts.located) return;
+    if (!allIn(counts)) return 'incomplete';
+    if (counts.documents > 0) return 'settle';
+    await this.#complete(dumpId, at);
+    return 'complete';
+  }
+
+  /** Whether the dump waits for its documents' provenance: processing, every entry in, documents among them. */
+  async progress(dumpId: string): Promise<DumpProgress> {
+    return this.#completeIfAllIn(dumpId, new Date());
+  }
+
+  /** The dump's documents are settled: it completes (if it is still processing with every entry in). */
+  async completeSettled(dumpId: string, at: Date): Promise<void> {
+    const item = await this.#dumpItem(dumpId);
+    if (item?.status !== 'processing') return;
+    if (!allIn(countsOf(item, (await readTotals(this.#db, this.#tables.dumps, [dumpId])).get(dumpId)!))) return;
+    await this.#complete(dumpId, at);
+  }
+
+  async #complete(dumpId: string, at: Date): Promise<void> {
     try {
       await this.#db.send(
         new UpdateCommand({

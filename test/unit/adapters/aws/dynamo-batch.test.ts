@@ -168,7 +168,7 @@ describe('duplicate keys', () => {
     await store.putEntries('D', [first, skippedEntry('b.png'), last], { id: 'job-0', extraLocated: 1 });
     await store.finishSplitting('D', 2, new Date());
     expect(await store.getEntry('D', 'a.eml')).toEqual(last);
-    expect(await store.counts('D')).toEqual({ status: 'complete', located: 2, messages: 1, skipped: 1, errors: 0 });
+    expect(await store.counts('D')).toEqual({ status: 'complete', located: 2, messages: 1, documents: 0, skipped: 1, errors: 0 });
     expect((await store.summary('D'))!.byVerdict).toEqual({ verified: 1 });
   });
 });

@@ -92,7 +92,7 @@ describe('records too large for an item', () => {
       sha256: messageEntry('big.eml').sha256,
       detail: expect.stringMatching(new RegExp(`^could not be stored: its record takes \\d+ bytes, over the ${RECORD_OFFLOAD_BYTES} kept in DynamoDB`)),
     });
-    expect(await bare.counts('P')).toEqual({ status: 'complete', located: 2, messages: 1, skipped: 0, errors: 1 });
+    expect(await bare.counts('P')).toEqual({ status: 'complete', located: 2, messages: 1, documents: 0, skipped: 0, errors: 1 });
   });
 
   it('an entry DynamoDB refuses is stored as an error entry with its reason, and the rest of its batch as it is', async () => {

@@ -170,7 +170,7 @@ describe('counts', () => {
       // Delivered again: once by the queue, once more by the dead-letter recorder with error entries of its own.
       await store.putEntries(dumpId, batch, { id: 'job-0', extraLocated: 0 });
       await store.putEntries(dumpId, batch.map((entry) => errorEntry(entry.locator.path, 'its job kept failing')), { id: 'job-0', extraLocated: 0 });
-      expect(await store.counts(dumpId)).toEqual({ status: 'complete', located: 3, messages: 2, skipped: 0, errors: 1 });
+      expect(await store.counts(dumpId)).toEqual({ status: 'complete', located: 3, messages: 2, documents: 0, skipped: 0, errors: 1 });
       expect(await store.summary(dumpId)).toMatchObject({ byVerdict: { verified: 1, failed: 1 }, undated: 1, signingDomains: [{ domain: 'x.example', messages: 1 }, { domain: 'y.example', messages: 1 }], senderDomains: [{ domain: 'example.test', messages: 1 }, { domain: 's.example', messages: 1 }] });
       expect(await store.getEntry(dumpId, 'a.eml')).toMatchObject({ kind: 'message' });
     }
@@ -212,6 +212,6 @@ describe('counts', () => {
     const impatient = new DynamoVerdictStore(aws.db, aws.tables, { countingLease: { ms: 60_000, waitMs: 200 } });
     await expect(impatient.putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 })).rejects.toThrow('batch job-0 of dump L is being counted by another delivery; try again later');
     await new DynamoVerdictStore(aws.db, aws.tables, { countingLease: { ms: 60_000, waitMs: 5_000 } }).putEntries('L', [messageEntry('a.eml')], { id: 'job-0', extraLocated: 0 });
-    expect(await store.counts('L')).toEqual({ status: 'complete', located: 1, messages: 1, skipped: 0, errors: 0 });
+    expect(await store.counts('L')).toEqual({ status: 'complete', located: 1, messages: 1, documents: 0, skipped: 0, errors: 0 });
   });
 });

@@ -59,7 +59,7 @@ describe('DynamoVerdictStore: ingest counts', () => {
     expect(dump.status).toBe('splitting');
     await store.putEntries('d1', BATCH, { id: 'job-0', extraLocated: 0 });
     await store.putEntries('d1', BATCH, { id: 'job-0', extraLocated: 0 });
-    expect(await store.counts('d1')).toEqual({ status: 'splitting', located: undefined, messages: 2, skipped: 1, errors: 1 });
+    expect(await store.counts('d1')).toEqual({ status: 'splitting', located: undefined, messages: 2, documents: 0, skipped: 1, errors: 1 });
     expect(await store.isBatchCounted('d1', 'job-0')).toBe(true);
     expect(await store.isBatchCounted('d1', 'job-1')).toBe(false);
 
@@ -88,7 +88,7 @@ describe('DynamoVerdictStore: ingest counts', () => {
     expect((await store.counts('d2'))?.status).toBe('splitting');
     expect((await store.listDumps())[0]).toMatchObject({ located: null, processed: 3 });
     await store.finishSplitting('d2', 1, AT);
-    expect(await store.counts('d2')).toEqual({ status: 'complete', located: 3, messages: 3, skipped: 0, errors: 0 });
+    expect(await store.counts('d2')).toEqual({ status: 'complete', located: 3, messages: 3, documents: 0, skipped: 0, errors: 0 });
   });
 
   it('does not complete while entries are missing', async () => {
