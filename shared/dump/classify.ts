@@ -9,11 +9,28 @@ export type Classification =
   | { kind: 'message' }
   | { kind: 'mbox' }
   | { kind: 'zip' }
+  /** An archive or compressed file other than zip, read through containers.ts. */
+  | { kind: 'archive'; format: ArchiveFormat }
+  /** An Outlook data file (.pst/.ost) or item (.msg), read through containers.ts. */
+  | { kind: 'outlook'; format: 'pst' | 'msg' }
   /** A file of content that is not mail: a spreadsheet, a PDF, a photo, an OOXML/ODF/EPUB/JAR package. */
   | { kind: 'document' }
   | { kind: 'skipped'; reason: string }
   /** Named as a message but not one: an error entry (parse-error), not a quiet skip — it may be a damaged message. */
   | { kind: 'unreadable'; reason: string };
+
+/** tar and gzip are streamed; the others are read through 7-Zip (seven-zip.ts). */
+export type ArchiveFormat = 'tar' | 'gzip' | '7z' | 'rar' | 'bzip2' | 'xz';
+
+/**
+ * Compressed single files are unwrapped under these names (or none) only: a gzip-compressed document (.svgz, .emz)
+ * is a document, kept as its bytes stand.
+ */
+const COMPRESSED_FILE_EXTENSIONS: Record<string, Set<string>> = {
+  gzip: new Set(['gz', 'tgz', 'gzip', 'tar']),
+  bzip2: new Set(['bz2', 'tbz', 'tbz2', 'tar']),
+  xz: new Set(['xz', 'txz', 'tar']),
+};
 
 /** How many leading bytes classify() needs to see. */
 export const SNIFF_BYTES = 4096;
@@ -69,10 +86,10 @@ export function classify(path: string, head: Buffer): Classification {
   const magic = MAGICS.find((candidate) => matchesAt(head, candidate.bytes, candidate.at ?? 0));
   // OOXML, ODF, EPUB and JAR are zips, but one file of content each: documents, not containers.
   if (magic?.type === 'zip') return zipPackageKind(head) === null ? { kind: 'zip' } : { kind: 'document' };
-  if (magic?.type === 'pst' || ext === 'pst' || ext === 'ost') {
-    return skipped(`Outlook .${ext === 'ost' ? 'ost' : 'pst'} not supported yet`);
-  }
-  if (magic?.type === 'ole2' && ext === 'msg') return skipped('Outlook .msg not supported yet');
+  if (magic?.type === 'pst' || ext === 'pst' || ext === 'ost') return { kind: 'outlook', format: 'pst' };
+  if (magic?.type === 'ole2' && ext === 'msg') return { kind: 'outlook', format: 'msg' };
+  const archive = archiveFormat(magic?.type, ext);
+  if (archive !== undefined) return { kind: 'archive', format: archive };
   if (matchesAt(head, FROM_LINE, 0)) {
     // A file named as one message is one message even with an envelope line on top (as `notmuch insert` and
     // procmail save them): splitting it would cut it at any unquoted "From " line in its body, such as the
@@ -86,6 +103,13 @@ export function classify(path: string, head: Buffer): Classification {
     return { kind: 'unreadable', reason: `not an RFC 5322 message: no header field at its start (${magic?.type ?? (isBinary(head) ? 'binary' : 'text')})` };
   }
   return { kind: 'document' };
+}
+
+function archiveFormat(type: string | undefined, ext: string | undefined): ArchiveFormat | undefined {
+  if (type === 'tar' || type === '7z' || type === 'rar') return type;
+  if (type === undefined) return ext === 'tar' ? 'tar' : undefined;
+  const compressed = COMPRESSED_FILE_EXTENSIONS[type];
+  return compressed !== undefined && (ext === undefined || compressed.has(ext)) ? (type as ArchiveFormat) : undefined;
 }
 
 /** OS litter that is never mail and never worth a second look. Decided by path alone, so nothing is read. */

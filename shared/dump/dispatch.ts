@@ -2,17 +2,15 @@
  * Decides what each item of a dump is (classify.ts) and hands it to its reader; containers found inside are read
  * the same way, recursively. Every item ends as at least one entry: message(s), document, skipped, or error.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NESTING_MARK, type DumpEntry, type Locator } from './entry.ts';
 import type { DumpItem } from './item.ts';
 import { classify, junkReason, SNIFF_BYTES } from './classify.ts';
-import { dropBytes, peek, SpoolBudget, spoolToFile, type Peeked } from './chunks.ts';
+import { dropBytes, peek, SpoolBudget, type Peeked } from './chunks.ts';
+import { readArchive, readOutlook } from './containers.ts';
 import { deferredEml, ENVELOPE, readEml } from './eml.ts';
 import { readDocument } from './document.ts';
 import { describeError } from './errors.ts';
-import { MAX_CONTAINER_DEPTH } from './limits.ts';
+import { fromFile, tooDeep, type ResumeInside } from './file-container.ts';
 import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
 import { inflatedHead } from './zip-member.ts';
@@ -104,7 +102,7 @@ export async function* readItem(
     return;
   }
   try {
-    const what = classify(item.path, peeked.head);
+    const what = classify(item.typeName ?? item.path, peeked.head);
     switch (what.kind) {
       case 'skipped':
         await peeked.close();
@@ -125,6 +123,12 @@ export async function* readItem(
         return;
       case 'zip':
         yield* readNestedZip(item, peeked, contentsPrefix, spool, from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined);
+        return;
+      case 'archive':
+        yield* readArchive(what.format, item, peeked, contentsPrefix, spool, from);
+        return;
+      case 'outlook':
+        yield* readOutlook(what.format, item, peeked, contentsPrefix, spool, from);
         return;
     }
   } finally {
@@ -153,32 +157,13 @@ async function* readNestedZip(
   peeked: Peeked,
   prefix: string,
   spool: SpoolBudget,
-  from?: { prefix: string; inner: string; entries: number },
+  from?: ResumeInside,
 ): AsyncGenerator<DumpEntry> {
-  if (item.path.split(NESTING_MARK).length > MAX_CONTAINER_DEPTH) {
-    yield { kind: 'error', locator: { path: item.path }, reason: `zip nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` };
-    return;
-  }
-  if (item.filePath !== undefined) {
-    await peeked.close();
-    spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0)); // unreadable: readZip says so
-    yield* expand(readZip({ filePath: item.filePath, path: item.path, prefix }), spool, from);
+  const deep = tooDeep(item, 'zip');
+  if (deep !== undefined) {
+    yield { kind: 'error', locator: { path: item.path }, reason: deep };
     return;
   }
   // A zip needs random access to its central directory: a zip inside a zip is copied out to a temp file first.
-  const directory = await mkdtemp(join(tmpdir(), 'leakproof-zip-'));
-  try {
-    const filePath = join(directory, 'nested.zip');
-    try {
-      await spoolToFile(peeked.chunks, filePath, spool);
-    } catch (error) {
-      // Say so, then still read what was copied: the complete entries before the damage are worth having.
-      // This error is about the member's bytes (located at the member); one about the archive read from the
-      // copy is located at its inside (see Locator). A resumed reading gave it before its first member.
-      if (from === undefined) yield { kind: 'error', locator: { path: item.path }, reason: describeError(error) };
-    }
-    yield* expand(readZip({ filePath, path: item.path, prefix }), spool, from);
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
+  yield* fromFile(item, peeked, spool, 'nested.zip', (filePath) => readZip({ filePath, path: item.path, prefix }), from);
 }

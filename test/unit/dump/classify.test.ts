@@ -86,11 +86,29 @@ describe('classify', () => {
     expect(classify('notes.txt', Buffer.from('Hello there\n'))).toEqual({ kind: 'document' });
   });
 
-  it('skips Outlook files as not supported yet', () => {
-    expect(classify('a.pst', Buffer.from('!BDN\0\0\0\0', 'latin1'))).toEqual({ kind: 'skipped', reason: 'Outlook .pst not supported yet' });
-    expect(classify('a.msg', OLE2)).toEqual({ kind: 'skipped', reason: 'Outlook .msg not supported yet' });
-    // A .msg that is really an RFC 5322 message is read as one.
+  it('takes Outlook files to the Outlook readers', () => {
+    expect(classify('a.pst', Buffer.from('!BDN\0\0\0\0', 'latin1'))).toEqual({ kind: 'outlook', format: 'pst' });
+    expect(classify('a.ost', Buffer.from('garbage'))).toEqual({ kind: 'outlook', format: 'pst' }); // the reader says it is not one
+    expect(classify('a.msg', OLE2)).toEqual({ kind: 'outlook', format: 'msg' });
+    // A .msg that is really an RFC 5322 message is read as one; an OLE2 file under another name is a document.
     expect(classify('a.msg', MESSAGE)).toEqual({ kind: 'message' });
+    expect(classify('a.doc', OLE2)).toEqual({ kind: 'document' });
+  });
+
+  it('takes archives to the archive readers by their content; compressed single files only under their own names', () => {
+    const gz = Buffer.from('1f8b0800000000000003', 'hex');
+    const tar = Buffer.alloc(512);
+    tar.write('ustar', 257, 'latin1');
+    expect(classify('x.bin', tar)).toEqual({ kind: 'archive', format: 'tar' });
+    expect(classify('x.tar', Buffer.alloc(512, 1))).toEqual({ kind: 'archive', format: 'tar' }); // a v7 tar has no magic
+    expect(classify('a.tar.gz', gz)).toEqual({ kind: 'archive', format: 'gzip' });
+    expect(classify('a.tgz', gz)).toEqual({ kind: 'archive', format: 'gzip' });
+    expect(classify('box', gz)).toEqual({ kind: 'archive', format: 'gzip' });
+    expect(classify('drawing.svgz', gz)).toEqual({ kind: 'document' });
+    expect(classify('x.dat', Buffer.from('377abcaf271c0004', 'hex'))).toEqual({ kind: 'archive', format: '7z' });
+    expect(classify('x.dat', Buffer.from('Rar!\x1a\x07\x01\x00', 'latin1'))).toEqual({ kind: 'archive', format: 'rar' });
+    expect(classify('a.mbox.bz2', Buffer.from('BZh91AY', 'latin1'))).toEqual({ kind: 'archive', format: 'bzip2' });
+    expect(classify('a.mbox.xz', Buffer.from('fd377a585a0000', 'hex'))).toEqual({ kind: 'archive', format: 'xz' });
   });
 
   it('skips empty files and OS litter', () => {

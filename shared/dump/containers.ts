@@ -1,0 +1,56 @@
+/**
+ * The containers besides zip and mbox that dispatch.ts hands on: archives (tar, gzip, 7z, rar, bz2, xz) and
+ * Outlook files (.pst/.ost, .msg). Each is listed by its reader and its items read again through dispatch.ts,
+ * so containers nest in any order, under the same depth, size and ratio limits.
+ */
+import { stat } from 'node:fs/promises';
+import type { Peeked, SpoolBudget } from './chunks.ts';
+import type { ArchiveFormat } from './classify.ts';
+import { expand, readItem, type ResumePoint } from './dispatch.ts';
+import type { DumpEntry } from './entry.ts';
+import { fromFile, tooDeep, type ResumeInside } from './file-container.ts';
+import { gunzippedItem } from './gzip.ts';
+import type { DumpItem } from './item.ts';
+import { readSevenZip } from './seven-zip.ts';
+import { readTar } from './tar.ts';
+
+export async function* readArchive(
+  format: ArchiveFormat,
+  item: DumpItem,
+  peeked: Peeked,
+  contentsPrefix: string,
+  spool: SpoolBudget,
+  from: ResumePoint | undefined,
+): AsyncGenerator<DumpEntry> {
+  const deep = tooDeep(item, format);
+  if (deep !== undefined) {
+    yield { kind: 'error', locator: { path: item.path }, reason: deep };
+    return;
+  }
+  const inside: ResumeInside | undefined = from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined;
+  switch (format) {
+    case 'gzip':
+      // Transparent: what it holds keeps its path, and a resume point inside it applies to what it holds.
+      yield* readItem(gunzippedItem(item, peeked.chunks), contentsPrefix, spool, from);
+      return;
+    case 'tar':
+      // A tar read in place may hold zips to copy out, as a zip read in place may (chunks.ts SpoolBudget).
+      if (item.filePath !== undefined) spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0));
+      yield* expand(readTar({ path: item.path, prefix: contentsPrefix, chunks: peeked.chunks, inflation: item.inflation }), spool, inside);
+      return;
+    default:
+      yield* fromFile(item, peeked, spool, `archive.${format}`, (filePath) => readSevenZip({ filePath, path: item.path, prefix: contentsPrefix }, spool), inside);
+  }
+}
+
+export async function* readOutlook(
+  format: 'pst' | 'msg',
+  item: DumpItem,
+  peeked: Peeked,
+  _contentsPrefix: string,
+  _spool: SpoolBudget,
+  _from: ResumePoint | undefined,
+): AsyncGenerator<DumpEntry> {
+  await peeked.close();
+  yield { kind: 'skipped', locator: { path: item.path }, reason: `Outlook .${format} not supported yet` };
+}

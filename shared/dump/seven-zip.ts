@@ -1,0 +1,218 @@
+/**
+ * Archives read through 7-Zip compiled to WebAssembly (7z-wasm: no native binary, so Lambda runs it too): .7z,
+ * .rar (RAR4 and RAR5: 7-Zip carries unRAR's decoder), and lone .bz2/.xz files. 7-Zip needs the archive as a file
+ * (random access): a nested one is first copied to a temp file under the dump's spool budget (dispatch.ts), then
+ * extracted whole, in one pass (a solid archive cannot be entered in the middle), into a temp folder, which is
+ * listed like a dumped folder (folder.ts: sorted, links not followed) and removed afterwards.
+ *
+ * Bounds are enforced while 7-Zip writes: every byte it writes goes through a hook on its file system and draws
+ * from the dump's spool budget and from the ratio limit of the archive's size (limits.ts); a write past either
+ * fails, 7-Zip stops, and the file being written is an error naming the limit. The members extracted before it
+ * are still read. Names are as 7-Zip extracts them (it drops "../" and leading "/"; a second member of a name
+ * already extracted becomes "name_1"), escaped as any path is (see Locator).
+ *
+ * What it costs: the extracted bytes on disk once (temp), plus 7-Zip's working memory in the WebAssembly heap
+ * (the LZMA dictionary an archive declares, up to 7z-wasm's 2 GiB heap ceiling: see notes/containers.md).
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import sevenZipExport, { type SevenZipModule, type SevenZipModuleFactory } from '7z-wasm';
+import type { SpoolBudget } from './chunks.ts';
+import { escapeName, insideOf, type DumpEntry } from './entry.ts';
+import { describeError, oneLine } from './errors.ts';
+import { walkFolder } from './folder.ts';
+import type { DumpItem } from './item.ts';
+import { inflateLimit, MAX_INFLATE_RATIO } from './limits.ts';
+
+export interface ArchiveFile {
+  /** The archive on disk (the dump's own file, or a temp copy of one found inside a container). */
+  filePath: string;
+  /** The archive's own locator path, for errors about it as a whole. */
+  path: string;
+  /** Prepended to member paths: "" for a top-level archive, "<its path>!/" for a nested one. */
+  prefix: string;
+}
+
+/** The package is CommonJS: Node gives its module.exports, the factory, as the default export (types say otherwise). */
+const createSevenZip = sevenZipExport as unknown as SevenZipModuleFactory;
+
+/** Where the host's file system is mounted inside 7-Zip's (NODEFS): archives and temp folders by absolute path. */
+const HOST = '/host';
+/** emscripten's errno for "no space left on device", what a write past a limit fails with inside 7-Zip. */
+const ENOSPC = 28;
+
+interface Extraction {
+  outDir: string;
+  written: number;
+  ratioLimit: number;
+  spool: SpoolBudget;
+  /** Why a write was refused, and the file it was for (its path inside the output folder). */
+  refused?: { reason: string; file: string };
+  output: string[];
+}
+
+let sevenZip: Promise<SevenZipModule> | undefined;
+/** The extraction under way: 7-Zip runs synchronously, one archive at a time. */
+let current: Extraction | undefined;
+
+/** One 7-Zip per process, loaded on first use (~1.6 MB of WebAssembly, compiled once). */
+function loadSevenZip(): Promise<SevenZipModule> {
+  sevenZip ??= createSevenZip({
+    print: (line: string) => current?.output.push(line),
+    printErr: (line: string) => current?.output.push(line),
+  }).then((module) => {
+    module.FS.mkdir(HOST);
+    module.FS.mount(module.NODEFS, { root: '/' }, HOST);
+    guardWrites(module);
+    return module;
+  });
+  return sevenZip;
+}
+
+/** Every write 7-Zip makes to the host's disk passes here first: see the module comment. */
+function guardWrites(module: SevenZipModule): void {
+  type Write = (this: unknown, stream: { node: unknown }, buffer: unknown, offset: number, length: number, position: number) => number;
+  const ops = (module.NODEFS as unknown as { stream_ops: { write: Write } }).stream_ops;
+  const write = ops.write;
+  ops.write = function guardedWrite(stream, buffer, offset, length, position) {
+    const extraction = current;
+    const bytes = length;
+    if (extraction !== undefined) {
+      const refusal = extraction.written + bytes > extraction.ratioLimit
+        ? `archive unpacks past ${extraction.ratioLimit} bytes, over ${MAX_INFLATE_RATIO} times its size (a decompression bomb); extracted no further`
+        : extraction.spool.take(bytes) < bytes
+          ? extraction.spool.exceeded().message
+          : undefined;
+      if (refusal !== undefined) {
+        const file = relative(HOST + extraction.outDir, module.FS.getPath(stream.node as never));
+        extraction.refused ??= { reason: refusal, file };
+        throw new (module.FS as unknown as { ErrnoError: new (errno: number) => Error }).ErrnoError(ENOSPC);
+      }
+      extraction.written += bytes;
+    }
+    return write.call(this, stream, buffer, offset, length, position);
+  };
+}
+
+export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): AsyncGenerator<DumpItem | DumpEntry> {
+  let size: number;
+  let module: SevenZipModule;
+  try {
+    size = (await stat(archive.filePath)).size;
+    module = await loadSevenZip();
+  } catch (error) {
+    yield { kind: 'error', locator: { path: archive.path }, reason: describeError(error) };
+    return;
+  }
+  const outDir = await mkdtemp(join(tmpdir(), 'leakproof-7z-'));
+  try {
+    const extraction: Extraction = { outDir, written: 0, ratioLimit: inflateLimit(size), spool, output: [] };
+    const status = extract(module, extraction, resolve(archive.filePath));
+    const failures = fileFailures(extraction);
+    const membersSaidWhy = failures.size > 0;
+    const seen = new Set<string>();
+    for await (const found of walkFolder(outDir)) {
+      const relativePath = found.kind === 'item' ? found.path : found.locator.path;
+      seen.add(relativePath);
+      const path = archive.prefix + relativePath;
+      const failure = failures.get(relativePath);
+      if (failure !== undefined) {
+        failures.delete(relativePath);
+        yield { kind: 'error', locator: { path }, reason: failure };
+      } else if (found.kind === 'item') yield { ...found, path };
+      else yield { ...found, locator: { ...found.locator, path } };
+    }
+    // Members 7-Zip named but never wrote (a damaged header, a wrong password before a byte came out).
+    for (const [relativePath, reason] of failures) {
+      seen.add(relativePath);
+      yield { kind: 'error', locator: { path: archive.prefix + relativePath }, reason };
+    }
+    const problem = archiveProblem(status, extraction, membersSaidWhy);
+    // 7-Zip stops at the first write it cannot make: what it had not reached yet is named, not silently lost.
+    if (status !== 0) {
+      for (const path of notExtracted(module, resolve(archive.filePath), seen)) {
+        yield { kind: 'error', locator: { path: archive.prefix + path }, reason: `not extracted: ${problem ?? 'the archive is damaged'}` };
+      }
+    }
+    if (problem !== undefined) yield { kind: 'error', locator: insideOf(archive.path), reason: problem };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs 7-Zip's "x" on the archive into the output folder; its exit status (0 ok, 1 warning, 2 fatal). */
+function extract(module: SevenZipModule, extraction: Extraction, archivePath: string): number {
+  current = extraction;
+  try {
+    // -p: a password that opens nothing, so an encrypted member fails instead of 7-Zip asking on stdin.
+    // -aou: a second member of the same name is kept as "name_1", not written over the first.
+    const status = module.callMain(['x', '-y', '-aou', '-bd', '-bb0', '-sccUTF-8', '-pleakproof', `-o${HOST}${extraction.outDir}`, '--', HOST + archivePath]) as unknown;
+    return typeof status === 'number' ? status : 0;
+  } catch (error) {
+    // A WebAssembly abort (out of memory) leaves that instance unusable: the next archive loads a new one.
+    sevenZip = undefined;
+    extraction.output.push(`ERROR: 7-Zip stopped: ${describeError(error)}`);
+    return 2;
+  } finally {
+    current = undefined;
+  }
+}
+
+/**
+ * The files the archive lists (`7z l -slt`) that are not in `seen`, as locator paths inside it. A name holding a
+ * line break cannot be told from the listing's own lines: such a file is not named here.
+ */
+function notExtracted(module: SevenZipModule, archivePath: string, seen: Set<string>): string[] {
+  const listing: Extraction = { outDir: '', written: 0, ratioLimit: 0, spool: undefined as never, output: [] };
+  current = listing;
+  try {
+    module.callMain(['l', '-slt', '-sccUTF-8', '-pleakproof', '--', HOST + archivePath]);
+  } catch {
+    sevenZip = undefined;
+  } finally {
+    current = undefined;
+  }
+  const files: string[] = [];
+  const body = listing.output.slice(listing.output.indexOf('----------') + 1);
+  let path: string | undefined;
+  for (const line of [...body, '']) {
+    if (line.startsWith('Path = ')) path = line.slice('Path = '.length);
+    else if (line.startsWith('Folder = +') || /^Attributes = D/.test(line)) path = undefined;
+    else if (line === '' && path !== undefined) {
+      const escaped = path.split('/').map(escapeName).join('/');
+      if (!seen.has(escaped)) files.push(escaped);
+      path = undefined;
+    }
+  }
+  return files;
+}
+
+/** 7-Zip's per-file complaints, "ERROR: Data Error : dir/a.eml", by the file's locator path inside the archive. */
+function fileFailures(extraction: Extraction): Map<string, string> {
+  const failures = new Map<string, string>();
+  for (const line of extraction.output) {
+    const match = /^ERROR: (.+?) : (.+)$/.exec(line);
+    if (match === null || match[1]!.startsWith('errno=')) continue; // "errno=28 : Invalid argument": a refused write
+    const path = match[2]!.split('/').map(escapeName).join('/');
+    failures.set(path, `archive member unreadable: ${oneLine(match[1]!)}`);
+  }
+  if (extraction.refused !== undefined) {
+    const path = extraction.refused.file.split('/').map(escapeName).join('/');
+    failures.set(path, extraction.refused.reason);
+  }
+  return failures;
+}
+
+/** One line about the archive as a whole when 7-Zip did not end cleanly, else undefined. */
+function archiveProblem(status: number, extraction: Extraction, filesSaidWhy: boolean): string | undefined {
+  if (status === 0 && extraction.refused === undefined) return undefined;
+  if (extraction.refused !== undefined) return `archive not read to its end: ${extraction.refused.reason}`;
+  const said = extraction.output
+    .map((line) => line.trim())
+    .filter((line) => /error|can ?not|unexpected|wrong password|headers/i.test(line))
+    .filter((line) => !/^ERROR: .+ : /.test(line) && !/^(Sub items Errors|Archives with Errors|ERRORS:)/.test(line));
+  if (said.length === 0 && filesSaidWhy) return undefined; // the members' own errors say it all
+  return `archive damaged: ${oneLine(said.join('; ') || `7-Zip ended with status ${status}`)}`;
+}
+
