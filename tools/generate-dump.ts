@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const { totals } = result;
   console.log(`wrote ${result.dumpPath} (${(result.dumpBytes / 1e6).toFixed(1)} MB on disk) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  ${totals.messages} messages (${(totals.messageBytes / 1e6).toFixed(1)} MB), ${totals.skipped} skipped, ${totals.errors} errors`);
+  console.log(`  ${totals.messages} messages (${(totals.messageBytes / 1e6).toFixed(1)} MB), ${totals.documents} documents, ${totals.skipped} skipped, ${totals.errors} errors`);
   console.log(`  ${Object.entries(totals.byVerdict).map(([verdict, count]) => `${verdict} ${count}`).join(', ')}`);
   console.log(`  keys: ${result.keysPath}`);
   console.log(`  expected verdicts: ${result.expectedPath}`);

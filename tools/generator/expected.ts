@@ -1,3 +1,4 @@
+import { PROVENANCES, type Provenance } from '../../shared/documents/contract.ts';
 import { REASONS, VERDICTS, type Reason, type Verdict } from '../../shared/verdict/contract.ts';
 import type { CaseId } from './cases.ts';
 import type { WrittenLocation } from './writers/dump-writer.ts';
@@ -16,6 +17,24 @@ export interface ExpectedMessage extends WrittenLocation {
   receivedAt: string;
   /** Size of the message as written (before mbox quoting). */
   bytes: number;
+  /**
+   * Set on a second copy of a message (same Message-ID): where the verified original is, and whether this copy
+   * is byte-identical (`duplicate`) or differs (`variant`, e.g. an attachment swapped after signing).
+   */
+  copyOf?: { location: WrittenLocation; relation: 'duplicate' | 'variant'; description: string };
+}
+
+/** A loose file of content (not a message): its bytes, and the provenance a correct reader gives it. */
+export interface ExpectedDocument extends WrittenLocation {
+  kind: 'document';
+  /** The media type its bytes show. */
+  contentType: string;
+  sha256: string;
+  bytes: number;
+  provenance: Provenance;
+  /** Paths of the messages that decide the provenance: the carriers (proven, partially-proven) or the verified copy compared (altered-copy). */
+  carriers: string[];
+  description: string;
 }
 
 export interface ExpectedSkipped extends WrittenLocation {
@@ -32,13 +51,15 @@ export interface ExpectedError extends WrittenLocation {
   description: string;
 }
 
-export type ExpectedEntry = ExpectedMessage | ExpectedSkipped | ExpectedError;
+export type ExpectedEntry = ExpectedMessage | ExpectedDocument | ExpectedSkipped | ExpectedError;
 
 export interface ExpectedTotals {
-  /** Every entry of the dump: messages + skipped + errors. */
+  /** Every entry of the dump: messages + documents + skipped + errors. */
   entries: number;
   /** Well-formed messages (the corrupt .eml is counted under errors, not here). */
   messages: number;
+  /** Loose files of content (not messages, not folder litter). */
+  documents: number;
   skipped: number;
   errors: number;
   /** Sum of the messages' sizes: what the benchmark's MB/s are measured on. */
@@ -48,6 +69,8 @@ export interface ExpectedTotals {
   /** How many entries give each reason; every reason listed, zeros included. */
   byReason: Record<Reason, number>;
   byCase: Partial<Record<CaseId, number>>;
+  /** Documents by provenance; every provenance listed, zeros included. */
+  byProvenance: Record<Provenance, number>;
 }
 
 export interface ExpectedDump {
@@ -68,12 +91,14 @@ export class ExpectedTally {
   readonly totals: ExpectedTotals = {
     entries: 0,
     messages: 0,
+    documents: 0,
     skipped: 0,
     errors: 0,
     messageBytes: 0,
     byVerdict: Object.fromEntries(VERDICTS.map((verdict) => [verdict, 0])) as Record<Verdict, number>,
     byReason: Object.fromEntries(Object.values(REASONS).flat().map((reason) => [reason, 0])) as Record<Reason, number>,
     byCase: {},
+    byProvenance: Object.fromEntries(PROVENANCES.map((provenance) => [provenance, 0])) as Record<Provenance, number>,
   };
 
   add(entry: ExpectedEntry): void {
@@ -82,6 +107,11 @@ export class ExpectedTally {
     totals.entries++;
     if (entry.kind === 'skipped') {
       totals.skipped++;
+      return;
+    }
+    if (entry.kind === 'document') {
+      totals.documents++;
+      totals.byProvenance[entry.provenance]++;
       return;
     }
     if (entry.kind === 'message') {

@@ -1,7 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CASES, caseAt, caseStride } from './cases.ts';
+import { createHash } from 'node:crypto';
 import { composeMessage } from './compose-message.ts';
+import { DocumentSet, unrelatedFiles, type LooseFile } from './document-set.ts';
 import { ExpectedTally, renderExpected, type ExpectedDump, type ExpectedTotals } from './expected.ts';
 import { createKeyring, publishedRecords } from './keyring.ts';
 import { monthFolder } from './mail-dates.ts';
@@ -91,12 +93,16 @@ export async function generateDump(options: GenerateOptions): Promise<GenerateRe
   const attachmentOffset = every > 0 ? root.int(0, every - 1) : 0;
   const strays = writer.holdsFiles ? strayFiles(root.fork('strays')) : [];
   const tally = new ExpectedTally();
+  const documents = new DocumentSet();
+  let lastReceivedAt = new Date(PERIOD_START);
 
   for (let index = 0; planned === null ? tally.totals.messageBytes < options.targetBytes! : index < planned; index++) {
     const prng = createPrng(`${seed}/message/${index}`);
     const attachmentSize =
       every > 0 && (index + attachmentOffset) % every === 0 ? createPrng(`${seed}/attachment/${index}`).int(minAttachment, maxAttachment) : null;
     const plan = planner.plan(index, caseAt(index, stride), prng, attachmentSize);
+    // Real documents go to messages without a filler attachment, so the benchmark's payload schedule stays as it was.
+    plan.attachment ??= await documents.attachmentFor(plan);
     const message = sealMessage(composeMessage(plan, prng), { plan, keyring, directory, prng });
     const location = await writer.addMessage(plan.path, message, plan.receivedAt, envelopeSender(message));
     const spec = CASES[plan.caseId];
@@ -110,17 +116,40 @@ export async function generateDump(options: GenerateOptions): Promise<GenerateRe
       receivedAt: plan.receivedAt.toISOString(),
       bytes: message.length,
     });
+    lastReceivedAt = plan.receivedAt;
+
+    const around = await documents.after(plan, message);
+    for (const copy of around.copies) {
+      const written = await writer.addMessage(copy.path, copy.bytes, plan.receivedAt, envelopeSender(copy.bytes));
+      const copySpec = CASES[copy.caseId];
+      tally.add({
+        ...written,
+        kind: 'message',
+        case: copy.caseId,
+        verdict: copySpec.verdict,
+        reasons: [...copySpec.reasons],
+        messageId: plan.messageId,
+        receivedAt: plan.receivedAt.toISOString(),
+        bytes: copy.bytes.length,
+        copyOf: { location, relation: copy.relation, description: copy.description },
+      });
+    }
+    if (writer.holdsFiles) for (const file of around.loose) await addLooseFile(writer, tally, file, plan.receivedAt);
     options.onProgress?.({ messages: tally.totals.messages, messageBytes: tally.totals.messageBytes });
 
     for (const stray of strays.filter((file) => file.afterMessage === index)) {
       const path = `inbox/${monthFolder(plan.receivedAt)}/${stray.name}`;
+      if (stray.expected.kind === 'document') {
+        const { contentType, description } = stray.expected;
+        await addLooseFile(writer, tally, { path, bytes: stray.bytes, expected: { kind: 'document', contentType, provenance: 'unproven', carriers: [], description } }, plan.receivedAt);
+        continue;
+      }
       const written = await writer.addFile(path, stray.bytes, plan.receivedAt);
-      tally.add(
-        stray.expected.kind === 'skipped'
-          ? { ...written, kind: 'skipped', contentType: stray.expected.contentType }
-          : { ...written, kind: 'error', verdict: 'error', reasons: ['parse-error'], description: stray.expected.description },
-      );
+      tally.add({ ...written, kind: 'error', verdict: 'error', reasons: ['parse-error'], description: stray.expected.description });
     }
+  }
+  if (writer.holdsFiles) {
+    for (const file of await unrelatedFiles()) await addLooseFile(writer, tally, file, lastReceivedAt);
   }
   const dumpBytes = await writer.close();
 
@@ -145,6 +174,16 @@ export async function generateDump(options: GenerateOptions): Promise<GenerateRe
   const expectedPath = join(options.outDir, 'expected.json');
   await writeFile(expectedPath, renderExpected(expected));
   return { dumpPath, keysPath, expectedPath, dumpBytes, totals: tally.totals };
+}
+
+async function addLooseFile(writer: DumpWriter, tally: ExpectedTally, file: LooseFile, date: Date): Promise<void> {
+  const written = await writer.addFile(file.path, file.bytes, date);
+  if (file.expected.kind === 'skipped') {
+    tally.add({ ...written, kind: 'skipped', contentType: file.expected.contentType });
+    return;
+  }
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  tally.add({ ...written, ...file.expected, sha256, bytes: file.bytes.length });
 }
 
 function openWriter(format: DumpFormat, dumpPath: string): DumpWriter {

@@ -25,11 +25,11 @@ export function mailBody(plan: MessagePlan, text: MailText, prng: Prng): MimeEnt
     ? multipart('alternative', [plain, textEntity('html', renderHtml(text, plan.charset), plan, 'quoted-printable')], boundary(plan, prng))
     : plain;
   if (plan.attachment) {
-    const { kind, name, size } = plan.attachment;
-    const bytes = kind === 'pdf' ? pdfLike(prng, size) : docxLike(prng, size);
+    const { kind, name, size, document } = plan.attachment;
+    const bytes = document?.bytes ?? (kind === 'pdf' ? pdfLike(prng, size) : docxLike(prng, size));
     const attachment: MimeEntity = {
       headers: [
-        `Content-Type: ${MIME_TYPES[kind]};${CRLF}\tname="${asciiName(name)}"`,
+        `Content-Type: ${document?.contentType ?? MIME_TYPES[kind]};${CRLF}\tname="${asciiName(name)}"`,
         'Content-Transfer-Encoding: base64',
         `Content-Disposition: attachment;${CRLF}\t${filenameParameter(name, 'iso-8859-1')}`,
       ],

@@ -36,8 +36,19 @@ export interface MessagePlan {
   /** A figure the body states, which the body-altered case changes. */
   figure: { text: string; altered: string } | null;
   fromLines: boolean;
-  attachment: { kind: 'pdf' | 'docx'; name: string; size: number } | null;
+  attachment: PlannedAttachment | null;
   mailer: string;
+}
+
+/**
+ * A file the message carries: seeded filler of `size` bytes shaped like its kind (the benchmark's payloads), or
+ * a real document (`bytes`, from document-set.ts) whose metadata and copies the dump's documents are checked on.
+ */
+export interface PlannedAttachment {
+  kind: 'pdf' | 'docx';
+  name: string;
+  size: number;
+  document?: { bytes: Buffer; contentType: string };
 }
 
 export interface Timeline {

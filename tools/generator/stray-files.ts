@@ -1,16 +1,18 @@
-import { pdfDocument, pngImage } from './attachment-bytes.ts';
+import { pngImage } from './attachment-bytes.ts';
+import { buildPdf } from './documents/index.ts';
 import type { Prng } from './prng.ts';
 
 /**
- * What mailbox exports leave beside the messages: saved documents and images (a reader must skip them), and
- * a message file that is not a message at all (it must come out as `error` [parse-error], not vanish).
+ * What mailbox exports leave beside the messages: saved documents and images (documents no message carries:
+ * `unproven`), and a message file that is not a message at all (it must come out as `error` [parse-error], not
+ * vanish).
  */
 export interface StrayFile {
   /** Written right after the message with this index, in that message's month folder. */
   afterMessage: number;
   name: string;
   bytes: Buffer;
-  expected: { kind: 'skipped'; contentType: string } | { kind: 'error'; description: string };
+  expected: { kind: 'document'; contentType: string; description: string } | { kind: 'error'; description: string };
 }
 
 export function strayFiles(prng: Prng): StrayFile[] {
@@ -18,14 +20,14 @@ export function strayFiles(prng: Prng): StrayFile[] {
     {
       afterMessage: 2,
       name: 'Note interne - sondages.pdf',
-      bytes: pdfDocument('Note interne : synthese des sondages, semaine 14'),
-      expected: { kind: 'skipped', contentType: 'application/pdf' },
+      bytes: buildPdf(['Note interne : synthese des sondages, semaine 14'], { title: 'Note interne - sondages', producer: 'Microsoft Word 2016' }),
+      expected: { kind: 'document', contentType: 'application/pdf', description: 'a saved note no message carries' },
     },
     {
       afterMessage: 5,
       name: 'image001.png',
       bytes: pngImage(prng, 48, 16),
-      expected: { kind: 'skipped', contentType: 'image/png' },
+      expected: { kind: 'document', contentType: 'image/png', description: 'a saved image no message carries' },
     },
     {
       afterMessage: 8,

@@ -28,7 +28,9 @@ describe('mbox format', () => {
     const stored = splitMboxrd(mbox);
     const messages = expected.entries as ExpectedMessage[];
 
-    expect(expected.totals).toMatchObject({ messages: 40, skipped: 0, errors: 0 });
+    // An mbox holds no loose files; the second copies of two messages (a duplicate, a variant) are messages.
+    expect(expected.totals).toMatchObject({ messages: 42, documents: 0, skipped: 0, errors: 0 });
+    expect(messages.filter((message) => message.copyOf).length).toBe(2);
     expect(stored.map((message) => message.offset)).toEqual(messages.map((message) => message.offset));
     expect(messages.map((message) => message.index)).toEqual(messages.map((_, index) => index));
     expect(new Set(messages.map((message) => message.path))).toEqual(new Set(['leak.mbox']));
@@ -48,15 +50,17 @@ describe('mbox format', () => {
 });
 
 describe('folder format', () => {
-  it('writes one .eml file per message plus the stray files, where expected.json says', async () => {
+  it('writes one .eml file per message plus the loose documents and stray files, where expected.json says', async () => {
     const dir = await generate({ format: 'folder', messages: 20 });
     const expected = await loadExpected(dir);
     expect(expected.dump).toBe('leak');
     for (const entry of expected.entries) {
       const file = await stat(join(dir, 'leak', entry.path));
-      if (entry.kind === 'message') expect(file.size).toBe(entry.bytes);
+      if (entry.kind === 'message' || entry.kind === 'document') expect(file.size).toBe(entry.bytes);
     }
-    expect(expected.totals).toMatchObject({ messages: 20, skipped: 2, errors: 1 });
+    // 20 planned messages leave room for two verified carriers (one with a variant), a partially verified one.
+    expect(expected.totals).toMatchObject({ messages: 21, documents: 7, skipped: 3, errors: 1 });
+    expect(expected.totals.byProvenance).toEqual({ proven: 1, 'partially-proven': 1, 'altered-copy': 2, unproven: 3 });
   });
 });
 
@@ -65,7 +69,8 @@ describe('--target-bytes', () => {
     const target = 1_500_000;
     const dir = await generate({ format: 'mbox', targetBytes: target, attachmentEvery: 4, attachmentMinBytes: 40_000, attachmentMaxBytes: 60_000 });
     const { totals, entries } = await loadExpected(dir);
-    const sizes = (entries as ExpectedMessage[]).map((message) => message.bytes);
+    // Second copies of messages (a duplicate, a variant) are not planned messages: leave them out.
+    const sizes = (entries as ExpectedMessage[]).filter((message) => !message.copyOf).map((message) => message.bytes);
     expect(totals.messageBytes).toBeGreaterThanOrEqual(target);
     expect(totals.messageBytes - sizes.at(-1)!).toBeLessThan(target);
     const withAttachment = sizes.filter((size) => size > 40_000).length;

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolverFromKeyLines } from '../../../bench/mailauth-resolver.ts';
 import { CASES, caseAt, caseStride, type CaseId } from '../../../tools/generator/cases.ts';
-import type { ExpectedDump, ExpectedMessage } from '../../../tools/generator/expected.ts';
+import type { ExpectedDocument, ExpectedDump, ExpectedMessage } from '../../../tools/generator/expected.ts';
+import { base64Body } from '../../../tools/generator/mime.ts';
 import { generateDump } from '../../../tools/generator/generate-dump.ts';
 import { verifyMessage } from '../../../shared/verify/verify-message.ts';
 import { REASONS, VERDICTS } from '../../../shared/verdict/contract.ts';
@@ -17,6 +19,9 @@ let dir: string;
 let expected: ExpectedDump;
 let zip: Map<string, Buffer>;
 let messages: ExpectedMessage[];
+/** The messages as planned, without the second copies written beside some of them. */
+let originals: ExpectedMessage[];
+let documents: ExpectedDocument[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'leakproof-generator-'));
@@ -25,6 +30,8 @@ beforeAll(async () => {
   expected = await loadExpected(dir);
   zip = await readZip(join(dir, 'leak.zip'));
   messages = expected.entries.filter((entry): entry is ExpectedMessage => entry.kind === 'message');
+  originals = messages.filter((message) => message.copyOf === undefined);
+  documents = expected.entries.filter((entry): entry is ExpectedDocument => entry.kind === 'document');
 });
 
 afterAll(async () => {
@@ -39,7 +46,8 @@ describe('expected.json', () => {
 
   it('gives each message the case planned for its position, with that case’s verdict and reasons', () => {
     const stride = caseStride(MESSAGES);
-    messages.forEach((message, index) => {
+    expect(originals.length).toBe(MESSAGES);
+    originals.forEach((message, index) => {
       expect(message.case).toBe(caseAt(index, stride));
       expect(message.verdict).toBe(CASES[message.case].verdict);
       expect(message.reasons).toEqual(CASES[message.case].reasons);
@@ -48,19 +56,21 @@ describe('expected.json', () => {
 
   it('has totals that add up to its entries', () => {
     const { totals } = expected;
-    expect(totals.messages).toBe(MESSAGES);
-    expect(totals.skipped).toBe(2);
+    expect(totals.messages).toBe(MESSAGES + 2); // a duplicate and a variant
+    expect(totals.documents).toBe(9);
+    expect(totals.byProvenance).toEqual({ proven: 3, 'partially-proven': 1, 'altered-copy': 2, unproven: 3 });
+    expect(totals.skipped).toBe(3);
     expect(totals.errors).toBe(1);
     expect(totals.entries).toBe(expected.entries.length);
-    expect(totals.entries).toBe(totals.messages + totals.skipped + totals.errors);
+    expect(totals.entries).toBe(totals.messages + totals.documents + totals.skipped + totals.errors);
     expect(Object.keys(totals.byVerdict)).toEqual([...VERDICTS]);
     expect(Object.values(totals.byVerdict).reduce((a, b) => a + b, 0)).toBe(totals.messages + totals.errors);
     for (const verdict of VERDICTS) {
-      const count = expected.entries.filter((entry) => entry.kind !== 'skipped' && entry.verdict === verdict).length;
+      const count = expected.entries.filter((entry) => (entry.kind === 'message' || entry.kind === 'error') && entry.verdict === verdict).length;
       expect(totals.byVerdict[verdict], verdict).toBe(count);
     }
     for (const reason of Object.values(REASONS).flat()) {
-      const count = expected.entries.filter((entry) => entry.kind !== 'skipped' && (entry.reasons as string[]).includes(reason)).length;
+      const count = expected.entries.filter((entry) => (entry.kind === 'message' || entry.kind === 'error') && (entry.reasons as string[]).includes(reason)).length;
       expect(totals.byReason[reason], reason).toBe(count);
     }
     const byCase: Partial<Record<CaseId, number>> = {};
@@ -74,7 +84,59 @@ describe('expected.json', () => {
     for (const message of messages) expect(zip.get(message.path)!.length, message.path).toBe(message.bytes);
     const error = expected.entries.find((entry) => entry.kind === 'error')!;
     expect(error.path).toMatch(/\.eml$/);
-    expect(expected.entries.filter((entry) => entry.kind === 'skipped').map((entry) => entry.path.split('.').pop()).sort()).toEqual(['pdf', 'png']);
+    expect(expected.entries.filter((entry) => entry.kind === 'skipped').map((entry) => entry.path.split('/').pop()).sort()).toEqual(['.DS_Store', 'Thumbs.db', 'sans titre.txt']);
+    expect(documents.map((entry) => entry.path.split('.').pop()).sort()).toEqual(['JPG', 'docx', 'odt', 'pdf', 'pdf', 'png', 'pptx', 'xlsx', 'xlsx']);
+  });
+});
+
+describe('documents and second copies', () => {
+  const carrier = (path: string) => messages.find((message) => message.path === path)!;
+  const carries = (message: ExpectedMessage, bytes: Buffer) => zip.get(message.path)!.includes(base64Body(bytes));
+
+  it('records each document’s bytes, and its carriers hold exactly those bytes when it is proven or partially proven', () => {
+    for (const document of documents) {
+      const bytes = zip.get(document.path)!;
+      expect(createHash('sha256').update(bytes).digest('hex'), document.path).toBe(document.sha256);
+      expect(bytes.length).toBe(document.bytes);
+      const carriers = document.carriers.map(carrier);
+      const carriedBy = messages.filter((message) => carries(message, bytes));
+      switch (document.provenance) {
+        case 'proven':
+          expect(carriers.map((m) => m.verdict)).toEqual(['verified']);
+          expect(carriers.every((m) => carries(m, bytes))).toBe(true);
+          break;
+        case 'partially-proven':
+          expect(carriers.map((m) => m.verdict)).toEqual(['partially-verified']);
+          expect(carriedBy.every((m) => m.verdict === 'partially-verified')).toBe(true);
+          expect(carriedBy.length).toBeGreaterThan(0);
+          break;
+        case 'altered-copy': {
+          // A verified message carries a file of the same name with other bytes; no verified message carries these.
+          const name = document.path.split('/').pop()!;
+          expect(carriers.map((m) => m.verdict)).toEqual(['verified']);
+          const asciiName = name.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+          expect(zip.get(carriers[0]!.path)!.toString('latin1')).toContain(`name="${asciiName}"`);
+          expect(carriedBy.filter((m) => m.verdict === 'verified')).toEqual([]);
+          break;
+        }
+        case 'unproven':
+          expect(carriers).toEqual([]);
+          expect(carriedBy).toEqual([]);
+          break;
+      }
+    }
+  });
+
+  it('writes a byte-identical duplicate and a variant with the Message-ID of a verified original', () => {
+    const copies = messages.filter((message) => message.copyOf !== undefined);
+    expect(copies.map((copy) => copy.copyOf!.relation).sort()).toEqual(['duplicate', 'variant']);
+    for (const copy of copies) {
+      const original = carrier(copy.copyOf!.location.path);
+      expect(original.verdict).toBe('verified');
+      expect(copy.messageId).toBe(original.messageId);
+      const same = zip.get(copy.path)!.equals(zip.get(original.path)!);
+      expect(same).toBe(copy.copyOf!.relation === 'duplicate');
+    }
   });
 
   it('is the same for the same seed (keys differ, verdicts do not)', async () => {
@@ -116,7 +178,7 @@ describe('the generated messages', () => {
     const records = Object.fromEntries((await loadKeys(dir)).map((key) => [`${key.selector}._domainkey.${key.domain}`, key.value]));
     const resolver = staticResolver(records);
     for (const entry of expected.entries) {
-      if (entry.kind === 'skipped') continue;
+      if (entry.kind !== 'message' && entry.kind !== 'error') continue;
       const verdict = await verifyMessage({ bytes: zip.get(entry.path)! }, resolver, new Date('2017-06-01T00:00:00Z'));
       expect({ path: entry.path, verdict: verdict.verdict, reasons: verdict.reasons }).toEqual({ path: entry.path, verdict: entry.verdict, reasons: entry.reasons });
     }
