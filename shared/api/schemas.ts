@@ -6,8 +6,8 @@
 import { z } from '@hono/zod-openapi';
 import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
 
-export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error] as const;
-const SIGNATURE_STATUSES = ['pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error', 'not-checked'] as const;
+export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error, ...REASONS.attestation] as const;
+const SIGNATURE_STATUSES = ['pass', 'headers-pass', 'body-hash-mismatch', 'signature-mismatch', 'permerror', 'key-unavailable', 'key-revoked', 'dns-error', 'not-checked'] as const;
 
 export const count = z.number().int().min(0);
 export const isoTime = z.string().openapi({ format: 'date-time' });
@@ -155,6 +155,52 @@ export const SignatureEvidenceSchema = z
   })
   .openapi('SignatureEvidence');
 
+const ARC_RESULTS = ['pass', 'headers-pass', 'fail', 'not-checked'] as const;
+
+/** shared/arc/contract.ts: what an ARC chain says of a message (a third party's word, never proof). */
+export const ArcEvidenceSchema = z
+  .object({
+    chain: z.enum(['none', 'pass', 'fail']).openapi({ description: 'The chain as Leakproof validated it (RFC 8617 §5.2).' }),
+    detail: nullableText.openapi({ description: 'Why the chain failed, or null.' }),
+    sets: z.array(
+      z.object({
+        instance: count,
+        cv: nullableText,
+        sealerDomain: nullableText,
+        sealerSelector: nullableText,
+        sealedAt: z.number().nullable(),
+        seal: z.enum(ARC_RESULTS),
+        signatureDomain: nullableText,
+        signatureSelector: nullableText,
+        messageSignature: z.enum(ARC_RESULTS).openapi({ description: 'Only the newest set\'s is checked (RFC 8617 §5.2); the others are not-checked.' }),
+        authservId: nullableText,
+        claims: z.array(z.object({ method: z.string(), result: z.string(), domain: nullableText })).openapi({ description: 'What the set\'s ARC-Authentication-Results claimed.' }),
+        detail: nullableText,
+      }),
+    ),
+    attestation: z
+      .object({ instance: count, sealerDomain: z.string(), sealerSelector: z.string(), domain: z.string() })
+      .nullable()
+      .openapi({ description: 'The sealer of a valid chain whose claim of dkim=pass for the From domain earned arc-attested.' }),
+  })
+  .openapi('ArcEvidence');
+
+/** shared/forensics/contract.ts: time and header evidence beside the verdict, never a change to it. */
+export const MessageForensicsSchema = z
+  .object({
+    flags: z.array(z.string()).openapi({ description: 'Things to look at twice, each "code: sentence" (date-far-from-signed-time, hop-out-of-order, hop-in-future, date-before-first-hop, hop-gap, message-id-host-mismatch).' }),
+    signedTimes: z.array(z.object({ signature: count, d: nullableText, t: z.number(), dateOffsetSeconds: z.number().nullable() })),
+    date: z.object({ parsed: isoTime.nullable(), zone: nullableText }).nullable(),
+    received: z.object({
+      hops: z.array(z.object({ from: nullableText, by: nullableText, at: isoTime.nullable() })).openapi({ description: 'Oldest hop first.' }),
+      unread: count,
+    }),
+    messageIdHost: nullableText,
+    messageIdMatchesSender: z.boolean().nullable(),
+    mailer: nullableText,
+  })
+  .openapi('MessageForensics');
+
 const VerdictChangeSchema = z
   .object({
     verdict: VerdictSchema,
@@ -199,6 +245,8 @@ export const MessageDetailSchema = z
     rulesVersion: z.number().int().nullable().openapi({ description: 'The verification rules version that computed the verdict.' }),
     signatures: z.array(SignatureEvidenceSchema),
     history: z.array(VerdictChangeSchema).openapi({ description: 'Verdicts re-verification replaced, oldest first.' }),
+    arc: ArcEvidenceSchema.nullable().openapi({ description: 'The ARC chain (null: an unreadable entry, or stored before ARC was checked).' }),
+    forensics: MessageForensicsSchema.nullable().openapi({ description: 'Time and header forensics (null: an unreadable entry, or stored before they were gathered).' }),
   })
   .openapi('MessageDetail');
 
@@ -219,6 +267,8 @@ export const ExportRecordSchema = z
     signatures: z.array(SignatureEvidenceSchema),
     rulesVersion: z.number().int().nullable(),
     history: z.array(VerdictChangeSchema),
+    arc: ArcEvidenceSchema.nullable(),
+    forensics: MessageForensicsSchema.nullable(),
   })
   .openapi('ExportRecord');
 

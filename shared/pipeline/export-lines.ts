@@ -9,7 +9,7 @@ import type { ExportRecord } from '../ports/verdict-store.ts';
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history'] as const;
+export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history', 'arc', 'forensics'] as const;
 
 export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {
   return format === 'csv' ? csvLines(records) : jsonLines(records);
@@ -21,7 +21,8 @@ export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGen
 }
 
 /**
- * CSV for spreadsheets: reasons joined by ";", the signature evidence and the history each as one JSON cell.
+ * CSV for spreadsheets: reasons joined by ";", the signature evidence, the history, the ARC evidence and the
+ * forensics each as one JSON cell (empty when there are none).
  * Subjects, From fields, details and locators are the dump's (hostile) text, and a spreadsheet runs a cell that
  * begins with "=", "+", "-", "@", a tab or a CR as a formula: such a cell is written with a "'" before it (OWASP's
  * advice for CSV injection, csv-stringify's escape_formulas; also the full-width ＝ ＋ － ＠), which the
@@ -32,7 +33,8 @@ export async function* csvLines(records: AsyncIterable<ExportRecord>): AsyncGene
   const output: string[] = [];
   csv.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   for await (const record of records) {
-    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures), history: JSON.stringify(record.history) });
+    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures), history: JSON.stringify(record.history), arc: json(record.arc), forensics: json(record.forensics) });
     yield* output.splice(0);
   }
   csv.end();

@@ -223,6 +223,10 @@ export interface ExportRecord {
   rulesVersion: number | null;
   /** Verdicts re-verification replaced, oldest first, with when and why. */
   history: VerdictChange[];
+  /** The ARC chain's evidence (null for an unreadable entry, or a record stored before ARC was checked). */
+  arc: ArcEvidence | null;
+  /** Time and header forensics (null for an unreadable entry, or a record stored before they were gathered). */
+  forensics: MessageForensics | null;
 }
 
 /** The verdict store port. Adapters: local SQLite, DynamoDB. Writes are idempotent per (dump, locator). */

@@ -58,7 +58,7 @@ export function registerMessageRoutes(app: OpenAPIHono, { store }: ApiDependenci
 
 /** A stored entry as the API shows it: its listing line and public record (as exported), with the rest the store keeps. */
 export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): z.infer<typeof MessageDetailSchema> {
-  const { sha256, detail, verifiedAt, signatures } = exportRecordOf(dumpId, entry);
+  const { sha256, detail, verifiedAt, signatures, arc, forensics } = exportRecordOf(dumpId, entry);
   const message = entry.kind === 'message' ? entry : null;
   const listing = messageListingOf(entry);
   return {
@@ -72,5 +72,7 @@ export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { ki
     rulesVersion: message?.rulesVersion ?? null,
     signatures,
     history: message?.history ?? [],
+    arc,
+    forensics,
   };
 }

@@ -25,6 +25,8 @@ function hostileRecord(start: string): ExportRecord {
     signatures: [],
     rulesVersion: 3,
     history: [],
+    arc: null,
+    forensics: null,
   };
 }
 
@@ -60,6 +62,8 @@ describe('the CSV export', () => {
           '[]',
           '3',
           '[]',
+          '',
+          '',
         ].join(',') +
         '\n',
     );
@@ -68,7 +72,7 @@ describe('the CSV export', () => {
   it('leaves other cells as they are, formula characters inside them included', async () => {
     const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null };
     const [, row] = (await collect(csvLines(each([record])))).split('\n');
-    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[]`);
+    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,`);
   });
 });
 
