@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { IngestProgress } from '../shared/pipeline/ingest.ts';
-import { duration, megabytes } from './format.ts';
+import { counted, duration, megabytes } from './format.ts';
 
 export interface ProgressReporter {
   update(progress: IngestProgress): void;
@@ -22,20 +22,20 @@ export function progressReporter(dumpBytes: Promise<number>, stream: NodeJS.Writ
   };
   if (stream.isTTY) {
     const bar = new SingleBar(
-      { stream, format: '{bar} {percentage}% | {messages} messages | {rate} msg/s | {throughput} MB/s | ETA {remaining}', hideCursor: true, barsize: 24, fps: 5 },
+      { stream, format: '{bar} {percentage}% | {entries} | {rate} msg/s | {throughput} MB/s | ETA {remaining}', hideCursor: true, barsize: 24, fps: 5 },
     );
     let barStarted = false;
     return {
       update(progress) {
         if (!barStarted) {
           barStarted = true;
-          bar.start(Math.max(totalBytes, 1), 0, { messages: 0, rate: '0', throughput: '0.0', remaining: '--' });
+          bar.start(Math.max(totalBytes, 1), 0, { entries: counted(0, 'entry', 'entries'), rate: '0', throughput: '0.0', remaining: '--' });
         }
         const { messagesPerSecond, bytesPerSecond } = rates(progress);
         // A zip's messages can outgrow its compressed size: hold the bar short of full until the end.
         const done = Math.min(progress.bytes, totalBytes * 0.99);
         bar.update(done, {
-          messages: progress.located,
+          entries: counted(progress.located, 'entry', 'entries'),
           rate: messagesPerSecond.toFixed(0),
           throughput: (bytesPerSecond / 1e6).toFixed(1),
           remaining: duration((totalBytes - done) / Math.max(bytesPerSecond, 1)),
@@ -53,7 +53,8 @@ export function progressReporter(dumpBytes: Promise<number>, stream: NodeJS.Writ
   const line = (progress: IngestProgress) => {
     const { messagesPerSecond, bytesPerSecond } = rates(progress);
     stream.write(
-      `ingest: ${progress.located} entries, ${progress.messages} messages, ${progress.skipped} skipped, ${progress.errors} errors, ` +
+      `ingest: ${counted(progress.located, 'entry', 'entries')}, ${counted(progress.messages, 'message')}, ${counted(progress.documents, 'document')}, ` +
+        `${progress.skipped} skipped, ${counted(progress.errors, 'error')}, ` +
         `${megabytes(progress.bytes)} (${messagesPerSecond.toFixed(0)} msg/s, ${(bytesPerSecond / 1e6).toFixed(1)} MB/s)\n`,
     );
   };

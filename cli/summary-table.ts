@@ -1,8 +1,12 @@
+import { PROVENANCES } from '../shared/documents/contract.ts';
 import type { DumpSummary } from '../shared/ports/verdict-store.ts';
 import { REASONS, VERDICTS } from '../shared/verdict/contract.ts';
 import { megabytes, row } from './format.ts';
 
-/** The closing table of `ingest` and the body of `summary`: counts by verdict and reason, skips, errors, top signing and sender domains. */
+/**
+ * The closing table of `ingest` and the body of `summary`: counts by verdict and reason, documents by provenance,
+ * skips, errors, top signing and sender domains.
+ */
 export function summaryTable(summary: DumpSummary): string {
   const { dump } = summary;
   const lines = [
@@ -19,7 +23,13 @@ export function summaryTable(summary: DumpSummary): string {
       if (count) lines.push(row(`  ${reason}`, count));
     }
   }
-  lines.push(row('Total messages', summary.messages), row('Skipped (not messages)', summary.skipped), row('Errors (unreadable)', summary.errors));
+  lines.push(row('Total messages', summary.messages), row('Documents (not messages)', summary.documents));
+  // Documents not decided yet are counted above but under no provenance.
+  for (const provenance of PROVENANCES) {
+    const count = summary.byProvenance[provenance];
+    if (count) lines.push(row(`  ${provenance}`, count));
+  }
+  lines.push(row('Skipped (not content)', summary.skipped), row('Errors (unreadable)', summary.errors));
   for (const [title, domains] of [['Top signing domains', summary.signingDomains], ['Top sender domains', summary.senderDomains]] as const) {
     if (domains.length === 0) continue;
     lines.push('', row(title, 'Messages'));

@@ -1,3 +1,4 @@
+import { describeDocument } from '../documents/describe-document.ts';
 import { locatorKey, messageSize, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
 import type { DumpRecord, EntryRecord, VerdictStore } from '../ports/verdict-store.ts';
 import type { WorkQueue } from '../ports/work-queue.ts';
@@ -5,12 +6,17 @@ import { describeEntry } from './describe-entry.ts';
 import { entryRecordOf } from './entry-record.ts';
 import type { VerifiedEntry } from './verify-entry.ts';
 
-/** What an ingest has done so far: every entry of the dump lands in exactly one of these counts. */
+/**
+ * What an ingest has done so far: every entry of the dump lands in exactly one of these counts (located =
+ * messages + documents + skipped + errors + alreadyStored, once the workers have finished).
+ */
 export interface IngestProgress {
   /** Entries read from the dump. */
   located: number;
   /** Messages with a stored verdict. */
   messages: number;
+  /** Files of content that are not messages, described and stored. */
+  documents: number;
   skipped: number;
   errors: number;
   /** Entries stored by an earlier, interrupted run of the same dump, not redone. */
@@ -49,7 +55,7 @@ const MAX_WAITING_RECORDS = 256;
  */
 export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord; progress: IngestProgress; interrupted: boolean }> {
   const { store, now } = options;
-  const progress: IngestProgress = { located: 0, messages: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
+  const progress: IngestProgress = { located: 0, messages: 0, documents: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
   let batch: EntryRecord[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -65,6 +71,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   };
   const record = (entry: EntryRecord, bytes = 0) => {
     if (entry.kind === 'message') progress.messages++;
+    else if (entry.kind === 'document') progress.documents++;
     else if (entry.kind === 'skipped') progress.skipped++;
     else progress.errors++;
     progress.bytes += bytes;
@@ -122,6 +129,10 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
         sizes.set(key, messageSize(entry));
         if (waiting >= MAX_WAITING_RECORDS) await new Promise<void>((resolve) => (resumeReading = resolve));
         await queue.submit(entry);
+      } else if (entry.kind === 'document') {
+        // Described here, one at a time, while the workers verify: the reader holds one document at most (see
+        // MAX_DOCUMENT_HOLD_BYTES), and type and metadata cost little beside verifying.
+        record(await describeDocument(entry));
       } else record(entryRecordOf(entry));
     }
     await queue.drain();

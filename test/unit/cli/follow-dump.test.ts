@@ -5,11 +5,13 @@ import type { DumpStatus, DumpSummary } from '../../../shared/ports/verdict-stor
 
 function summaryAt(status: DumpStatus, processed: number, located: number | null, failure?: string): DumpSummary {
   return {
-    dump: { id: 'd'.repeat(64), name: 'leak.zip', source: 's3://b/uploads/x/leak.zip', bytes: 10, status, startedAt: '2025-01-01T00:00:00.000Z', finishedAt: null, located, processed, messages: processed, skipped: 0, errors: 0, ...(failure ? { failure } : {}) },
+    dump: { id: 'd'.repeat(64), name: 'leak.zip', source: 's3://b/uploads/x/leak.zip', bytes: 10, status, startedAt: '2025-01-01T00:00:00.000Z', finishedAt: null, located, processed, messages: processed, documents: 0, skipped: 0, errors: 0, ...(failure ? { failure } : {}) },
     messages: processed,
     byVerdict: {},
     byReason: {},
     signingDomains: [],
+    documents: 0,
+    byProvenance: {},
     skipped: 0,
     errors: 0,
     senderDomains: [],

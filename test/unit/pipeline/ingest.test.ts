@@ -1,14 +1,21 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteVerdictStore } from '../../../shared/adapters/local/sqlite-verdict-store.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
 import type { DumpEntry, MessageEntry } from '../../../shared/dump/entry.ts';
+import { readDump } from '../../../shared/dump/open-dump.ts';
 import { ingest, type IngestOptions } from '../../../shared/pipeline/ingest.ts';
 import { verifyEntry, type VerifiedEntry } from '../../../shared/pipeline/verify-entry.ts';
+import type { DocumentRecord } from '../../../shared/ports/verdict-store.ts';
 import type { WorkQueue } from '../../../shared/ports/work-queue.ts';
 import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
+import { buildOfficeDocument, buildPdf } from '../../../tools/generator/documents/index.ts';
+import { buildZip, writeFiles } from '../../helpers/dump-files.ts';
 import { buildMessage } from '../../helpers/messages.ts';
 import { useTempHome } from '../../helpers/temp-home.ts';
+import { collect } from '../../helpers/verdict-store-contract.ts';
 
 const key = rsaKey(1024);
 const verifier = createVerifier(staticResolver({ 'sel._domainkey.campaign.example': key.record }));
@@ -127,5 +134,58 @@ describe('ingest', () => {
     });
     expect(progress.messages).toBe(2000);
     expect(mostWaiting).toBeLessThanOrEqual(257);
+  });
+
+  it('stores every file of content as one document beside the messages, and the counts add up', async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    const sheet = await buildOfficeDocument({ kind: 'xlsx', rows: [['Compte', 'Montant'], ['Dons', 1200]] }, { creator: 'Alice Martin' });
+    const pdf = buildPdf(['Contrat de prestation'], { author: 'Bob Durand' });
+    const signed = (message('x') as MessageEntry).bytes;
+    const nested = await buildZip([
+      { name: 'inner/a.eml', data: signed },
+      { name: 'inner/Comptes.xlsx', data: sheet },
+      { name: '__MACOSX/inner/._Comptes.xlsx', data: 'resource fork' },
+    ]);
+    const dir = join(temp.dir, 'dump');
+    await writeFiles(dir, {
+      'mail/b.eml': signed,
+      'docs/Comptes 2017.xlsx': sheet,
+      'docs/contrat.pdf': pdf,
+      'docs/.DS_Store': Buffer.from([0, 0, 0, 1, 66, 117, 100, 49]),
+      'docs/empty.txt': '',
+      'archive.zip': nested,
+    });
+    const { progress, dump } = await run(store, readDump(dir));
+    expect(progress).toMatchObject({ located: 8, messages: 2, documents: 3, skipped: 3, errors: 0 });
+    expect(progress.messages + progress.documents + progress.skipped + progress.errors).toBe(progress.located);
+    const summary = (await store.summary(dump.id))!;
+    expect(summary).toMatchObject({ messages: 2, documents: 3, skipped: 3, errors: 0, byProvenance: {}, dump: { processed: 8, located: 8 } });
+
+    // An .xlsx is one document, not a zip of skipped XML parts; in a zip as on its own.
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    // (Its metadata is the metadata readers' to check: here only that the whole file was handed to them.)
+    const { metadata: _metadata, ...described } = (await store.getEntry(dump.id, 'docs/Comptes 2017.xlsx')) as DocumentRecord;
+    expect(described).toEqual({
+      kind: 'document',
+      locator: { path: 'docs/Comptes 2017.xlsx' },
+      name: 'Comptes 2017.xlsx',
+      declaredType: null,
+      detectedType: xlsx,
+      size: sheet.length,
+      sha256: sha256(sheet),
+      detail: null,
+      provenance: null,
+    });
+    const listed = await store.listDocuments(dump.id, { limit: 10 });
+    expect(listed?.documents.map((line) => [line.locator, line.name, line.detectedType, line.sha256])).toEqual([
+      ['archive.zip!/inner/Comptes.xlsx', 'Comptes.xlsx', xlsx, sha256(sheet)],
+      ['docs/Comptes 2017.xlsx', 'Comptes 2017.xlsx', xlsx, sha256(sheet)],
+      ['docs/contrat.pdf', 'contrat.pdf', 'application/pdf', sha256(pdf)],
+    ]);
+    // The same bytes in two places of the dump, found by their hash.
+    expect((await collect(store.filePlaces({ sha256: sha256(sheet) }))).map((place) => place.locator).sort()).toEqual(['archive.zip!/inner/Comptes.xlsx', 'docs/Comptes 2017.xlsx']);
+    expect(await store.getEntry(dump.id, 'docs/.DS_Store')).toEqual({ kind: 'skipped', locator: { path: 'docs/.DS_Store' }, reason: 'macOS metadata (.DS_Store)' });
+    expect(await store.getEntry(dump.id, 'docs/empty.txt')).toEqual({ kind: 'skipped', locator: { path: 'docs/empty.txt' }, reason: 'empty file' });
   });
 });
