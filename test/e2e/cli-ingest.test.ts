@@ -63,9 +63,11 @@ for (const format of ['zip', 'mbox'] as const) {
 
     it('gives every message the verdict and reasons planned for it', () => {
       const planned = expected.entries.filter((entry): entry is ExpectedMessage => entry.kind === 'message');
-      const byMessageId = new Map(exportedRecords(home).map((record) => [record.messageId, record]));
+      const records = exportedRecords(home);
       for (const message of planned) {
-        const record = byMessageId.get(message.messageId);
+        // Second copies of a message (a duplicate, a variant) share its Message-ID: take the copy with this verdict.
+        const sameId = records.filter((record) => record.messageId === message.messageId);
+        const record = sameId.find((candidate) => candidate.verdict === message.verdict) ?? sameId[0];
         expect({ case: message.case, verdict: record?.verdict, reasons: record?.reasons }).toEqual({ case: message.case, verdict: message.verdict, reasons: message.reasons });
       }
     });
