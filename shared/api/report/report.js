@@ -20,6 +20,7 @@ const REASONS_OF = {
     'multiple-authors': 'The From field names several authors, and the signer is the organisation of only some of them.',
     'duplicate-header': 'A From, Subject, Date, To or Cc field appears twice: mail clients differ on which one they show.',
     'malformed-header': 'A header line is neither a field nor a continuation: mail clients differ on what it means.',
+    'headers-only': 'An Outlook item: the signature holds over its original transport headers (From, Subject, Date… are genuine), but Outlook rebuilt the body, which cannot be checked.',
   },
   failed: {
     'body-hash-mismatch': 'Headers genuine, body altered after sending: the signature over the headers holds, the body no longer matches.',
@@ -33,8 +34,10 @@ const REASONS_OF = {
     'key-testing': 'The signer published the key in testing mode (t=y): its signatures are to be treated as unsigned mail.',
     'malformed-signature': 'The signature breaks the DKIM syntax, so it proves nothing either way: no sign of alteration.',
     'over-limit': 'Over a safety cap (too many signatures, or too long an h= list): not checked.',
+    'no-transport-headers': 'An Outlook item without its original transport headers (a draft, a sent item): no signature can be checked.',
   },
   error: { 'parse-error': 'The entry could not be read as a message.' },
+  attestation: { 'arc-attested': 'Not a verdict: a valid ARC chain\'s sealer says DKIM passed for the From domain when it saw the message. A third party\'s word, not proof.' },
 };
 /** reason → [its verdict, what it means] */
 const REASONS = Object.fromEntries(Object.entries(REASONS_OF).flatMap(([verdict, all]) => Object.entries(all).map(([reason, text]) => [reason, [verdict, text]])));
@@ -517,6 +520,7 @@ function evidence(entry, dumpId = state.dump) {
     verdictSection(entry),
     messageFacts(entry),
     signaturesSection(entry),
+    arcAndForensicsSection(entry),
     attachmentsSection(entry),
     variantsSection(entry),
     historySection(entry),
@@ -543,6 +547,27 @@ function signaturesSection(entry) {
   return [
     el('h5', {}, `Signatures (${entry.signatures.length})`),
     entry.signatures.length ? entry.signatures.map(signature) : el('p', { class: 'none' }, 'No DKIM-Signature field.'),
+  ];
+}
+
+/** The ARC chain and the time and header forensics (shared/arc, shared/forensics): evidence beside the verdict, never part of it. */
+function arcAndForensicsSection({ arc, forensics }) {
+  const claims = (set) => set.claims.map((claim) => `${claim.method}=${claim.result}${claim.domain ? ` (${claim.domain})` : ''}`).join(', ');
+  const hops = (received) => received.hops.map((hop) => `${hop.from ?? '?'} → ${hop.by ?? '?'}${hop.at ? ` at ${when(hop.at)}` : ''}`).join('; ');
+  return [
+    ...(arc && arc.chain !== 'none' ? [
+      el('h5', {}, 'ARC chain ', result(arc.chain)),
+      arc.attestation && el('p', {}, `${arc.attestation.sealerDomain} (set ${arc.attestation.instance}) attests that DKIM passed for ${arc.attestation.domain}: a third party's word, not proof.`),
+      arc.detail && el('p', { class: 'note' }, arc.detail),
+      ...arc.sets.map((set) => facts([[`Set ${set.instance}`, `sealed by ${set.sealerDomain} (s=${set.sealerSelector}): seal ${set.seal}, message signature ${set.messageSignature}`],
+        ['Claimed', claims(set)], ['Detail', set.detail]])),
+    ] : []),
+    ...(forensics ? [
+      el('h5', {}, 'Time and header forensics'),
+      forensics.flags.length ? el('ul', { class: 'explained' }, forensics.flags.map((flag) => el('li', {}, flag))) : el('p', { class: 'none' }, 'Nothing to look at twice.'),
+      facts([['Signed time (t=)', forensics.signedTimes.map((signed) => `${unix(signed.t)} (${signed.d})`).join(', ')], ['Date zone', forensics.date?.zone],
+        ['Message-ID host', forensics.messageIdHost], ['Mailer', forensics.mailer], ['Received', hops(forensics.received)]]),
+    ] : []),
   ];
 }
 
