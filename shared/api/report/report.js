@@ -606,16 +606,18 @@ function attachmentsSection(entry) {
   return [
     el('h5', {}, `Attachments (${attachments.length})`),
     entry.attachmentsNote && el('p', { class: 'note' }, `The list may be incomplete: ${entry.attachmentsNote}`),
-    attachments.length ? attachments.map((attachment) => attachmentCard(attachment, entry.signatures)) : el('p', { class: 'none' }, 'No file parts.'),
+    attachments.length ? attachments.map((attachment) => attachmentCard(attachment, entry)) : el('p', { class: 'none' }, 'No file parts.'),
   ];
 }
 
-function attachmentCard(attachment, signatures) {
-  const covering = attachment.coveredBy.map((index) => `signature ${index + 1}${signatures[index]?.d ? ` (${signatures[index].d})` : ''}`);
+/** One file part. Covered means as sent only when the message is verified; else the signature's caveats hold for the part too. */
+function attachmentCard(attachment, message) {
+  const covering = attachment.coveredBy.map((index) => `signature ${index + 1}${message.signatures[index]?.d ? ` (${message.signatures[index].d})` : ''}`);
+  const proves = message.verdict === 'verified' ? 'these bytes are as sent.' : `it proves no more of them than of the message (${label(message.verdict).toLowerCase()}: see its reasons).`;
   return el('article', { class: 'sig attachment' },
     el('h6', {}, attachment.name ?? '(no file name)', ' ', covering.length ? el('span', { class: 'result ok' }, 'signed') : el('span', { class: 'result bad' }, 'not signed')),
     covering.length
-      ? el('p', { class: 'covered' }, `Covered by ${covering.join(' and ')}: these bytes are as sent.`)
+      ? el('p', { class: 'covered' }, `Covered by ${covering.join(' and ')}: ${proves}`)
       : el('p', { class: 'uncovered' }, 'Not covered by any signature that verifies: nothing proves these bytes are the ones sent.'),
     facts([['Part', `${attachment.mimePath} (${attachment.disposition})`], ['Declared type', attachment.declaredType], ['Detected type', attachment.detectedType ?? 'unknown'],
       ['Size', size(attachment.size)], ['SHA-256', attachment.sha256, 'hash']]),
