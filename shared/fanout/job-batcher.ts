@@ -1,5 +1,5 @@
 import type { ChangeCause } from '../verdict/contract.ts';
-import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
+import { unitSpan, unitStagedBytes, type WorkJob, type WorkUnit } from './work-units.ts';
 
 /**
  * Bounds of one job. A worker Lambda takes up to 10 jobs at once and must finish well within its timeout: 200
@@ -9,6 +9,11 @@ import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
  */
 export const MAX_UNITS_PER_JOB = 200;
 export const MAX_JOB_SPAN_BYTES = 16 * 1024 * 1024;
+/**
+ * Staged document bytes one job reads (beside its span), unless a single document is larger: a worker reads and
+ * describes its documents one at a time, and 16 MB of them reads in well under a second and parses in a few.
+ */
+export const MAX_JOB_STAGED_BYTES = 16 * 1024 * 1024;
 /** A job travels as one SQS message (at most 1 MiB, and 10 of them share a 1 MiB batch): units are small, names are not always. */
 export const MAX_JOB_JSON_BYTES = 96 * 1024;
 
@@ -48,6 +53,7 @@ export class JobBatcher {
   #spanStart = Infinity;
   #spanEnd = -Infinity;
   #jsonBytes = 0;
+  #stagedBytes = 0;
   #nextJobId: number;
   /** Units handed on so far: what the dump's "located" count becomes. */
   unitCount: number;
@@ -87,7 +93,8 @@ export class JobBatcher {
     const span = unitSpan(unit);
     const spanTooWide = span && this.#spanEnd > this.#spanStart && Math.max(span.end, this.#spanEnd) - Math.min(span.start, this.#spanStart) > MAX_JOB_SPAN_BYTES;
     const tooMany = this.#messages + messages > MAX_UNITS_PER_JOB;
-    if (this.#units.length > 0 && (spanTooWide || tooMany || this.#jsonBytes + jsonBytes > MAX_JOB_JSON_BYTES)) await this.flush();
+    const tooMuchStaged = this.#stagedBytes + unitStagedBytes(unit) > MAX_JOB_STAGED_BYTES;
+    if (this.#units.length > 0 && (spanTooWide || tooMany || tooMuchStaged || this.#jsonBytes + jsonBytes > MAX_JOB_JSON_BYTES)) await this.flush();
     this.#hold(unit, jsonBytes, messages, wanted);
     this.unitCount++;
     if (this.#messages >= MAX_UNITS_PER_JOB) await this.flush();
@@ -100,6 +107,7 @@ export class JobBatcher {
     this.#messages += messages;
     this.#wanted.push(...wanted);
     this.#jsonBytes += jsonBytes;
+    this.#stagedBytes += unitStagedBytes(unit);
     if (span) {
       this.#spanStart = Math.min(this.#spanStart, span.start);
       this.#spanEnd = Math.max(this.#spanEnd, span.end);
@@ -117,6 +125,7 @@ export class JobBatcher {
     this.#spanStart = Infinity;
     this.#spanEnd = -Infinity;
     this.#jsonBytes = 0;
+    this.#stagedBytes = 0;
     await this.#send(job);
   }
 }

@@ -64,6 +64,11 @@ export async function* readUnit(unit: WorkUnit, read: (start: number, end: numbe
       yield* readMbox(unit.path, Readable.from([stored]), unit.offset);
       return;
     }
+    case 'document': {
+      const bytes = await blobs.readRange(unit.key, 0, Number.MAX_SAFE_INTEGER);
+      yield { kind: 'document', locator: unit.locator, size: unit.size, sha256: unit.sha256, bytes, whole: unit.whole };
+      return;
+    }
     case 'object': {
       if (unit.as === 'file') {
         yield* readItem({ kind: 'item', path: unit.locator.path, read: () => blobs.stream(unit.key) }, '', spool);

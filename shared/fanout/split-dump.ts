@@ -13,7 +13,7 @@ import yauzl, { type ZipFile } from 'yauzl';
 import { classify, extensionOf, SNIFF_BYTES } from '../dump/classify.ts';
 import { readItem, resumePointAfter, type ResumePoint } from '../dump/dispatch.ts';
 import { SpoolBudget } from '../dump/chunks.ts';
-import { escapeName, insideOf, type DumpEntry } from '../dump/entry.ts';
+import { escapeName, insideOf, messageSize, type DocumentEntry, type DumpEntry, type MessageEntry } from '../dump/entry.ts';
 import { describeError } from '../dump/errors.ts';
 import type { DumpItem } from '../dump/item.ts';
 import { readMbox } from '../dump/mbox.ts';
@@ -60,6 +60,8 @@ export interface SplitOptions {
 /** One entry's worth of splitting. `run` does the writing (a staged object) and returns the units to emit. */
 interface Step {
   run(): Promise<WorkUnit[]>;
+  /** Bytes of the dump it holds until it has run (a message or document to stage). */
+  holds?: number;
   /** mbox: the offset right after this record, where a resumed scan starts. */
   resumeOffset?: number;
   /** zip: the member it comes from, and (a container being staged) the point inside it after this step. */
@@ -75,6 +77,11 @@ const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx']);
  * S3); units are still emitted in order, and only once their object exists.
  */
 export const STEPS_IN_FLIGHT = 16;
+/**
+ * Bytes the steps in flight may hold between them (messages and documents waiting to be staged): 16 documents of
+ * 64 MiB would be a gigabyte, the splitter's whole memory. Past it, steps are finished before more are read.
+ */
+export const BYTES_IN_FLIGHT = 192 * 1024 * 1024;
 
 export async function splitDump(options: SplitOptions): Promise<{ strategy: SplitStrategy; paused?: SplitCursor }> {
   // A new split decides how to read the dump (and keeps the zip it opened to tell); a resumed one knows.
@@ -83,12 +90,14 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
   // Steps done that a resumed split passes over one by one: those a cursor cannot point past by position.
   let skip = cursor.strategy === 'mbox-ranges' || cursor.member !== undefined ? 0 : cursor.steps;
   const resumeAt = { member: cursor.member ?? 0, inside: cursor.inside };
-  const inFlight: (Pick<Step, 'resumeOffset' | 'member'> & { units: Promise<WorkUnit[]> })[] = [];
+  const inFlight: (Pick<Step, 'resumeOffset' | 'member' | 'holds'> & { units: Promise<WorkUnit[]> })[] = [];
+  let heldInFlight = 0;
   let pausing = false;
   let stoppedEarly = false;
   const emitOldest = async () => {
     const oldest = inFlight.shift()!;
     for (const unit of await oldest.units) await options.emit(unit);
+    heldInFlight -= oldest.holds ?? 0;
     cursor.steps++;
     if (oldest.resumeOffset !== undefined) cursor.offset = oldest.resumeOffset;
     if (oldest.member !== undefined) advanceMember(cursor, oldest.member);
@@ -101,8 +110,10 @@ export async function splitDump(options: SplitOptions): Promise<{ strategy: Spli
     }
     const units = step.run();
     units.catch(() => {}); // awaited in order below; a failure surfaces there, once
-    inFlight.push({ units, resumeOffset: step.resumeOffset, member: step.member });
+    inFlight.push({ units, resumeOffset: step.resumeOffset, member: step.member, holds: step.holds });
+    heldInFlight += step.holds ?? 0;
     if (inFlight.length >= (options.stepsInFlight ?? STEPS_IN_FLIGHT)) await emitOldest();
+    while (inFlight.length > 0 && heldInFlight > BYTES_IN_FLIGHT) await emitOldest();
     if (pausing) {
       stoppedEarly = true;
       break;
@@ -156,7 +167,7 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip: Z
       const start = cursor.offset; // the cursor moves on as steps run
       for await (const entry of readMbox(path, blobs.stream(key, start), start)) {
         if (entry.kind !== 'message') {
-          yield { run: async () => [{ kind: 'entry', entry }] };
+          yield { run: () => decidedUnits(entry, cursor, options), holds: heldBytes(entry) };
           continue;
         }
         const offset = entry.locator.offset!;
@@ -244,15 +255,19 @@ async function* containerSteps(
   }
 }
 
-/** A step per entry the readers yield; a message is written to an object of its own when its step runs. */
+/**
+ * A step per entry the readers yield; a message or a document is written to an object of its own when its step
+ * runs (the next staged name), for a worker to verify or describe.
+ */
 async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCursor, options: SplitOptions): AsyncGenerator<Step & { entry: DumpEntry }> {
   for await (const entry of entries) {
     if (entry.kind !== 'message') {
-      yield { entry, run: async () => [{ kind: 'entry', entry }] };
+      yield { entry, run: () => decidedUnits(entry, cursor, options), holds: heldBytes(entry) };
       continue;
     }
     yield {
       entry,
+      holds: heldBytes(entry),
       run: async () => {
         // An mbox message is staged as stored, so the worker can try every reading of its ">From " quoting.
         const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
@@ -262,4 +277,19 @@ async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCurs
       },
     };
   }
+}
+
+/**
+ * The unit of an entry that is not a message: a document staged for a worker to describe (describing reads its
+ * metadata, which takes a worker's time and memory, not the splitter's), anything else decided already.
+ */
+async function decidedUnits(entry: Exclude<DumpEntry, MessageEntry>, cursor: SplitCursor, options: SplitOptions): Promise<WorkUnit[]> {
+  if (entry.kind !== 'document') return [{ kind: 'entry', entry }];
+  const key = `${options.stagingPrefix}${cursor.staged++}`;
+  await options.blobs.put(key, entry.bytes);
+  return [{ kind: 'document', key, locator: entry.locator, size: entry.size, sha256: entry.sha256, whole: entry.whole, staged: entry.bytes.length }];
+}
+
+function heldBytes(entry: DumpEntry): number {
+  return entry.kind === 'message' ? messageSize(entry) : entry.kind === 'document' ? (entry as DocumentEntry).bytes.length : 0;
 }

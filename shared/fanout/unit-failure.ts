@@ -11,6 +11,7 @@ export function unitLocator(unit: WorkUnit): Locator {
     case 'mbox-range':
       return { path: unit.path, offset: unit.offset, length: unit.length };
     case 'object':
+    case 'document':
       return unit.locator;
     case 'entry':
       return unit.entry.locator;

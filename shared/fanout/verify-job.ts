@@ -1,3 +1,4 @@
+import { describeDocument } from '../documents/describe-document.ts';
 import type { DumpEntry } from '../dump/entry.ts';
 import { describeError } from '../dump/errors.ts';
 import { describeEntry } from '../pipeline/describe-entry.ts';
@@ -17,7 +18,8 @@ export interface VerifyJobOptions {
 }
 
 /**
- * A worker's whole job: read every unit and verify its messages, exactly as a local ingest would. A unit
+ * A worker's whole job: read every unit, verify its messages and describe its documents, exactly as a local
+ * ingest would. A unit
  * usually yields one entry; a container found where a message was expected yields all of its entries.
  * Throws when the dump cannot be read (the job is then delivered again, and after enough tries recorded as an
  * error by the dead-letter recorder).
@@ -29,6 +31,7 @@ export async function verifyJob(job: WorkJob, { blobs, verifier, at }: VerifyJob
 }
 
 async function recordOf(entry: DumpEntry, verifier: MessageVerifier, at: Date): Promise<EntryRecord> {
+  if (entry.kind === 'document') return describeDocument(entry);
   if (entry.kind !== 'message') return entryRecordOf(entry);
   try {
     void entry.bytes; // a deflated member inflates here: one that breaks its recorded size or CRC-32 is its own error

@@ -16,7 +16,13 @@ export type WorkUnit =
   /** A message in an object of its own: the dump itself (a single message), or one staged by the splitter. */
   | { kind: 'object'; key: string; locator: Locator; as: ObjectContent }
   /** An entry the splitter already decided (a skipped non-message, an unreadable entry). */
-  | { kind: 'entry'; entry: SkippedEntry | ErrorEntry };
+  | { kind: 'entry'; entry: SkippedEntry | ErrorEntry }
+  /**
+   * A document the splitter read through the readers (inside a nested container, or a member too large for a
+   * job): the bytes the reader held (the whole file up to MAX_DOCUMENT_HOLD_BYTES, else its head) staged as an
+   * object of its own, with the size and SHA-256 the reader took of all its bytes. The worker describes it.
+   */
+  | { kind: 'document'; key: string; locator: Locator; size: number; sha256: string; whole: boolean; staged: number };
 
 /**
  * How to read an object unit: 'file' is a dump that is one file (read as `leakproof ingest` reads a file);
@@ -43,6 +49,11 @@ export interface ReverifyOrder {
   runId: string;
   /** Locator key → why the stored message is verified again. */
   causes: Record<string, ChangeCause>;
+}
+
+/** Bytes of staged objects a unit makes its worker read (documents'; a staged message is bounded by its own cap). */
+export function unitStagedBytes(unit: WorkUnit): number {
+  return unit.kind === 'document' ? unit.staged : 0;
 }
 
 /** The byte range of the dump a unit needs, when it is read from the dump itself. */

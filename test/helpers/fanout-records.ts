@@ -1,5 +1,6 @@
 /** Runs a dump through the local readers and through the fan-out (split → jobs → verifyJob), to compare the two. */
 import { readFile } from 'node:fs/promises';
+import { describeDocument } from '../../shared/documents/describe-document.ts';
 import { locatorKey } from '../../shared/dump/entry.ts';
 import { readDump } from '../../shared/dump/open-dump.ts';
 import { JobBatcher, type BatcherPosition } from '../../shared/fanout/job-batcher.ts';
@@ -22,7 +23,7 @@ export function byLocator(records: EntryRecord[]): EntryRecord[] {
 export async function localRecords(path: string, verifier: MessageVerifier, at: Date): Promise<EntryRecord[]> {
   const records: EntryRecord[] = [];
   for await (const entry of readDump(path)) {
-    records.push(entry.kind === 'message' ? await describeEntry(await verifyEntry(entry, verifier, at)) : entryRecordOf(entry));
+    records.push(entry.kind === 'message' ? await describeEntry(await verifyEntry(entry, verifier, at)) : entry.kind === 'document' ? await describeDocument(entry) : entryRecordOf(entry));
   }
   return byLocator(records);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobBatcher, MAX_JOB_JSON_BYTES, MAX_JOB_SPAN_BYTES, MAX_UNITS_PER_JOB } from '../../../shared/fanout/job-batcher.ts';
+import { JobBatcher, MAX_JOB_JSON_BYTES, MAX_JOB_SPAN_BYTES, MAX_JOB_STAGED_BYTES, MAX_UNITS_PER_JOB } from '../../../shared/fanout/job-batcher.ts';
 import type { WorkJob, WorkUnit } from '../../../shared/fanout/work-units.ts';
 
 function range(offset: number, length = 1000, path = 'leak.mbox'): WorkUnit {
@@ -24,6 +24,13 @@ describe('JobBatcher', () => {
   it('starts a new job when its units would span more of the dump than one ranged read should fetch', async () => {
     const jobs = await batch([range(0), range(MAX_JOB_SPAN_BYTES / 2), range(MAX_JOB_SPAN_BYTES - 2000), range(MAX_JOB_SPAN_BYTES)]);
     expect(jobs.map((job) => job.units.length)).toEqual([3, 1]);
+  });
+
+  it('gives a job at most its share of staged document bytes, and a larger document a job of its own', async () => {
+    const document = (i: number, staged: number): WorkUnit => ({ kind: 'document', key: `staging/d1/${i}`, locator: { path: `a.zip!/${i}.pdf` }, size: staged, sha256: 'a'.repeat(64), whole: true, staged });
+    const quarter = MAX_JOB_STAGED_BYTES / 4;
+    const jobs = await batch([document(0, quarter), document(1, quarter), document(2, quarter), document(3, quarter), document(4, 1), document(5, 4 * MAX_JOB_STAGED_BYTES), document(6, 1)]);
+    expect(jobs.map((job) => job.units.map((unit) => unit.kind === 'document' && unit.key.slice(-1)))).toEqual([['0', '1', '2', '3'], ['4'], ['5'], ['6']]);
   });
 
   it('keeps a job small enough for one SQS message however long the names are', async () => {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../../shared/adapters/local/file-blob-store.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
 import { MAX_UNITS_PER_JOB } from '../../../shared/fanout/job-batcher.ts';
+import { buildOfficeDocument, buildPdf } from '../../../tools/generator/documents/index.ts';
 import { generateDump } from '../../../tools/generator/generate-dump.ts';
 import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { buildZip, makeTempDir, mboxRecord, removeDir, writeFiles } from '../../helpers/dump-files.ts';
@@ -93,7 +95,8 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
     const signed = (id: string, body = 'Hello.\r\n') =>
       signMessage(buildMessage({ messageId: `<${id}@campaign.example>`, body }), { domain: 'campaign.example', selector: 'sel', privateKey: key.privateKey });
     const quoted = signed('quoted', 'Line one\r\nFrom here on, quoted.\r\n');
-    const inner = await buildZip([{ name: 'deep/one.eml', data: signed('deep') }, { name: 'deep/note.txt', data: 'hello' }]);
+    const pdf = buildPdf(['Campaign accounts'], { author: 'Alice' });
+    const inner = await buildZip([{ name: 'deep/one.eml', data: signed('deep') }, { name: 'deep/note.txt', data: 'hello' }, { name: 'deep/accounts.pdf', data: pdf }]);
     const mbox = Buffer.concat([mboxRecord(signed('m1')), mboxRecord(Buffer.from(quoted.toString('latin1').replace('\r\nFrom here', '\r\n>From here'), 'latin1'))]);
     const zip = await buildZip([
       { name: 'inbox/', directory: true },
@@ -102,6 +105,7 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
       { name: 'inbox/a.eml', data: signed('a2') },
       { name: 'inbox/tampered.eml', data: Buffer.from(signed('t').toString('latin1').replace('Hello.', 'Goodbye.'), 'latin1') },
       { name: 'scan.png', data: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex') },
+      { name: 'files/budget.docx', data: await buildOfficeDocument({ kind: 'docx', paragraphs: ['Budget'] }, { creator: 'Bob' }) },
       { name: 'archive/inner.zip', data: inner },
       { name: 'archive/box.mbox', data: mbox, streamed: true },
       { name: '__MACOSX/._a.eml', data: 'junk' },
@@ -119,8 +123,15 @@ describe('the fan-out reads and verifies a dump as the local pipeline does', () 
       'archive/box.mbox',
       'archive/box.mbox',
     ]);
+    // A document inside a nested container is staged with the reader's size and hash, and described by a worker.
+    expect(units.filter((unit) => unit.kind === 'document')).toEqual([
+      { kind: 'document', key: expect.any(String), locator: { path: 'archive/inner.zip!/deep/note.txt' }, size: 5, sha256: createHash('sha256').update('hello').digest('hex'), whole: true, staged: 5 },
+      { kind: 'document', key: expect.any(String), locator: { path: 'archive/inner.zip!/deep/accounts.pdf' }, size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), whole: true, staged: pdf.length },
+    ]);
     const verdicts = Object.fromEntries(fanout.records.map((r) => [r.locator.path + (r.locator.offset === undefined ? '' : `#${r.locator.offset}`), r.kind === 'message' ? r.verdict : r.kind]));
-    expect(verdicts).toMatchObject({ 'inbox/a.eml': 'verified', 'inbox/tampered.eml': 'failed', 'archive/inner.zip!/deep/one.eml': 'verified', 'scan.png': 'skipped' });
+    expect(verdicts).toMatchObject({ 'inbox/a.eml': 'verified', 'inbox/tampered.eml': 'failed', 'archive/inner.zip!/deep/one.eml': 'verified', 'scan.png': 'document', 'files/budget.docx': 'document', 'archive/inner.zip!/deep/accounts.pdf': 'document', '__MACOSX/._a.eml': 'skipped' });
+    expect(fanout.records.find((r) => r.locator.path === 'archive/inner.zip!/deep/accounts.pdf')).toMatchObject({ detectedType: 'application/pdf', metadata: { fields: { author: 'Alice' } } });
+    expect(fanout.records.find((r) => r.locator.path === 'files/budget.docx')).toMatchObject({ name: 'budget.docx', metadata: { fields: { author: 'Bob' } } });
     expect(fanout.records.filter((r) => r.locator.path === 'archive/box.mbox').map((r) => r.kind === 'message' && r.verdict)).toEqual(['verified', 'verified']);
   });
 

@@ -71,8 +71,8 @@ describe('a split resumed inside a staged container', () => {
 
   it('stages the nested messages once each in one leg (the baseline)', () => {
     expect(single.invocations).toBe(1);
-    // 12 + 3 + 12 in the nested zip, 20 in the mbox.
-    expect(singlePuts.size).toBe(47);
+    // 12 + 3 + 12 messages and a document (note.txt) in the nested zip, 20 messages in the mbox.
+    expect(singlePuts.size).toBe(48);
     expect([...singlePuts.values()].every((count) => count === 1)).toBe(true);
   });
 
