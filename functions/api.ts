@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
 import { QueuedExports } from '../shared/adapters/aws/queued-exports.ts';
+import { s3MessageSource } from '../shared/adapters/aws/s3-message-source.ts';
 import { exportQueueUrlFromEnvironment } from '../shared/adapters/aws/settings.ts';
 import { createApi } from '../shared/api/create-api.ts';
 import { signInFromEnvironment } from '../shared/api/report-page.ts';
@@ -27,6 +28,7 @@ const api = lazily(() => {
     store: adapters.store,
     keys: adapters.archive,
     reverifier: adapters.reverifier,
+    messages: s3MessageSource(adapters.store, adapters.blobs),
     exportJobs: new QueuedExports(adapters.exports, adapters.clients.sqs, exportQueueUrlFromEnvironment()),
     signIn: signInFromEnvironment(),
     maxResponseBytes: MAX_RESPONSE_BYTES,

@@ -5,6 +5,7 @@ import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-ho
 import { createApi } from '../../shared/api/create-api.ts';
 import { loopbackGuard } from '../../shared/api/loopback-guard.ts';
 import { ApiProblem, problemResponse } from '../../shared/api/problem.ts';
+import { localMessageSource } from '../../shared/reverify/local-message-source.ts';
 import { localReverifier } from '../../shared/reverify/local-reverifier.ts';
 import { tokenOf } from '../token.ts';
 
@@ -31,7 +32,13 @@ export async function serveCommand(flags: ServeFlags, env: NodeJS.ProcessEnv = p
   try {
     const given = tokenOf(flags, env);
     const token = given ?? newToken();
-    const app = createApi({ store: local.store, keys: local.archive, reverifier: localReverifier(local, { offline: flags.offline ?? false }), token });
+    const app = createApi({
+      store: local.store,
+      keys: local.archive,
+      reverifier: localReverifier(local, { offline: flags.offline ?? false }),
+      messages: localMessageSource(local.store),
+      token,
+    });
     const server = await listenLocally(app, flags.port);
     // In the fragment, which a browser never sends: the token stays out of requests and any log of them. A token
     // the user chose is theirs to paste; one made here is printed, as nobody else knows it.

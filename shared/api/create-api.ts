@@ -11,6 +11,7 @@ import { jsonBodiesOnly } from './json-bodies-only.ts';
 import { errorHandler, routeNotFound, thrownAsError, validationHook } from './problem.ts';
 import { registerReportPage, REPORT_PAGE_PATHS } from './report-page.ts';
 import { responseLimit } from './response-limit.ts';
+import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerDumpRoutes } from './routes/dumps.ts';
 import { registerExportRoutes } from './routes/export.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
@@ -34,6 +35,7 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
 
   registerDumpRoutes(app, dependencies);
   registerMessageRoutes(app, dependencies);
+  registerDocumentRoutes(app, dependencies);
   registerExportRoutes(app, dependencies);
   registerKeyRoutes(app, dependencies);
   registerReverifyRoutes(app, dependencies);

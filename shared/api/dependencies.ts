@@ -1,5 +1,6 @@
 import type { ExportJobs } from '../ports/export-delivery.ts';
 import type { KeyArchive } from '../ports/key-archive.ts';
+import type { MessageSource } from '../ports/message-source.ts';
 import type { Reverifier } from '../ports/reverifier.ts';
 import type { VerdictStore } from '../ports/verdict-store.ts';
 import type { PageSignIn } from './report-page.ts';
@@ -9,6 +10,11 @@ export interface ApiDependencies {
   store: VerdictStore;
   keys: KeyArchive;
   reverifier: Reverifier;
+  /**
+   * Where stored messages are read again from their dumps (locally the ingested file or folder, in AWS the S3
+   * object): what the text diff between copies of a message is made from. Default: none (variants say so).
+   */
+  messages?: MessageSource | undefined;
   /**
    * When set, every route but the report page and the OpenAPI document asks for `Authorization: Bearer <token>`
    * (`leakproof serve --token`). In AWS, API Gateway authorises instead and this is unset.

@@ -4,6 +4,7 @@
  * key-archive.ts, reverifier.ts) and the verdict contract: a change there shows up here as a type error.
  */
 import { z } from '@hono/zod-openapi';
+import { METADATA_FIELDS, PROVENANCES } from '../documents/contract.ts';
 import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
 
 export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error, ...REASONS.attestation] as const;
@@ -28,8 +29,22 @@ export const MessageKey = z
   .max(8192)
   .openapi({ param: { name: 'messageKey', in: 'path' }, description: 'The `key` a message listing gives: base64url of the locator.', example: 'aW5ib3gvMS5lbWw' });
 
+/** A document's key: base64url of its locator key, as a message's. */
+export const DocumentKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'expected a document key as a listing gives it (base64url)')
+  .max(8192)
+  .openapi({ param: { name: 'documentKey', in: 'path' }, description: 'The `key` a document listing gives: base64url of the locator.', example: 'ZG9jcy9jb21wdGVzLnhsc3g' });
+
+export const Sha256Param = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a SHA-256: 64 lower-case hex digits')
+  .openapi({ param: { name: 'sha256', in: 'path' }, description: "A file's SHA-256, in hex.", example: 'e3b0'.padEnd(64, '0') });
+
 export const DumpParams = z.object({ id: DumpId });
 export const MessageParams = z.object({ id: DumpId, messageKey: MessageKey });
+export const DocumentParams = z.object({ id: DumpId, documentKey: DocumentKey });
+export const FileParams = z.object({ sha256: Sha256Param });
 
 /** A domain or address as given: trimmed and lower-cased, as the stores keep them. */
 const lowerCased = (max: number, what: string) =>
@@ -58,6 +73,22 @@ export const MessageQuerySchema = z.strictObject({
   after: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is at or after this time.', example: '2017-05-01' }),
   before: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is before this time.', example: '2017-06-01T00:00:00Z' }),
   limit: z.coerce.number().int('expected a whole number').min(1).max(500).default(50).openapi({ description: 'Messages per page (1 to 500).' }),
+  cursor: z.string().min(1).max(4096).optional().openapi({ description: 'The `next` of the previous page.' }),
+});
+
+export const DocumentQuerySchema = z.strictObject({
+  provenance: z.enum(PROVENANCES).optional().openapi({ description: 'Only documents with this provenance (as last settled).' }),
+  type: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[^\s]+$/, 'expected a media type without spaces')
+    .transform((text) => text.toLowerCase())
+    .optional()
+    .openapi({ description: 'Only documents of this detected media type ("application/pdf"), or "unknown" for none.', example: 'application/pdf' }),
+  name: z.string().trim().min(1).max(1024).optional().openapi({ description: 'Only documents with this file name (whole, case-insensitive).', example: 'comptes.xlsx' }),
+  limit: z.coerce.number().int('expected a whole number').min(1).max(500).default(50).openapi({ description: 'Documents per page (1 to 500).' }),
   cursor: z.string().min(1).max(4096).optional().openapi({ description: 'The `next` of the previous page.' }),
 });
 
@@ -91,8 +122,9 @@ export const DumpOverviewSchema = z
     finishedAt: isoTime.nullable(),
     failure: z.string().optional().openapi({ description: 'Why the dump failed (status failed only): e.g. its split gave up.' }),
     located: count.nullable().openapi({ description: 'Entries found in the dump so far (null while it is still being split).' }),
-    processed: count.openapi({ description: 'Entries stored so far: messages + skipped + errors.' }),
+    processed: count.openapi({ description: 'Entries stored so far: messages + documents + skipped + errors.' }),
     messages: count,
+    documents: count.openapi({ description: 'Files of content that are not messages.' }),
     skipped: count,
     errors: count,
   })
@@ -109,6 +141,8 @@ export const DumpSummarySchema = z
     byVerdict: countsBy(VERDICTS),
     byReason: countsBy(ALL_REASONS),
     signingDomains: domainCounts.openapi({ description: 'd= domains of signatures found, messages per domain, most first.' }),
+    documents: count.openapi({ description: 'Loose documents of the dump.' }),
+    byProvenance: countsBy(PROVENANCES).openapi({ description: 'Documents by provenance, as last settled (undecided ones are not counted).' }),
     skipped: count,
     errors: count,
     senderDomains: domainCounts.openapi({ description: 'Domains of the first From address, most first.' }),
@@ -234,6 +268,128 @@ export const MessagePageSchema = z
   })
   .openapi('MessagePage');
 
+// ---------------------------------------------------------------------------------------------------------------
+// Files: documents, attachments, where bytes were found, provenance and variants (shared/documents/contract.ts)
+
+const ProvenanceSchema = z.enum(PROVENANCES);
+const sha256Text = z.string().openapi({ description: 'SHA-256 of the decoded bytes, hex.' });
+
+export const FileMetadataSchema = z
+  .object({
+    format: z.string().openapi({ description: "The reader that produced it: 'ooxml', 'odf', 'pdf', 'ole', 'exif'." }),
+    fields: z.strictObject(Object.fromEntries(METADATA_FIELDS.map((field) => [field, z.string().optional()])) as { [K in (typeof METADATA_FIELDS)[number]]: z.ZodOptional<z.ZodString> }),
+    parts: z
+      .array(z.object({ name: z.string(), size: count, sha256: sha256Text }))
+      .nullable()
+      .openapi({ description: "A package's parts (OOXML, ODF), so copies compare part by part; else null." }),
+    note: nullableText.openapi({ description: 'Why the metadata is incomplete, or null.' }),
+  })
+  .openapi('FileMetadata');
+
+const fileFacts = {
+  name: nullableText.openapi({ description: "The file's name: a document's base name, an attachment's decoded filename." }),
+  declaredType: nullableText.openapi({ description: "An attachment's Content-Type; null for documents." }),
+  detectedType: nullableText.openapi({ description: 'The media type its bytes show (magic bytes), or null.' }),
+  size: count,
+  sha256: sha256Text,
+  metadata: FileMetadataSchema.nullable(),
+};
+
+export const AttachmentRecordSchema = z
+  .object({
+    ...fileFacts,
+    mimePath: z.string().openapi({ description: 'Position in the MIME tree ("1.2"), IMAP numbering.', example: '2' }),
+    disposition: z.enum(['attachment', 'inline']),
+    coveredBy: z.array(count).openapi({ description: 'Indexes of the signatures whose body hash passed and covers this part whole; empty: none does.' }),
+  })
+  .openapi('AttachmentRecord');
+
+export const FilePlaceSchema = z
+  .object({
+    dumpId: z.string(),
+    locator: z.string().openapi({ description: 'The locator key of the document, or of the carrying message.' }),
+    kind: z.enum(['document', 'attachment']),
+    mimePath: nullableText,
+    name: nullableText,
+    sha256: sha256Text,
+    verdict: VerdictSchema.nullable().openapi({ description: "Attachments: the carrying message's verdict." }),
+    reasons: z.array(ReasonSchema),
+    from: nullableText,
+    date: nullableText,
+    coveredBy: z.array(z.string()).openapi({ description: 'The d= of the signatures covering the part.' }),
+  })
+  .openapi('FilePlace');
+
+const FieldDifferenceSchema = z
+  .object({ field: z.string().openapi({ description: 'A metadata field, "size", "detectedType", or "part:<name>" for a package part.' }), document: nullableText, carrier: nullableText })
+  .openapi('FieldDifference');
+
+export const ProvenanceEvidenceSchema = z
+  .object({
+    provenance: ProvenanceSchema,
+    carriers: z.array(FilePlaceSchema).openapi({ description: 'proven/partially-proven: the messages carrying the same bytes; altered-copy: the verified copies compared (differences are against the first).' }),
+    reasons: z.array(ReasonSchema).openapi({ description: "partially-proven: the carriers' reasons, or body-length-limit for a part an l= leaves unsigned." }),
+    differences: z.array(FieldDifferenceSchema),
+    signals: z.array(
+      z.object({ kind: z.enum(['created-after-message', 'modified-after-message', 'unseen-author', 'unseen-script']), detail: z.string() }).openapi('ProvenanceSignal'),
+    ),
+    decidedAt: isoTime,
+  })
+  .openapi('ProvenanceEvidence');
+
+export const VariantEvidenceSchema = z
+  .object({
+    relation: z.enum(['duplicate', 'variant']),
+    of: z.object({ dumpId: z.string(), locator: z.string(), key: z.string().openapi({ description: 'The verified copy\'s message key.' }) }),
+    headerDifferences: z.array(FieldDifferenceSchema).openapi({ description: 'Displayed header fields that differ (document: this copy, carrier: the verified one).' }),
+    textDiff: nullableText.openapi({ description: 'Unified diff of the decoded text parts, this copy against the verified one (capped); null when equal or not made.' }),
+    textDiffTruncated: z.boolean(),
+    textDiffNote: nullableText.optional().openapi({ description: 'Why no text diff was made (a dump no longer readable, too large to compare), if so.' }),
+    attachments: z.object({
+      added: z.array(z.object({ name: nullableText, sha256: sha256Text })),
+      removed: z.array(z.object({ name: nullableText, sha256: sha256Text })),
+      changed: z.array(z.object({ name: nullableText, sha256: sha256Text, verifiedSha256: sha256Text })),
+    }),
+  })
+  .openapi('VariantEvidence');
+
+const documentListingFields = {
+  key: z.string().openapi({ description: 'Names the document in GET /dumps/{id}/documents/{documentKey}.' }),
+  locator: z.string().openapi({ description: 'Where the document lies in the dump.' }),
+  name: nullableText,
+  size: count,
+  sha256: sha256Text,
+  detectedType: nullableText,
+};
+
+export const DocumentPageSchema = z
+  .object({
+    documents: z.array(z.object({ ...documentListingFields, provenance: ProvenanceSchema.nullable().openapi({ description: 'As last settled; null until decided.' }) }).openapi('DocumentListing')),
+    next: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .openapi('DocumentPage');
+
+export const DocumentDetailSchema = z
+  .object({
+    ...documentListingFields,
+    kind: z.literal('document'),
+    declaredType: nullableText,
+    metadata: FileMetadataSchema.nullable(),
+    detail: nullableText.openapi({ description: 'Why its facts are incomplete, or null.' }),
+    provenance: ProvenanceEvidenceSchema.openapi({ description: 'Decided afresh for this answer, from the store as it is now.' }),
+    places: z.array(FilePlaceSchema).openapi({ description: 'Every other place in the store holding the same bytes (capped; see placesTruncated).' }),
+    placesTruncated: z.boolean(),
+  })
+  .openapi('DocumentDetail');
+
+export const FileSightingsSchema = z
+  .object({
+    sha256: sha256Text,
+    places: z.array(FilePlaceSchema).openapi({ description: "Every place those bytes appear, as a document or an attachment, with the carrying messages' verdicts." }),
+    truncated: z.boolean().openapi({ description: 'True when there were more places than one answer lists.' }),
+  })
+  .openapi('FileSightings');
+
 export const MessageDetailSchema = z
   .object({
     ...listingFields,
@@ -247,6 +403,11 @@ export const MessageDetailSchema = z
     history: z.array(VerdictChangeSchema).openapi({ description: 'Verdicts re-verification replaced, oldest first.' }),
     arc: ArcEvidenceSchema.nullable().openapi({ description: 'The ARC chain (null: an unreadable entry, or stored before ARC was checked).' }),
     forensics: MessageForensicsSchema.nullable().openapi({ description: 'Time and header forensics (null: an unreadable entry, or stored before they were gathered).' }),
+    attachments: z.array(AttachmentRecordSchema).openapi({ description: "The message's file parts (attachments and inline files)." }),
+    attachmentsNote: nullableText.openapi({ description: 'Why the attachments may be incomplete (a cap), or null.' }),
+    variants: z
+      .array(VariantEvidenceSchema)
+      .openapi({ description: 'How this copy relates to verified copies of the same message (same Message-ID) elsewhere in the store; empty when there is none or it is itself verified.' }),
   })
   .openapi('MessageDetail');
 

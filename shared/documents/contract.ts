@@ -137,6 +137,8 @@ export interface VariantEvidence {
   /** Unified diff of the decoded text parts (this copy against the verified one), capped; null when equal. */
   textDiff: string | null;
   textDiffTruncated: boolean;
+  /** Why no text diff was made though the copies differ (a dump no longer readable, too different to compare). */
+  textDiffNote?: string | null;
   /** By file name (then SHA-256): what this copy adds, lacks, or carries with other bytes. */
   attachments: {
     added: { name: string | null; sha256: string }[];

@@ -11,7 +11,14 @@ import { locatorKey, unescapePath, type Locator, type MessageEntry } from '../du
 import { describeError } from '../dump/errors.ts';
 import { fileItem } from '../dump/item.ts';
 import { groupByTopPath, locateUnits, readLocated } from '../fanout/locate-units.ts';
-import type { DumpRecord } from '../ports/verdict-store.ts';
+import type { MessageSource } from '../ports/message-source.ts';
+import type { DumpRecord, VerdictStore } from '../ports/verdict-store.ts';
+import { storedMessageSource } from './stored-message-source.ts';
+
+/** The MessageSource port locally: a stored message read again from the file or folder it was ingested from. */
+export function localMessageSource(store: VerdictStore): MessageSource {
+  return storedMessageSource(store, readStoredMessages);
+}
 
 /** The stored messages at `locators`, read again from the dump's original bytes. */
 export async function* readStoredMessages(dump: DumpRecord, locators: readonly Locator[]): AsyncGenerator<MessageEntry> {

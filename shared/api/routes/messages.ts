@@ -3,6 +3,7 @@ import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import { messageListingOf } from '../../pipeline/message-listing.ts';
 import { BadCursorError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
+import { variantsOf } from '../../provenance/variants.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { jsonContent } from '../json-content.ts';
 import { locatorOfMessageKey, messageKeyOf } from '../message-key.ts';
@@ -26,11 +27,12 @@ export const getMessageRoute = createRoute({
   path: '/dumps/{id}/messages/{messageKey}',
   tags: ['messages'],
   summary: 'One message: its headers of interest and the full evidence',
+  description: 'With its attachments, and how it differs from any verified copy of it (same Message-ID) in the store.',
   request: { params: MessageParams },
   responses: { 200: jsonContent(MessageDetailSchema, 'The message, its verdict, evidence and history.'), ...problemResponses(400, 401, 404, 500) },
 });
 
-export function registerMessageRoutes(app: OpenAPIHono, { store }: ApiDependencies): void {
+export function registerMessageRoutes(app: OpenAPIHono, { store, messages }: ApiDependencies): void {
   app.openapi(listMessagesRoute, async (c) => {
     const { id } = c.req.valid('param');
     let page: MessagePage | null;
@@ -50,14 +52,15 @@ export function registerMessageRoutes(app: OpenAPIHono, { store }: ApiDependenci
     const locator = locatorOfMessageKey(messageKey);
     if (locator === null) throw badParameter('messageKey', 'not a message key a listing gave out');
     const entry = await store.getEntry(id, locator);
-    // Skipped entries are not messages: listings leave them out, and so does this.
-    if (!entry || entry.kind === 'skipped') throw notFound(`no message ${messageKey} in dump ${id}`);
-    return c.json(messageDetailOf(id, entry), 200);
+    // Skipped entries and documents are not messages: listings leave them out, and so does this.
+    if (!entry || entry.kind === 'skipped' || entry.kind === 'document') throw notFound(`no message ${messageKey} in dump ${id}`);
+    const variants = entry.kind === 'message' ? await variantsOf({ store, messages }, id, entry) : [];
+    return c.json({ ...messageDetailOf(id, entry), variants: variants.map((variant) => ({ ...variant, of: { ...variant.of, key: messageKeyOf(variant.of.locator) } })) }, 200);
   });
 }
 
 /** A stored entry as the API shows it: its listing line and public record (as exported), with the rest the store keeps. */
-export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { kind: 'skipped' }>): z.infer<typeof MessageDetailSchema> {
+export function messageDetailOf(dumpId: string, entry: Extract<EntryRecord, { kind: 'message' | 'error' }>): Omit<z.infer<typeof MessageDetailSchema>, 'variants'> {
   const { sha256, detail, verifiedAt, signatures, arc, forensics } = exportRecordOf(dumpId, entry);
   const message = entry.kind === 'message' ? entry : null;
   const listing = messageListingOf(entry);
@@ -74,5 +77,7 @@ export function messageDetailOf(dumpId: string, entry: Exclude<EntryRecord, { ki
     history: message?.history ?? [],
     arc,
     forensics,
+    attachments: message?.attachments ?? [],
+    attachmentsNote: message?.attachmentsNote ?? null,
   };
 }
