@@ -35,7 +35,7 @@ function hopOf(field: HeaderField): ReceivedHop {
 
 /** The word after the first clause keyword `keyword` (case-insensitive), lower-cased, or null. */
 function hostAfter(words: readonly string[], keyword: string): string | null {
-  const at = words.findIndex((word) => asciiLowerCase(word) === keyword);
+  const at = words.findIndex((word) => word.length === keyword.length && asciiLowerCase(word) === keyword);
   const host = at === -1 ? undefined : words.slice(at + 1).find((word) => word !== '');
   return host && host.length <= MAX_HOST_CHARS ? asciiLowerCase(host) : null;
 }
