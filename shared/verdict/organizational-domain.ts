@@ -13,7 +13,8 @@ export function organizationalDomain(domain: string): string {
     const name = asciiLowerCase(domain).replace(/\.$/, '');
     found = getDomain(name, { allowPrivateDomains: true }) ?? name;
     if (known.size >= MAX_KNOWN) known.clear();
-    known.set(domain, found);
+    // Only names a DNS name can be: a hostile From's 16 KB "domain" is answered, never kept.
+    if (domain.length <= 253) known.set(domain, found);
   }
   return found;
 }
