@@ -289,6 +289,8 @@ describe('SqliteVerdictStore export', () => {
       signatures: [],
       rulesVersion: null,
       history: [],
+      arc: null,
+      forensics: null,
     });
     expect(records[2]).toEqual({
       dump: 'd1',
@@ -305,6 +307,8 @@ describe('SqliteVerdictStore export', () => {
       signatures: signed.signatures,
       rulesVersion: signed.rulesVersion,
       history: [],
+      arc: null,
+      forensics: null,
     });
   });
 
