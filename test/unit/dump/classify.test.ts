@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify, extensionOf, junkReason, looksLikeHeader } from '../../../shared/dump/classify.ts';
+import { classify, extensionOf, junkReason, looksLikeHeader, SNIFF_BYTES } from '../../../shared/dump/classify.ts';
+import { buildOdt, buildOfficeDocument } from '../../../tools/generator/documents/index.ts';
 
 const MESSAGE = Buffer.from('Return-Path: <a@example.org>\r\nFrom: a@example.org\r\n\r\nhi\r\n', 'latin1');
 const ENVELOPE = Buffer.from('From a@example.org Thu Jan  1 00:00:00 1970\nFrom: a@example.org\n\nhi\n', 'latin1');
@@ -119,6 +120,18 @@ describe('classify', () => {
     expect(junkReason('d/Thumbs.db')).toBe('Windows metadata (Thumbs.db)');
     expect(junkReason('INBOX/dovecot-uidlist')).toBe('mail server index (dovecot-uidlist)');
     expect(junkReason('d/a.eml')).toBeUndefined();
+  });
+});
+
+describe('classify on real packages', () => {
+  it('takes .docx, .xlsx, .pptx and .odt files as the builders write them as documents, from their first 4 KB', async () => {
+    const files = [
+      await buildOfficeDocument({ kind: 'docx', paragraphs: ['Bonjour'] }, { creator: 'Alice' }),
+      await buildOfficeDocument({ kind: 'xlsx', rows: [['a', 1]] }),
+      await buildOfficeDocument({ kind: 'pptx', slides: ['Titre'] }),
+      await buildOdt(['Bonjour']),
+    ];
+    for (const [index, bytes] of files.entries()) expect(classify(`renamed-${index}.zip`, bytes.subarray(0, SNIFF_BYTES)), String(index)).toEqual({ kind: 'document' });
   });
 });
 

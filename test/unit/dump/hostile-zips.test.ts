@@ -170,3 +170,25 @@ describe('nested zips and the disk budget', () => {
     expect(lines[2]).toMatch(/^error inner-3\.zip: nested zips over the dump's/);
   });
 });
+
+describe('documents in hostile zips', () => {
+  const PDF_HEAD = Buffer.from('%PDF-1.7\n', 'latin1');
+
+  it('holds a document to the same caps as any member: a bomb or a size lie is an error, and the rest is read', async () => {
+    const zip = rawZip([
+      // Recorded as it is: refused by the ratio before a byte is read.
+      deflatedMember('bomb.pdf', zerosBomb(GiB_OF_ZEROS, PDF_HEAD)),
+      // Recording 1 KiB: inflating stops one piece past it.
+      deflatedMember('liar.pdf', zerosBomb(GiB_OF_ZEROS, PDF_HEAD), { uncompressedSize: 1024 }),
+      deflatedMember('real.pdf', deflated(Buffer.concat([PDF_HEAD, Buffer.from('%%EOF\n')]))),
+    ]);
+    const started = performance.now();
+    const entries = await readZipBytes(zip);
+    expect(describeEntries(entries)).toEqual([
+      expect.stringMatching(/^error bomb\.pdf: zip entry inflates past \d+ bytes, over 100 times its \d+ compressed bytes \(a zip bomb\): it records \d+ bytes; not read$/),
+      'error liar.pdf: zip entry data damaged: more than the recorded 1024 bytes',
+      'document real.pdf',
+    ]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
