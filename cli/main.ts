@@ -54,9 +54,10 @@ program
 remoteOptions(
   program
     .command('export')
-    .description('one record per message, with verdict and evidence')
+    .description('one record per message, with verdict and evidence (--documents: per document and attachment, with provenance)')
     .option('--dump <id>', 'dump id or prefix (default: the latest)')
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--documents', 'one record per document and per attachment, with provenance and evidence, instead of per message')
     .option('--output <file>', 'write to a file instead of stdout')
     .addOption(homeOption()),
 ).action(async (flags) => finish(await (await import('./commands/report.ts')).exportCommand(flags)));
@@ -64,7 +65,7 @@ remoteOptions(
 remoteOptions(
   program
     .command('summary')
-    .description('counts by verdict and reason, top signing domains, skipped, errors')
+    .description('counts by verdict and reason, documents by provenance, top signing domains, skipped, errors')
     .option('--dump <id>', 'dump id or prefix (default: the latest)')
     .option('--json', 'print JSON')
     .addOption(homeOption()),

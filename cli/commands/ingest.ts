@@ -5,6 +5,7 @@ import { fingerprintDump } from '../../shared/dump/fingerprint.ts';
 import { readDump } from '../../shared/dump/open-dump.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { ingest } from '../../shared/pipeline/ingest.ts';
+import { settleProvenance } from '../../shared/provenance/settle-provenance.ts';
 import { progressReporter } from '../progress.ts';
 import { summaryTable } from '../summary-table.ts';
 import { reportKeyImport } from './keys.ts';
@@ -44,6 +45,9 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
       signal: controller.signal,
     });
     progress.stop();
+    // With every entry stored, the documents can be matched against the store's signed attachments (this dump's
+    // and earlier ones'). An interrupted run settles when it is resumed and completes.
+    if (!result.interrupted) await settleProvenance(local.store, result.dump.id, new Date());
     const summary = await local.store.summary(result.dump.id);
     if (flags.json) process.stdout.write(JSON.stringify({ summary, run: result.progress }, null, 2) + '\n');
     else {

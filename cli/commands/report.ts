@@ -3,7 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
-import { exportLines, type ExportFormat } from '../../shared/pipeline/export-lines.ts';
+import { exportLines, fileExportLines, type ExportFormat } from '../../shared/pipeline/export-lines.ts';
+import type { VerdictStore } from '../../shared/ports/verdict-store.ts';
+import { fileExportRecords } from '../../shared/provenance/file-export.ts';
 import type { DeploymentFlags } from '../deployment.ts';
 import { tokenOf } from '../token.ts';
 import { findDumpId } from '../dump-id.ts';
@@ -35,9 +37,13 @@ export async function summaryCommand(flags: ReportFlags & { json?: boolean }): P
   }
 }
 
-/** `leakproof export [--dump ID] --format jsonl|csv [--output FILE] [--api URL | --stack NAME]`: one record per message, streamed. */
-export async function exportCommand(flags: ReportFlags & { format: ExportFormat; output?: string }): Promise<number> {
+/**
+ * `leakproof export [--dump ID] --format jsonl|csv [--documents] [--output FILE] [--api URL | --stack NAME]`: one
+ * record per message, streamed; with --documents, one per document and per attachment instead (local store only).
+ */
+export async function exportCommand(flags: ReportFlags & { format: ExportFormat; output?: string; documents?: boolean }): Promise<number> {
   const api = await remoteApi(flags);
+  if (api && flags.documents) throw new Error('export --documents reads the local store: the API serves documents through GET /dumps/{id}/documents');
   if (api) {
     const body = await api.export(await remoteDumpId(api, flags.dump), flags.format);
     await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), flags.output ? createWriteStream(flags.output) : process.stdout, {
@@ -49,7 +55,7 @@ export async function exportCommand(flags: ReportFlags & { format: ExportFormat;
   try {
     const id = await findDumpId(local.store, flags.dump);
     const out = flags.output ? createWriteStream(flags.output) : process.stdout;
-    const lines = exportLines(local.store.exportRecords(id), flags.format);
+    const lines = flags.documents ? fileExportLines(fileExportRecords(local.store, await newestIfNone(local.store, id)), flags.format) : exportLines(local.store.exportRecords(id), flags.format);
     for await (const line of lines) if (!out.write(line)) await once(out, 'drain');
     if (out !== process.stdout) {
       out.end();
@@ -59,6 +65,13 @@ export async function exportCommand(flags: ReportFlags & { format: ExportFormat;
   } finally {
     local.close();
   }
+}
+
+/** The dump asked for, else the newest in the store (as exportRecords and summary take it). */
+async function newestIfNone(store: Pick<VerdictStore, 'listDumps'>, id: string | undefined): Promise<string> {
+  const found = id ?? (await store.listDumps())[0]?.id;
+  if (found === undefined) throw new Error('no dump has been ingested yet: run `leakproof ingest <path>` first');
+  return found;
 }
 
 /** The stack's API when one is named (`--api`, `--stack`); null for the local store. */

@@ -4,6 +4,7 @@
  */
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
+import type { FileExportRecord } from '../provenance/file-export.ts';
 import type { ExportRecord } from '../ports/verdict-store.ts';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
@@ -15,8 +16,43 @@ export function exportLines(records: AsyncIterable<ExportRecord>, format: Export
   return format === 'csv' ? csvLines(records) : jsonLines(records);
 }
 
-/** One JSON object a line, fields in ExportRecord's order. */
-export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
+/** The columns of `leakproof export --documents --format csv`, in FileExportRecord's order. */
+export const FILE_CSV_COLUMNS = [
+  'dump',
+  'kind',
+  'locator',
+  'mimePath',
+  'name',
+  'declaredType',
+  'detectedType',
+  'size',
+  'sha256',
+  'provenance',
+  'reasons',
+  'verdict',
+  'messageId',
+  'from',
+  'date',
+  'subject',
+  'coveredBy',
+  'metadata',
+  'evidence',
+] as const;
+
+/** One record per document and per attachment (README "Export format"), as JSON lines or CSV like the messages'. */
+export function fileExportLines(records: AsyncIterable<FileExportRecord>, format: ExportFormat): AsyncGenerator<string> {
+  if (format === 'jsonl') return jsonLines(records);
+  return csvRows(records, FILE_CSV_COLUMNS, (record) => ({
+    ...record,
+    reasons: record.reasons.join(';'),
+    coveredBy: record.coveredBy.join(';'),
+    metadata: record.metadata === null ? null : JSON.stringify(record.metadata),
+    evidence: JSON.stringify(record.evidence),
+  }));
+}
+
+/** One JSON object a line, fields in the record's order. */
+export async function* jsonLines(records: AsyncIterable<object>): AsyncGenerator<string> {
   for await (const record of records) yield JSON.stringify(record) + '\n';
 }
 
@@ -28,13 +64,25 @@ export async function* jsonLines(records: AsyncIterable<ExportRecord>): AsyncGen
  * advice for CSV injection, csv-stringify's escape_formulas; also the full-width ＝ ＋ － ＠), which the
  * spreadsheet shows as text. The JSON lines carry every value exactly.
  */
-export async function* csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
-  const csv = stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true });
+export function csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<string> {
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  return csvRows(records, CSV_COLUMNS, (record) => ({
+    ...record,
+    reasons: record.reasons.join(';'),
+    signatures: JSON.stringify(record.signatures),
+    history: JSON.stringify(record.history),
+    arc: json(record.arc),
+    forensics: json(record.forensics),
+  }));
+}
+
+/** CSV with a header line, each record made a row by `cells`, formula-like cells escaped (see csvLines). */
+async function* csvRows<T>(records: AsyncIterable<T>, columns: readonly string[], cells: (record: T) => object): AsyncGenerator<string> {
+  const csv = stringify({ header: true, columns: [...columns], escape_formulas: true });
   const output: string[] = [];
   csv.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   for await (const record of records) {
-    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-    csv.write({ ...record, reasons: record.reasons.join(';'), signatures: JSON.stringify(record.signatures), history: JSON.stringify(record.history), arc: json(record.arc), forensics: json(record.forensics) });
+    csv.write(cells(record));
     yield* output.splice(0);
   }
   csv.end();
