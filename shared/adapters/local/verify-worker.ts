@@ -29,6 +29,8 @@ export interface VerifyJob {
   bytes?: Uint8Array;
   deflated?: Omit<DeflatedMember, 'data'> & { data: Uint8Array };
   asStored?: Uint8Array | undefined;
+  /** An Outlook item's origin (MessageEntry.outlook): its transport headers as Outlook stored them. */
+  outlook?: { transportHeaders: Uint8Array | null } | undefined;
 }
 
 export interface WorkerReply {
@@ -55,6 +57,7 @@ if (!isMainThread && parentPort) {
       }
       const message: MessageEntry = { kind: 'message', locator: job.locator, bytes };
       if (job.asStored) message.alternateReadings = otherReadings(asBuffer(job.asStored));
+      if (job.outlook) message.outlook = { transportHeaders: job.outlook.transportHeaders && asBuffer(job.outlook.transportHeaders) };
       return { id, record: await verifyEntry(message, verifier, at) };
     } catch (error) {
       return { id, error: (error as Error).message };

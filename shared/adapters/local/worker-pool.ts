@@ -153,8 +153,11 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
  * readings from those. Cloning the readings themselves would build every one of them (up to 63 copies).
  */
 function toJob(entry: MessageEntry): VerifyJob {
+  // An Outlook item must reach the verifier as one: without its origin, the re-built copy would be judged as
+  // the message as sent (see MessageEntry.outlook).
+  const outlook = entry.outlook && { transportHeaders: entry.outlook.transportHeaders && ownBytes(entry.outlook.transportHeaders) };
   // A deflated member travels compressed: the worker inflates it (see MessageEntry.deflated).
-  if (entry.deflated) return { locator: entry.locator, deflated: { ...entry.deflated, data: ownBytes(entry.deflated.data) } };
+  if (entry.deflated) return { locator: entry.locator, deflated: { ...entry.deflated, data: ownBytes(entry.deflated.data) }, outlook };
   const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
-  return { locator: entry.locator, bytes: ownBytes(entry.bytes), asStored: asStored && ownBytes(asStored) };
+  return { locator: entry.locator, bytes: ownBytes(entry.bytes), asStored: asStored && ownBytes(asStored), outlook };
 }
