@@ -8,6 +8,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { settleIfDue } from '../shared/adapters/aws/settle-queue.ts';
 import { unitFailureRecord } from '../shared/fanout/unit-failure.ts';
 import { jobBatchId, parseJob } from '../shared/fanout/parse-job.ts';
 
@@ -16,7 +17,7 @@ const adapters = lazily(() => awsAdapters());
 const processor = new BatchProcessor(EventType.SQS);
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { store } = adapters();
+  const { store, clients, settings } = adapters();
   const recordDeadJob = async (record: SQSRecord): Promise<void> => {
     let job;
     try {
@@ -41,7 +42,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     // Counted under the job's own batch id: a job that did write its entries (its marker is there: its delete from
     // the queue was lost, or it died counting) keeps its verdicts, and only its counting is finished.
     const reason = `not verified: its job kept failing and was set aside (see the worker's log for job ${job.jobId})`;
-    await store.putEntries(job.dumpId, job.units.map((unit) => unitFailureRecord(unit, reason)), { id: batchId, extraLocated: 0 });
+    const progress = await store.putBatch(job.dumpId, job.units.map((unit) => unitFailureRecord(unit, reason)), { id: batchId, extraLocated: 0 });
+    await settleIfDue(progress, job.dumpId, clients.sqs, settings.splitQueueUrl);
     logger.info('dead job recorded as errors', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length });
   };
   return processPartialResponse(event, recordDeadJob, processor, { context });

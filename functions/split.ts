@@ -5,6 +5,10 @@
  * to go on from the cursor: a dump of any size is split by a chain of invocations. The dump's `located` count is
  * set when the last leg ends, and the workers' counts complete it.
  *
+ * The same queue carries the settling of a dump's documents' provenance once its entries are all stored
+ * (shared/fanout/settle-leg.ts): legs of up to 15 minutes that go on from the last document settled, then complete
+ * the dump.
+ *
  * Every leg is idempotent (jobs are numbered, staged objects named by their order), so a repeated S3 event or
  * continuation costs work but changes no result. A split that fails is retried (by Lambda for the S3 event, by
  * SQS for a continuation), then reported to the split failure recorder (functions/split-failure.ts), which marks
@@ -19,9 +23,11 @@ import { dumpIdOf, uploadDump, uploadOf } from '../shared/adapters/aws/s3-upload
 import { DUMPS_FAILED_METRIC } from '../shared/adapters/aws/split-failures.ts';
 import { sqsMessageBody } from '../shared/adapters/aws/sqs-message-body.ts';
 import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { queueSettleLeg, settleIfDue } from '../shared/adapters/aws/settle-queue.ts';
 import { JobBatcher } from '../shared/fanout/job-batcher.ts';
 import { splitDump } from '../shared/fanout/split-dump.ts';
 import { legCapReason, MAX_SPLIT_LEGS, parseSplitLeg, type SplitLeg } from '../shared/fanout/split-leg.ts';
+import { MAX_SETTLE_LEGS, runSettleLeg, settleCapReason, settleOrderOf, type SettleOrder } from '../shared/fanout/settle-leg.ts';
 
 export type { SplitLeg } from '../shared/fanout/split-leg.ts';
 
@@ -39,7 +45,9 @@ export async function handler(event: S3Event | SQSEvent, context: Context): Prom
         const leg = await firstLeg(record, adapters());
         if (leg) await runLeg(leg, context, adapters());
       } else {
-        await continueLeg(parseSplitLeg(record.body), context, adapters());
+        const settle = settleOrderOf(record.body);
+        if (settle) await settleLeg(settle, context, adapters());
+        else await continueLeg(parseSplitLeg(record.body), context, adapters());
       }
     }
   } finally {
@@ -47,7 +55,7 @@ export async function handler(event: S3Event | SQSEvent, context: Context): Prom
   }
 }
 
-async function firstLeg(record: S3EventRecord, { blobs, store, settings }: AwsAdapters): Promise<SplitLeg | undefined> {
+async function firstLeg(record: S3EventRecord, { blobs, store, settings, clients }: AwsAdapters): Promise<SplitLeg | undefined> {
   const { bucket, key } = uploadOf(record);
   if (bucket !== settings.bucket || !key.startsWith(UPLOADS_PREFIX)) {
     logger.warn('ignored an object outside the uploads prefix', { bucket });
@@ -59,6 +67,8 @@ async function firstLeg(record: S3EventRecord, { blobs, store, settings }: AwsAd
   const dump = await store.openDump(uploadDump(dumpId, { bucket, key, size }), new Date());
   if (dump.status !== 'splitting') {
     logger.info('dump already split; event ignored', { dumpId, status: dump.status });
+    // A leg that finished the split may have died before queueing the settling of its documents.
+    if (dump.status === 'processing') await settleIfDue(await store.progress(dumpId), dumpId, clients.sqs, settings.splitQueueUrl);
     return undefined;
   }
   return { dumpId, key, name: dump.name, leg: 0 };
@@ -107,13 +117,40 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
       logger.info('split paused; continues in the next invocation', { dumpId, strategy, leg: leg.leg, located: batcher.unitCount });
       return;
     }
-    await store.finishSplitting(dumpId, batcher.unitCount, new Date());
+    const progress = await store.finishSplitting(dumpId, batcher.unitCount, new Date());
+    await settleIfDue(progress, dumpId, clients.sqs, settings.splitQueueUrl);
     logger.info('dump split', { dumpId, strategy, legs: leg.leg + 1, located: batcher.unitCount, jobs: batcher.position().nextJobId });
   } catch (error) {
     // Marked so people see it; a retry of the event or continuation goes on (jobs already sent are recognised).
     await store.setStatus(dumpId, 'interrupted', new Date());
     throw error;
   }
+}
+
+/**
+ * One leg of settling a dump's documents (shared/fanout/settle-leg.ts): the next leg queued, or the dump completed.
+ * A dump no longer processing (complete: a settle delivered again; failed; opened again) is left alone.
+ */
+async function settleLeg(order: SettleOrder, context: Context, { store, clients, settings }: AwsAdapters): Promise<void> {
+  const counts = await store.counts(order.dumpId);
+  if (counts?.status !== 'processing') {
+    logger.info('settle of a dump not processing ignored', { dumpId: order.dumpId, status: counts?.status, leg: order.leg });
+    return;
+  }
+  if (order.leg >= MAX_SETTLE_LEGS) {
+    if (await store.markFailed(order.dumpId, settleCapReason(MAX_SETTLE_LEGS), new Date())) metrics.addMetric(DUMPS_FAILED_METRIC, MetricUnit.Count, 1);
+    logger.error('settle stopped at the cap on legs; dump marked failed', { dumpId: order.dumpId, legs: MAX_SETTLE_LEGS });
+    return;
+  }
+  const { next, tally, othersCut } = await runSettleLeg(order, store, { now: new Date(), remainingMs: () => context.getRemainingTimeInMillis() });
+  if (othersCut) logger.warn("settle: looking for other dumps' documents stopped at the time limit; they keep their decisions until read", { dumpId: order.dumpId });
+  if (next) {
+    await queueSettleLeg(clients.sqs, settings.splitQueueUrl, next);
+    logger.info('settle leg done; continues in the next invocation', { dumpId: order.dumpId, phase: order.phase, leg: order.leg, decided: tally?.decided, changed: tally?.changed });
+    return;
+  }
+  await store.completeSettled(order.dumpId, new Date());
+  logger.info('documents settled; dump complete', { dumpId: order.dumpId, legs: order.leg + 1, others: tally?.others, othersCapped: tally?.othersCapped });
 }
 
 /** The split took every leg it may: the dump fails, saying so, and no continuation is sent. */

@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsAdapters, lazily } from '../shared/adapters/aws/aws-adapters.ts';
+import { settleIfDue } from '../shared/adapters/aws/settle-queue.ts';
 import { jobBatchId, parseJob } from '../shared/fanout/parse-job.ts';
 import { verifyJob } from '../shared/fanout/verify-job.ts';
 import { reverifyJob } from '../shared/reverify/reverify-job.ts';
@@ -21,7 +22,7 @@ const adapters = lazily(() => awsAdapters());
 const processor = new BatchProcessor(EventType.SQS);
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { blobs, store, resolver } = adapters();
+  const { blobs, store, resolver, clients, settings } = adapters();
   const verifier = createVerifier(resolver());
   const at = new Date();
   const verifyRecord = async (record: SQSRecord): Promise<void> => {
@@ -36,7 +37,9 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
       }
       const { records } = await verifyJob(job, { blobs, verifier, at });
       // Units that turned out to be containers add their entries beyond the one each was located as.
-      await store.putEntries(job.dumpId, records, { id: jobBatchId(job), extraLocated: records.length - job.units.length });
+      const progress = await store.putBatch(job.dumpId, records, { id: jobBatchId(job), extraLocated: records.length - job.units.length });
+      // The last job in: its documents' provenance is settled before the dump completes.
+      if (await settleIfDue(progress, job.dumpId, clients.sqs, settings.splitQueueUrl)) logger.info('dump stored whole; settling its documents', { dumpId: job.dumpId });
       metrics.addMetric('EntriesStored', MetricUnit.Count, records.length);
       logger.info('job verified', { dumpId: job.dumpId, jobId: job.jobId, units: job.units.length, entries: records.length });
     } catch (error) {

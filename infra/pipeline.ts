@@ -10,6 +10,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RECORDS_PREFIX, SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { DUMPS_TABLE, indexesOf, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
 import { handlerFunction, type FunctionSize, type HandlerDefaults } from './handler-function.ts';
 import type { VerdictTables } from './tables.ts';
 
@@ -145,10 +146,21 @@ export class IngestPipeline extends Construct {
         resources: [this.workQueue.queueArn, this.splitQueue.queueArn],
       }),
     );
+    // It also settles the provenance of a dump's documents (shared/fanout/settle-leg.ts): the postings table, and
+    // the indexes settleProvenance lists verified messages and the other dumps through.
     this.splitter.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [...TABLE_READ, ...TABLE_WRITE],
-        resources: [tables.dumps.tableArn, tables.verdicts.tableArn],
+        resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.postings.tableArn],
+      }),
+    );
+    this.splitter.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [
+          ...indexesOf(VERDICTS_TABLE).map((index) => `${tables.verdicts.tableArn}/index/${index.indexName}`),
+          `${tables.dumps.tableArn}/index/${DUMPS_TABLE.byStart.indexName}`,
+        ],
       }),
     );
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.splitter), {
@@ -174,6 +186,8 @@ export class IngestPipeline extends Construct {
         resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.postings.tableArn, tables.keys.tableArn],
       }),
     );
+    // The job that stores a dump's last entries queues the settling of its documents on the split queue.
+    this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.splitQueue.queueArn] }));
     this.worker.addEventSource(
       new SqsEventSource(this.workQueue, {
         batchSize: 10,
@@ -191,6 +205,7 @@ export class IngestPipeline extends Construct {
       new iam.PolicyStatement({ actions: TABLE_WRITE, resources: [tables.verdicts.tableArn] }),
     );
     this.deadLetterRecorder.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
+    this.deadLetterRecorder.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.splitQueue.queueArn] }));
     this.deadLetterRecorder.addEventSource(
       new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );

@@ -394,7 +394,9 @@ describe('the functions', () => {
         ...consume(logicalId(pipeline.splitQueue)),
         // Its on-failure destination: Lambda sends a failed S3 event there with the function's role.
         ...on(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], logicalId(pipeline.splitFailureQueue)),
-        ...on([...read, ...write], dumps, verdicts),
+        // It settles the provenance of a dump's documents too: postings, verified messages by index, other dumps.
+        ...on([...read, ...write], dumps, verdicts, postings),
+        ...on(['dynamodb:Query'], `${verdicts}/index/byVerdict`, `${verdicts}/index/bySender`, `${dumps}/index/byStart`),
       ].sort(),
     );
     expect(grants(pipeline.worker)).toEqual(
@@ -406,6 +408,8 @@ describe('the functions', () => {
         `s3:GetObject ${bucket}/records/*`,
         ...on([...read, ...write], dumps, verdicts, postings, keys),
         ...consume(logicalId(pipeline.workQueue)),
+        // The job that stores a dump's last entry queues the settling of its documents.
+        `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
       ].sort(),
     );
     expect(grants(pipeline.deadLetterRecorder)).toEqual(
@@ -416,6 +420,7 @@ describe('the functions', () => {
         `s3:PutObject ${bucket}/records/*`,
         `s3:GetObject ${bucket}/records/*`,
         ...consume(logicalId(pipeline.deadLetterQueue)),
+        `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
       ].sort(),
     );
     expect(grants(pipeline.splitFailureRecorder)).toEqual(

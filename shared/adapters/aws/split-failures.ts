@@ -3,9 +3,11 @@
  * why:
  * - an asynchronous invocation record: the splitter's S3 event failed on every attempt Lambda made (or waited
  *   too long), and Lambda's on-failure destination sent the event, the condition and the error to the queue;
- * - a split continuation that failed maxReceiveCount times and was moved to the split dead-letter queue.
+ * - a split continuation that failed maxReceiveCount times and was moved to the split dead-letter queue, or a leg
+ *   settling a dump's documents (shared/fanout/settle-leg.ts) that did.
  */
 import type { S3Event } from 'aws-lambda';
+import { settleOrderOf } from '../../fanout/settle-leg.ts';
 import { parseSplitLeg } from '../../fanout/split-leg.ts';
 import { dumpIdOf, uploadOf, type S3Upload } from './s3-upload.ts';
 
@@ -36,6 +38,11 @@ export function splitFailuresOf(body: string): SplitFailure[] {
     throw new Error('not a split failure: not JSON');
   }
   if (isInvocationRecord(parsed)) return uploadFailures(parsed);
+  const settle = settleOrderOf(body);
+  if (settle) {
+    const reason = `provenance not settled: its settle (leg ${settle.leg + 1}) failed on every delivery and was set aside on the split dead-letter queue; see the splitter's log`;
+    return [{ kind: 'leg', dumpId: settle.dumpId, leg: settle.leg, reason }];
+  }
   const leg = parseSplitLeg(body);
   const reason = `split failed: its continuation (leg ${leg.leg + 1}) failed on every delivery and was set aside on the split dead-letter queue; see the splitter's log`;
   return [{ kind: 'leg', dumpId: leg.dumpId, leg: leg.leg, reason }];
