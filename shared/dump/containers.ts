@@ -13,6 +13,8 @@ import { gunzippedItem } from './gzip.ts';
 import type { DumpItem } from './item.ts';
 import { readSevenZip } from './seven-zip.ts';
 import { readTar } from './tar.ts';
+import { readMsg } from './outlook/msg.ts';
+import { readPst } from './outlook/pst.ts';
 
 export async function* readArchive(
   format: ArchiveFormat,
@@ -43,14 +45,24 @@ export async function* readArchive(
   }
 }
 
+/** .pst/.ost need random access (read in place, or copied to a temp file); a .msg is read whole. */
 export async function* readOutlook(
   format: 'pst' | 'msg',
   item: DumpItem,
   peeked: Peeked,
-  _contentsPrefix: string,
-  _spool: SpoolBudget,
-  _from: ResumePoint | undefined,
+  contentsPrefix: string,
+  spool: SpoolBudget,
+  from: ResumePoint | undefined,
 ): AsyncGenerator<DumpEntry> {
-  await peeked.close();
-  yield { kind: 'skipped', locator: { path: item.path }, reason: `Outlook .${format} not supported yet` };
+  if (format === 'msg') {
+    yield await readMsg({ path: item.path }, peeked.chunks);
+    return;
+  }
+  const deep = tooDeep(item, 'Outlook data file');
+  if (deep !== undefined) {
+    yield { kind: 'error', locator: { path: item.path }, reason: deep };
+    return;
+  }
+  const inside: ResumeInside | undefined = from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined;
+  yield* fromFile(item, peeked, spool, 'outlook.pst', (filePath) => readPst({ filePath, path: item.path, prefix: contentsPrefix }), inside);
 }

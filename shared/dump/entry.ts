@@ -12,6 +12,9 @@
  *
  * Examples: "cur/1382298587.002228:2," (folder), "inbox.mbox" + offset (mbox), "folder/a.eml" (top-level zip),
  * "outer/inner.zip!/folder/a.eml" (zip in a folder), "mail.zip!/box.mbox" + offset (mbox in a zip in a zip).
+ * Outlook items: "box.pst!/<folder names>/<node id>" (the node id makes it unique); a .msg is located at itself.
+ * tar members as zip members, a duplicate name getting "@<its ordinal in the tar>"; a gzip layer adds nothing
+ * ("a.tar.gz!/dir/b.eml", "box.mbox.gz" + offset into the inflated mbox); 7z/rar members as 7-Zip extracts them.
  * When the dump is a single file, that file's path is its base name. A zip member whose name an earlier member
  * already had gets "@<offset of its local header>" appended ("inbox/a.eml@81920"). An error about a zip archive
  * as a whole (its central directory, a cut archive) is located at the archive's inside, "<its path>!/", so it
@@ -76,6 +79,22 @@ export interface MessageEntry {
    * are getters that build the reading on access (uncached): unread readings cost no memory.
    */
   alternateReadings?: MessageReading[];
+  /**
+   * Set when the message comes out of an Outlook file (.pst/.ost item, .msg). Outlook does not keep a message's
+   * bytes: `bytes` is the header section Outlook kept, with the body re-built from the item's properties as MIME
+   * (and the header's Content-Type, Content-Transfer-Encoding, MIME-Version and Content-Disposition replaced by
+   * the re-built body's), so no body hash can hold over it, and a signature covering those fields fails over
+   * `bytes` too.
+   * `transportHeaders` is the header section exactly as Outlook stored it (PR_TRANSPORT_MESSAGE_HEADERS, as
+   * UTF-8): what a DKIM signature's b= is checked against (headers only). null when the item never arrived by
+   * mail (a draft, a sent item): its header section was written from its properties, and proves nothing.
+   * The entry's SHA-256 is of `bytes`, as for any message (stable: the re-built body is deterministic).
+   */
+  outlook?: OutlookOrigin;
+}
+
+export interface OutlookOrigin {
+  transportHeaders: Buffer | null;
 }
 
 export interface DeflatedMember {
