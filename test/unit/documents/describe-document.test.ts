@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeDocument, documentName } from '../../../shared/documents/describe-document.ts';
 import { DETECT_BYTES } from '../../../shared/documents/detect-type.ts';
 import type { DocumentEntry } from '../../../shared/dump/entry.ts';
+import { MAX_DOCUMENT_HOLD_BYTES } from '../../../shared/dump/limits.ts';
 import { buildPdf } from '../../../tools/generator/documents/index.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -39,7 +40,7 @@ describe('describeDocument', () => {
     const pdf = buildPdf(['Contrat']);
     const entry: DocumentEntry = { kind: 'document', locator: { path: 'big.pdf' }, size: 100 * 1024 * 1024, sha256: 'ab'.repeat(32), bytes: pdf.subarray(0, DETECT_BYTES), whole: false };
     const record = await describeDocument(entry);
-    expect(record).toMatchObject({ detectedType: 'application/pdf', metadata: null, size: 100 * 1024 * 1024, detail: 'larger than 64 MiB: metadata not read' });
+    expect(record).toMatchObject({ detectedType: 'application/pdf', metadata: null, size: 100 * 1024 * 1024, detail: `larger than ${MAX_DOCUMENT_HOLD_BYTES / 1024 / 1024} MiB: metadata not read` });
   });
 
   it('has no type for bytes that show none', async () => {
