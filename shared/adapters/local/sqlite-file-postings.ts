@@ -60,9 +60,11 @@ interface PlaceRow {
 }
 
 export class SqliteFilePostings {
+  readonly #db: DatabaseSync;
   readonly #statements: Record<keyof typeof FILE_POSTING_SQL, StatementSync>;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#statements = prepareAll(db, FILE_POSTING_SQL);
   }
 
@@ -82,18 +84,24 @@ export class SqliteFilePostings {
     }
   }
 
+  /*
+   * The two lookups below are read as async iterables, so two of them can be open at once (a route deciding a
+   * provenance while it lists the places of the same bytes). Iterators of one StatementSync share its cursor and
+   * would split the rows between them, so each iteration prepares its own statement.
+   */
+
   *filePlaces(key: FileKey): Generator<FilePlace> {
-    const [statement, value] =
+    const [sql, value] =
       'sha256' in key
-        ? [this.#statements.placesBySha256, key.sha256.toLowerCase()]
+        ? [FILE_POSTING_SQL.placesBySha256, key.sha256.toLowerCase()]
         : 'name' in key
-          ? [this.#statements.placesByName, nameKey(key.name)]
-          : [this.#statements.placesByDocumentId, key.documentId];
-    for (const row of statement.iterate(value)) yield placeOf(row as unknown as PlaceRow);
+          ? [FILE_POSTING_SQL.placesByName, nameKey(key.name)]
+          : [FILE_POSTING_SQL.placesByDocumentId, key.documentId];
+    for (const row of this.#db.prepare(sql).iterate(value)) yield placeOf(row as unknown as PlaceRow);
   }
 
   *messagesWithIdentity(identity: string): Generator<{ dumpId: string; locator: string; verdict: Verdict }> {
-    for (const row of this.#statements.messagesWithIdentity.iterate(identity)) {
+    for (const row of this.#db.prepare(FILE_POSTING_SQL.messagesWithIdentity).iterate(identity)) {
       yield { dumpId: row.dump_id as string, locator: row.locator_key as string, verdict: row.verdict as Verdict };
     }
   }
