@@ -58,8 +58,15 @@ export type CarrierShape =
   /** No signature at all. */
   | 'unsigned';
 
-export async function carrierRecord(shape: CarrierShape, file: Buffer, name: string, overrides: { date?: string; messageId?: string; from?: string; path?: string; replacedBy?: Buffer } = {}): Promise<MessageRecord> {
-  const plain = messageWithFile(file, name, overrides);
+export type CarrierOverrides = { date?: string; messageId?: string; from?: string; path?: string; replacedBy?: Buffer; edit?: (plain: Buffer) => Buffer };
+
+export async function carrierRecord(shape: CarrierShape, file: Buffer, name: string, overrides: CarrierOverrides = {}): Promise<MessageRecord> {
+  return (await signedCarrier(shape, file, name, overrides)).record;
+}
+
+/** The carrier's bytes as they stand in the dump, and its record as stored. `edit` changes the message before signing. */
+export async function signedCarrier(shape: CarrierShape, file: Buffer, name: string, overrides: CarrierOverrides = {}): Promise<{ bytes: Buffer; record: MessageRecord }> {
+  const plain = (overrides.edit ?? ((bytes: Buffer) => bytes))(messageWithFile(file, name, overrides));
   const byCampaign = (bytes: Buffer, bodyLength?: number) => signMessage(bytes, { domain: 'campaign.example', selector: 'k1', privateKey: campaign.privateKey, ...(bodyLength ? { bodyLength } : {}) });
   let bytes: Buffer;
   if (shape === 'verified') bytes = byCampaign(plain);
@@ -70,7 +77,7 @@ export async function carrierRecord(shape: CarrierShape, file: Buffer, name: str
   else bytes = plain;
   const described = await describeEntry(await verifyEntry({ kind: 'message', locator: { path: overrides.path ?? `${shape}.eml` }, bytes }, verifier, AT));
   if (described.kind !== 'message') throw new Error(`the ${shape} carrier did not read as a message`);
-  return { ...described, attachments: [], attachmentsNote: null, arc: null, forensics: null };
+  return { bytes, record: { ...described, attachments: [], attachmentsNote: null, arc: null, forensics: null } };
 }
 
 /**
