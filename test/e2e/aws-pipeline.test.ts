@@ -19,7 +19,8 @@ import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-sto
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
 import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
-import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
+import type { DocumentRecord, DumpSummary, ExportRecord, VerdictStore } from '../../shared/ports/verdict-store.ts';
+import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
 import { drainQueue } from '../helpers/event-source-mapping.ts';
@@ -57,8 +58,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** `leakproof ingest` on the same dump: its summary and exported records. */
-function localPipeline(dump: GenerateResult): { summary: DumpSummary; records: ExportRecord[] } {
+/** `leakproof ingest` on the same dump: its summary, exported records and documents. */
+async function localPipeline(dump: GenerateResult): Promise<{ summary: DumpSummary; records: ExportRecord[]; documents: ComparableDocument[] }> {
   const home = join(work, `home-${basename(dump.dumpPath)}`);
   const run = (...args: string[]) => {
     const result = spawnSync(process.execPath, [BIN, ...args, '--home', home], { encoding: 'utf8' });
@@ -67,7 +68,28 @@ function localPipeline(dump: GenerateResult): { summary: DumpSummary; records: E
   };
   const { summary } = JSON.parse(run('ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--json')) as { summary: DumpSummary };
   const records = run('export', '--format', 'jsonl').trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
-  return { summary, records };
+  const local = openLocalHome(home);
+  try {
+    return { summary, records, documents: await documentsOf(local.store, summary.dump.id) };
+  } finally {
+    local.close();
+  }
+}
+
+type ComparableDocument = Omit<DocumentRecord, 'provenance'> & { provenance: string | null; carriers: string[] };
+
+/**
+ * A dump's documents as stored, with their provenance and the carriers in the dump itself that decided it (the
+ * AWS store holds the other tests' dumps too, and dump ids differ: a hash of the object there, of the bytes here).
+ */
+async function documentsOf(from: VerdictStore, dumpId: string): Promise<ComparableDocument[]> {
+  const documents: ComparableDocument[] = [];
+  for await (const locator of from.documentLocators(dumpId)) {
+    const { provenance, ...record } = (await from.getEntry(dumpId, locator)) as DocumentRecord;
+    const carriers = (provenance?.carriers ?? []).filter((place) => place.dumpId === dumpId).map((place) => `${place.locator} ${place.mimePath}`);
+    documents.push({ ...record, provenance: provenance?.provenance ?? null, carriers });
+  }
+  return documents;
 }
 
 async function importKeys(keysPath: string): Promise<void> {
@@ -85,6 +107,11 @@ async function upload(name: string, bytes: Buffer, context = lambdaContext({ fun
 
 function drainWork(handler = verify) {
   return drainQueue({ sqs: emulators.sqs, queueUrl: resources.workQueueUrl, queueArn: resources.workQueueArn, handler, context: () => lambdaContext({ functionName: 'verify' }) });
+}
+
+/** The split queue: a split's continuations, and the legs that settle a dump's documents once its entries are in. */
+function drainSplitQueue(context = () => lambdaContext({ functionName: 'split' })) {
+  return drainQueue({ sqs: emulators.sqs, queueUrl: resources.splitQueueUrl, queueArn: resources.splitQueueArn, handler: split, batchSize: 1, context });
 }
 
 function drainDeadLetters() {
@@ -105,7 +132,7 @@ function comparable(records: ExportRecord[]) {
 async function expectCountsAddUp(dumpId: string) {
   const counts = await store.counts(dumpId);
   expect(counts?.status).toBe('complete');
-  expect(counts!.messages + counts!.skipped + counts!.errors).toBe(counts!.located);
+  expect(counts!.messages + counts!.documents + counts!.skipped + counts!.errors).toBe(counts!.located);
   return counts!;
 }
 
@@ -113,7 +140,7 @@ describe('the AWS pipeline on local emulators', () => {
   it('a zip dump: split by its central directory, verified by the workers, the same verdicts as leakproof ingest; a failed delivery is retried', async () => {
     const dump = dumps.zip;
     await importKeys(dump.keysPath);
-    const local = localPipeline(dump);
+    const local = await localPipeline(dump);
     const { key, dumpId } = await upload(basename(dump.dumpPath), readFileSync(dump.dumpPath));
     const id = await dumpId();
     expect((await store.counts(id))?.status).toBe('processing');
@@ -130,18 +157,31 @@ describe('the AWS pipeline on local emulators', () => {
     const drained = await drainWork(flaky);
     expect(drained.failures).toBeGreaterThan(0);
     expect(drained.deliveries).toBe(drained.succeeded.length + drained.failures);
+    // Every entry in, the dump waits for its documents' provenance: the last job queued the settle.
+    expect((await store.counts(id))?.status).toBe('processing');
+    const settled = await drainSplitQueue();
+    expect(settled.failures).toBe(0);
+    expect(settled.invocations).toBeGreaterThanOrEqual(2); // its documents, then other dumps' documents
 
     expect(comparable(await exported(id))).toEqual(comparable(local.records));
     const summary = (await store.summary(id))!;
     expect({ ...summary, dump: undefined }).toEqual({ ...local.summary, dump: undefined });
     const counts = await expectCountsAddUp(id);
-    expect(counts.located).toBe(local.summary.messages + local.summary.skipped + local.summary.errors);
+    expect(counts.located).toBe(local.summary.messages + local.summary.documents + local.summary.skipped + local.summary.errors);
+    // The same documents, described and decided alike: some proven by the signed mail that carried them.
+    expect(local.documents.length).toBeGreaterThan(0);
+    expect(await documentsOf(store, id)).toEqual(local.documents);
+    expect(local.summary.byProvenance.proven).toBeGreaterThan(0);
+    expect(local.summary.byProvenance['altered-copy']).toBeGreaterThan(0);
+    // Attachments travel whole in the message records.
+    const withAttachments = local.records.find((record) => record.verdict === 'verified' && (record as unknown as { attachments?: unknown[] }).attachments?.length);
+    if (withAttachments) expect(await store.getEntry(id, withAttachments.locator)).toMatchObject({ attachments: expect.arrayContaining([expect.objectContaining({ sha256: expect.any(String) })]) });
   });
 
   it('an mbox dump and a poisoned one drained together: partial batch failures, the dead job recorded as errors, both complete', async () => {
     const dump = dumps.mbox;
     await importKeys(dump.keysPath);
-    const local = localPipeline(dump);
+    const local = await localPipeline(dump);
     const mbox = await upload(basename(dump.dumpPath), readFileSync(dump.dumpPath));
 
     // A zip holding an mbox: its messages are staged as objects, and one staged object disappears for good.
@@ -156,6 +196,7 @@ describe('the AWS pipeline on local emulators', () => {
     expect(drained.events.some((event) => event.Records.length > 1)).toBe(true);
     const dead = await drainDeadLetters();
     expect(dead.deliveries).toBe(1);
+    expect((await drainSplitQueue()).failures).toBe(0);
 
     const mboxId = await mbox.dumpId();
     expect(comparable(await exported(mboxId))).toEqual(comparable(local.records));
@@ -177,7 +218,7 @@ describe('the AWS pipeline on local emulators', () => {
   it('a split that runs short of time continues in further invocations through the split queue', async () => {
     const dump = dumps.chained;
     await importKeys(dump.keysPath);
-    const local = localPipeline(dump);
+    const local = await localPipeline(dump);
     // Every 40th look at the clock finds the invocation nearly out of time.
     let looks = 0;
     const runningOut = () => lambdaContext({ functionName: 'split', remainingTimeInMillis: () => (++looks % 40 === 0 ? 30_000 : 600_000) });
@@ -188,8 +229,11 @@ describe('the AWS pipeline on local emulators', () => {
     expect(legs.invocations).toBeGreaterThan(3);
     expect(legs.failures).toBe(0);
     await drainWork();
+    // Its documents settled in legs too, each running short of time as often.
+    expect((await drainSplitQueue(runningOut)).failures).toBe(0);
     expect(comparable(await exported(id))).toEqual(comparable(local.records));
-    expect((await expectCountsAddUp(id)).located).toBe(local.summary.messages + local.summary.skipped + local.summary.errors);
+    expect((await expectCountsAddUp(id)).located).toBe(local.summary.messages + local.summary.documents + local.summary.skipped + local.summary.errors);
+    expect(await documentsOf(store, id)).toEqual(local.documents);
   });
 
   it('a repeated S3 event or job delivery changes nothing', async () => {
