@@ -658,7 +658,7 @@ function diffView(text, truncated) {
   if (lines.at(-1) === '') lines.pop();
   return [
     el('pre', { class: 'diff', 'aria-label': 'Differences in the text: this copy against the verified one' }, lines.map((line) => {
-      if (line.startsWith('+++') || line.startsWith('---')) return el('span', { class: 'file' }, line);
+      if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('===')) return el('span', { class: 'file' }, line);
       if (line.startsWith('+')) return el('ins', {}, line);
       if (line.startsWith('-')) return el('del', {}, line);
       if (line.startsWith('@@')) return el('span', { class: 'hunk' }, line);
