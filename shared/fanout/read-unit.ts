@@ -11,6 +11,7 @@ import { mboxReadings } from '../dump/mbox-quoting.ts';
 import { memberToItem } from '../dump/zip-member.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from '../dump/zip-local-header.ts';
+import { outlookEntryOf } from './outlook-object.ts';
 import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
 
 /**
@@ -75,7 +76,8 @@ export async function* readUnit(unit: WorkUnit, read: (start: number, end: numbe
         return;
       }
       const bytes = await blobs.readRange(unit.key, 0, Number.MAX_SAFE_INTEGER);
-      yield unit.as === 'mbox-record' ? { kind: 'message', locator: unit.locator, ...mboxReadings(bytes) } : { kind: 'message', locator: unit.locator, bytes };
+      if (unit.as === 'outlook') yield outlookEntryOf(unit.locator, bytes);
+      else yield unit.as === 'mbox-record' ? { kind: 'message', locator: unit.locator, ...mboxReadings(bytes) } : { kind: 'message', locator: unit.locator, bytes };
       return;
     }
   }

@@ -22,6 +22,7 @@ import { listMembers, ZIP_OPEN_OPTIONS } from '../dump/zip.ts';
 import { memberToItem } from '../dump/zip-member.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { BlobZipReader } from './blob-zip-reader.ts';
+import { outlookObject } from './outlook-object.ts';
 import { LAMBDA_SPOOL_BYTES } from './read-unit.ts';
 import type { WorkUnit } from './work-units.ts';
 
@@ -70,7 +71,8 @@ interface Step {
 
 /** Members larger than this are staged even when their name does not say container: no job holds them whole. */
 export const STAGE_MEMBERS_ABOVE_BYTES = 64 * 1024 * 1024;
-const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx']);
+/** Members that may hold many messages, staged through the readers so one job never holds them all. */
+const CONTAINER_EXTENSIONS = new Set(['zip', 'mbox', 'mbx', 'tar', 'tgz', 'gz', 'bz2', 'xz', '7z', 'rar', 'pst', 'ost']);
 
 /**
  * Steps run ahead of the one being emitted, so the PUTs of staged messages overlap (each is a round trip to
@@ -272,6 +274,11 @@ async function* stagedSteps(entries: AsyncIterable<DumpEntry>, cursor: SplitCurs
         // An mbox message is staged as stored, so the worker can try every reading of its ">From " quoting.
         const asStored = entry.alternateReadings?.find((reading) => reading.name === AS_STORED_READING)?.bytes;
         const key = `${options.stagingPrefix}${cursor.staged++}`;
+        // An Outlook message keeps the header section Outlook stored, which its signatures are checked against.
+        if (entry.outlook !== undefined) {
+          await options.blobs.put(key, outlookObject(entry));
+          return [{ kind: 'object', key, locator: entry.locator, as: 'outlook' }];
+        }
         await options.blobs.put(key, asStored ?? entry.bytes);
         return [{ kind: 'object', key, locator: entry.locator, as: asStored ? 'mbox-record' : 'message' }];
       },

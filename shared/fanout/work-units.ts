@@ -26,9 +26,10 @@ export type WorkUnit =
 
 /**
  * How to read an object unit: 'file' is a dump that is one file (read as `leakproof ingest` reads a file);
- * 'message' holds exactly a message's bytes; 'mbox-record' holds an mbox message as stored, quoting not undone.
+ * 'message' holds exactly a message's bytes; 'mbox-record' holds an mbox message as stored, quoting not undone;
+ * 'outlook' an Outlook message with the header section Outlook kept (outlook-object.ts).
  */
-export type ObjectContent = 'file' | 'message' | 'mbox-record';
+export type ObjectContent = 'file' | 'message' | 'mbox-record' | 'outlook';
 
 export interface WorkJob {
   dumpId: string;
