@@ -51,22 +51,23 @@ export async function inventoryAttachments(
 
 async function recordOf(leaf: MimeLeaf, bytes: Buffer, coveredBy: number[]): Promise<AttachmentRecord> {
   const detectedType = await detectType(bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   return {
     mimePath: leaf.path,
     name: leaf.name,
     declaredType: leaf.declaredType,
     detectedType,
     size: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    metadata: await metadataOf(bytes, detectedType, leaf.name),
+    sha256,
+    metadata: await metadataOf(bytes, detectedType, leaf.name, sha256),
     disposition: dispositionOf(leaf),
     coveredBy,
   };
 }
 
-async function metadataOf(bytes: Buffer, detectedType: string | null, name: string | null): Promise<FileMetadata | null> {
+async function metadataOf(bytes: Buffer, detectedType: string | null, name: string | null, sha256: string): Promise<FileMetadata | null> {
   try {
-    return await readMetadata(bytes, detectedType, name);
+    return await readMetadata(bytes, detectedType, name, sha256);
   } catch {
     return null; // readMetadata promises not to throw; a reader that does costs the file its metadata, not its record
   }

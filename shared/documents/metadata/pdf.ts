@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FileMetadata } from '../contract.ts';
 import { FieldSet, metadata } from './fields.ts';
 import { PDF_READ_TIMEOUT_MS } from './limits.ts';
+import { worthOpening } from './pdf-keys.ts';
 import { bombedStream } from './pdf-streams.ts';
 import { child, parseMetadataXml, textOf, type XmlNode } from './xml.ts';
 
@@ -20,11 +21,14 @@ function loadPdfJs(): Promise<PdfJs> {
  * (xmpMM:DocumentID and InstanceID, dates, creator tool) and the trailer's /ID, read with pdf.js (through
  * unpdf, its build for servers), which fetches only the objects these need and rebuilds a damaged xref.
  * Bounded: streams are test-inflated first (pdf-streams.ts), and reading is given up after PDF_READ_TIMEOUT_MS.
+ * A PDF that names its catalog but no Info, ID, XMP or object stream has none of these (pdf-keys.ts): it is
+ * answered without test-inflating its streams or loading pdf.js.
  */
 export async function readPdf(bytes: Uint8Array): Promise<FileMetadata> {
   const fields = new FieldSet();
   const notes: string[] = [];
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (!worthOpening(buffer)) return metadata('pdf', fields, null, notes);
   const bomb = bombedStream(buffer);
   if (bomb) return metadata('pdf', fields, null, [bomb]);
   const { getDocument, PDFDateString } = await loadPdfJs();

@@ -34,10 +34,29 @@ function readerFor(detectedType: string | null, name: string | null): Reader | n
  * The metadata of a file's bytes, by the reader made for its format (OOXML, ODF, PDF, EXIF), or null for a
  * format without one or a file over MAX_METADATA_INPUT_BYTES (its size, type and hash still stand). Never
  * throws: damage and caps become `note`. Each reader's library loads the first time its format appears.
+ *
+ * Given the bytes' SHA-256 (the caller has it), the answer is kept for the next time the same bytes come by on
+ * this thread: a leak repeats its attachments (forwards, replies, copies of a mailbox), and reading a PDF or a
+ * package costs milliseconds where hashing it again costs microseconds.
  */
-export async function readMetadata(bytes: Uint8Array, detectedType: string | null, name: string | null): Promise<FileMetadata | null> {
+export async function readMetadata(bytes: Uint8Array, detectedType: string | null, name: string | null, sha256?: string): Promise<FileMetadata | null> {
   const reader = readerFor(detectedType, name);
   if (reader === null || bytes.length > MAX_METADATA_INPUT_BYTES) return null;
+  if (sha256 === undefined) return readWith(reader, bytes);
+  const key = `${sha256} ${READER_NAMES.get(reader)}`;
+  const known = recentlyRead.get(key);
+  if (known) {
+    recentlyRead.delete(key); // kept as most recently used
+    recentlyRead.set(key, known);
+    return structuredClone(known);
+  }
+  const read = await readWith(reader, bytes);
+  recentlyRead.set(key, read);
+  if (recentlyRead.size > RECENTLY_READ_ENTRIES) recentlyRead.delete(recentlyRead.keys().next().value!);
+  return structuredClone(read);
+}
+
+async function readWith(reader: Reader, bytes: Uint8Array): Promise<FileMetadata> {
   try {
     return await reader(bytes);
   } catch (error) {
@@ -45,3 +64,18 @@ export async function readMetadata(bytes: Uint8Array, detectedType: string | nul
     return { format: 'unknown', fields: {}, parts: null, note: `metadata unreadable: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160)}` };
   }
 }
+
+/** The same bytes are read the same way by the same reader: the key is the SHA-256 and the reader. */
+const READER_NAMES = new Map<Reader, string>([
+  [readPdf, 'pdf'],
+  [readExif, 'exif'],
+  [readOoxml, 'ooxml'],
+  [readOdf, 'odf'],
+]);
+
+/**
+ * Answers kept per thread, least recently used first out. A record is a few hundred bytes (a package's part
+ * list up to MAX_PACKAGE_PARTS entries, ~150 KB at worst), so this holds at most a few MB.
+ */
+const RECENTLY_READ_ENTRIES = 64;
+const recentlyRead = new Map<string, FileMetadata>();

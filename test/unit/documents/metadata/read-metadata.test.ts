@@ -163,3 +163,25 @@ describe('readMetadata: what it leaves alone', () => {
     expect(createHash('sha256').update(pdf).digest('hex')).toBe(before);
   });
 });
+
+describe('readMetadata: the same bytes again', () => {
+  it('answers as the first time, and a caller changing its answer changes no later one', async () => {
+    const pdf = buildPdf(['x'], { author: 'Anne', producer: 'Quartz' });
+    const sha256 = createHash('sha256').update(pdf).digest('hex');
+    const first = await readMetadata(pdf, 'application/pdf', 'x.pdf', sha256);
+    expect(first!.fields.author).toBe('Anne');
+    first!.fields.author = 'Mallory';
+    const again = await readMetadata(pdf, 'application/pdf', 'y.pdf', sha256);
+    expect(again).toEqual({ ...first, fields: { ...first!.fields, author: 'Anne' } });
+  });
+
+  it('keeps answers apart by reader: a zip named .docx and the same zip named .odt', async () => {
+    const docx = await buildOfficeDocument({ kind: 'docx', paragraphs: ['x'] }, { creator: 'Anne' });
+    const sha256 = createHash('sha256').update(docx).digest('hex');
+    const asOoxml = await readMetadata(docx, 'application/zip', 'a.docx', sha256);
+    const asOdf = await readMetadata(docx, 'application/zip', 'a.odt', sha256);
+    expect(asOoxml!.format).toBe('ooxml');
+    expect(asOdf).toEqual(await readMetadata(docx, 'application/zip', 'a.odt'));
+    expect(asOdf).not.toEqual(asOoxml);
+  });
+});
