@@ -75,9 +75,14 @@ export async function signedCarrier(shape: CarrierShape, file: Buffer, name: str
   else if (shape === 'verified-plus-unchecked') bytes = signMessage(byCampaign(plain), { domain: 'gone.example', selector: 'g1', privateKey: relay.privateKey });
   else if (shape === 'tampered') bytes = tamper(byCampaign(plain), wrapped(file), wrapped(overrides.replacedBy ?? FORGED_SPREADSHEET));
   else bytes = plain;
-  const described = await describeEntry(await verifyEntry({ kind: 'message', locator: { path: overrides.path ?? `${shape}.eml` }, bytes }, verifier, AT));
-  if (described.kind !== 'message') throw new Error(`the ${shape} carrier did not read as a message`);
-  return { bytes, record: { ...described, attachments: [], attachmentsNote: null, arc: null, forensics: null } };
+  return { bytes, record: await verifiedRecord(bytes, overrides.path ?? `${shape}.eml`) };
+}
+
+/** The record the pipeline stores for these bytes at `path` (attachments left for the test to say). */
+export async function verifiedRecord(bytes: Buffer, path: string): Promise<MessageRecord> {
+  const described = await describeEntry(await verifyEntry({ kind: 'message', locator: { path }, bytes }, verifier, AT));
+  if (described.kind !== 'message') throw new Error(`${path} did not read as a message`);
+  return { ...described, attachments: [], attachmentsNote: null, arc: null, forensics: null };
 }
 
 /**
