@@ -49,6 +49,17 @@ describe('readMetadata on hostile and damaged files', () => {
     expect(ms).toBeLessThan(2000);
   });
 
+  it('decodes the predefined entities and character references, and leaves a declared entity as written', async () => {
+    const core = [
+      '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY forged "Emmanuel">]>',
+      '<cp:coreProperties xmlns:cp="x" xmlns:dc="d"><dc:creator>A &amp; B &lt;c&gt; &#233;&#x263A; &quot;q&apos;</dc:creator>',
+      '<cp:lastModifiedBy>&forged;</cp:lastModifiedBy></cp:coreProperties>',
+    ].join('');
+    const result = await readMetadata(await docxWithCore(core), DOCX, 'escaped.docx');
+    expect(result!.fields.author).toBe('A & B <c> é☺ "q\'');
+    expect(result!.fields.lastModifiedBy).toBe('&forged;');
+  });
+
   it('turns XML nested 100,000 deep into a note', async () => {
     const deep = `<cp:coreProperties xmlns:cp="x">${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</cp:coreProperties>`;
     const { result, ms } = await timed(async () => readMetadata(await docxWithCore(deep), DOCX, 'deep.docx'));
