@@ -1,4 +1,4 @@
-/** Reads the shared offline corpus (when present) as dumps: mbox fixtures, notmuch folders, Outlook files. */
+/** Reads the shared offline corpus (when present) as dumps: mbox fixtures, notmuch folders (Outlook files: outlook-corpus.test.ts). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,14 +70,5 @@ describe.skipIf(!present)('shared corpus', () => {
       const envelopeEnd = file.subarray(0, 5).toString() === 'From ' ? file.indexOf('\n') + 1 : 0;
       expect(entry.bytes.equals(file.subarray(envelopeEnd)), entry.locator.path).toBe(true);
     }
-  });
-
-  it('reads the Outlook files without crashing, skipping them', async () => {
-    const entries = await readAll(join(CORPUS, 'outlook'));
-    expect(entries.length).toBeGreaterThan(0);
-    expect(entries.every((entry) => entry.kind === 'skipped')).toBe(true);
-    const reasons = new Set(entries.map((entry) => (entry.kind === 'skipped' ? entry.reason : '')));
-    expect(reasons).toContain('Outlook .pst not supported yet');
-    expect(reasons).toContain('Outlook .msg not supported yet');
   });
 });

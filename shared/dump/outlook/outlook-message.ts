@@ -149,7 +149,8 @@ async function attachmentOf(attachment: OutlookAttachment, depth: number): Promi
   const common = { filename: attachment.fileName || undefined, cid: attachment.contentId || undefined };
   if (attachment.embedded !== undefined) {
     const inner = await outlookMessage(attachment.embedded(), depth + 1);
-    return { ...common, content: inner.bytes, contentType: 'message/rfc822' };
+    // As an attachment: MIME readers would otherwise show it in line, its own attachments as the outer's.
+    return { ...common, content: inner.bytes, contentType: 'message/rfc822', contentDisposition: 'attachment' };
   }
   return { ...common, content: attachment.content?.() ?? Buffer.alloc(0), contentType: attachment.mimeType || 'application/octet-stream', contentDisposition: attachment.contentId ? 'inline' : 'attachment' };
 }
