@@ -130,7 +130,7 @@ function bigDump(): SeedDump {
 }
 
 /** Writes a seed into a store and archive: batches of distinct entries, as the pipelines write them. */
-export async function seedStore(store: VerdictStore, keys: KeyArchive, seed: Seed, complete: (dumpId: string, located: number) => Promise<void>): Promise<void> {
+export async function seedStore(store: VerdictStore, keys: KeyArchive, seed: Seed, complete: (dumpId: string, located: number) => Promise<unknown>): Promise<void> {
   for (const { dump, entries } of [seed.big, seed.signed]) {
     await store.openDump(dump, dump.id === SIGNED_DUMP_ID ? new Date('2025-03-02T00:00:00.000Z') : new Date('2025-03-01T00:00:00.000Z'));
     for (let start = 0; start < entries.length; start += 400) await store.putEntries(dump.id, entries.slice(start, start + 400));
