@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
 import type { ExpectedDump, ExpectedMessage } from '../../tools/generator/expected.ts';
+import { CSV_COLUMNS, FILE_CSV_COLUMNS } from '../../shared/pipeline/export-lines.ts';
 import type { DumpSummary, ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { buildZip, localHeaderOffsets } from '../helpers/dump-files.ts';
 
@@ -93,6 +94,26 @@ for (const format of ['zip', 'mbox'] as const) {
       expectSummaryToMatch(result.summary, expected);
     });
 
+    it('settles every document to its planned provenance, and exports documents and attachments with evidence', () => {
+      const summary = JSON.parse(leakproof('summary', '--json', '--home', home).stdout) as DumpSummary;
+      expect(summary.documents).toBe(expected.totals.documents);
+      expect(nonZero(summary.byProvenance)).toEqual(nonZero(expected.totals.byProvenance));
+      const run = leakproof('export', '--documents', '--format', 'jsonl', '--home', home);
+      expect(run.code, run.stderr).toBe(0);
+      const records = run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { kind: string; locator: string; provenance: string | null; verdict: string | null });
+      const planned = expected.entries.filter((entry) => entry.kind === 'document');
+      const documents = new Map(records.filter((record) => record.kind === 'document').map((record) => [record.locator, record]));
+      expect(documents.size).toBe(planned.length);
+      for (const document of planned) expect({ path: document.path, provenance: documents.get(document.path)?.provenance }).toEqual({ path: document.path, provenance: document.provenance });
+      // Attachments: each with its carrying message's verdict; only a verified carrier's can be proven.
+      for (const attachment of records.filter((record) => record.kind === 'attachment')) {
+        expect(attachment.verdict).not.toBeNull();
+        if (attachment.provenance === 'proven') expect(attachment.verdict).toBe('verified');
+      }
+      const csv = leakproof('export', '--documents', '--format', 'csv', '--home', home).stdout.trim().split('\n');
+      expect(csv[0]).toBe(FILE_CSV_COLUMNS.join(','));
+    });
+
     it('prints the summary table and exports CSV', () => {
       const summary = leakproof('summary', '--home', home);
       expect(summary.stdout).toMatch(new RegExp(`verified\\s+${expected.totals.byVerdict.verified}\\n`));
@@ -102,7 +123,7 @@ for (const format of ['zip', 'mbox'] as const) {
       expect(topSender!.messages).toBeGreaterThan(0);
       expect(summary.stdout).toMatch(new RegExp(`Top sender domains\\s+Messages\\n  ${topSender!.domain.replace(/\./g, '\\.')}\\s+${topSender!.messages}\\n`));
       const csv = leakproof('export', '--format', 'csv', '--home', home).stdout.trim().split('\n');
-      expect(csv[0]).toBe('dump,locator,sha256,messageId,from,date,subject,verdict,reasons,detail,verifiedAt,signatures,rulesVersion,history');
+      expect(csv[0]).toBe(CSV_COLUMNS.join(','));
       expect(csv).toHaveLength(1 + expected.totals.messages + expected.totals.errors);
     });
   });
