@@ -128,7 +128,10 @@ export class IngestPipeline extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
     this.handlerDefaults = { projectRoot: props.projectRoot, logRetention: props.logRetention, environment };
-    const handler = (handlerId: string, entry: string, size: FunctionSize) => handlerFunction(this, handlerId, entry, size, this.handlerDefaults);
+    const handler = (handlerId: string, entry: string, size: FunctionSize, afterBundling?: (inputDir: string, outputDir: string) => string[]) =>
+      handlerFunction(this, handlerId, entry, size, this.handlerDefaults, afterBundling);
+    // The readers of 7z/rar archives load 7-Zip's WebAssembly from beside the bundle (shared/dump/seven-zip.ts).
+    const withSevenZip = (inputDir: string, outputDir: string) => [`cp ${inputDir}/node_modules/7z-wasm/7zz.wasm ${outputDir}/7zz.wasm`];
 
     const uploads = bucket.arnForObjects(`${UPLOADS_PREFIX}*`);
     const staging = bucket.arnForObjects(`${STAGING_PREFIX}*`);
@@ -136,7 +139,7 @@ export class IngestPipeline extends Construct {
     // writes and reads them there.
     const records = bucket.arnForObjects(`${RECORDS_PREFIX}*`);
 
-    this.splitter = handler('Splitter', 'functions/split.ts', SPLITTER);
+    this.splitter = handler('Splitter', 'functions/split.ts', SPLITTER, withSevenZip);
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads] }));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [staging] }));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
@@ -177,7 +180,7 @@ export class IngestPipeline extends Construct {
       maxEventAge: SPLIT_EVENT_MAX_AGE,
     });
 
-    this.worker = handler('Worker', 'functions/verify.ts', WORKER);
+    this.worker = handler('Worker', 'functions/verify.ts', WORKER, withSevenZip);
     this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads, staging] }));
     this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));
     this.worker.addToRolePolicy(
