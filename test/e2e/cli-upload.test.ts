@@ -120,10 +120,14 @@ function withoutId(table: string): string {
   return table.replace(/^Dump [0-9a-f]{12} /, 'Dump <id> ');
 }
 
-/** S3 announces the object to the splitter, and the workers drain the queue, as Lambda would. */
+/**
+ * S3 announces the object to the splitter, the workers drain the queue, and the splitter's function settles the
+ * dump's documents from the split queue, as Lambda would.
+ */
 async function runPipeline(key: string): Promise<void> {
   await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key), lambdaContext({ functionName: 'split' }));
   await drainQueue({ sqs: emulators.sqs, queueUrl: resources.workQueueUrl, queueArn: resources.workQueueArn, handler: verify, context: () => lambdaContext({ functionName: 'verify' }) });
+  await drainQueue({ sqs: emulators.sqs, queueUrl: resources.splitQueueUrl, queueArn: resources.splitQueueArn, handler: split, batchSize: 1, context: () => lambdaContext({ functionName: 'split' }) });
 }
 
 const localHome = join(work, 'local');
