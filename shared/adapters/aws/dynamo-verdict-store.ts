@@ -624,7 +624,7 @@ export class DynamoVerdictStore implements VerdictStore {
 
   async #listingOf(item: Item): Promise<MessageListing> {
     if (typeof item.blob !== 'string') return listingFromItem(item);
-    return messageListingOf((await this.#recordOf(item)) as Exclude<EntryRecord, { kind: 'skipped' }>);
+    return messageListingOf((await this.#recordOf(item)) as Extract<EntryRecord, { kind: 'message' | 'error' }>);
   }
 
   /** The postings of `records`, the removal of those `replaced` had that they do not, and selectors not yet registered. */
