@@ -28,7 +28,8 @@ export async function readExif(bytes: Uint8Array): Promise<FileMetadata> {
   const fields = new FieldSet();
   const notes: string[] = [];
   try {
-    exifr ??= import('exifr').then((module) => module.parse);
+    // exifr is CommonJS in its Node build: Node's ESM loader names its exports, esbuild's bundle only gives `default`.
+    exifr ??= import('exifr').then((module) => module.parse ?? (module as unknown as { default: { parse: ExifrParse } }).default.parse);
     const parse = await exifr;
     const tags = ((await parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), OPTIONS)) ?? {}) as Record<string, unknown>;
     const camera = [tags.Make, tags.Model].filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
