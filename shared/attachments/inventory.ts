@@ -3,7 +3,7 @@ import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
 import type { AttachmentInventory, AttachmentRecord, FileMetadata } from '../documents/contract.ts';
 import { detectType } from '../documents/detect-type.ts';
 import { readMetadata } from '../documents/metadata/read-metadata.ts';
-import { decodeBody, decodedSizeBound } from '../mime/decode-body.ts';
+import { decodeBody, decodedSizeBound, discardDecoded } from '../mime/decode-body.ts';
 import { MAX_DECODED_BYTES } from '../mime/limits.ts';
 import { walkMime, type MimeLeaf } from '../mime/mime-tree.ts';
 import { isFilePart } from '../mime/part-role.ts';
@@ -41,6 +41,7 @@ export async function inventoryAttachments(
       const bytes = decodeBody(encoded, leaf.transferEncoding);
       budget -= bytes.length;
       attachments.push(await recordOf(leaf, bytes, coverage.coveredBy(leaf)));
+      discardDecoded(bytes, encoded); // the record keeps the hash and the metadata, never the bytes
     }
     return { attachments, note: notes.length === 0 ? null : notes.join('; ') };
   } catch (error) {

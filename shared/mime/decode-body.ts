@@ -16,3 +16,16 @@ export function decodeBody(encoded: Buffer, transferEncoding: string): Buffer {
 export function decodedSizeBound(encodedLength: number, transferEncoding: string): number {
   return transferEncoding === 'base64' ? Math.ceil((encodedLength * 3) / 4) : encodedLength;
 }
+
+/**
+ * Gives a decoded body's memory back now, once nothing holds it (the inventory has hashed and read it). A decoded
+ * attachment is megabytes in a buffer of its own; left to the garbage collector it waits in the verifying
+ * thread's malloc arena until V8 next collects that small heap (see shared/adapters/local/thread-bytes.ts, where
+ * message bytes are released the same way). Nothing is done to bytes that are the encoded bytes themselves (a
+ * 7bit part: a view of the message) or that may sit in one of Node's shared pool slabs.
+ */
+export function discardDecoded(decoded: Buffer, encoded: Buffer): void {
+  const buffer = decoded.buffer;
+  if (buffer === encoded.buffer || !(buffer instanceof ArrayBuffer) || buffer.byteLength <= Buffer.poolSize) return;
+  (buffer as ArrayBuffer & { transfer(newByteLength: number): ArrayBuffer }).transfer(0);
+}

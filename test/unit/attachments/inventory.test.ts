@@ -122,3 +122,23 @@ describe('inventoryAttachments', () => {
     }
   });
 });
+
+describe('inventoryAttachments: memory of decoded files', () => {
+  it('gives back what it decoded and never the message bytes: a 7bit file is a view of the message', async () => {
+    const big = Buffer.alloc(200 * 1024, 0x61); // over a pool slab, so a decoded copy is freed
+    const message = multipartMessage({
+      subtype: 'mixed',
+      boundary: 'mixed',
+      parts: [textPart('hello'), filePart(big, { type: 'application/octet-stream', name: 'a.bin' }), filePart(big, { type: 'application/octet-stream', name: 'b.bin', encoding: '7bit' })],
+    });
+    const length = message.length;
+    const before = sha256(message);
+    const { attachments } = await inventoryOf(message);
+    expect(attachments.map((a) => [a.name, a.size, a.sha256])).toEqual([
+      ['a.bin', big.length, sha256(big)],
+      ['b.bin', big.length, sha256(big)],
+    ]);
+    expect(message.length).toBe(length);
+    expect(sha256(message)).toBe(before);
+  });
+});
