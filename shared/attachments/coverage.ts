@@ -17,7 +17,12 @@
  *    both canonicalisations turn a bare LF into CRLF, so "1<TAB><TAB>2" and "1 2" sign alike: a quoted-printable
  *    or 7bit part is covered only when its bytes (to the end of its closing delimiter line) are already in
  *    canonical form, and so are the one reading the signature allows. base64 is immune: its decoding skips
- *    white space and line ends, the only bytes canonicalisation touches.
+ *    white space and line ends, the only bytes canonicalisation touches;
+ * 5. mail readers read the same parts from these bytes (RFC 2046 §5.1.1 is read otherwise by mailparser: see
+ *    `ambiguous` in mime-tree.ts) and decode the same bytes: base64 only of its alphabet, white space and final
+ *    padding. Node's decoder (ours) reads '-' and '_' as base64url and stops at the first '='; mailparser's
+ *    libbase64 drops both and reads past a '=' (RFC 2045 §6.8 tells decoders to ignore characters outside the
+ *    alphabet, and says nothing of data after padding), so such signed bytes are two different files.
  */
 import { createHash } from 'node:crypto';
 import type { Canonicalization } from '../dkim/canonicalize-header.ts';
@@ -25,6 +30,7 @@ import { hashBody } from '../dkim/body-hash.ts';
 import type { HeaderField } from '../dkim/header-fields.ts';
 import { parseSignatureField } from '../dkim/signature-field.ts';
 import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
+import { CR, HTAB, LF, SP } from '../dkim/octets.ts';
 import type { MimeLeaf, MimeWalk } from '../mime/mime-tree.ts';
 import type { SignatureEvidence } from '../verdict/contract.ts';
 
@@ -42,16 +48,23 @@ export class Coverage {
   private readonly candidates: Candidate[];
   /** Canonical length of the body up to each leaf's coverEnd, by canonicalisation; computed when an l= needs it. */
   private readonly canonicalEnds = new Map<Canonicalization, Map<number, number>>();
+  /** Why parts a signature reaches are still not covered (besides the walk's own note), for the inventory's note. */
+  readonly notes: string[] = [];
 
   constructor(message: Buffer, walk: MimeWalk, signatures: readonly SignatureEvidence[]) {
     this.message = message;
     this.walk = walk;
-    this.candidates = candidatesOf(walk, signatures);
+    this.candidates = walk.ambiguous ? [] : candidatesOf(walk, signatures);
   }
 
   /** Indexes of the signatures that cover the leaf whole, ascending. */
   coveredBy(leaf: MimeLeaf): number[] {
     const covering: number[] = [];
+    if (this.candidates.length === 0) return covering;
+    if (leaf.transferEncoding === 'base64' && !isStrictBase64(this.message, leaf.bodyStart, leaf.bodyEnd)) {
+      this.notes.push(`part ${leaf.path} holds base64 that decoders read differently (characters outside the alphabet, or padding before its end): not covered`);
+      return covering;
+    }
     const invariant = new Map<Canonicalization, boolean>();
     for (const candidate of this.candidates) {
       if (candidate.limit !== null && candidate.limit < this.canonicalEnd(candidate.bodyCanon, leaf)) continue;
@@ -118,4 +131,20 @@ function structureSigned(fields: readonly HeaderField[], signed: readonly string
 function isCanonical(bytes: Buffer, mode: Canonicalization): boolean {
   const canonical = hashBody(bytes, mode, 'sha256');
   return canonical.canonicalLength === bytes.length && canonical.digest === createHash('sha256').update(bytes).digest('base64');
+}
+
+const BASE64_ALPHABET = new Uint8Array(256);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[char.charCodeAt(0)] = 1;
+const EQUALS = 0x3d;
+
+/** Only base64 data, line ends and SP/HTAB, with '=' only as padding at the end: every decoder reads the same bytes. */
+function isStrictBase64(message: Buffer, start: number, end: number): boolean {
+  let padded = false;
+  for (let i = start; i < end; i++) {
+    const byte = message[i]!;
+    if (byte === CR || byte === LF || byte === SP || byte === HTAB) continue;
+    if (byte === EQUALS) padded = true;
+    else if (padded || BASE64_ALPHABET[byte] !== 1) return false;
+  }
+  return true;
 }

@@ -43,6 +43,7 @@ export async function inventoryAttachments(
       attachments.push(await recordOf(leaf, bytes, coverage.coveredBy(leaf)));
       discardDecoded(bytes, encoded); // the record keeps the hash and the metadata, never the bytes
     }
+    notes.push(...coverage.notes);
     return { attachments, note: notes.length === 0 ? null : notes.join('; ') };
   } catch (error) {
     // Nothing here is meant to throw; if something does, the message keeps its verdict and says why it has no list.

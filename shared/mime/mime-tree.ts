@@ -50,6 +50,12 @@ export interface MimeWalk {
   note: string | null;
   /** A cap ended the walk: leaves after the point it was reached are missing. */
   stopped: boolean;
+  /**
+   * Mail readers may split these bytes into other parts than this walk did (a lenient reading, or bytes read one
+   * way here and another by mailparser: see `ambiguity` in the walker). The note says where. Nothing read from such
+   * a walk can be shown as what the signer sent.
+   */
+  ambiguous: boolean;
 }
 
 /** Walks the message's MIME tree. Never throws for any input bytes. */
@@ -57,7 +63,7 @@ export function walkMime(message: Buffer, root: SplitMessage = splitMessage(mess
   const walker = new Walker(message);
   const headers = walker.headersOf(root.fields, '');
   walker.visit({ start: 0, end: message.length, coverEnd: message.length, path: '', depth: 0, container: null }, headers, root.bodyStart);
-  return { root, leaves: walker.leaves, note: walker.note(), stopped: walker.stopped };
+  return { root, leaves: walker.leaves, note: walker.note(), stopped: walker.stopped, ambiguous: walker.ambiguous };
 }
 
 /** A part's range in the message, with what closes it and where it sits in the tree. */
@@ -84,6 +90,7 @@ const MAX_ENCODING_CHARS = 64;
 class Walker {
   readonly leaves: MimeLeaf[] = [];
   stopped = false;
+  ambiguous = false;
   private readonly message: Buffer;
   private parts = 0;
   private readonly notes = new Set<string>();
@@ -106,7 +113,7 @@ class Walker {
       if (boundary && boundary.length <= MAX_BOUNDARY_CHARS && /^[\x20-\x7e]+$/.test(boundary)) {
         return this.children(part, type, Buffer.from(`--${boundary}`, 'latin1'), bodyStart);
       }
-      this.notes.add(`multipart ${part.path || 'message'} has no usable boundary: read as one part`);
+      this.ambiguity(`multipart ${part.path || 'message'} has no usable boundary: read as one part`);
     }
     this.leaves.push({
       path: part.path === '' ? '1' : part.path,
@@ -151,7 +158,9 @@ class Walker {
       const path = part.path === '' ? String(count) : `${part.path}.${count}`;
       this.child({ start, end, coverEnd, path, depth: part.depth + 1, container: type });
     };
-    for (const line of delimiterLines(this.message, bodyStart, part.end, delimiter)) {
+    const where = part.path || 'message';
+    const lines = delimiterLines(this.message, bodyStart, part.end, delimiter, (why) => this.ambiguity(`a delimiter line of multipart ${where} ${why}`));
+    for (const line of lines) {
       if (childStart >= 0) child(childStart, contentEndBefore(this.message, childStart, line.start), line.end);
       if (this.stopped) return;
       if (line.close) {
@@ -161,11 +170,11 @@ class Walker {
       childStart = line.end;
     }
     if (childStart < 0) {
-      this.notes.add(`multipart ${part.path || 'message'} has no delimiter line: no part read from it`);
+      this.ambiguity(`multipart ${where} has no delimiter line: no part read from it`);
       return;
     }
     if (!closed) {
-      this.notes.add(`multipart ${part.path || 'message'} is not closed: its last part runs to the end of its range`);
+      this.ambiguity(`multipart ${where} is not closed: its last part runs to the end of its range`);
       child(childStart, part.end, part.coverEnd);
     }
   }
@@ -177,7 +186,16 @@ class Walker {
       this.notes.add(`the header section of part ${part.path} is over ${MAX_PART_HEADER_BYTES} bytes: part not read`);
       return;
     }
+    // A line of white space (relaxed canonicalisation lets a forger turn the blank line into one) or a line that
+    // is no field: readers end or read the part's header section at different places.
+    if (split.malformedLines > 0) this.ambiguity(`the header section of part ${part.path} has lines that are not fields`);
     this.visit(part, this.headersOf(split.fields, part.path), part.start + split.bodyStart);
+  }
+
+  /** A reading other readers may not share: noted, and nothing read from this walk is shown as signed. */
+  private ambiguity(reason: string): void {
+    this.ambiguous = true;
+    this.notes.add(reason);
   }
 
   private stop(reason: string): void {
@@ -197,24 +215,34 @@ interface DelimiterLine {
  * The delimiter lines of a multipart body in [start, end) (RFC 2046 §5.1.1): "--boundary" at the start of a line,
  * "--" more for the close, then only transport padding (SP, HTAB) before the line end. The search runs in a view
  * that ends at `end`, so a nested multipart never reads its parent's later bytes.
+ *
+ * Where mail readers split otherwise, `ambiguous` is told: mailparser (mailsplit) takes no transport padding (and
+ * relaxed body canonicalisation lets a forger add it to a signed delimiter), takes a "--boundary" after a bare CR
+ * or ended by a bare CR for a delimiter; we follow the RFC (a delimiter follows and ends with a line break).
  */
-function* delimiterLines(message: Buffer, start: number, end: number, delimiter: Buffer): Generator<DelimiterLine> {
+function* delimiterLines(message: Buffer, start: number, end: number, delimiter: Buffer, ambiguous: (why: string) => void): Generator<DelimiterLine> {
   const range = message.subarray(0, end);
   let pos = start;
   while (pos < end) {
     const at = range.indexOf(delimiter, pos);
     if (at === -1) return;
     pos = at + 1;
-    if (at !== start && message[at - 1] !== LF) continue;
     let i = at + delimiter.length;
     const close = i + 1 < end && message[i] === DASH && message[i + 1] === DASH;
     if (close) i += 2;
+    const padded = i < end && isWsp(message[i]!);
+    if (at !== start && message[at - 1] !== LF) {
+      if (message[at - 1] === CR) ambiguous('follows a bare CR');
+      continue;
+    }
+    if (message[i] === CR && (i + 1 >= end || message[i + 1] !== LF)) ambiguous('ends with a bare CR');
     while (i < end && isWsp(message[i]!)) i++;
     let lineEnd: number;
     if (i === end) lineEnd = end;
     else if (message[i] === LF) lineEnd = i + 1;
     else if (message[i] === CR && i + 1 < end && message[i + 1] === LF) lineEnd = i + 2;
     else continue; // "--boundary" followed by other text is content, not a delimiter
+    if (padded) ambiguous('has transport padding (white space after the boundary)');
     yield { start: at, end: lineEnd, close };
     pos = lineEnd;
   }
