@@ -54,7 +54,7 @@ for (const [label, path] of [['zip', zipPath], ['7z', sevenZipPath], ['tar.gz', 
   await rm(home, { recursive: true, force: true });
   if (!result.ok) throw new Error(`${label}: ${result.stderrTail}`);
   const size = (await stat(path)).size;
-  rows.push(`| ${label} | ${(size / 1e6).toFixed(0)} MB | ${result.seconds.toFixed(1)} s | ${(expected.totals.messageBytes / 1e6 / result.seconds).toFixed(1)} MB/s | ${result.peakRssMb === null ? "?" : Math.round(result.peakRssMb)} MB |`);
+  rows.push(`| ${label} | ${(size / 1e6).toFixed(0)} MB | ${result.seconds.toFixed(1)} s | ${(expected.totals.messageBytes / 1e6 / result.seconds).toFixed(1)} MB/s | ${result.peakRssMb === null ? '?' : Math.round(result.peakRssMb)} MB |`);
 }
 console.log(`${expected.totals.messages} messages, ${(expected.totals.messageBytes / 1e6).toFixed(0)} MB of mail`);
 console.log('| container | on disk | ingest | message MB/s | peak RSS |\n| --- | --- | --- | --- | --- |');
