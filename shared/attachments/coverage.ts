@@ -7,8 +7,10 @@
  *    one), over the message's bytes as read (for mbox, the primary reading: another reading signed other bytes);
  * 2. the fields that decide how the body splits into parts are signed and single: the top-level Content-Type
  *    must be in h= and appear at most once (else a forger re-declares the boundary and re-slices signed bytes
- *    into "attachments" the signer never sent as such, a quoted bounce's file for one), and a single-part
- *    message's Content-Transfer-Encoding may appear at most once;
+ *    into "attachments" the signer never sent as such, a quoted bounce's file for one); a single-part message's
+ *    Content-Transfer-Encoding and Content-Disposition, which decode and name its one file, must be in h= too
+ *    (signing a field absent signs its absence) and appear at most once: unsigned, a forger names the file as
+ *    they like or turns "base64" into "7bit" so that the file is the base64 text, and mailparser shows it so;
  * 3. its l=, if any, reaches the end of the delimiter line that closes the part, in the canonical body: the
  *    canonical length of the body up to there, measured with the signature's own body canonicalisation
  *    (shared/dkim/body-hash.ts, the verifier's canonicaliser). Ending after that line, not at the part's last
@@ -123,8 +125,8 @@ function candidatesOf(walk: MimeWalk, signatures: readonly SignatureEvidence[]):
 
 function structureSigned(fields: readonly HeaderField[], signed: readonly string[], singlePart: boolean): boolean {
   const count = (key: string) => fields.reduce((n, field) => (field.key === key ? n + 1 : n), 0);
-  if (count('content-type') > 1 || !signed.includes('content-type')) return false;
-  return !singlePart || count('content-transfer-encoding') <= 1;
+  const fixed = (key: string) => count(key) <= 1 && signed.includes(key);
+  return fixed('content-type') && (!singlePart || (fixed('content-transfer-encoding') && fixed('content-disposition')));
 }
 
 /** The bytes are their own canonical form: no other bytes canonicalise to them and still read the same. */

@@ -8,7 +8,7 @@ import { inventoryAttachments } from '../../../shared/attachments/inventory.ts';
 import { signMessage, type SignOptions } from '../../../shared/dkim/sign.ts';
 import { verifyMessage } from '../../../shared/verify/verify-message.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
-import { tamper } from '../../helpers/messages.ts';
+import { buildMessage, tamper } from '../../helpers/messages.ts';
 import { filePart, multipartMessage, textPart } from '../../helpers/mime-messages.ts';
 
 const AT = new Date('2026-11-21T00:00:00Z');
@@ -107,6 +107,21 @@ describe('coveredBy', () => {
     // A Content-Type added above the signed one: readers that take the first see another structure.
     const doubled = Buffer.from(sign(twoFiles()).toString('latin1').replace('From:', 'Content-Type: multipart/mixed; boundary="b"\r\nFrom:'), 'latin1');
     expect((await covered(doubled)).coveredBy).toEqual([['first.pdf', []], ['second.pdf', []]]);
+  });
+
+  it("covers a single-part file only when the fields that name and decode it are signed (h= signs a field's absence too)", async () => {
+    const pdf = Buffer.from('%PDF-1.4 the whole message is this file');
+    const single = buildMessage({ contentType: 'application/pdf; name="contract.pdf"', extraHeaders: ['Content-Transfer-Encoding: base64'], body: `${pdf.toString('base64')}\r\n` });
+    const usual = sign(single); // h= without content-transfer-encoding or content-disposition, as most signers write it
+    expect(await covered(usual)).toEqual({ verdict: 'verified', statuses: ['pass'], coveredBy: [['contract.pdf', []]] });
+    // What a forger does with them (mailparser shows both): a file name of their choice, or the base64 text as the file.
+    const renamed = Buffer.from(`Content-Disposition: attachment; filename="forged-name.pdf"\r\n${usual.toString('latin1')}`, 'latin1');
+    expect(await covered(renamed)).toEqual({ verdict: 'verified', statuses: ['pass'], coveredBy: [['forged-name.pdf', []]] });
+    const recoded = tamper(usual, 'Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: 7bit');
+    expect(await covered(recoded)).toEqual({ verdict: 'verified', statuses: ['pass'], coveredBy: [['contract.pdf', []]] });
+    // Signed (present or absent) they fix the file: covered.
+    const fixed = sign(single, { headers: ['from', 'to', 'subject', 'date', 'message-id', 'content-type', 'content-transfer-encoding', 'content-disposition'] });
+    expect(await covered(fixed)).toEqual({ verdict: 'verified', statuses: ['pass'], coveredBy: [['contract.pdf', [0]]] });
   });
 
   it('covers nothing for a signature that verified another mbox reading than the bytes inventoried', async () => {
