@@ -21,7 +21,7 @@ export const REASONS = {
     'headers-only',
   ],
   failed: ['body-hash-mismatch', 'signature-mismatch'],
-  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit', 'no-transport-headers'],
+  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit', 'no-transport-headers', 'headers-reencoded'],
   error: ['parse-error'],
   /**
    * Not a verdict's: a third party's word recorded beside the verdict, which it never changes. `arc-attested`: a
@@ -134,7 +134,7 @@ export interface MessageVerdict {
  *
  * 2: obsolete `name WSP* :` fields, relaxed canonicalisation by SP/HTAB only, private public suffixes,
  *    several authors, duplicate and malformed header lines, key-testing, malformed signatures unverified, caps.
- * 3: Outlook items judged on their transport headers alone (headers-only, no-transport-headers); ARC chains
+ * 3: Outlook items judged on their transport headers alone (headers-only, no-transport-headers, headers-reencoded); ARC chains
  *    validated, and a sealer's dkim=pass for the From domain recorded as the attestation arc-attested.
  */
 export const RULES_VERSION = 3;

@@ -91,7 +91,7 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
       ? evidenceFor(result, i, inputs)
       : uncheckedEvidence(result, i, 'not-checked', 'over-limit', `signature ${i + 1} of the message: only the first ${MAX_SIGNATURES_CHECKED} are checked`),
   );
-  const { verdict, reasons } = combine(signatures);
+  const { verdict, reasons } = headersOnly ? reencodingDoubt(combine(signatures), headerSection!) : combine(signatures);
   const chain = validateArcChain(arcSets, { lookup: (d, s) => lookups.get(selectorId(d, s))!, checkMessageSignature: check });
   const arc: ArcEvidence = { ...chain, attestation: arcAttestation(chain, context.authorDomains) };
   // A sealer's word is recorded beside a verdict DKIM could not settle, never in place of one.
@@ -106,6 +106,16 @@ export async function verifyMessage(message: MessageInput, resolver: KeyResolver
     rulesVersion: RULES_VERSION,
     arc,
   };
+}
+
+/**
+ * Outlook keeps transport headers as text, not bytes: where the section holds 8-bit characters (a Latin-1 or
+ * UTF-8 Subject written raw), the bytes read back may not be the ones signed, so a signature that fails over them
+ * proves no alteration: `unverified` (headers-reencoded), never `failed`. A pass still holds: the bytes matched.
+ */
+function reencodingDoubt(combined: Pick<MessageVerdict, 'verdict' | 'reasons'>, headerSection: Buffer): Pick<MessageVerdict, 'verdict' | 'reasons'> {
+  if (combined.verdict !== 'failed' || !headerSection.some((byte) => byte >= 0x80)) return combined;
+  return { verdict: 'unverified', reasons: ['headers-reencoded'] };
 }
 
 /**

@@ -35,6 +35,7 @@ const REASONS_OF = {
     'malformed-signature': 'The signature breaks the DKIM syntax, so it proves nothing either way: no sign of alteration.',
     'over-limit': 'Over a safety cap (too many signatures, or too long an h= list): not checked.',
     'no-transport-headers': 'An Outlook item without its original transport headers (a draft, a sent item): no signature can be checked.',
+    'headers-reencoded': 'An Outlook item whose transport headers hold 8-bit characters Outlook may have re-encoded: a signature failing over them proves no alteration.',
   },
   error: { 'parse-error': 'The entry could not be read as a message.' },
   attestation: { 'arc-attested': 'Not a verdict: a valid ARC chain\'s sealer says DKIM passed for the From domain when it saw the message. A third party\'s word, not proof.' },

@@ -60,6 +60,18 @@ describe('headers-only verification of Outlook items', () => {
     expect(result.signatures[0]).toMatchObject({ status: 'signature-mismatch', headerSignature: 'fail', bodyHash: 'not-checked' });
   });
 
+  it('transport headers holding 8-bit characters: a failing signature is unverified (headers-reencoded), a passing one still holds', async () => {
+    // Outlook keeps transport headers as text: a raw Latin-1 Subject may come back as other bytes, so a failure
+    // over them is no proof of alteration.
+    const original = genuine({ subject: 'R\u00e9union' });
+    const reencoded = Buffer.from(original.toString('latin1'), 'utf8');
+    const failing = await verify(outlookItem(reencoded));
+    expect([failing.verdict, failing.reasons]).toEqual(['unverified', ['headers-reencoded']]);
+    expect((await verify(outlookItem(original))).verdict).toBe('partially-verified');
+    // The same failure over ASCII-only headers is an alteration, as before.
+    expect((await verify(outlookItem(tamper(genuine(), 'Subject: Meeting notes', 'Subject: Offshore account')))).verdict).toBe('failed');
+  });
+
   it('forgery: a bh= rewritten in the transport headers (to match a forged body) breaks the header hash, which covers bh= as written', async () => {
     const original = genuine();
     const bh = original.toString('latin1').match(/bh=([A-Za-z0-9+/=]+)/)![1]!;
