@@ -189,6 +189,9 @@ export class IngestPipeline extends Construct {
         resources: [tables.dumps.tableArn, tables.verdicts.tableArn, tables.postings.tableArn, tables.keys.tableArn],
       }),
     );
+    // A re-verification job settles again the documents its replaced messages carry (shared/reverify): every
+    // dump's documents by name, so it lists the dumps.
+    this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tables.dumps.tableArn}/index/${DUMPS_TABLE.byStart.indexName}`] }));
     // The job that stores a dump's last entries queues the settling of its documents on the split queue.
     this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.splitQueue.queueArn] }));
     this.worker.addEventSource(

@@ -5,12 +5,13 @@
  *
  * A new dump can prove documents of dumps ingested before it (a leak's attachments arriving after its loose
  * files): those are found through the postings of the new dump's signed attachments, by bytes, name and
- * document identity, and settled again too. What is stored is the decision as of the last settle that reached
- * the document; a re-verification that changes a carrier's verdict does not settle again, which is why the
- * document detail (GET /dumps/{id}/documents/{key}) always decides afresh.
+ * document identity, and settled again too. A re-verification that replaces a carrier's record settles again
+ * the documents its attachments name (settleDocumentsCarriedBy): a `proven` stored after its carrier's key was
+ * found compromised would be a lie in every listing, count and export. The document detail
+ * (GET /dumps/{id}/documents/{key}) decides afresh all the same.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ProvenanceEvidence } from '../documents/contract.ts';
+import type { AttachmentRecord, ProvenanceEvidence } from '../documents/contract.ts';
 import type { MessageQuery, VerdictStore } from '../ports/verdict-store.ts';
 import { CarrierReader, provenanceOf } from './provenance-of.ts';
 
@@ -64,15 +65,80 @@ export function sameDecision(a: ProvenanceEvidence, b: ProvenanceEvidence): bool
 }
 
 /**
+ * Settles again every document, in any dump, holding the bytes or the name of these attachments (at most
+ * MAX_OTHER_DOCUMENTS; `othersCapped` says when more matched): after the records of the messages carrying them
+ * were replaced, a decision stored before may no longer hold, whichever way it moves.
+ */
+export async function settleDocumentsCarriedBy(store: VerdictStore, attachments: Iterable<AttachmentRecord>, now: Date): Promise<SettleTally> {
+  const reader = new CarrierReader(store);
+  const tally: SettleTally = { decided: 0, changed: 0, others: 0, othersCapped: false };
+  const finder = new DocumentFinder(store, null, (await store.listDumps()).map((dump) => dump.id));
+  for (const attachment of attachments) if (await finder.add(attachment)) break;
+  tally.othersCapped = finder.capped;
+  for (const [dumpId, locator] of finder.documents()) {
+    tally.others++;
+    if (await settleOne(store, reader, dumpId, locator, now)) tally.changed++;
+  }
+  return tally;
+}
+
+/**
+ * Documents holding an attachment's bytes (the postings by SHA-256 name documents too) or its name (each dump's
+ * documents listed by name), outside `excludedDump`; each attachment's bytes and name looked up once. A document
+ * matching only by document identity is not found here (the identity postings hold attachments only): it keeps
+ * its decision until it is read or its dump is settled again.
+ */
+class DocumentFinder {
+  capped = false;
+  private readonly found = new Map<string, [string, string]>();
+  private readonly seen = new Set<string>();
+  private readonly store: VerdictStore;
+  private readonly excludedDump: string | null;
+  private readonly dumps: readonly string[];
+
+  constructor(store: VerdictStore, excludedDump: string | null, dumps: readonly string[]) {
+    this.store = store;
+    this.excludedDump = excludedDump;
+    this.dumps = dumps;
+  }
+
+  documents(): [string, string][] {
+    return [...this.found.values()];
+  }
+
+  /** Looks the attachment up; true when the cap is reached (nothing more is added). */
+  async add(attachment: AttachmentRecord): Promise<boolean> {
+    if (!this.seen.has(attachment.sha256)) {
+      this.seen.add(attachment.sha256);
+      for await (const place of this.store.filePlaces({ sha256: attachment.sha256 })) {
+        if (place.kind === 'document' && place.dumpId !== this.excludedDump && this.put(place.dumpId, place.locator)) return true;
+      }
+    }
+    const name = attachment.name?.toLowerCase();
+    if (name && !this.seen.has(`name:${name}`)) {
+      this.seen.add(`name:${name}`);
+      for (const dumpId of this.dumps) {
+        if (dumpId === this.excludedDump) continue;
+        const named = await this.store.listDocuments(dumpId, { name, limit: PAGE });
+        for (const document of named?.documents ?? []) if (this.put(dumpId, document.locator)) return true;
+      }
+    }
+    return false;
+  }
+
+  private put(dumpId: string, locator: string): boolean {
+    this.found.set(`${dumpId}\u0000${locator}`, [dumpId, locator]);
+    this.capped = this.found.size >= MAX_OTHER_DOCUMENTS;
+    return this.capped;
+  }
+}
+
+/**
  * Documents of other dumps that this dump's attachments in signed mail (verified or partially verified) may
- * decide: those with an attachment's bytes (the postings by SHA-256 name documents too) or its name (each other
- * dump's documents listed by name). A document matching only by document identity is not found here (the
- * identity postings hold attachments only): it keeps its decision until it is read or its dump is settled again.
+ * decide (see DocumentFinder).
  */
 async function documentsProvableBy(store: VerdictStore, reader: CarrierReader, dumpId: string, otherDumps: readonly string[]): Promise<{ documents: [string, string][]; capped: boolean }> {
-  const found = new Map<string, [string, string]>();
-  const add = (otherDump: string, locator: string) => found.set(`${otherDump}\u0000${locator}`, [otherDump, locator]).size >= MAX_OTHER_DOCUMENTS;
-  const seen = new Set<string>();
+  const finder = new DocumentFinder(store, dumpId, otherDumps);
   for (const verdict of ['verified', 'partially-verified'] as const) {
     let cursor: string | undefined;
     do {
@@ -82,24 +148,11 @@ async function documentsProvableBy(store: VerdictStore, reader: CarrierReader, d
       for (const listed of page.messages) {
         const message = await reader.message(dumpId, listed.locator);
         for (const attachment of message?.attachments ?? []) {
-          if (!seen.has(attachment.sha256)) {
-            seen.add(attachment.sha256);
-            for await (const place of store.filePlaces({ sha256: attachment.sha256 })) {
-              if (place.kind === 'document' && place.dumpId !== dumpId && add(place.dumpId, place.locator)) return { documents: [...found.values()], capped: true };
-            }
-          }
-          const name = attachment.name?.toLowerCase();
-          if (name && !seen.has(`name:${name}`)) {
-            seen.add(`name:${name}`);
-            for (const otherDump of otherDumps) {
-              const named = await store.listDocuments(otherDump, { name, limit: PAGE });
-              for (const document of named?.documents ?? []) if (add(otherDump, document.locator)) return { documents: [...found.values()], capped: true };
-            }
-          }
+          if (await finder.add(attachment)) return { documents: finder.documents(), capped: true };
         }
       }
       cursor = page.cursor ?? undefined;
     } while (cursor);
   }
-  return { documents: [...found.values()], capped: false };
+  return { documents: finder.documents(), capped: false };
 }

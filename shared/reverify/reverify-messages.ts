@@ -2,11 +2,16 @@
  * Re-verifies stored messages from their original bytes and replaces the verdicts that changed, keeping the
  * old verdict in the record's history with when and why. The same on every host: a local run and an AWS worker
  * both call it with the messages they re-read from the dump.
+ *
+ * A replaced record carries what the current rules find (its attachments and what covers them, ARC, forensics),
+ * and the documents its attachments name are settled again once it is stored: a document stored `proven` by a
+ * message whose key is now known compromised must not stay `proven` in listings, counts and exports.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { locatorKey, type MessageEntry } from '../dump/entry.ts';
 import { verifyEntry } from '../pipeline/verify-entry.ts';
 import type { MessageRecord, VerdictStore } from '../ports/verdict-store.ts';
+import { settleDocumentsCarriedBy } from '../provenance/settle-provenance.ts';
 import type { ChangeCause, Verdict } from '../verdict/contract.ts';
 import type { MessageVerifier } from '../verify/verify-message.ts';
 
@@ -46,10 +51,13 @@ const REPLACE_BATCH = 200;
 export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, options: ReverifyOptions): Promise<ReverifyTally> {
   const { dumpId, causes, store, now } = options;
   const tally: ReverifyTally = { checked: 0, changed: 0, transitions: new Map(), unreadable: 0 };
-  let batch: MessageRecord[] = [];
+  let batch: { record: MessageRecord; before: MessageRecord }[] = [];
   let sequence = 0;
   const flush = async () => {
-    if (batch.length > 0) await store.replaceMessages(dumpId, batch, options.batchId(sequence++));
+    if (batch.length === 0) return;
+    await store.replaceMessages(dumpId, batch.map((replaced) => replaced.record), options.batchId(sequence++));
+    // Both the files the record held and those it holds now: their documents' decisions may move either way.
+    await settleDocumentsCarriedBy(store, batch.flatMap((replaced) => [...replaced.before.attachments, ...replaced.record.attachments]), now);
     batch = [];
   };
   for await (const entry of entries) {
@@ -60,7 +68,7 @@ export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, opt
     if (stored?.kind !== 'message') continue;
     const outcome = await reverifyOne(entry, stored, cause, options.verifier, now);
     tally.checked++;
-    if (outcome.record) batch.push(outcome.record);
+    if (outcome.record) batch.push({ record: outcome.record, before: stored });
     if (outcome.result.result === 'changed') {
       tally.changed++;
       const transition = `${outcome.result.from} → ${outcome.result.to}`;
@@ -91,9 +99,12 @@ async function reverifyOne(entry: MessageEntry, stored: MessageRecord, cause: Ch
   }
   if (verified.sha256 !== stored.sha256) return { result: { locator, result: 'unreadable', detail: 'the bytes in the dump are not the bytes verified before' } };
   if (verified.kind === 'error') return { result: { locator, result: 'unreadable', detail: verified.detail } };
-  const { verdict, reasons, signatures, detail, receivedAt, rulesVersion } = verified;
-  const fresh = { verdict, reasons, signatures, detail, receivedAt, rulesVersion };
-  const before = { verdict: stored.verdict, reasons: stored.reasons, signatures: stored.signatures, detail: stored.detail, receivedAt: stored.receivedAt, rulesVersion: stored.rulesVersion };
+  const { verdict, reasons, signatures, detail, receivedAt, rulesVersion, attachments, attachmentsNote, arc, forensics } = verified;
+  const fresh = { verdict, reasons, signatures, detail, receivedAt, rulesVersion, attachments, attachmentsNote, arc, forensics };
+  const before = {
+    verdict: stored.verdict, reasons: stored.reasons, signatures: stored.signatures, detail: stored.detail, receivedAt: stored.receivedAt, rulesVersion: stored.rulesVersion,
+    attachments: stored.attachments, attachmentsNote: stored.attachmentsNote, arc: stored.arc, forensics: stored.forensics,
+  };
   if (isDeepStrictEqual(fresh, before)) return { result: { locator, result: 'unchanged' } };
   const verdictChanged = verdict !== stored.verdict || !isDeepStrictEqual(reasons, stored.reasons);
   const history = verdictChanged

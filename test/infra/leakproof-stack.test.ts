@@ -407,6 +407,8 @@ describe('the functions', () => {
         `s3:PutObject ${bucket}/records/*`,
         `s3:GetObject ${bucket}/records/*`,
         ...on([...read, ...write], dumps, verdicts, postings, keys),
+        // A re-verification job settles again the documents its messages carry: it lists the dumps.
+        `dynamodb:Query ${dumps}/index/byStart`,
         ...consume(logicalId(pipeline.workQueue)),
         // The job that stores a dump's last entry queues the settling of its documents.
         `sqs:SendMessage ${logicalId(pipeline.splitQueue)}`,
