@@ -59,10 +59,13 @@ export function validateArcChain(read: ArcSets, inputs: ChainInputs): Omit<ArcEv
 /**
  * The first sealer of a valid chain whose ARC-Authentication-Results claims dkim=pass for a domain of the same
  * organisation as every From domain (DMARC's relaxed alignment). A sealer's word about another domain, or a
- * chain that does not validate, attests nothing.
+ * chain that does not validate, attests nothing. Nor does a chain whose newest ARC-Message-Signature held over
+ * the headers only (an Outlook item): RFC 8617 §5.2 validates its body hash too, and without it the sealed
+ * headers could be put on any body.
  */
 export function arcAttestation(evidence: Omit<ArcEvidence, 'attestation'>, authorDomains: readonly string[]): ArcAttestation | null {
   if (evidence.chain !== 'pass' || authorDomains.length === 0) return null;
+  if (evidence.sets.at(-1)?.messageSignature !== 'pass') return null;
   for (const set of evidence.sets) {
     const claim = set.claims.find((c) => c.method === 'dkim' && c.result === 'pass' && c.domain !== null && authorDomains.every((author) => sameOrganization(c.domain!, author)));
     if (claim) return { instance: set.instance, sealerDomain: set.sealerDomain!, sealerSelector: set.sealerSelector!, domain: claim.domain! };

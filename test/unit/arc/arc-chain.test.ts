@@ -4,6 +4,7 @@
  * the attestation arc-attested beside a failed or unverified verdict, never changes the verdict.
  */
 import { describe, expect, it } from 'vitest';
+import { splitMessage } from '../../../shared/dkim/header-fields.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
 import { verifyMessage } from '../../../shared/verify/verify-message.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
@@ -75,6 +76,20 @@ describe('ARC chains that validate', () => {
     const result = await verify(message, withoutAuthorKey);
     expect(await mailauthArc(message, withoutAuthorKey)).toBe('pass');
     expect([result.verdict, result.reasons]).toEqual(['unverified', ['key-unavailable', 'arc-attested']]);
+  });
+
+  it('an Outlook item: a chain whose newest AMS holds over the headers only does not validate (RFC 8617 §5.2 checks its bh=), so it attests nothing', async () => {
+    const message = await sealed(listFooter(signed()), byList());
+    const { 'mail._domainkey.campaign.example': _gone, ...keyGone } = keys;
+    // As mail (the author's key gone): unverified, and the valid chain attests (the control).
+    expect((await verify(message, keyGone)).reasons).toEqual(['key-unavailable', 'arc-attested']);
+    // As an Outlook item: the genuine transport headers, any body at all.
+    const headers = message.subarray(0, splitMessage(message).bodyStart);
+    const rebuilt = Buffer.from('From: Alice Martin <alice@campaign.example>\r\nSubject: Meeting notes\r\n\r\nWire 50,000 EUR today.\r\n');
+    const result = await verifyMessage({ bytes: rebuilt, outlook: { transportHeaders: headers } }, staticResolver(keyGone), VERIFY_AT);
+    expect(result.verdict).toBe('unverified');
+    expect(result.reasons).toEqual(['key-unavailable']);
+    expect(result.arc).toMatchObject({ attestation: null, sets: [expect.objectContaining({ messageSignature: 'headers-pass', seal: 'pass' })] });
   });
 
   it('a verified message keeps its verdict and gains nothing: the chain is evidence only', async () => {
