@@ -32,7 +32,7 @@ import { hashBody } from '../dkim/body-hash.ts';
 import type { HeaderField } from '../dkim/header-fields.ts';
 import { parseSignatureField } from '../dkim/signature-field.ts';
 import { PRIMARY_READING } from '../dump/mbox-quoting.ts';
-import { CR, HTAB, LF, SP } from '../dkim/octets.ts';
+import { isStrictBase64 } from '../mime/base64.ts';
 import type { MimeLeaf, MimeWalk } from '../mime/mime-tree.ts';
 import type { SignatureEvidence } from '../verdict/contract.ts';
 
@@ -60,10 +60,10 @@ export class Coverage {
   }
 
   /** Indexes of the signatures that cover the leaf whole, ascending. */
-  coveredBy(leaf: MimeLeaf): number[] {
+  coveredBy(leaf: MimeLeaf, strictBase64?: boolean | null): number[] {
     const covering: number[] = [];
     if (this.candidates.length === 0) return covering;
-    if (leaf.transferEncoding === 'base64' && !isStrictBase64(this.message, leaf.bodyStart, leaf.bodyEnd)) {
+    if (leaf.transferEncoding === 'base64' && !(strictBase64 ?? isStrictBase64(this.message.subarray(leaf.bodyStart, leaf.bodyEnd)))) {
       this.notes.push(`part ${leaf.path} holds base64 that decoders read differently (characters outside the alphabet, or padding before its end): not covered`);
       return covering;
     }
@@ -133,20 +133,4 @@ function structureSigned(fields: readonly HeaderField[], signed: readonly string
 function isCanonical(bytes: Buffer, mode: Canonicalization): boolean {
   const canonical = hashBody(bytes, mode, 'sha256');
   return canonical.canonicalLength === bytes.length && canonical.digest === createHash('sha256').update(bytes).digest('base64');
-}
-
-const BASE64_ALPHABET = new Uint8Array(256);
-for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[char.charCodeAt(0)] = 1;
-const EQUALS = 0x3d;
-
-/** Only base64 data, line ends and SP/HTAB, with '=' only as padding at the end: every decoder reads the same bytes. */
-function isStrictBase64(message: Buffer, start: number, end: number): boolean {
-  let padded = false;
-  for (let i = start; i < end; i++) {
-    const byte = message[i]!;
-    if (byte === CR || byte === LF || byte === SP || byte === HTAB) continue;
-    if (byte === EQUALS) padded = true;
-    else if (padded || BASE64_ALPHABET[byte] !== 1) return false;
-  }
-  return true;
 }

@@ -3,7 +3,7 @@ import { splitMessage, type SplitMessage } from '../dkim/header-fields.ts';
 import type { AttachmentInventory, AttachmentRecord, FileMetadata } from '../documents/contract.ts';
 import { detectType } from '../documents/detect-type.ts';
 import { readMetadata } from '../documents/metadata/read-metadata.ts';
-import { decodeBody, decodedSizeBound, discardDecoded } from '../mime/decode-body.ts';
+import { decodedSizeBound, decodeFile, discardDecoded } from '../mime/decode-body.ts';
 import { MAX_DECODED_BYTES } from '../mime/limits.ts';
 import { walkMime, type MimeLeaf } from '../mime/mime-tree.ts';
 import { isFilePart } from '../mime/part-role.ts';
@@ -38,9 +38,9 @@ export async function inventoryAttachments(
         notes.push(`more than ${MAX_DECODED_BYTES} decoded bytes: the files from part ${leaf.path} on were not read`);
         break;
       }
-      const bytes = decodeBody(encoded, leaf.transferEncoding);
+      const { bytes, strictBase64 } = decodeFile(encoded, leaf.transferEncoding);
       budget -= bytes.length;
-      attachments.push(await recordOf(leaf, bytes, coverage.coveredBy(leaf)));
+      attachments.push(await recordOf(leaf, bytes, coverage.coveredBy(leaf, strictBase64)));
       discardDecoded(bytes, encoded); // the record keeps the hash and the metadata, never the bytes
     }
     notes.push(...coverage.notes);

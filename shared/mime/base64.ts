@@ -9,18 +9,56 @@
  * does not (white space inside a line, characters outside the alphabet, padding in the middle), the part is
  * decoded again as one string, which gives exactly Buffer.from's reading. Either way the bytes are Node's.
  */
-import { CR, LF } from '../dkim/octets.ts';
+import { CR, HTAB, LF, SP } from '../dkim/octets.ts';
 
 const CHUNK = 16 * 1024;
 /** One per thread: decoding is synchronous, so no two parts share it at once. */
 const SCRATCH = Buffer.allocUnsafe(CHUNK);
 
 export function decodeBase64(encoded: Buffer): Buffer {
-  return decodeInChunks(encoded) ?? Buffer.from(encoded.toString('latin1'), 'base64');
+  return decodeInChunks(encoded)?.bytes ?? wholeString(encoded);
 }
 
-/** The decoded bytes, or null when a chunk was not all base64 data (the caller then decodes the whole string). */
-function decodeInChunks(encoded: Buffer): Buffer | null {
+/** The decoded bytes, and whether the encoding was strict (isStrictBase64), known at little more than the decoding's cost. */
+export function readBase64(encoded: Buffer): { bytes: Buffer; strict: boolean } {
+  const chunked = decodeInChunks(encoded);
+  if (chunked === null) return { bytes: wholeString(encoded), strict: isStrictBase64(encoded) };
+  // Every full chunk decoded to all its bytes, so every character in it is base64 data: of the standard alphabet
+  // or of the URL-safe one, which Node also reads and others do not ('-', '_'); the last chunk is looked at whole.
+  const strict = chunked.tailStrict && encoded.indexOf(DASH) === -1 && encoded.indexOf(UNDERSCORE) === -1;
+  return { bytes: chunked.bytes, strict };
+}
+
+/**
+ * Only base64 data, line ends and SP/HTAB, with '=' only as padding at the end: every decoder (Node's, mailparser's
+ * libbase64, mail clients') reads the same bytes from it.
+ */
+export function isStrictBase64(encoded: Uint8Array): boolean {
+  let padded = false;
+  for (let i = 0; i < encoded.length; i++) {
+    const byte = encoded[i]!;
+    if (byte === CR || byte === LF || byte === SP || byte === HTAB) continue;
+    if (byte === EQUALS) padded = true;
+    else if (padded || BASE64_ALPHABET[byte] !== 1) return false;
+  }
+  return true;
+}
+
+const BASE64_ALPHABET = new Uint8Array(256);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[char.charCodeAt(0)] = 1;
+const EQUALS = 0x3d;
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+
+function wholeString(encoded: Buffer): Buffer {
+  return Buffer.from(encoded.toString('latin1'), 'base64');
+}
+
+/**
+ * The decoded bytes, or null when a chunk was not all base64 data (the caller then decodes the whole string);
+ * with whether the last, partial chunk is strict base64 (full chunks are all data, or this returned null).
+ */
+function decodeInChunks(encoded: Buffer): { bytes: Buffer; tailStrict: boolean } | null {
   const out = Buffer.allocUnsafe(Math.ceil((encoded.length * 3) / 4));
   let written = 0;
   let used = 0;
@@ -44,5 +82,5 @@ function decodeInChunks(encoded: Buffer): Buffer | null {
     pos = lineEnd + 1;
   }
   if (used > 0) written += out.write(SCRATCH.toString('latin1', 0, used), written, 'base64');
-  return out.subarray(0, written);
+  return { bytes: out.subarray(0, written), tailStrict: isStrictBase64(SCRATCH.subarray(0, used)) };
 }

@@ -3,13 +3,23 @@
  * white space and line ends, as RFC 2045 §6.8 asks; see base64.ts), quoted-printable by decodeQuotedPrintable
  * (linear), and anything else (7bit, 8bit, binary, an encoding no one knows) as the bytes stand, as mail readers do.
  */
-import { decodeBase64 } from './base64.ts';
+import { decodeBase64, readBase64 } from './base64.ts';
 import { decodeQuotedPrintable } from './quoted-printable.ts';
 
 export function decodeBody(encoded: Buffer, transferEncoding: string): Buffer {
   if (transferEncoding === 'base64') return decodeBase64(encoded);
   if (transferEncoding === 'quoted-printable') return decodeQuotedPrintable(encoded);
   return encoded;
+}
+
+/**
+ * decodeBody for a file, with whether a base64 body is strict (isStrictBase64: every decoder reads these bytes),
+ * learnt while decoding rather than in a second pass over megabytes; null for other encodings.
+ */
+export function decodeFile(encoded: Buffer, transferEncoding: string): { bytes: Buffer; strictBase64: boolean | null } {
+  if (transferEncoding !== 'base64') return { bytes: decodeBody(encoded, transferEncoding), strictBase64: null };
+  const { bytes, strict } = readBase64(encoded);
+  return { bytes, strictBase64: strict };
 }
 
 /** The most bytes decodeBody can return for `encodedLength` bytes: checked against the caps before decoding. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64 } from '../../../shared/mime/base64.ts';
+import { decodeBase64, isStrictBase64, readBase64 } from '../../../shared/mime/base64.ts';
 import { base64Lines } from '../../helpers/mime-messages.ts';
 
 /** What Node (and mailparser's libbase64) reads from the whole part as one string: the reference. */
@@ -37,5 +37,31 @@ describe('decodeBase64', () => {
       const encoded = Buffer.from(chars.join(''), 'latin1');
       expect(decodeBase64(encoded)).toEqual(reference(encoded));
     }
+  });
+
+  it('says a part is strict exactly when the byte-by-byte rule does, whatever sits where chunks meet', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const odd = ['=', '==', '-', '_', ' ', '\t', '\r', '!', '\u00e9'];
+    let strictRuns = 0;
+    for (let run = 0; run < 400; run++) {
+      // Mailer-wrapped data of a length around one or two 16 KB chunks, with at most one odd character (or
+      // none), put anywhere: in a full chunk, on a chunk's edge, in the last chunk, at the very end.
+      const size = [12_000, 12_288, 12_300, 24_576, 30_000][run % 5]!;
+      const lines = base64Lines(Buffer.from(Array.from({ length: size }, () => Math.floor(random() * 256))));
+      const text = lines.replace(/=+\r\n$/, '\r\n');
+      const at = run % 4 === 0 ? -1 : Math.floor(random() * text.length);
+      const chars = at < 0 ? text : text.slice(0, at) + odd[run % odd.length] + text.slice(at);
+      const encoded = Buffer.from(chars, 'latin1');
+      const { bytes, strict } = readBase64(encoded);
+      expect(bytes).toEqual(reference(encoded));
+      expect(strict).toBe(isStrictBase64(encoded));
+      if (strict) strictRuns++;
+      const padded = Buffer.from(lines, 'latin1');
+      expect(readBase64(padded).strict).toBe(isStrictBase64(padded));
+    }
+    expect(strictRuns).toBeGreaterThan(100);
+    expect(strictRuns).toBeLessThan(400);
   });
 });
