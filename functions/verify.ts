@@ -32,7 +32,9 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
         const tally = await reverifyJob(job, { blobs, store, verifier, now: at });
         metrics.addMetric('MessagesReverified', MetricUnit.Count, tally.checked);
         metrics.addMetric('VerdictsChanged', MetricUnit.Count, tally.changed);
-        logger.info('re-verification job done', { dumpId: job.dumpId, jobId: job.jobId, runId: job.reverify.runId, checked: tally.checked, changed: tally.changed, unreadable: tally.unreadable });
+        metrics.addMetric('ProvenanceChanged', MetricUnit.Count, tally.provenanceChanged);
+        logger.info('re-verification job done', { dumpId: job.dumpId, jobId: job.jobId, runId: job.reverify.runId, checked: tally.checked, changed: tally.changed, unreadable: tally.unreadable, documentsSettled: tally.documentsSettled, provenanceChanged: tally.provenanceChanged });
+        if (tally.settleCapped > 0) logger.warn('re-verification: more documents to settle again than a job settles; the rest keep their decisions until read', { dumpId: job.dumpId, jobId: job.jobId });
         return;
       }
       const { records } = await verifyJob(job, { blobs, verifier, at });

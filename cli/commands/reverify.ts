@@ -51,7 +51,9 @@ export function closingLine(summary: ReverificationSummary): string {
   const transitions = [...summary.transitions].sort((a, b) => b[1] - a[1]).map(([transition, n]) => `${n} ${transition}`);
   const changed = `${summary.changed} ${summary.changed === 1 ? 'verdict' : 'verdicts'} changed${transitions.length > 0 ? ` (${transitions.join(', ')})` : ''}`;
   const unreadable = summary.unreadable > 0 ? `; ${summary.unreadable} could not be re-read from their dump` : '';
-  return `reverify: ${summary.checked} of ${summary.selected} selected messages checked, ${changed}${unreadable}`;
+  const documents = summary.provenanceChanged > 0 ? `; ${summary.provenanceChanged} ${summary.provenanceChanged === 1 ? "document's provenance" : "documents' provenance"} changed` : '';
+  const capped = summary.settleCapped > 0 ? ` (more documents matched than one batch settles again: the stored provenance of the rest may lag; their detail decides afresh)` : '';
+  return `reverify: ${summary.checked} of ${summary.selected} selected messages checked, ${changed}${unreadable}${documents}${capped}`;
 }
 
 /** After a key import: how many stored messages the new keys affect, and the command that re-checks them. */

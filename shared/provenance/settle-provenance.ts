@@ -66,13 +66,13 @@ export function sameDecision(a: ProvenanceEvidence, b: ProvenanceEvidence): bool
 
 /**
  * Settles again every document, in any dump, holding the bytes or the name of these attachments (at most
- * MAX_OTHER_DOCUMENTS; `othersCapped` says when more matched): after the records of the messages carrying them
- * were replaced, a decision stored before may no longer hold, whichever way it moves.
+ * `maxDocuments`; `othersCapped` says when more matched): after the records of the messages carrying them were
+ * replaced, a decision stored before may no longer hold, whichever way it moves. Counted in `others`.
  */
-export async function settleDocumentsCarriedBy(store: VerdictStore, attachments: Iterable<AttachmentRecord>, now: Date): Promise<SettleTally> {
+export async function settleDocumentsCarriedBy(store: VerdictStore, attachments: Iterable<AttachmentRecord>, now: Date, maxDocuments = MAX_OTHER_DOCUMENTS): Promise<SettleTally> {
   const reader = new CarrierReader(store);
   const tally: SettleTally = { decided: 0, changed: 0, others: 0, othersCapped: false };
-  const finder = new DocumentFinder(store, null, (await store.listDumps()).map((dump) => dump.id));
+  const finder = new DocumentFinder(store, null, (await store.listDumps()).map((dump) => dump.id), maxDocuments);
   for (const attachment of attachments) if (await finder.add(attachment)) break;
   tally.othersCapped = finder.capped;
   for (const [dumpId, locator] of finder.documents()) {
@@ -96,10 +96,13 @@ class DocumentFinder {
   private readonly excludedDump: string | null;
   private readonly dumps: readonly string[];
 
-  constructor(store: VerdictStore, excludedDump: string | null, dumps: readonly string[]) {
+  private readonly max: number;
+
+  constructor(store: VerdictStore, excludedDump: string | null, dumps: readonly string[], max: number) {
     this.store = store;
     this.excludedDump = excludedDump;
     this.dumps = dumps;
+    this.max = max;
   }
 
   documents(): [string, string][] {
@@ -128,7 +131,7 @@ class DocumentFinder {
 
   private put(dumpId: string, locator: string): boolean {
     this.found.set(`${dumpId}\u0000${locator}`, [dumpId, locator]);
-    this.capped = this.found.size >= MAX_OTHER_DOCUMENTS;
+    this.capped = this.found.size >= this.max;
     return this.capped;
   }
 }
@@ -138,7 +141,7 @@ class DocumentFinder {
  * decide (see DocumentFinder).
  */
 async function documentsProvableBy(store: VerdictStore, reader: CarrierReader, dumpId: string, otherDumps: readonly string[]): Promise<{ documents: [string, string][]; capped: boolean }> {
-  const finder = new DocumentFinder(store, dumpId, otherDumps);
+  const finder = new DocumentFinder(store, dumpId, otherDumps, MAX_OTHER_DOCUMENTS);
   for (const verdict of ['verified', 'partially-verified'] as const) {
     let cursor: string | undefined;
     do {

@@ -9,6 +9,12 @@ import type { VerdictStore } from '../ports/verdict-store.ts';
 import type { MessageVerifier } from '../verify/verify-message.ts';
 import { reverifyMessages, type ReverifyTally } from './reverify-messages.ts';
 
+/**
+ * Documents a job settles again, at most: at ~100 ms each on DynamoDB (see settle-leg.ts), 20 s of a worker's two
+ * minutes beside re-verifying up to 200 messages. The rest keep their decision until read or settled again.
+ */
+export const MAX_DOCUMENTS_SETTLED_PER_JOB = 200;
+
 export interface ReverifyJobOptions {
   blobs: BlobStore;
   store: VerdictStore;
@@ -19,8 +25,10 @@ export interface ReverifyJobOptions {
 
 /**
  * Re-verifies a job's wanted messages and replaces the verdicts that changed. Wanted messages its units no
- * longer yield count as unreadable and keep their verdicts. Throws when the dump cannot be read (the job is
- * then delivered again); a redelivered job makes the same batch ids, so its replacements are counted once.
+ * longer yield count as unreadable and keep their verdicts; the documents the changed messages carry are settled
+ * again, at most MAX_DOCUMENTS_SETTLED_PER_JOB (reverifyMessages). Throws when the dump cannot be read (the job is
+ * then delivered again); a redelivered job makes the same batch ids, so its replacements are counted once, and
+ * settles the documents of messages it finds already replaced for its cause.
  */
 export async function reverifyJob(job: WorkJob, { blobs, store, verifier, now }: ReverifyJobOptions): Promise<ReverifyTally> {
   const order = job.reverify;
@@ -33,6 +41,7 @@ export async function reverifyJob(job: WorkJob, { blobs, store, verifier, now }:
     verifier,
     now,
     batchId: (sequence) => reverifyBatchId(order.runId, job.jobId, sequence),
+    maxDocumentsSettled: MAX_DOCUMENTS_SETTLED_PER_JOB,
   });
 }
 

@@ -4,14 +4,20 @@
  * both call it with the messages they re-read from the dump.
  *
  * A replaced record carries what the current rules find (its attachments and what covers them, ARC, forensics),
- * and the documents its attachments name are settled again once it is stored: a document stored `proven` by a
- * message whose key is now known compromised must not stay `proven` in listings, counts and exports.
+ * and when what a part's proof rests on changed (verdict, reasons, signatures, attachments: see attachmentProof)
+ * the documents its attachments name are settled again once it is stored: a document stored `proven` by a message
+ * whose key is now known compromised must not stay `proven` in listings, counts and exports.
+ *
+ * Idempotent under redelivery: a job delivered again after its replacements were stored but before their
+ * documents were settled finds those messages unchanged, their last history entry naming this very cause; their
+ * documents are settled again then too (settling writes only decisions that changed).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { locatorKey, type MessageEntry } from '../dump/entry.ts';
 import { verifyEntry } from '../pipeline/verify-entry.ts';
 import type { MessageRecord, VerdictStore } from '../ports/verdict-store.ts';
-import { settleDocumentsCarriedBy } from '../provenance/settle-provenance.ts';
+import type { AttachmentRecord } from '../documents/contract.ts';
+import { MAX_OTHER_DOCUMENTS, settleDocumentsCarriedBy } from '../provenance/settle-provenance.ts';
 import type { ChangeCause, Verdict } from '../verdict/contract.ts';
 import type { MessageVerifier } from '../verify/verify-message.ts';
 
@@ -29,6 +35,11 @@ export interface ReverifyOptions {
   /** Names each batch of replacements, so a batch applied twice is counted once (see replaceMessages). */
   batchId: (sequence: number) => string;
   onChecked?: (outcome: ReverifyOutcome) => void;
+  /**
+   * Documents settled again after one batch of replacements, at most (default MAX_OTHER_DOCUMENTS): a worker
+   * with two minutes to live passes fewer. The rest keep their decision until read or settled again.
+   */
+  maxDocumentsSettled?: number;
 }
 
 /** What re-verifying one message did. */
@@ -44,21 +55,35 @@ export interface ReverifyTally {
   /** "unverified → verified" → how many. */
   transitions: Map<string, number>;
   unreadable: number;
+  /** Documents settled again because a re-verified message carried their bytes or name. */
+  documentsSettled: number;
+  /** Of those, the ones whose stored provenance changed. */
+  provenanceChanged: number;
+  /** Batches whose documents to settle again were more than maxDocumentsSettled. */
+  settleCapped: number;
 }
 
 const REPLACE_BATCH = 200;
 
 export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, options: ReverifyOptions): Promise<ReverifyTally> {
   const { dumpId, causes, store, now } = options;
-  const tally: ReverifyTally = { checked: 0, changed: 0, transitions: new Map(), unreadable: 0 };
-  let batch: { record: MessageRecord; before: MessageRecord }[] = [];
+  const tally: ReverifyTally = { checked: 0, changed: 0, transitions: new Map(), unreadable: 0, documentsSettled: 0, provenanceChanged: 0, settleCapped: 0 };
+  let batch: MessageRecord[] = [];
+  /** Files of the messages whose documents are settled again after the batch is stored, and how many messages. */
+  let carried: AttachmentRecord[] = [];
+  let carriers = 0;
   let sequence = 0;
   const flush = async () => {
-    if (batch.length === 0) return;
-    await store.replaceMessages(dumpId, batch.map((replaced) => replaced.record), options.batchId(sequence++));
-    // Both the files the record held and those it holds now: their documents' decisions may move either way.
-    await settleDocumentsCarriedBy(store, batch.flatMap((replaced) => [...replaced.before.attachments, ...replaced.record.attachments]), now);
+    if (batch.length > 0) await store.replaceMessages(dumpId, batch, options.batchId(sequence++));
+    if (carriers > 0) {
+      const settled = await settleDocumentsCarriedBy(store, carried, now, options.maxDocumentsSettled ?? MAX_OTHER_DOCUMENTS);
+      tally.documentsSettled += settled.others;
+      tally.provenanceChanged += settled.changed;
+      if (settled.othersCapped) tally.settleCapped++;
+    }
     batch = [];
+    carried = [];
+    carriers = 0;
   };
   for await (const entry of entries) {
     const key = locatorKey(entry.locator);
@@ -68,7 +93,12 @@ export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, opt
     if (stored?.kind !== 'message') continue;
     const outcome = await reverifyOne(entry, stored, cause, options.verifier, now);
     tally.checked++;
-    if (outcome.record) batch.push({ record: outcome.record, before: stored });
+    if (outcome.record) batch.push(outcome.record);
+    const files = filesToSettle(stored, outcome.record, cause);
+    if (files.length > 0) {
+      carried.push(...files);
+      carriers++;
+    }
     if (outcome.result.result === 'changed') {
       tally.changed++;
       const transition = `${outcome.result.from} → ${outcome.result.to}`;
@@ -76,12 +106,28 @@ export async function reverifyMessages(entries: AsyncIterable<MessageEntry>, opt
     }
     if (outcome.result.result === 'unreadable') tally.unreadable++;
     options.onChecked?.(outcome.result);
-    if (batch.length >= REPLACE_BATCH) await flush();
+    if (batch.length >= REPLACE_BATCH || carriers >= REPLACE_BATCH) await flush();
   }
   await flush();
   // Selected messages the dump (or the store) no longer yields were not re-verified: the closing line says so.
   tally.unreadable += Math.max(0, causes.size - tally.checked);
   return tally;
+}
+
+/**
+ * The files whose documents' provenance this message's re-verification may move: those it held and holds when
+ * what their proof rests on changed; those it holds when it is unchanged now but its last change was for this
+ * cause (the job delivered again after storing it, see above).
+ */
+function filesToSettle(stored: MessageRecord, replaced: MessageRecord | undefined, cause: ChangeCause): AttachmentRecord[] {
+  if (replaced) return proofChanged(stored, replaced) ? [...stored.attachments, ...replaced.attachments] : [];
+  return stored.history.at(-1)?.cause === cause ? stored.attachments : [];
+}
+
+/** What attachmentProof reads of a message differs. */
+function proofChanged(a: MessageRecord, b: MessageRecord): boolean {
+  const proof = (record: MessageRecord) => ({ verdict: record.verdict, reasons: record.reasons, signatures: record.signatures, attachments: record.attachments });
+  return !isDeepStrictEqual(proof(a), proof(b));
 }
 
 /**

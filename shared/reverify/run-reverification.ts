@@ -31,7 +31,7 @@ export interface ReverificationSummary extends ReverifyTally {
 export async function runReverification(options: ReverificationOptions): Promise<ReverificationSummary> {
   const { store } = options;
   const selection = await selectAffected(store, options.archive, options.scope);
-  const summary: ReverificationSummary = { selected: selectionSize(selection), checked: 0, changed: 0, transitions: new Map(), unreadable: 0 };
+  const summary: ReverificationSummary = { selected: selectionSize(selection), checked: 0, changed: 0, transitions: new Map(), unreadable: 0, documentsSettled: 0, provenanceChanged: 0, settleCapped: 0 };
   options.onSelected?.(summary.selected);
   const runId = randomUUID();
   const dumps = new Map((await store.listDumps()).map((dump) => [dump.id, dump]));
@@ -69,5 +69,8 @@ function addTally(into: ReverifyTally, tally: ReverifyTally): void {
   into.checked += tally.checked;
   into.changed += tally.changed;
   into.unreadable += tally.unreadable;
+  into.documentsSettled += tally.documentsSettled;
+  into.provenanceChanged += tally.provenanceChanged;
+  into.settleCapped += tally.settleCapped;
   for (const [transition, n] of tally.transitions) into.transitions.set(transition, (into.transitions.get(transition) ?? 0) + n);
 }

@@ -31,9 +31,10 @@ import { drainQueue } from '../helpers/event-source-mapping.ts';
 import { rsaKey, type TestKey } from '../helpers/keys.ts';
 import { lambdaContext, s3ObjectCreatedEventFor, scheduledEvent } from '../helpers/lambda-events.ts';
 import { buildMessage, tamper } from '../helpers/messages.ts';
+import { filePart, multipartMessage, textPart } from '../helpers/mime-messages.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'leakproof-aws-reverify-'));
-const keys = { campaign: rsaKey(1024), press: rsaKey(1024), mail: rsaKey(1024) } satisfies Record<string, TestKey>;
+const keys = { campaign: rsaKey(1024), press: rsaKey(1024), mail: rsaKey(1024), clerk: rsaKey(1024) } satisfies Record<string, TestKey>;
 type Signer = keyof typeof keys;
 const archived = (by: Signer, extra: Partial<ArchivedKey> = {}): ArchivedKey => ({
   domain: `${by}.example`,
@@ -89,6 +90,11 @@ async function ingested(name: string, bytes: Buffer): Promise<string> {
   return dump.id;
 }
 
+/** The split queue, where the splitter's function settles a dump's documents before it completes. */
+function drainSplits() {
+  return drainQueue({ sqs: emulators.sqs, queueUrl: resources.splitQueueUrl, queueArn: resources.splitQueueArn, handler: split, batchSize: 1, context: () => lambdaContext({ functionName: 'split' }) });
+}
+
 function drainWork(handler = verify) {
   return drainQueue({ sqs: emulators.sqs, queueUrl: resources.workQueueUrl, queueArn: resources.workQueueArn, handler, context: () => lambdaContext({ functionName: 'verify' }) });
 }
@@ -136,7 +142,7 @@ function locatorsWhere(stored: Map<string, EntryRecord>, holds: (record: Message
 async function expectComplete(dumpId: string) {
   const counts = await store.counts(dumpId);
   expect(counts?.status).toBe('complete');
-  expect(counts!.messages + counts!.skipped + counts!.errors).toBe(counts!.located);
+  expect(counts!.messages + counts!.documents + counts!.skipped + counts!.errors).toBe(counts!.located);
 }
 
 const verdictsOf = (summary: DumpSummary | null) => ({ byVerdict: summary!.byVerdict, byReason: summary!.byReason, months: summary!.months });
@@ -282,5 +288,48 @@ describe('re-verification in AWS, on local emulators', () => {
     expect(drained).toMatchObject({ deliveries: 1, failures: 0 });
     expect(await entries(zipId)).toEqual(before);
     expect(await store.summary(zipId)).toEqual(summary);
+  });
+
+  it('a document proven by a message whose key is then marked compromised: the worker settles it again, once', async () => {
+    const contract = Buffer.from('%PDF-1.4 the contract as signed');
+    await archive.record(archived('clerk'));
+    const message = multipartMessage(
+      { subtype: 'mixed', boundary: 'b', parts: [textPart('the contract'), filePart(contract, { type: 'application/pdf', name: 'contract.pdf' })] },
+      { from: 'Clerk <clerk@clerk.example>', messageId: '<contract@clerk.example>' },
+    );
+    const key = `${UPLOADS_PREFIX}contract.zip`;
+    await emulators.s3.send(new PutObjectCommand({
+      Bucket: resources.bucket,
+      Key: key,
+      Body: await buildZip([
+        { name: 'inbox/contract.eml', data: signMessage(message, { domain: 'clerk.example', selector: 'sel', privateKey: keys.clerk.privateKey }) },
+        { name: 'docs/contract.pdf', data: contract },
+      ]),
+    }));
+    await split(await s3ObjectCreatedEventFor(emulators.s3, resources.bucket, key), lambdaContext({ functionName: 'split' }));
+    expect((await drainWork()).failures).toBe(0);
+    expect((await drainSplits()).failures).toBe(0);
+    const dumpId = (await store.listDumps()).find((candidate) => candidate.name === 'contract.zip')!.id;
+    await expectComplete(dumpId);
+    const provenance = async () => ({
+      listed: (await store.listDocuments(dumpId, { limit: 10 }))!.documents.map((document) => [document.locator, document.provenance]),
+      counts: (await store.summary(dumpId))!.byProvenance,
+    });
+    expect(await provenance()).toEqual({ listed: [['docs/contract.pdf', 'proven']], counts: { proven: 1 } });
+
+    const keysFile = join(work, 'clerk-compromised.jsonl');
+    writeFileSync(keysFile, JSON.stringify(archived('clerk', { compromisedAt: '2020-01-01T00:00:00.000Z' })) + '\n');
+    expect((await importKeyFile(keysFile, archive)).errors).toEqual([]);
+    expect(await scheduledRun()).toMatchObject({ selected: 1, queued: 1 });
+    const [job] = await queuedJobs();
+    expect((await drainWork()).failures).toBe(0);
+    expect(await store.getEntry(dumpId, 'inbox/contract.eml')).toMatchObject({ verdict: 'partially-verified', reasons: ['key-compromised'] });
+    expect(await provenance()).toEqual({ listed: [['docs/contract.pdf', 'partially-proven']], counts: { 'partially-proven': 1 } });
+    expect(await store.getEntry(dumpId, 'docs/contract.pdf')).toMatchObject({ provenance: { provenance: 'partially-proven', reasons: ['key-compromised'] } });
+
+    // The same job delivered again: nothing moves, nothing is counted twice.
+    await emulators.sqs.send(new SendMessageCommand({ QueueUrl: resources.workQueueUrl, MessageBody: JSON.stringify(job) }));
+    expect((await drainWork()).failures).toBe(0);
+    expect(await provenance()).toEqual({ listed: [['docs/contract.pdf', 'partially-proven']], counts: { 'partially-proven': 1 } });
   });
 });
