@@ -8,7 +8,7 @@
  * (.ci/run) so there it always runs.
  */
 import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -228,6 +228,79 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     expect(await panel.isHidden()).toBe(true);
     expect(await page.evaluate('document.activeElement.textContent')).toBe(HOSTILE_SUBJECT);
     expect(problems).toEqual([]);
+  });
+
+  it('gives every dump view, filter set and opened message its own address: reload, back and forward keep them', async () => {
+    const rows = page.locator('#messages tbody tr');
+    const filters = page.locator('#filters');
+    const route = () => Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1)));
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(route()).toEqual({ dump: DUMP_ID });
+    await filters.getByLabel('Verdict').selectOption('failed');
+    await filters.getByLabel('Sender').fill('Alice@Example.test');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(route()).toEqual({ dump: DUMP_ID, verdict: 'failed', from: 'Alice@Example.test' });
+
+    await page.getByRole('button', { name: HOSTILE_SUBJECT }).click();
+    await expect.poll(() => page.locator('#evidence-heading').innerText()).toBe(HOSTILE_SUBJECT);
+    const key = await page.locator('#messages tr[aria-current]').getAttribute('data-key');
+    expect(key).toBe(Buffer.from('c-failed/000.eml').toString('base64url'));
+    expect(route()).toEqual({ dump: DUMP_ID, verdict: 'failed', from: 'Alice@Example.test', message: key });
+    const opened = page.url();
+
+    await page.reload();
+    await expect.poll(() => page.locator('#evidence-heading').innerText()).toBe(HOSTILE_SUBJECT);
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await filters.getByLabel('Verdict').inputValue()).toBe('failed');
+    expect(await filters.getByLabel('Sender').inputValue()).toBe('Alice@Example.test');
+    expect(await page.locator('#messages tr[aria-current]').getAttribute('data-key')).toBe(key);
+
+    await page.goBack();
+    await expect.poll(() => page.locator('#evidence').isHidden()).toBe(true);
+    expect(route()).toEqual({ dump: DUMP_ID, verdict: 'failed', from: 'Alice@Example.test' });
+    await page.goBack();
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await filters.getByLabel('Verdict').inputValue()).toBe('');
+    await page.goForward();
+    await expect.poll(() => rows.count()).toBe(20);
+    await page.goForward();
+    await expect.poll(() => page.locator('#evidence-heading').innerText()).toBe(HOSTILE_SUBJECT);
+    expect(page.url()).toBe(opened);
+
+    // A link handed to someone else, the token in its fragment: the token is taken, the view kept.
+    const other = await browser.newPage();
+    await other.goto(`${server.url}#token=${TOKEN}&${new URL(opened).hash.slice(1)}`);
+    await expect.poll(() => other.locator('#evidence-heading').innerText()).toBe(HOSTILE_SUBJECT);
+    expect(new URL(other.url()).hash).toBe(new URL(opened).hash);
+    await expect.poll(() => other.locator('#messages tbody tr').count()).toBe(20);
+    await other.close();
+    await page.keyboard.press('Escape');
+    expect(problems).toEqual([]);
+  });
+
+  it('exports the dump’s messages, and says a bad filter next to the form', async () => {
+    const rows = page.locator('#messages tbody tr');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(download.suggestedFilename()).toMatch(/^leakproof-[0-9a-f]{12}\.csv$/);
+    expect(csv.split('\n').filter((line) => line.startsWith(DUMP_ID))).toHaveLength(EXPECTED.listed);
+
+    await page.locator('#filters').getByLabel('Signing domain').fill('not a domain!');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const error = page.locator('#filters-error');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    expect(await error.innerText()).toMatch(/^These filters could not be applied: .*domain/);
+    // Beside the form: just under it, in view with it.
+    const [form, note] = [await page.locator('#filters').boundingBox(), await error.boundingBox()];
+    expect(note!.y - (form!.y + form!.height)).toBeLessThan(40);
+    expect(await rows.count()).toBe(0);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await error.isHidden()).toBe(true);
   });
 
   it('asks for the token with a form when the API answers 401', async () => {

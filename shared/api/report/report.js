@@ -68,7 +68,8 @@ const SIGNALS = {
 };
 
 const TOKEN = 'leakproof-token';
-const state = { dump: null, tickets: { dump: 0 } };
+/** The dumps listed, the one shown, and whether it has documents; everything else shown is in the route. */
+const state = { dumps: null, dump: null, hasDocuments: false };
 
 // DOM: the only way anything enters the page
 
@@ -116,12 +117,17 @@ const run = (task) => (status(''), task().catch((error) => status(`Could not loa
 
 const SIGN_IN = 'leakproof-sign-in';
 
-/** A token handed over in the fragment (#token=…) goes to sessionStorage and out of the address bar. */
+/**
+ * A token handed over in the fragment (#token=…, which browsers never send to a server) goes to sessionStorage
+ * and out of the address bar; the rest of the fragment (the view it links to) stays.
+ */
 function takeFragmentToken() {
   const token = /[#&]token=([^&]*)/.exec(location.hash)?.[1];
   if (token === undefined) return;
   sessionStorage.setItem(TOKEN, decodeURIComponent(token));
-  history.replaceState(null, '', location.pathname + location.search);
+  const route = readRoute();
+  route.delete('token');
+  history.replaceState(history.state, '', routeAddress(route));
 }
 
 let tokenPrompt = null;
@@ -207,24 +213,51 @@ async function finishSignIn() {
   signedInNow = true;
 }
 
-async function api(path) {
+/** A GET of the API with the bearer token; a 401 asks for a token (or signs in) and tries again. */
+async function request(path, accept = 'application/json') {
   const token = sessionStorage.getItem(TOKEN);
-  const headers = token ? { accept: 'application/json', authorization: `Bearer ${token}` } : { accept: 'application/json' };
+  const headers = token ? { accept, authorization: `Bearer ${token}` } : { accept };
   const response = await fetch(new URL(path, document.baseURI), { headers });
   if (response.status === 401) {
     const config = await signInConfig();
     if (!config) {
       await askForToken(Boolean(token));
-      return api(path);
+      return request(path, accept);
     }
     sessionStorage.removeItem(TOKEN);
     if (signedInNow) throw new Error('the API refused the token signing in gave (401): its issuer or audience is not the one the API accepts');
     return signIn(config);
   }
+  if (!response.ok) throw await refusal(response);
+  return response;
+}
+
+/** What the API said went wrong. API Gateway's own refusals ({"message": "Forbidden"}: a token without the scope) are not problem documents. */
+async function refusal(response) {
   const body = await response.json().catch(() => null);
-  // API Gateway's own refusals ({"message": "Forbidden"}: a token without the scope) are not problem documents.
-  if (!response.ok) throw new Error(body?.detail || body?.message || `${response.status} ${response.statusText}`);
-  return body;
+  return new Error(body?.detail || body?.message || `${response.status} ${response.statusText}`);
+}
+
+const api = async (path) => (await request(path)).json();
+
+/**
+ * Saves what an API route answers as a file. The routes want the bearer token, which a plain link cannot send:
+ * the bytes are fetched, then handed to the browser's download as a blob. The name is the one the API gives
+ * (Content-Disposition), else `fallback`.
+ */
+async function download(path, fallback, accept = '*/*') {
+  const response = await request(path, accept);
+  if (response.status === 202) {
+    status('The export is being written in the cloud: `leakproof export --stack` fetches it when it is done.');
+    return;
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? fallback;
+  const url = URL.createObjectURL(await response.blob());
+  const link = el('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 // Dumps: the picker, then one dump's summary
@@ -232,36 +265,33 @@ async function api(path) {
 async function loadDumps() {
   status('Loading…');
   const { dumps } = await api('dumps');
+  state.dumps = dumps;
+  state.dump = null;
   $('#dumps').replaceChildren(...dumps.map(dumpItem));
   status(dumps.length ? '' : 'No dumps yet: ingest one with `leakproof ingest`.');
-  const wanted = state.dump ?? /^#dump=(\w+)/.exec(location.hash)?.[1];
-  const chosen = dumps.find((dump) => dump.id === wanted) ?? dumps[0];
-  if (chosen) await showDump(chosen.id);
+  await applyRoute();
 }
 
 function dumpItem(dump) {
   const located = dump.located === null ? '?' : n(dump.located);
-  return el('li', {}, el('button', { type: 'button', class: 'dump', 'data-id': dump.id, 'aria-pressed': 'false', onclick: () => run(() => showDump(dump.id)) },
+  return el('li', {}, el('button', { type: 'button', class: 'dump', 'data-id': dump.id, 'aria-pressed': 'false', onclick: () => navigate({ dump: dump.id }, { reset: true }) },
     el('strong', {}, dump.name), el('span', { class: `state s-${dump.status}` }, dump.status),
     // No max while the dump is still being split: an indeterminate bar.
     el('progress', { max: dump.located, value: dump.located === null ? null : dump.processed, 'aria-label': `${dump.name}: entries processed` }),
     el('small', {}, `${n(dump.processed)} of ${located} entries · ${n(dump.messages)} messages · ${when(dump.startedAt)}`)));
 }
 
+/** Draws a dump's summary; its tables and panels are then drawn as the route asks (applyRoute). */
 async function showDump(id) {
-  state.dump = id;
-  history.replaceState(null, '', `#dump=${enc(id)}`);
-  for (const button of document.querySelectorAll('#dumps button')) button.setAttribute('aria-pressed', String(button.dataset.id === id));
-  const ticket = ++state.tickets.dump;
   const summary = await api(`dumps/${enc(id)}`);
-  if (ticket !== state.tickets.dump) return;
+  state.dump = id;
+  for (const button of document.querySelectorAll('#dumps button')) button.setAttribute('aria-pressed', String(button.dataset.id === id));
+  for (const panel of Object.values(panels)) closePanel(panel, false);
+  for (const listing of Object.values(listings)) listing.loaded = null;
   renderSummary(summary);
   $('#dump').hidden = false;
-  for (const panel of Object.values(panels)) closePanel(panel, false);
-  for (const listing of Object.values(listings)) clearFilters(listing);
-  const hasDocuments = summary.documents > 0;
-  $('#documents-view').hidden = !hasDocuments;
-  await Promise.all([loadListing(listings.messages, false), hasDocuments && loadListing(listings.documents, false)]);
+  state.hasDocuments = summary.documents > 0;
+  $('#documents-view').hidden = !state.hasDocuments;
 }
 
 function renderSummary(summary) {
@@ -373,25 +403,21 @@ function bars(list, items, filter) {
 /** What differs between the two tables; loading, paging and filtering are one for both. */
 const listings = {
   messages: {
-    form: '#filters', table: '#messages', more: '#more', counter: '#shown', heading: '#messages-heading', path: 'messages', columns: 6,
+    form: '#filters', error: '#filters-error', table: '#messages', more: '#more', counter: '#shown', heading: '#messages-heading', path: 'messages', columns: 6, panel: 'message',
     row: (message) => messageRow(message), none: 'No messages match these filters.', all: 'All messages', some: 'Messages with',
   },
   documents: {
-    form: '#document-filters', table: '#documents', more: '#documents-more', counter: '#documents-shown', heading: '#documents-heading', path: 'documents', columns: 5,
+    form: '#document-filters', error: '#document-filters-error', table: '#documents', more: '#documents-more', counter: '#documents-shown', heading: '#documents-heading', path: 'documents', columns: 5, panel: 'document',
     row: (file) => documentRow(file), none: 'No documents match these filters.', all: 'All documents', some: 'Documents with',
   },
 };
-for (const listing of Object.values(listings)) Object.assign(listing, { params: null, cursor: null, shown: 0, ticket: 0 });
+for (const listing of Object.values(listings)) Object.assign(listing, { params: null, loaded: null, cursor: null, shown: 0, ticket: 0 });
 
-function clearFilters(listing) {
-  for (const field of $(listing.form).elements) if (field.name) field.value = '';
-}
+const fieldsOf = (listing) => [...$(listing.form).elements].filter((field) => field.name);
 
 /** Shows the entries matching these filters alone: a click on the chart, a month, a domain, a reason, a provenance. */
 function filterBy(values, listing = listings.messages) {
-  clearFilters(listing);
-  for (const [name, value] of Object.entries(values)) $(listing.form).elements[name].value = value;
-  run(() => loadListing(listing, false));
+  navigate(Object.fromEntries(fieldsOf(listing).map((field) => [field.name, values[field.name] ?? null])));
   $(listing.heading).scrollIntoView({ behavior: 'smooth' });
 }
 
@@ -399,6 +425,9 @@ function filterMonth(month) {
   const [year, number] = month.split('-').map(Number);
   filterBy({ after: `${month}-01`, before: new Date(Date.UTC(year, number, 0)).toISOString().slice(0, 10) });
 }
+
+/** The form as it stands into the route (Apply): the filters are then part of the page's address. */
+const applyForm = (listing) => navigate(Object.fromEntries(fieldsOf(listing).map((field) => [field.name, field.value.trim() || null])));
 
 /** A form as API parameters. Dates are whole UTC days, the "to" day included. */
 function queryOfForm(form) {
@@ -410,16 +439,38 @@ function queryOfForm(form) {
   return params;
 }
 
+/** The route's filters into the form; the table loads again when they (or the dump) changed. */
+async function syncListing(listing, route) {
+  for (const field of fieldsOf(listing)) field.value = route.get(field.name) ?? '';
+  const params = queryOfForm($(listing.form));
+  const key = `${state.dump} ${params}`;
+  if (key === listing.loaded) return;
+  listing.loaded = key;
+  listing.params = params;
+  await loadListing(listing, false);
+}
+
 async function loadListing(listing, more) {
   const ticket = ++listing.ticket;
-  if (!more) listing.params = queryOfForm($(listing.form));
   const params = new URLSearchParams(listing.params);
   if (more) params.set('cursor', listing.cursor);
   $(listing.more).disabled = true;
-  const page = await api(`dumps/${enc(state.dump)}/${listing.path}?${params}`);
+  formError(listing, null);
+  const body = $(`${listing.table} tbody`);
+  let page;
+  try {
+    page = await api(`dumps/${enc(state.dump)}/${listing.path}?${params}`);
+  } catch (error) {
+    if (ticket !== listing.ticket) return;
+    // Next to the form that asked, not at the top of the page: rows from other filters must not pass for these.
+    listing.loaded = null;
+    formError(listing, error.message);
+    if (!more) body.replaceChildren(), $(listing.counter).textContent = '';
+    $(listing.more).disabled = false;
+    return;
+  }
   if (ticket !== listing.ticket) return;
   const rows = page[listing.path].map(listing.row);
-  const body = $(`${listing.table} tbody`);
   body[more ? 'append' : 'replaceChildren'](...rows);
   listing.shown = (more ? listing.shown : 0) + rows.length;
   listing.cursor = page.next;
@@ -429,78 +480,168 @@ async function loadListing(listing, more) {
   $(listing.counter).textContent = `${n(listing.shown)} shown${listing.cursor ? '' : ' — all'}`;
   const filters = [...listing.params].filter(([name]) => name !== 'limit').map(([name, value]) => `${name} ${value}`);
   $(`${listing.table} caption`).textContent = filters.length ? `${listing.some} ${filters.join(', ')}` : listing.all;
+  markCurrent(panels[listing.panel]);
+}
+
+function formError(listing, text) {
+  const note = $(listing.error);
+  note.textContent = text ? `These filters could not be applied: ${text}` : '';
+  note.hidden = !text;
 }
 
 /** A table row that opens its entry in the panel beside the table (a click anywhere on it but its own buttons). */
-function openingRow(open, ...cells) {
-  return el('tr', { onclick: (event) => event.target.closest('button') || open() }, ...cells);
+function openingRow(open, key, ...cells) {
+  return el('tr', { 'data-key': key, onclick: (event) => event.target.closest('button') || open() }, ...cells);
 }
 
 function messageRow(message) {
-  const open = () => run(() => openMessage(state.dump, message.locator, row, button));
+  const open = () => openEntry(panels.message, message.key, state.dump, button);
   const button = linkButton('', open, message.subject ?? (message.verdict === 'error' ? message.locator : '(no subject)'));
-  const row = openingRow(open,
-    el('td', { title: when(message.date) }, message.date?.slice(0, 10) ?? '—'), el('td', { class: 'from' }, message.from ?? '—'), el('td', { class: 'subject' }, button),
-    el('td', {}, badge(message.verdict)), el('td', { class: 'reasons' }, message.reasons.map((reason) => el('span', {}, reason))),
-    el('td', {}, message.signingDomains.join(' ')));
-  return row;
+  return openingRow(open, message.key,
+    el('td', { class: 'date', title: when(message.date) }, message.date?.slice(0, 10) ?? '—'), el('td', { class: 'from' }, message.from ?? '—'), el('td', { class: 'subject' }, button),
+    el('td', { class: 'verdict' }, badge(message.verdict)), el('td', { class: 'reasons' }, message.reasons.map((reason) => el('span', {}, reason))),
+    el('td', { class: 'signers' }, message.signingDomains.join(' ')));
 }
 
 function documentRow(file) {
-  const open = () => run(() => openDocument(state.dump, file.locator, row, button));
+  const open = () => openEntry(panels.document, file.key, state.dump, button);
   const button = linkButton('', open, file.name ?? file.locator);
   const type = file.detectedType ?? 'unknown';
-  const row = openingRow(open,
+  return openingRow(open, file.key,
     el('td', { class: 'name' }, button), el('td', {}, linkButton('type', () => filterBy({ type }, listings.documents), type)), el('td', { class: 'n' }, size(file.size)),
     el('td', {}, provenanceBadge(file.provenance)), el('td', { class: 'locator' }, file.locator));
-  return row;
+}
+
+/** Exports every message of the dump in `format` (as `leakproof export`). */
+function exportListed(format) {
+  return download(`dumps/${enc(state.dump)}/export?format=${format}`, `leakproof-${state.dump.slice(0, 12)}.${format}`);
 }
 
 // Panels: one beside each table, showing one message's evidence or one document's
 
 const panels = {
-  message: { panel: '#evidence', table: '#messages', ticket: 0, opener: null },
-  document: { panel: '#document', table: '#documents', ticket: 0, opener: null },
+  message: { panel: '#evidence', table: '#messages', param: 'message', dumpParam: 'messageDump', path: 'messages', ticket: 0, shown: null, opener: null,
+    render: (entry, dumpId) => evidence(entry, dumpId), name: 'evidence' },
+  document: { panel: '#document', table: '#documents', param: 'document', dumpParam: 'documentDump', path: 'documents', ticket: 0, shown: null, opener: null,
+    render: (file, dumpId) => documentDetail(file, dumpId), name: 'document' },
 };
 
-/**
- * Loads `path` into the panel, drawn by `render`. `row` (a row of the panel's table, if the entry was opened
- * from one) is marked current; `opener` gets the focus back when the panel closes.
- */
-async function openPanel(panel, path, render, row, opener) {
+/** Opens an entry by putting it in the route: its key, and its dump when not the one shown. `opener` gets the focus back on close. */
+function openEntry(panel, key, dumpId = state.dump, opener = document.activeElement) {
+  panel.opener = opener;
+  return navigate({ [panel.param]: key, [panel.dumpParam]: dumpId === state.dump ? null : dumpId });
+}
+
+/** A message's evidence or a document, by dump and locator: from a link in another panel (a carrier, a verified copy, a place). */
+const openMessage = (dumpId, locator) => openEntry(panels.message, keyOf(locator), dumpId);
+const openDocument = (dumpId, locator) => openEntry(panels.document, keyOf(locator), dumpId);
+
+/** Closes a panel (Escape, ×) by taking its entry out of the route. */
+const dismiss = (panel) => navigate({ [panel.param]: null, [panel.dumpParam]: null });
+
+/** The route's entry into the panel: opened, replaced, or closed. */
+async function syncPanel(panel, route) {
+  const key = route.get(panel.param);
+  const dumpId = route.get(panel.dumpParam) ?? state.dump;
+  const wanted = key ? `${dumpId} ${key}` : null;
+  if (wanted === panel.shown) return;
+  if (!wanted) return closePanel(panel);
+  panel.shown = wanted;
+  panel.dump = dumpId;
+  panel.key = key;
+  await openPanel(panel, `dumps/${enc(dumpId)}/${panel.path}/${enc(key)}`, (body) => panel.render(body, dumpId));
+}
+
+const narrow = () => matchMedia('(max-width: 999px)').matches;
+
+/** Loads `path` into the panel, drawn by `render`; its row, if listed, is marked current. */
+async function openPanel(panel, path, render) {
   const ticket = ++panel.ticket;
-  unselect(panel);
-  row?.setAttribute('aria-current', 'true');
-  panel.opener = opener ?? document.activeElement;
+  markCurrent(panel);
   const aside = $(panel.panel);
   aside.hidden = false;
   aside.replaceChildren(el('p', {}, 'Loading…'));
-  if (!row) aside.scrollIntoView({ block: 'nearest' });
-  const body = await api(path);
+  let body;
+  try {
+    body = await api(path);
+  } catch (error) {
+    if (ticket === panel.ticket) aside.replaceChildren(closeButton(panel), el('p', { class: 'error', role: 'alert' }, `Could not load: ${error.message}`));
+    return;
+  }
   if (ticket !== panel.ticket) return;
   aside.replaceChildren();
   fill(aside, {}, [closeButton(panel), render(body)]);
-  aside.focus();
+  // On a phone the panel covers the page: it opens at its top.
+  aside.scrollTop = 0;
+  aside.focus({ preventScroll: narrow() });
 }
 
 function closePanel(panel, refocus = true) {
+  ++panel.ticket;
+  panel.shown = null;
+  panel.key = null;
   $(panel.panel).hidden = true;
-  unselect(panel);
+  markCurrent(panel);
   if (refocus && panel.opener?.isConnected) panel.opener.focus();
 }
 
-function unselect(panel) {
-  for (const row of document.querySelectorAll(`${panel.table} tr[aria-current]`)) row.removeAttribute('aria-current');
+/** Marks the row of the entry the panel shows, when the table lists it. */
+function markCurrent(panel) {
+  const key = panel.shown && panel.dump === state.dump ? panel.key : null;
+  for (const row of document.querySelectorAll(`${panel.table} tbody tr`)) {
+    if (key && row.dataset.key === key) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+  }
 }
 
-const closeButton = (panel) => el('button', { type: 'button', class: 'close', 'aria-label': `Close ${panel === panels.message ? 'evidence' : 'document'}`, onclick: () => closePanel(panel) }, '×');
+const closeButton = (panel) => el('button', { type: 'button', class: 'close', 'aria-label': `Close ${panel.name}`, onclick: () => dismiss(panel) }, '×');
 
-/** A message's evidence, by dump and locator: from its row, or from a link in another panel (a carrier, a verified copy). */
-const openMessage = (dumpId, locator, row, opener) =>
-  openPanel(panels.message, `dumps/${enc(dumpId)}/messages/${keyOf(locator)}`, (entry) => evidence(entry, dumpId), row, opener);
+// Routes: what the page shows lives in the fragment of its address (#dump=…&verdict=failed&message=…), so every
+// view, filter set and opened entry can be linked, reloaded, and gone back and forth through; the fragment never
+// reaches a server.
 
-const openDocument = (dumpId, locator, row, opener) =>
-  openPanel(panels.document, `dumps/${enc(dumpId)}/documents/${keyOf(locator)}`, (entry) => documentDetail(entry, dumpId), row, opener);
+const readRoute = () => new URLSearchParams(location.hash.slice(1));
+const routeAddress = (route) => location.pathname + location.search + (route.size ? `#${route}` : '');
+
+/** A new history entry with these changes to the route (null removes a key; `reset` starts from none), then drawn. */
+function navigate(changes, { reset = false } = {}) {
+  const route = reset ? new URLSearchParams() : readRoute();
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null || value === undefined || value === '') route.delete(name);
+    else route.set(name, value);
+  }
+  const address = routeAddress(route);
+  if (address !== location.pathname + location.search + location.hash) history.pushState(null, '', address);
+  return applyRoute();
+}
+
+let routing = Promise.resolve();
+
+/** Draws the route, one route at a time (a back and a click in a row are drawn in turn). */
+function applyRoute() {
+  routing = routing.then(showRoute).catch((error) => status(`Could not load: ${error.message}`, true));
+  return routing;
+}
+
+async function showRoute() {
+  const route = readRoute();
+  if (!state.dumps) return;
+  const wanted = route.get('dump');
+  const chosen = state.dumps.find((dump) => dump.id === wanted) ?? state.dumps[0];
+  if (!chosen) return;
+  if (wanted && chosen.id !== wanted) status(`No dump ${wanted} in this store: showing the latest.`, true);
+  if (chosen.id !== wanted) {
+    // The address names what is shown, so that it can be copied as it is.
+    route.set('dump', chosen.id);
+    history.replaceState(history.state, '', routeAddress(route));
+  }
+  if (chosen.id !== state.dump) await showDump(chosen.id);
+  await Promise.all([
+    syncListing(listings.messages, route),
+    state.hasDocuments && syncListing(listings.documents, route),
+    ...Object.values(panels).map((panel) => syncPanel(panel, route)),
+  ]);
+}
 
 /** [term, value, class?] pairs as a description list; empty values left out. */
 function facts(pairs) {
@@ -755,13 +896,20 @@ $('#document-filters').elements.provenance.append(...Object.keys(PROVENANCES).ma
 for (const [listing, clear] of [[listings.messages, '#clear'], [listings.documents, '#documents-clear']]) {
   $(listing.form).addEventListener('submit', (event) => {
     event.preventDefault();
-    run(() => loadListing(listing, false));
+    applyForm(listing);
   });
   $(clear).addEventListener('click', () => filterBy({}, listing));
-  $(listing.more).addEventListener('click', () => run(() => loadListing(listing, true)));
+  $(listing.more).addEventListener('click', () => loadListing(listing, true));
 }
-for (const panel of Object.values(panels)) $(panel.panel).addEventListener('keydown', (event) => event.key === 'Escape' && closePanel(panel));
+for (const panel of Object.values(panels)) $(panel.panel).addEventListener('keydown', (event) => event.key === 'Escape' && dismiss(panel));
+for (const format of ['csv', 'jsonl']) $(`#export-${format}`).addEventListener('click', () => run(() => exportListed(format)));
 $('#refresh').addEventListener('click', () => run(loadDumps));
+// Back, forward, or a link to another view pasted into the address bar (with a token, perhaps).
+addEventListener('popstate', () => applyRoute());
+addEventListener('hashchange', () => {
+  takeFragmentToken();
+  applyRoute();
+});
 run(async () => {
   await finishSignIn();
   await loadDumps();
