@@ -11,10 +11,15 @@ export type AttachmentProof =
   | { level: 'proven'; signers: string[] }
   /**
    * Signed mail carries the part, but proves less: the message is only partially verified, or the part is covered
-   * only by a signature with caveats, or by none (an l= stops before it: 'body-length-limit').
+   * only by a signature with caveats, or by none because a verifying signature's l= stops before it
+   * ('body-length-limit').
    */
   | { level: 'partial'; reasons: Reason[]; signers: string[] }
-  /** Nothing: the message failed, is unverified or unreadable. */
+  /**
+   * Nothing: the message failed, is unverified or unreadable, or no signature reaches the part for another cause
+   * than an l= (an Outlook item's headers-only signatures, an unsigned structure, bytes mail readers read two
+   * ways): signed mail vouches for none of its bytes.
+   */
   | { level: 'none' };
 
 export function attachmentProof(message: MessageRecord, attachment: AttachmentRecord): AttachmentProof {
@@ -26,8 +31,10 @@ export function attachmentProof(message: MessageRecord, attachment: AttachmentRe
     const reasons = new Set<Reason>([...(message.verdict === 'partially-verified' ? message.reasons : []), ...covering.flatMap((signature) => signature.reasons)]);
     return { level: 'partial', reasons: [...reasons].sort(), signers: signersOf(covering) };
   }
-  // Signed mail whose passing signature stops before this part (l=): the part could have been added after signing.
-  return { level: 'partial', reasons: ['body-length-limit'], signers: [] };
+  // Signed mail whose passing signature stops before this part (l=): the part could have been added after signing
+  // (issue 11 §4 calls that partially proven). Any other cause leaves the part as unsigned as an unsigned message's.
+  const limited = message.signatures.some((signature) => signature.status === 'pass' && signature.bodyHash === 'pass' && signature.reasons.includes('body-length-limit'));
+  return limited ? { level: 'partial', reasons: ['body-length-limit'], signers: [] } : { level: 'none' };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   carrierRecord,
   documentFacts,
   FORGED_SPREADSHEET,
+  outlookCarrier,
   metadata,
   SPREADSHEET,
   type CarrierShape,
@@ -147,6 +148,20 @@ describe('decideProvenance', () => {
       expect(decide(documentFacts(SPREADSHEET, NAME), [await carrier('unsigned')]).provenance).toBe('unproven');
       const other = await carrier('verified', FORGED_SPREADSHEET);
       expect(decide(documentFacts(SPREADSHEET, NAME), [other]).provenance).not.toBe('proven');
+    });
+
+    it('a forged file in an Outlook item with genuine transport headers (headers-only): unproven, for no signature reaches any part of its body', async () => {
+      const item = await outlookCarrier(FORGED_SPREADSHEET, NAME);
+      expect(item).toMatchObject({ verdict: 'partially-verified', reasons: ['headers-only'] });
+      const copy = carried(item, attachmentOf(item, FORGED_SPREADSHEET, NAME));
+      expect(copy.attachment.coveredBy).toEqual([]);
+      expect(decide(documentFacts(FORGED_SPREADSHEET, NAME), [copy])).toMatchObject({ provenance: 'unproven', carriers: [], reasons: [] });
+    });
+
+    it('a file no signature covers in a verified message, for another cause than l= (here: its Content-Type is unsigned): unproven', async () => {
+      const copy = await carrier('verified', SPREADSHEET, { coveredBy: [] });
+      expect(copy.message.verdict).toBe('verified');
+      expect(decide(documentFacts(SPREADSHEET, NAME), [copy])).toMatchObject({ provenance: 'unproven', reasons: [] });
     });
 
     it('a verified namesake that is not itself covered is no ground for an altered copy', async () => {

@@ -86,6 +86,18 @@ export async function verifiedRecord(bytes: Buffer, path: string): Promise<Messa
 }
 
 /**
+ * An Outlook item (issue 13): the genuine transport headers of a message campaign.example signed, and a body
+ * Outlook re-built, holding `file` (anything: the body is not checked). Verified as the pipeline does: headers only.
+ */
+export async function outlookCarrier(file: Buffer, name: string, path = 'box.pst!/Inbox/1'): Promise<MessageRecord> {
+  const genuine = signMessage(messageWithFile(SPREADSHEET, name), { domain: 'campaign.example', selector: 'k1', privateKey: campaign.privateKey });
+  const transportHeaders = genuine.subarray(0, genuine.indexOf('\r\n\r\n') + 4);
+  const described = await describeEntry(await verifyEntry({ kind: 'message', locator: { path }, bytes: messageWithFile(file, name), outlook: { transportHeaders } }, verifier, AT));
+  if (described.kind !== 'message') throw new Error(`${path} did not read as a message`);
+  return { ...described, attachments: [], attachmentsNote: null, arc: null, forensics: null };
+}
+
+/**
  * The attachment as the inventory records it: covered by the signatures that passed with a whole-body hash
  * (what a truthful inventory says), or by the indexes given (a lying one).
  */
