@@ -287,7 +287,12 @@ async function showDump(id) {
   state.dump = id;
   for (const button of document.querySelectorAll('#dumps button')) button.setAttribute('aria-pressed', String(button.dataset.id === id));
   for (const panel of Object.values(panels)) closePanel(panel, false);
-  for (const listing of Object.values(listings)) listing.loaded = null;
+  // No row of the dump shown before stays under this one's name while its tables load.
+  for (const listing of Object.values(listings)) {
+    listing.loaded = null;
+    $(`${listing.table} tbody`).replaceChildren();
+    $(listing.counter).textContent = '';
+  }
   renderSummary(summary);
   $('#dump').hidden = false;
   state.hasDocuments = summary.documents > 0;
