@@ -1,7 +1,5 @@
-import type { VerdictStore } from '../shared/ports/verdict-store.ts';
-
 /** Finds a dump by its id or an unambiguous prefix of it (as git does with commits); undefined when none is asked for. */
-export async function findDumpId(store: Pick<VerdictStore, 'listDumps'>, prefix: string | undefined): Promise<string | undefined> {
+export async function findDumpId(store: { listDumps(): Promise<readonly { id: string }[]> }, prefix: string | undefined): Promise<string | undefined> {
   if (prefix === undefined) return undefined;
   const matches = (await store.listDumps()).filter((dump) => dump.id.startsWith(prefix.toLowerCase()));
   if (matches.length === 1) return matches[0]!.id;

@@ -1,21 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DumpOverview, DumpSummary } from '../shared/ports/verdict-store.ts';
-import { ApiError, type RemoteApi } from './remote-api.ts';
+import { ApiError, type RemoteApi, type RemoteDumpOverview, type RemoteDumpSummary } from './remote-api.ts';
 
 export interface FollowOptions {
   /** Between two looks (the API's default throttle is 20 requests a second across all callers: this is one in 2 s). */
   pollMs?: number;
   /** How long a dump may stay unknown to the API after its upload before the stack is deemed not to have seen it. */
   unseenMs?: number;
-  onProgress?: (dump: DumpOverview) => void;
+  onProgress?: (dump: RemoteDumpOverview) => void;
   signal?: AbortSignal;
 }
 
 /** The dump ended as failed: its split gave up, for `reason`. */
 export class DumpFailedError extends Error {
-  readonly summary: DumpSummary;
+  readonly summary: RemoteDumpSummary;
 
-  constructor(summary: DumpSummary) {
+  constructor(summary: RemoteDumpSummary) {
     super(`the dump failed: ${summary.dump.failure ?? 'no reason recorded'}`);
     this.name = 'DumpFailedError';
     this.summary = summary;
@@ -30,14 +29,14 @@ const MAX_TRANSIENT_IN_A_ROW = 10;
  * Asks the API about a dump until it is complete (its summary) or failed (DumpFailedError). The dump is unknown
  * (404) until the splitter has picked the upload up; throttling and passing network errors are waited out.
  */
-export async function followDump(api: Pick<RemoteApi, 'summary'>, dumpId: string, options: FollowOptions = {}): Promise<DumpSummary> {
+export async function followDump(api: Pick<RemoteApi, 'summary'>, dumpId: string, options: FollowOptions = {}): Promise<RemoteDumpSummary> {
   const pollMs = options.pollMs ?? 2_000;
   const unseenMs = options.unseenMs ?? 15 * 60_000;
   const started = Date.now();
   let failuresInARow = 0;
   for (;;) {
     options.signal?.throwIfAborted();
-    let summary: DumpSummary | null | undefined;
+    let summary: RemoteDumpSummary | null | undefined;
     try {
       summary = await api.summary(dumpId);
       failuresInARow = 0;

@@ -16,6 +16,15 @@ const MAX_POLL_MS = 30_000;
 /** Redirects followed for one export: the API's own (none today) and the download's. */
 const MAX_REDIRECTS = 5;
 
+/**
+ * A dump as a deployed stack lists it. A stack deployed before documents were counted (issue 11) answers without
+ * `documents`: absent, not zero (it did not look for documents).
+ */
+export type RemoteDumpOverview = Omit<DumpOverview, 'documents'> & Partial<Pick<DumpOverview, 'documents'>>;
+
+/** A dump's summary as a deployed stack answers it; from an older stack without `documents` and `byProvenance`. */
+export type RemoteDumpSummary = Omit<DumpSummary, 'dump' | 'documents' | 'byProvenance'> & Partial<Pick<DumpSummary, 'documents' | 'byProvenance'>> & { dump: RemoteDumpOverview };
+
 export function bearerAuthoriser(token: string): RequestAuthoriser {
   return async () => ({ authorization: `Bearer ${token}` });
 }
@@ -58,14 +67,14 @@ export class RemoteApi {
   }
 
   /** Every dump, newest first. */
-  async listDumps(): Promise<DumpOverview[]> {
-    return (await this.#json<{ dumps: DumpOverview[] }>('dumps')).dumps;
+  async listDumps(): Promise<RemoteDumpOverview[]> {
+    return (await this.#json<{ dumps: RemoteDumpOverview[] }>('dumps')).dumps;
   }
 
   /** A dump's summary; null when the API knows no such dump (yet). */
-  async summary(dumpId: string): Promise<DumpSummary | null> {
+  async summary(dumpId: string): Promise<RemoteDumpSummary | null> {
     try {
-      return await this.#json<DumpSummary>(`dumps/${encodeURIComponent(dumpId)}`);
+      return await this.#json<RemoteDumpSummary>(`dumps/${encodeURIComponent(dumpId)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;

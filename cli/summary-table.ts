@@ -1,13 +1,14 @@
 import { PROVENANCES } from '../shared/documents/contract.ts';
-import type { DumpSummary } from '../shared/ports/verdict-store.ts';
+import type { RemoteDumpSummary } from './remote-api.ts';
 import { REASONS, VERDICTS } from '../shared/verdict/contract.ts';
 import { megabytes, row } from './format.ts';
 
 /**
  * The closing table of `ingest` and the body of `summary`: counts by verdict and reason, documents by provenance,
- * skips, errors, top signing and sender domains.
+ * skips, errors, top signing and sender domains. A summary from a stack deployed before documents were counted
+ * has no documents rows: it did not look for them (a 0 would say it found none).
  */
-export function summaryTable(summary: DumpSummary): string {
+export function summaryTable(summary: RemoteDumpSummary): string {
   const { dump } = summary;
   const lines = [
     `Dump ${dump.id.slice(0, 12)}  ${dump.name}  ${megabytes(dump.bytes)}  ${dump.status}`,
@@ -23,10 +24,11 @@ export function summaryTable(summary: DumpSummary): string {
       if (count) lines.push(row(`  ${reason}`, count));
     }
   }
-  lines.push(row('Total messages', summary.messages), row('Documents (not messages)', summary.documents));
+  lines.push(row('Total messages', summary.messages));
+  if (summary.documents !== undefined) lines.push(row('Documents (not messages)', summary.documents));
   // Documents not decided yet are counted above but under no provenance.
   for (const provenance of PROVENANCES) {
-    const count = summary.byProvenance[provenance];
+    const count = summary.byProvenance?.[provenance];
     if (count) lines.push(row(`  ${provenance}`, count));
   }
   lines.push(row('Skipped (not content)', summary.skipped), row('Errors (unreadable)', summary.errors));
