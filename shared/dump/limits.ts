@@ -61,3 +61,16 @@ export const MAX_CONTAINER_DEPTH = 10;
  * item's known size filled as it streams).
  */
 export const MAX_DOCUMENT_HOLD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Working memory a .7z/.rar may declare for its decoders (the LZMA/LZMA2 dictionary, PPMd's model, RAR's window),
+ * checked from 7-Zip's listing before anything is extracted. 7-Zip allocates what the archive declares inside its
+ * WebAssembly heap, which grows up to 2 GiB and never shrinks, on the reading thread, and the window fills as it
+ * decodes: a hostile archive could take the process far past ingest's 300 MB RSS promise (and a splitter Lambda
+ * past its memory) well before the ratio or disk limits stop it. 64 MiB is what 7-Zip's own strongest preset
+ * writes (-mx=9: LZMA2 with a 64 MiB dictionary; smaller presets and WinRAR's 32 MB default are below it; 7-Zip
+ * writes a smaller dictionary still when the data is smaller), so archives made with ordinary settings read; one
+ * made with a larger dictionary by choice is an error naming this limit (re-pack it with -mx=9 to read it).
+ * Measured: the bench's 7z (16 MiB dictionary) added ~17 MB to ingest's peak RSS.
+ */
+export const MAX_ARCHIVE_CODER_MEMORY_BYTES = 64 * 1024 * 1024;

@@ -11,19 +11,21 @@
  * are still read. Names are as 7-Zip extracts them (it drops "../" and leading "/"; a second member of a name
  * already extracted becomes "name_1"), escaped as any path is (see Locator).
  *
- * What it costs: the extracted bytes on disk once (temp), plus 7-Zip's working memory in the WebAssembly heap
- * (the LZMA dictionary an archive declares, up to 7z-wasm's 2 GiB heap ceiling: see notes/containers.md).
+ * What it costs: the extracted bytes on disk once (temp), plus 7-Zip's working memory in the WebAssembly heap:
+ * the dictionary or model its coders declare, which is read from 7-Zip's listing first (coder-memory.ts): an
+ * archive declaring more than limits.ts allows is not extracted, and it and each of its members are errors.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import sevenZipExport, { type SevenZipModule, type SevenZipModuleFactory } from '7z-wasm';
-import type { SpoolBudget } from './chunks.ts';
+import { formatBytes, type SpoolBudget } from './chunks.ts';
+import { declaredCoderMemory } from './coder-memory.ts';
 import { escapeName, insideOf, type DumpEntry } from './entry.ts';
 import { describeError, oneLine } from './errors.ts';
 import { walkFolder } from './folder.ts';
 import type { DumpItem } from './item.ts';
-import { inflateLimit, MAX_INFLATE_RATIO } from './limits.ts';
+import { inflateLimit, MAX_ARCHIVE_CODER_MEMORY_BYTES, MAX_INFLATE_RATIO } from './limits.ts';
 
 export interface ArchiveFile {
   /** The archive on disk (the dump's own file, or a temp copy of one found inside a container). */
@@ -52,15 +54,26 @@ interface Extraction {
   output: string[];
 }
 
+/** A file or folder as 7-Zip lists it (`l -slt`). */
+interface ListedMember {
+  /** As 7-Zip gives it, not escaped. */
+  path: string;
+  /** Its coders and their properties, "LZMA2:24", "BCJ2 LZMA2:26 LZMA:20", "v6:m3:128K"; "" when none. */
+  method: string;
+  folder: boolean;
+}
+
 let sevenZip: Promise<SevenZipModule> | undefined;
 /** The extraction under way: 7-Zip runs synchronously, one archive at a time. */
 let current: Extraction | undefined;
+/** Where a listing's lines go while 7-Zip lists (one line at a time: a listing of many files is never held). */
+let listener: ((line: string) => void) | undefined;
 
 /** One 7-Zip per process, loaded on first use (~1.6 MB of WebAssembly, compiled once). */
 function loadSevenZip(): Promise<SevenZipModule> {
   sevenZip ??= createSevenZip({
-    print: (line: string) => current?.output.push(line),
-    printErr: (line: string) => current?.output.push(line),
+    print: (line: string) => (listener === undefined ? current?.output.push(line) : listener(line)),
+    printErr: (line: string) => (listener === undefined ? current?.output.push(line) : listener(line)),
   }).then((module) => {
     module.FS.mkdir(HOST);
     module.FS.mount(module.NODEFS, { root: '/' }, HOST);
@@ -105,10 +118,19 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
     yield { kind: 'error', locator: { path: archive.path }, reason: describeError(error) };
     return;
   }
+  const archivePath = resolve(archive.filePath);
+  const refusal = memoryRefusal(module, archivePath);
+  if (refusal !== undefined) {
+    for (const path of notExtracted(module, archivePath, new Set())) {
+      yield { kind: 'error', locator: { path: archive.prefix + path }, reason: `not extracted: ${refusal}` };
+    }
+    yield { kind: 'error', locator: insideOf(archive.path), reason: `archive not extracted: ${refusal}` };
+    return;
+  }
   const outDir = await mkdtemp(join(tmpdir(), 'leakproof-7z-'));
   try {
     const extraction: Extraction = { outDir, written: 0, ratioLimit: inflateLimit(size), spool, output: [] };
-    const status = extract(module, extraction, resolve(archive.filePath));
+    const status = extract(module, extraction, archivePath);
     const failures = fileFailures(extraction);
     const membersSaidWhy = failures.size > 0;
     const seen = new Set<string>();
@@ -131,7 +153,7 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
     const problem = archiveProblem(status, extraction, membersSaidWhy);
     // 7-Zip stops at the first write it cannot make: what it had not reached yet is named, not silently lost.
     if (status !== 0) {
-      for (const path of notExtracted(module, resolve(archive.filePath), seen)) {
+      for (const path of notExtracted(module, archivePath, seen)) {
         yield { kind: 'error', locator: { path: archive.prefix + path }, reason: `not extracted: ${problem ?? 'the archive is damaged'}` };
       }
     }
@@ -160,31 +182,58 @@ function extract(module: SevenZipModule, extraction: Extraction, archivePath: st
 }
 
 /**
- * The files the archive lists (`7z l -slt`) that are not in `seen`, as locator paths inside it. A name holding a
- * line break cannot be told from the listing's own lines: such a file is not named here.
+ * Why the archive is not extracted for the working memory its coders declare (the largest any member's coders
+ * declare together), or undefined. A listing that fails says nothing here: the extraction then reports the damage.
  */
-function notExtracted(module: SevenZipModule, archivePath: string, seen: Set<string>): string[] {
-  const listing: Extraction = { outDir: '', written: 0, ratioLimit: 0, spool: undefined as never, output: [] };
-  current = listing;
+function memoryRefusal(module: SevenZipModule, archivePath: string): string | undefined {
+  let most = { bytes: 0, method: '' };
+  listArchive(module, archivePath, (member) => {
+    const bytes = declaredCoderMemory(member.method);
+    if (bytes > most.bytes) most = { bytes, method: member.method };
+  });
+  if (most.bytes <= MAX_ARCHIVE_CODER_MEMORY_BYTES) return undefined;
+  return `its decoder declares ${formatBytes(most.bytes)} of working memory (${oneLine(most.method)}), over the ${formatBytes(MAX_ARCHIVE_CODER_MEMORY_BYTES)} limit for archives`;
+}
+
+/**
+ * Lists the archive (`7z l -slt`), giving each member to `each` as its block of lines ends. A name holding a line
+ * break cannot be told from the listing's own lines: such a member is given cut (and so matches no file).
+ */
+function listArchive(module: SevenZipModule, archivePath: string, each: (member: ListedMember) => void): void {
+  let started = false;
+  let member: ListedMember | undefined;
+  const end = (): void => {
+    if (member !== undefined) each(member);
+    member = undefined;
+  };
+  listener = (line) => {
+    if (!started) started = line === '----------';
+    else if (line.startsWith('Path = ')) {
+      end();
+      member = { path: line.slice('Path = '.length), method: '', folder: false };
+    } else if (member === undefined) return;
+    else if (line.startsWith('Method = ')) member.method = line.slice('Method = '.length);
+    else if (line.startsWith('Folder = +') || /^Attributes = D/.test(line)) member.folder = true;
+    else if (line === '') end();
+  };
   try {
     module.callMain(['l', '-slt', '-sccUTF-8', '-pleakproof', '--', HOST + archivePath]);
   } catch {
     sevenZip = undefined;
   } finally {
-    current = undefined;
+    listener = undefined;
   }
+  end();
+}
+
+/** The files the archive lists that are not in `seen`, as locator paths inside it. */
+function notExtracted(module: SevenZipModule, archivePath: string, seen: Set<string>): string[] {
   const files: string[] = [];
-  const body = listing.output.slice(listing.output.indexOf('----------') + 1);
-  let path: string | undefined;
-  for (const line of [...body, '']) {
-    if (line.startsWith('Path = ')) path = line.slice('Path = '.length);
-    else if (line.startsWith('Folder = +') || /^Attributes = D/.test(line)) path = undefined;
-    else if (line === '' && path !== undefined) {
-      const escaped = path.split('/').map(escapeName).join('/');
-      if (!seen.has(escaped)) files.push(escaped);
-      path = undefined;
-    }
-  }
+  listArchive(module, archivePath, (member) => {
+    if (member.folder) return;
+    const escaped = member.path.split('/').map(escapeName).join('/');
+    if (!seen.has(escaped)) files.push(escaped);
+  });
   return files;
 }
 

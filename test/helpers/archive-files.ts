@@ -78,8 +78,12 @@ function rarHeader(fields: Buffer[]): Buffer {
   return Buffer.concat([crc, sized]);
 }
 
-/** A RAR5 archive of stored files. `corruptData` flips a byte of that member's data (its CRC-32 then fails). */
-export function buildRar5(members: ArchiveMember[], corruptData?: string): Buffer {
+/**
+ * A RAR5 archive of stored files. `corruptData` flips a byte of that member's data (its CRC-32 then fails).
+ * `compressionInfo` is written as every file's compression information field (bits 7–9 the method, 10–14 the
+ * dictionary as 128 KiB << n): what the archive declares, whatever its data holds.
+ */
+export function buildRar5(members: ArchiveMember[], corruptData?: string, compressionInfo = 0): Buffer {
   const HEADER_MAIN = 1;
   const HEADER_FILE = 2;
   const HEADER_END = 5;
@@ -94,8 +98,27 @@ export function buildRar5(members: ArchiveMember[], corruptData?: string): Buffe
     crc.writeUInt32LE(crc32(data));
     if (member.name === corruptData) data[0] = data[0]! ^ 0xff;
     // type, header flags, data size, file flags, unpacked size, attributes, data CRC, compression (stored), host OS, name
-    parts.push(rarHeader([vint(HEADER_FILE), vint(HAS_DATA), vint(data.length), vint(FILE_HAS_CRC), vint(data.length), vint(0o644), crc, vint(0), vint(HOST_UNIX), vint(name.length), name]), data);
+    parts.push(rarHeader([vint(HEADER_FILE), vint(HAS_DATA), vint(data.length), vint(FILE_HAS_CRC), vint(data.length), vint(0o644), crc, vint(compressionInfo), vint(HOST_UNIX), vint(name.length), name]), data);
   }
   parts.push(rarHeader([vint(HEADER_END), vint(0), vint(0)]));
   return Buffer.concat(parts);
+}
+
+/**
+ * A copy of a .7z made with `-mhc=off` (plain header) and an LZMA coder (`-m0=LZMA…`) whose coder properties
+ * declare `dictionaryBytes` instead: the 5-byte LZMA properties (lc/lp/pb, then the dictionary size, LE32) follow
+ * the coder's id 03 01 01 in the header; both header CRCs are recomputed, so 7-Zip takes the archive as sound.
+ * The packed data needs no change: an LZMA stream decodes the same under any larger dictionary.
+ */
+export function with7zLzmaDictionary(archive: Buffer, dictionaryBytes: number): Buffer {
+  const coder = Buffer.from('2303010105', 'hex'); // flags (3-byte id, has properties), id, properties size 5
+  const at = archive.lastIndexOf(coder);
+  if (at < 0) throw new Error('no LZMA coder with properties in a plain 7z header (build with -mhc=off -m0=LZMA)');
+  const patched = Buffer.from(archive);
+  patched.writeUInt32LE(dictionaryBytes, at + coder.length + 1);
+  const nextHeaderOffset = 32 + Number(patched.readBigUInt64LE(12));
+  const nextHeaderSize = Number(patched.readBigUInt64LE(20));
+  patched.writeUInt32LE(crc32(patched.subarray(nextHeaderOffset, nextHeaderOffset + nextHeaderSize)), 28);
+  patched.writeUInt32LE(crc32(patched.subarray(12, 32)), 8);
+  return patched;
 }
