@@ -60,6 +60,27 @@ describe('a file is covered only when a mail client reads the same file', () => 
     expect(read.ours.map((file) => file.coveredBy)).toEqual([[0], [0]]);
   });
 
+  it('controls that hold: an inner boundary that is a prefix of the outer (and the reverse), an epilogue holding a second structure', async () => {
+    const nested = (outer: string, inner: string) =>
+      multipartMessage({
+        subtype: 'mixed',
+        boundary: outer,
+        parts: [
+          { subtype: 'alternative', boundary: inner, parts: [textPart('plain'), filePart(notes, { type: 'application/pdf', name: 'inner.pdf' })] },
+          filePart(pdf, { type: 'application/pdf', name: 'contract.pdf' }),
+        ],
+      });
+    for (const [outer, inner] of [['abc', 'ab'], ['ab', 'abc']]) {
+      const read = await readings(sign(nested(outer!, inner!)));
+      expect(same(read.ours, read.theirs)).toBe(true);
+      expect(read.ours.map((file) => [file.name, file.coveredBy])).toEqual([['inner.pdf', [0]], ['contract.pdf', [0]]]);
+    }
+    const epilogue = Buffer.concat([twoFiles(), Buffer.from(`--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="forged.pdf"\r\n\r\n%PDF forged\r\n--b--\r\n`)]);
+    const read = await readings(sign(epilogue));
+    expect(same(read.ours, read.theirs)).toBe(true);
+    expect(read.ours.map((file) => file.name)).toEqual(['contract.pdf', 'notes.pdf']);
+  });
+
   it("base64 with characters outside the alphabet ('-' and '_' are base64url to Node, junk to libbase64)", async () => {
     const part = filePart(pdf, { type: 'application/pdf', name: 'contract.pdf' });
     part.body = `${(part.body as string).replace(/\//g, '_').replace(/\+/g, '-')}\r\nQU_D`;
