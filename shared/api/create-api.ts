@@ -13,8 +13,10 @@ import { registerReportPage, REPORT_PAGE_PATHS } from './report-page.ts';
 import { responseLimit } from './response-limit.ts';
 import { registerDocumentRoutes } from './routes/documents.ts';
 import { registerDumpRoutes } from './routes/dumps.ts';
+import { registerExplanationRoutes } from './routes/explanations.ts';
 import { registerExportRoutes } from './routes/export.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerMessageViewRoutes } from './routes/message-view.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerReverifyRoutes } from './routes/reverify.ts';
 import { KeyRecordInputSchema } from './schemas.ts';
@@ -35,6 +37,8 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
 
   registerDumpRoutes(app, dependencies);
   registerMessageRoutes(app, dependencies);
+  registerMessageViewRoutes(app, dependencies);
+  registerExplanationRoutes(app);
   registerDocumentRoutes(app, dependencies);
   registerExportRoutes(app, dependencies);
   registerKeyRoutes(app, dependencies);

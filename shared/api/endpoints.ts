@@ -7,8 +7,10 @@ import { OPENAPI_PATH } from './create-api.ts';
 import { REPORT_PAGE_PATHS } from './report-page.ts';
 import { fileSightingsRoute, getDocumentRoute, listDocumentsRoute } from './routes/documents.ts';
 import { getDumpRoute, listDumpsRoute } from './routes/dumps.ts';
+import { explanationsRoute } from './routes/explanations.ts';
 import { exportRoute, exportStatusRoute } from './routes/export.ts';
 import { importKeysRoute, listKeysRoute } from './routes/keys.ts';
+import { messageOriginalRoute, messageViewRoute } from './routes/message-view.ts';
 import { getMessageRoute, listMessagesRoute } from './routes/messages.ts';
 import { reverifyRoute } from './routes/reverify.ts';
 
@@ -24,7 +26,7 @@ export interface Endpoint {
   access: 'public' | 'read' | 'write';
 }
 
-const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, listDocumentsRoute, getDocumentRoute, fileSightingsRoute, exportRoute, exportStatusRoute, listKeysRoute, importKeysRoute, reverifyRoute];
+const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, messageViewRoute, messageOriginalRoute, explanationsRoute, listDocumentsRoute, getDocumentRoute, fileSightingsRoute, exportRoute, exportStatusRoute, listKeysRoute, importKeysRoute, reverifyRoute];
 
 export const ENDPOINTS: readonly Endpoint[] = [
   // The API's GETs only read (an export's S3 object is a copy made for the caller); each POST changes state.

@@ -394,6 +394,7 @@ export const MessageDetailSchema = z
   .object({
     ...listingFields,
     kind: z.enum(['message', 'error']).openapi({ description: 'error: the entry could not be read as a message (verdict "error").' }),
+    explanation: z.string().openapi({ description: 'The verdict and its reasons in plain words (GET /explanations has every sentence).' }),
     sha256: nullableText.openapi({ description: "SHA-256 of the message's bytes as they stand in the dump." }),
     detail: nullableText,
     verifiedAt: isoTime.nullable(),

@@ -13,18 +13,28 @@ export function signedHeaderData(
   signature: Pick<DkimSignature, 'h' | 'headerCanon' | 'field'>,
   index: FieldIndex = indexFields(fields),
 ): Buffer {
+  const parts = signedFieldPositions(signature.h, index).map((position) => canonicalHeader(fields[position]!, signature.headerCanon));
+  const own = canonicalHeader(withoutSignatureValue(signature.field), signature.headerCanon);
+  parts.push(own.slice(0, -2));
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+/**
+ * Which header fields an h= list selects, as positions in the header section, in h= order: each name takes the
+ * bottom-most instance not yet taken; a name with no instance left selects nothing (it signs an absence). The
+ * one selection the verifier hashes, exported so what is shown as signed is exactly what was verified.
+ */
+export function signedFieldPositions(h: readonly string[], index: FieldIndex): number[] {
   const taken = new Map<string, number>();
-  const parts: string[] = [];
-  for (const name of signature.h) {
+  const positions: number[] = [];
+  for (const name of h) {
     const instances = index.get(name);
     const used = taken.get(name) ?? 0;
     if (!instances || used >= instances.length) continue;
     taken.set(name, used + 1);
-    parts.push(canonicalHeader(fields[instances[instances.length - 1 - used]!]!, signature.headerCanon));
+    positions.push(instances[instances.length - 1 - used]!);
   }
-  const own = canonicalHeader(withoutSignatureValue(signature.field), signature.headerCanon);
-  parts.push(own.slice(0, -2));
-  return Buffer.from(parts.join(''), 'latin1');
+  return positions;
 }
 
 /** The field with the value of its b= tag removed (and only b=, never bh=). */

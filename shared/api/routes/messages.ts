@@ -4,6 +4,7 @@ import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import { messageListingOf } from '../../pipeline/message-listing.ts';
 import { BadCursorError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
 import { variantsOf } from '../../provenance/variants.ts';
+import { messageExplanation } from '../../verdict/plain-language.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { jsonContent } from '../json-content.ts';
 import { locatorOfMessageKey, messageKeyOf } from '../message-key.ts';
@@ -68,6 +69,7 @@ export function messageDetailOf(dumpId: string, entry: Extract<EntryRecord, { ki
     key: messageKeyOf(listing.locator),
     ...listing,
     kind: entry.kind,
+    explanation: messageExplanation(listing.verdict, listing.reasons, signatures),
     sha256,
     detail,
     verifiedAt,

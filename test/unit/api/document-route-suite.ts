@@ -179,6 +179,37 @@ export function documentRouteSuite(start: () => Promise<DocumentApiUnderTest>): 
     });
   });
 
+  describe('GET /dumps/{id}/messages/{messageKey}/view and …/original (read from the dumps)', () => {
+    it('shows the altered copy as evidence: headers genuine and marked signed, body changed, its text and attachments', async () => {
+      const view = await json(`/dumps/${LEAK}/messages/${key('leak/1.eml')}/view`);
+      expect(view).toMatchObject({ key: key('leak/1.eml'), locator: 'leak/1.eml', verdict: 'failed', reasons: ['body-hash-mismatch'], note: null, caveat: null, to: 'Bob <bob@press.example>' });
+      expect(view.explanation).toContain('The headers are genuine, but the body was changed after it was sent.');
+      expect(view.text).toContain('The corrected accounts are attached.');
+      expect(view.fields.find((field: { name: string }) => field.name === 'Subject')).toMatchObject({ value: 'Meeting notes', index: 1, signedBy: [0], matters: true });
+      expect(view.unsignedThatMatter).toEqual([]);
+      expect(view.headerSection).toMatch(/^DKIM-Signature: /);
+      expect(view.date).toEqual({ asWritten: 'Thu, 04 May 2017 10:00:00 +0200', utc: '2017-05-04T08:00:00.000Z', zone: '+0200' });
+      expect(view.attachments).toEqual([expect.objectContaining({ name: NAME, sha256: sha256(FORGED_SPREADSHEET) })]);
+      expect(view.originalUrl).toBe(`/dumps/${LEAK}/messages/${key('leak/1.eml')}/original`);
+    });
+
+    it('serves the original bytes with their SHA-256, the one recorded at verification', async () => {
+      const detail = await json(`/dumps/${ORIGINAL}/messages/${key('inbox/1.eml')}`);
+      const response = await get(`/dumps/${ORIGINAL}/messages/${key('inbox/1.eml')}/original`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('message/rfc822');
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="message-[0-9a-f]{12}\.eml"$/);
+      expect(sha256(response.body)).toBe(detail.sha256);
+      expect(response.headers.get('x-content-sha256')).toBe(detail.sha256);
+      expect(response.headers.get('repr-digest')).toBe(`sha-256=:${Buffer.from(detail.sha256, 'hex').toString('base64')}:`);
+      expect((await json(`/dumps/${ORIGINAL}/messages/${key('inbox/1.eml')}/view`)).sha256).toBe(detail.sha256);
+    });
+
+    it('has no view of a document', async () => {
+      await json(`/dumps/${LEAK}/messages/${key('docs/again.xlsx')}/view`, 404);
+    });
+  });
+
   it('checked a response of each document route against the document', () => {
     const routes = new Set([...validator.checked].map((checked) => checked.split(' ').slice(0, 2).join(' ')));
     for (const path of DOCUMENT_ROUTES) expect(routes, path).toContain(`GET ${path}`);

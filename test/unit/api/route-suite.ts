@@ -70,7 +70,7 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       expect(document.openapi).toBe('3.1.0');
       expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(document.security).toEqual([{ bearer: [] }]);
-      const documented = ENDPOINTS.filter((endpoint) => ['/dumps', '/keys', '/documents'].some((prefix) => endpoint.path.startsWith(prefix)));
+      const documented = ENDPOINTS.filter((endpoint) => ['/dumps', '/keys', '/documents', '/explanations'].some((prefix) => endpoint.path.startsWith(prefix)));
       expect(Object.keys(document.paths).sort()).toEqual([...new Set(documented.map((endpoint) => endpoint.path))].sort());
       for (const { method, path } of documented) {
         const operation = document.paths[path][method.toLowerCase()];
@@ -285,6 +285,38 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       }
       expect((await get(`/dumps/${UNKNOWN_DUMP_ID}/messages/${messageKeyOf('inbox/0001.eml')}`)).status).toBe(404);
       await expectProblem(get(`/dumps/${SIGNED_DUMP_ID.slice(2)}/messages/${messageKeyOf('inbox/0001.eml')}`), 400, 'id');
+    });
+
+    it('words the verdict and its reasons plainly', async () => {
+      const failed = json(await get(`/dumps/${SIGNED_DUMP_ID}/messages/${messageKeyOf('inbox/0002.eml')}`));
+      expect(failed.explanation).toContain('The headers are genuine, but the body was changed after it was sent.');
+    });
+  });
+
+  // The view and the original read the dump again: this suite's hosts have no dump to read (document-route-suite.ts
+  // serves real ones), so what is checked here is that they refuse rather than guess.
+  describe('GET /dumps/{id}/messages/{messageKey}/view and …/original', () => {
+    it('answers 409 when the server cannot read the message again, 404 for what is not a stored message, 400 for a bad key', async () => {
+      const { messages } = json(await get(`/dumps/${SIGNED_DUMP_ID}/messages?verdict=error`));
+      for (const suffix of ['view', 'original']) {
+        const conflict = await get(`/dumps/${SIGNED_DUMP_ID}/messages/${messageKeyOf('inbox/0001.eml')}/${suffix}`);
+        expect(conflict.status, suffix).toBe(409);
+        expect((await expectProblem(conflict, 409)).detail).toMatch(/cannot read the dumps|could not be read again/);
+        expect((await get(`/dumps/${SIGNED_DUMP_ID}/messages/${messages[0].key}/${suffix}`)).status, `${suffix} of an unreadable entry`).toBe(404);
+        expect((await get(`/dumps/${SIGNED_DUMP_ID}/messages/${messageKeyOf('inbox/9999.eml')}/${suffix}`)).status).toBe(404);
+        await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/messages/bad*key/${suffix}`), 400, 'messageKey');
+      }
+    });
+  });
+
+  describe('GET /explanations', () => {
+    it('answers one plain sentence for every verdict, reason and provenance', async () => {
+      const words = json(await get('/explanations'));
+      expect(Object.keys(words.verdicts).sort()).toEqual(['error', 'failed', 'partially-verified', 'unverified', 'verified']);
+      expect(words.reasons['body-hash-mismatch']).toBe('The headers are genuine, but the body was changed after it was sent.');
+      expect(words.reasons['arc-attested']).toMatch(/not proof/);
+      expect(Object.keys(words.provenances).sort()).toEqual(['altered-copy', 'partially-proven', 'proven', 'unproven']);
+      if (api.token) expect((await get('/explanations', { withoutToken: true })).status).toBe(401);
     });
   });
 
