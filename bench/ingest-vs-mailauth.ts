@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseByteSize } from '../tools/generator/byte-size.ts';
@@ -108,6 +108,7 @@ async function ingestRun(dump: Dump, scratch: string, rowLabel: string): Promise
   // A fresh store every run: ingest must not find the previous run's verdicts.
   const home = join(scratch, `home-${Date.now()}`);
   process.stdout.write(`running ${rowLabel} … `);
+  const load = loadavg()[0]!;
   const result = await runMeasured(['bin/leakproof.js', 'ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home], {
     cwd: REPO,
     scratch,
@@ -115,23 +116,26 @@ async function ingestRun(dump: Dump, scratch: string, rowLabel: string): Promise
   });
   await rm(home, { recursive: true, force: true });
   console.log(`${result.seconds.toFixed(1)} s`);
-  return row(rowLabel, dump, result, dump.messages);
+  return row(rowLabel, dump, result, dump.messages, dump.messageBytes, load);
 }
 
 async function mailauthRun(dump: Dump, scratch: string, rowLabel: string): Promise<RunRow> {
   process.stdout.write(`running ${rowLabel} … `);
+  const load = loadavg()[0]!;
   const result = await runMeasured([process.execPath, 'bench/mailauth-loop.ts', dump.dumpPath, dump.keysPath], { cwd: REPO, scratch, label: rowLabel });
   console.log(`${result.seconds.toFixed(1)} s`);
   const counts = result.ok ? (JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { messages?: number; bytes?: number }) : {};
   if (result.ok && (counts.messages !== dump.messages || counts.bytes !== dump.messageBytes)) {
     console.log(`  note: the mailauth loop read ${counts.messages} messages / ${counts.bytes} bytes; expected.json lists ${dump.messages} / ${dump.messageBytes}`);
   }
-  return row(rowLabel, dump, result, counts.messages ?? dump.messages, counts.bytes);
+  return row(rowLabel, dump, result, counts.messages ?? dump.messages, counts.bytes, load);
 }
 
 /** Both sides are measured on the same mail: the messages' bytes as expected.json counts them. */
-function row(rowLabel: string, dump: Dump, result: Measurement, messages: number, bytes = dump.messageBytes): RunRow {
+function row(rowLabel: string, dump: Dump, result: Measurement, messages: number, bytes = dump.messageBytes, load = loadavg()[0]!): RunRow {
   return {
+    cpuSeconds: result.cpuSeconds,
+    load,
     label: rowLabel,
     messages,
     bytes,
@@ -156,6 +160,11 @@ function targets(ingest: RunRow, mailauth: RunRow, large: RunRow | null): Target
     },
     rssLine(`peak RSS, ${ingest.label}`, rss(ingest)),
   ];
+  // Not a target: CPU time, which other work on the machine moves far less than wall time (ingest spreads its
+  // CPU over every core, so this ratio is not the throughput ratio; compare it between versions of ingest).
+  if (!ingest.failed && !mailauth.failed && ingest.cpuSeconds && mailauth.cpuSeconds) {
+    lines.push({ label: 'CPU time, ingest ÷ mailauth (same mail)', value: `${(ingest.cpuSeconds / mailauth.cpuSeconds).toFixed(2)}×`, target: 'not a target', met: null, informational: true });
+  }
   if (large) {
     const base = rss(ingest);
     const big = rss(large);

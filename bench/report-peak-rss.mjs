@@ -1,7 +1,9 @@
 /**
  * Preloaded into a benchmarked child (NODE_OPTIONS=--import=…/report-peak-rss.mjs): on exit, writes the
- * process's peak resident set size in KB to the file named by LEAKPROOF_BENCH_RSS_FILE. This measures the
- * CLI as it is, without changing it; maxRSS is per process, so it includes the worker threads' memory.
+ * process's peak resident set size in KB, then its user and system CPU time in µs, to the file named by
+ * LEAKPROOF_BENCH_RSS_FILE. This measures the CLI as it is, without changing it; both are per process, so they
+ * include the worker threads' memory and CPU. CPU time is what to compare on a machine others load: wall time
+ * there says more about them than about the code.
  * Plain JavaScript on purpose: a TypeScript preload would load Node's type stripper into every thread and
  * add its memory (about 15 MB a thread) to what is measured.
  */
@@ -11,5 +13,8 @@ import { isMainThread } from 'node:worker_threads';
 const target = process.env.LEAKPROOF_BENCH_RSS_FILE;
 // Workers inherit --import; only the main thread reports, once, when the whole process ends.
 if (target && isMainThread) {
-  process.on('exit', () => writeFileSync(target, String(process.resourceUsage().maxRSS)));
+  process.on('exit', () => {
+    const usage = process.resourceUsage();
+    writeFileSync(target, `${usage.maxRSS} ${usage.userCPUTime} ${usage.systemCPUTime}`);
+  });
 }

@@ -6,6 +6,10 @@ export interface RunRow {
   bytes: number;
   seconds: number;
   peakRssMb: number | null;
+  /** CPU time, all threads (user + system), s. */
+  cpuSeconds?: number | null;
+  /** The machine's 1-minute load average when the run started. */
+  load?: number;
   failed?: string;
 }
 
@@ -14,13 +18,15 @@ export interface TargetLine {
   value: string;
   target: string;
   met: boolean | null;
+  /** A figure printed beside the targets, not one of them. */
+  informational?: true;
 }
 
-const COLUMNS = ['messages', 'MB', 's', 'msg/s', 'MB/s', 'peak RSS MB'];
+const COLUMNS = ['messages', 'MB', 's', 'msg/s', 'MB/s', 'peak RSS MB', 'CPU s', 'load'];
 
 export function runTable(rows: readonly RunRow[]): string {
   const labelWidth = Math.max(...rows.map((row) => row.label.length), 10);
-  const widths = [9, 9, 8, 9, 8, 12];
+  const widths = [9, 9, 8, 9, 8, 12, 8, 6];
   const line = (label: string, cells: string[]) => label.padEnd(labelWidth) + cells.map((cell, i) => cell.padStart(widths[i]!)).join('');
   const out = [line('', COLUMNS)];
   for (const row of rows) {
@@ -37,6 +43,8 @@ export function runTable(rows: readonly RunRow[]): string {
         (row.messages / row.seconds).toFixed(1),
         (mb / row.seconds).toFixed(1),
         row.peakRssMb === null ? 'n/a' : row.peakRssMb.toFixed(0),
+        row.cpuSeconds == null ? 'n/a' : row.cpuSeconds.toFixed(1),
+        row.load === undefined ? '' : row.load.toFixed(1),
       ]),
     );
   }
@@ -49,7 +57,7 @@ export function targetLines(lines: readonly TargetLine[]): string {
   const targetWidth = Math.max(...lines.map((line) => line.target.length));
   return lines
     .map((line) => {
-      const verdict = line.met === null ? 'not measured' : line.met ? 'ok' : 'MISSED';
+      const verdict = line.informational ? '' : line.met === null ? 'not measured' : line.met ? 'ok' : 'MISSED';
       return `${line.label.padEnd(labelWidth)}  ${line.value.padStart(valueWidth)}   ${line.target.padEnd(targetWidth)}   ${verdict}`;
     })
     .join('\n');

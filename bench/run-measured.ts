@@ -11,6 +11,8 @@ export interface Measurement {
   seconds: number;
   /** Peak resident set size of the child (worker threads included), MB; null when it did not report. */
   peakRssMb: number | null;
+  /** User + system CPU time of the child (worker threads included), s; null when it did not report. */
+  cpuSeconds: number | null;
   stdout: string;
   /** The end of stderr, to show when the child failed. */
   stderrTail: string;
@@ -63,12 +65,15 @@ export async function runMeasured(command: string[], options: MeasureOptions): P
     child.on('close', (code) => resolve(code));
   }).finally(() => clearTimeout(timer));
   const seconds = (performance.now() - started) / 1000;
-  const peakKb = timedOut ? (peakAtKillKb ?? 0) : Number(await readFile(rssFile, 'utf8').catch(() => ''));
+  const [reportedKb, userMicros, systemMicros] = timedOut ? [] : (await readFile(rssFile, 'utf8').catch(() => '')).split(' ').map(Number);
+  const peakKb = timedOut ? (peakAtKillKb ?? 0) : (reportedKb ?? 0);
+  const cpuMicros = userMicros !== undefined && systemMicros !== undefined ? userMicros + systemMicros : Number.NaN;
   return {
     ok: exitCode === 0,
     exitCode,
     seconds,
     peakRssMb: peakKb > 0 ? peakKb / 1024 : null,
+    cpuSeconds: Number.isFinite(cpuMicros) ? cpuMicros / 1e6 : null,
     stdout,
     stderrTail: stderr.trim(),
     timedOut,
