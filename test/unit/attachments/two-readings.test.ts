@@ -81,6 +81,16 @@ describe('a file is covered only when a mail client reads the same file', () => 
     expect(read.ours.map((file) => file.name)).toEqual(['contract.pdf', 'notes.pdf']);
   });
 
+  it('control that holds: CRLF turned into bare LF in the body after signing (both canonicalisations read LF as CRLF): same files', async () => {
+    const signed = sign(twoFiles());
+    const split = signed.indexOf('\r\n\r\n') + 4;
+    const mixed = Buffer.concat([signed.subarray(0, split), Buffer.from(signed.subarray(split).toString('latin1').replace(/\r\n/g, (_, at: number) => (at % 3 === 0 ? '\n' : '\r\n')), 'latin1')]);
+    const read = await readings(mixed);
+    expect(read.verdict).toBe('verified');
+    expect(same(read.ours, read.theirs)).toBe(true);
+    expect(read.ours.map((file) => file.sha256)).toEqual((await readings(signed)).ours.map((file) => file.sha256));
+  });
+
   it("base64 with characters outside the alphabet ('-' and '_' are base64url to Node, junk to libbase64)", async () => {
     const part = filePart(pdf, { type: 'application/pdf', name: 'contract.pdf' });
     part.body = `${(part.body as string).replace(/\//g, '_').replace(/\+/g, '-')}\r\nQU_D`;
