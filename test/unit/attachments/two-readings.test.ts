@@ -13,6 +13,7 @@ import { signMessage } from '../../../shared/dkim/sign.ts';
 import { verifyMessage } from '../../../shared/verify/verify-message.ts';
 import { rsaKey, staticResolver } from '../../helpers/keys.ts';
 import { filePart, multipartMessage, textPart } from '../../helpers/mime-messages.ts';
+import { mailauthVerify } from '../../helpers/oracles.ts';
 
 const AT = new Date('2026-11-21T00:00:00Z');
 const key = rsaKey(1024);
@@ -120,6 +121,7 @@ describe('a file is covered only when a mail client reads the same file', () => 
     const forged = edit(sign(twoFiles()), 'contract.pdf', '\r\n--b\r\n', '\r\n--b \r\n');
     const read = await readings(forged);
     expect(read.verdict).toBe('verified');
+    expect(await mailauthVerify(forged, { 'sel._domainkey.campaign.example': key.record }, AT)).toEqual([true]); // the oracle agrees: still signed
     expect(same(read.ours, read.theirs)).toBe(false);
     expect(read.ours.every((file) => file.coveredBy.length === 0)).toBe(true);
     expect(read.note).toMatch(/padding/);
@@ -129,6 +131,7 @@ describe('a file is covered only when a mail client reads the same file', () => 
     const forged = edit(sign(twoFiles()), 'filename="contract.pdf"', '\r\n\r\n', '\r\n \r\n');
     const read = await readings(forged);
     expect(read.verdict).toBe('verified');
+    expect(await mailauthVerify(forged, { 'sel._domainkey.campaign.example': key.record }, AT)).toEqual([true]);
     expect(same(read.ours, read.theirs)).toBe(false);
     expect(read.ours.every((file) => file.coveredBy.length === 0)).toBe(true);
   });
