@@ -5,6 +5,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { METADATA_FIELDS, PROVENANCES } from '../documents/contract.ts';
+import { MESSAGE_SORT_FIELDS, type MessageSort, type MessageSortField } from '../ports/verdict-store.ts';
+import { MAX_TERMS, MIN_WORD_CHARS, searchTermsOf } from '../search/search-words.ts';
 import { CHANGE_CAUSES, REASONS, VERDICTS } from '../verdict/contract.ts';
 
 export const ALL_REASONS = [...REASONS['partially-verified'], ...REASONS.failed, ...REASONS.unverified, ...REASONS.error, ...REASONS.attestation] as const;
@@ -72,6 +74,26 @@ export const MessageQuerySchema = z.strictObject({
     .openapi({ description: 'Only messages from this sender: an address (alice@example.com) or a domain (example.com).' }),
   after: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is at or after this time.', example: '2017-05-01' }),
   before: isoDateOrTime.optional().openapi({ description: 'Only messages whose Date is before this time.', example: '2017-06-01T00:00:00Z' }),
+  q: z
+    .string()
+    .trim()
+    .max(256, 'expected at most 256 characters')
+    .refine((q) => searchTermsOf(q).length > 0, `expected a word of ${MIN_WORD_CHARS} or more letters or digits that is not a common one ("the", "com", …)`)
+    .refine((q) => searchTermsOf(q, MAX_TERMS + 1).length <= MAX_TERMS, `expected at most ${MAX_TERMS} words`)
+    .optional()
+    .openapi({
+      description: `Only messages whose Subject, From or Message-ID has a word starting with each word given (case and diacritics aside: "virem reunion" finds "Virement — Réunion"). Words under ${MIN_WORD_CHARS} characters and a few common ones are left out; at most ${MAX_TERMS} words.`,
+      example: 'virem',
+    }),
+  sort: z
+    .string()
+    .regex(new RegExp(`^-?(${MESSAGE_SORT_FIELDS.join('|')})$`), `expected one of ${MESSAGE_SORT_FIELDS.join(', ')}, with "-" before it for descending`)
+    .transform((text): MessageSort => ({ by: text.replace(/^-/, '') as MessageSortField, descending: text.startsWith('-') }))
+    .optional()
+    .openapi({
+      description: 'Order: date, from (the sender address), subject or verdict; "-date" for descending. Ties in locator order. Without it, locator order. A store without an index for it answers 400 (DynamoDB: see the README).',
+      example: '-date',
+    }),
   limit: z.coerce.number().int('expected a whole number').min(1).max(500).default(50).openapi({ description: 'Messages per page (1 to 500).' }),
   cursor: z.string().min(1).max(4096).optional().openapi({ description: 'The `next` of the previous page.' }),
 });
@@ -222,7 +244,7 @@ export const ArcEvidenceSchema = z
 /** shared/forensics/contract.ts: time and header evidence beside the verdict, never a change to it. */
 export const MessageForensicsSchema = z
   .object({
-    flags: z.array(z.string()).openapi({ description: 'Things to look at twice, each "code: sentence" (date-far-from-signed-time, hop-out-of-order, hop-in-future, date-before-first-hop, hop-gap, message-id-host-mismatch).' }),
+    flags: z.array(z.string()).openapi({ description: 'Things to look at twice, each "code: sentence" (date-far-from-signed-time, hop-out-of-order, hop-in-future, date-before-first-hop, hop-gap, message-id-host-mismatch; in the message detail also zone-unseen-for-sender).' }),
     signedTimes: z.array(z.object({ signature: count, d: nullableText, t: z.number(), dateOffsetSeconds: z.number().nullable() })),
     date: z.object({ parsed: isoTime.nullable(), zone: nullableText }).nullable(),
     received: z.object({
@@ -232,6 +254,11 @@ export const MessageForensicsSchema = z
     messageIdHost: nullableText,
     messageIdMatchesSender: z.boolean().nullable(),
     mailer: nullableText,
+    senderZone: z
+      .object({ zone: z.string(), compared: count, zones: z.array(z.string()), seen: z.boolean().nullable() })
+      .nullable()
+      .optional()
+      .openapi({ description: "Message detail only, computed when read: the Date's zone beside those of up to 50 verified messages of the same sender (compared: how many were read; seen: null when none had a zone). Null without a zone or sender." }),
   })
   .openapi('MessageForensics');
 

@@ -161,9 +161,37 @@ export interface MessageQuery {
   after?: string;
   /** Date field before this ISO time. */
   before?: string;
+  /**
+   * Free text: every searchable word of it must start a word of the message's Subject, From or Message-ID,
+   * case and diacritics aside (shared/search/search-words.ts). Text with no searchable word matches nothing.
+   */
+  q?: string;
+  /** Listed in this order (ties by locator) instead of locator order; a store that cannot throws UnsupportedQueryError. */
+  sort?: MessageSort;
   limit: number;
   /** From a previous page: where to carry on. Opaque to callers; a store rejects one it did not make (BadCursorError). */
   cursor?: string;
+}
+
+/** What a listing can be sorted by: the Date field, the sender address, the Subject (ASCII case aside), the verdict. */
+export const MESSAGE_SORT_FIELDS = ['date', 'from', 'subject', 'verdict'] as const;
+export type MessageSortField = (typeof MESSAGE_SORT_FIELDS)[number];
+
+export interface MessageSort {
+  by: MessageSortField;
+  descending: boolean;
+}
+
+/** A query a store cannot serve from its indexes (a sort it has no index for). */
+export class UnsupportedQueryError extends Error {
+  /** The query parameter the store cannot serve. */
+  readonly parameter: keyof MessageQuery;
+
+  constructor(parameter: keyof MessageQuery, reason: string) {
+    super(reason);
+    this.name = 'UnsupportedQueryError';
+    this.parameter = parameter;
+  }
 }
 
 /** One line of a message listing: what a table of messages shows, without the evidence. */

@@ -4,22 +4,28 @@
  * written in batches of distinct entries (a store may count a batch by its content), so the suite runs as well
  * on an emulated DynamoDB as on SQLite.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { locatorKey } from '../../shared/dump/entry.ts';
 import {
   BadCursorError,
+  MESSAGE_SORT_FIELDS,
+  UnsupportedQueryError,
   senderDomainOf,
   type DocumentListing,
   type DocumentQuery,
   type EntryRecord,
   type MessageListing,
+  type MessagePage,
   type MessageQuery,
   type MessageRecord,
+  type MessageSort,
   type SelectorUse,
   type VerdictStore,
 } from '../../shared/ports/verdict-store.ts';
 import type { FilePlace } from '../../shared/documents/contract.ts';
+import { sortKeyOf } from '../../shared/pipeline/sorted-listing.ts';
 import { messageIdentityOf } from '../../shared/provenance/message-identity.ts';
+import { matchesTerms, searchTermsOf, searchWordsOf } from '../../shared/search/search-words.ts';
 import type { Reason, Verdict, VerdictChange } from '../../shared/verdict/contract.ts';
 import {
   attachmentRecord,
@@ -179,6 +185,69 @@ const LISTING_QUERIES: { name: string; query: Omit<MessageQuery, 'limit' | 'curs
   { name: 'a domain nobody signs with: nothing', query: { domain: 'nobody.example' }, limit: 20 },
 ];
 
+// Search and sort: subjects in several languages and cases, with diacritics, words sharing their starts
+// ("virement", "virements", "vire"), senders with display names, and entries without subject, sender or date.
+const SUBJECT_WORDS = ['Virement urgent', 'VIREMENTS du mois', 'Réunion de crise', 'reunion annulée', 'Facture n°2023-114', 'Comptes de la société', 'Re: vire le fichier', 'Été à Paris', 'Straße und Grüße', 'Ordre de virement – IBAN FR76'];
+const SEARCH_SENDERS: (string | null)[] = ['jean.dupont@banque.example', 'Marie@Societe.example', 'zoe@other.example', null];
+
+function searchCorpus(size: number): EntryRecord[] {
+  const entries: EntryRecord[] = [];
+  for (let i = 0; i < size; i++) {
+    if (i % 37 === 5) {
+      entries.push(errorEntry(`broken/${i}.eml`));
+      continue;
+    }
+    const sender = SEARCH_SENDERS[i % SEARCH_SENDERS.length]!;
+    const message = messageEntry(i % 5 === 0 ? 'inbox.mbox' : `box${i % 4}/m${i}.eml`, {
+      ...(i % 5 === 0 ? { offset: i * 100 } : {}),
+      ...OUTCOMES[i % OUTCOMES.length]!,
+      signedBy: SIGNERS[i % SIGNERS.length]!,
+      subject: i % 11 === 3 ? null : `${SUBJECT_WORDS[i % SUBJECT_WORDS.length]!} ${i % 3 === 0 ? 'Paiement' : 'suivi'}`,
+      sender: sender === null ? null : sender.toLowerCase(),
+      date: i % 9 === 4 ? null : `2024-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}T08:00:00.000Z`,
+    });
+    entries.push({ ...message, from: sender === null ? null : `${i % 2 ? 'Jean Dupont' : 'Hélène Müller'} <${sender}>` });
+  }
+  return entries;
+}
+
+/** The locators a query should list of the search corpus, by the words search-words.ts defines (any order). */
+function searched(entries: EntryRecord[], q: string, query: Omit<MessageQuery, 'limit' | 'cursor' | 'q'> = {}): MessageListing[] {
+  const terms = searchTermsOf(q);
+  return entries.flatMap((entry) => {
+    const line = listingOf(entry);
+    if (line === null || entry.kind !== 'message' || terms.length === 0 || !matches(line, query)) return [];
+    return matchesTerms(searchWordsOf(entry), terms) ? [line] : [];
+  });
+}
+
+/** Lines in a sort's order: by its key, then locator, both in its direction. */
+function sortedLines(lines: MessageListing[], sort: MessageSort): MessageListing[] {
+  const compare = (a: MessageListing, b: MessageListing) => {
+    const [x, y] = [sortKeyOf(a, sort.by), sortKeyOf(b, sort.by)];
+    const byKey = typeof x === 'number' ? x - (y as number) : byteOrder(x, y as string);
+    return byKey !== 0 ? byKey : byteOrder(a.locator, b.locator);
+  };
+  return [...lines].sort((a, b) => (sort.descending ? compare(b, a) : compare(a, b)));
+}
+
+const SEARCH_QUERIES: { name: string; q: string; query?: Omit<MessageQuery, 'limit' | 'cursor' | 'q'>; limit: number }[] = [
+  { name: 'a word start, any case', q: 'virem', limit: 13 },
+  { name: 'without its diacritics', q: 'reunion', limit: 13 },
+  { name: 'with diacritics the text lacks', q: 'réunion annulee', limit: 5 },
+  { name: 'two words, both must match', q: 'VIREMENT paiement', limit: 7 },
+  { name: 'a sender display name with diacritics', q: 'helene', limit: 50 },
+  { name: 'a sender address part', q: 'banque', limit: 50 },
+  { name: 'a Message-ID whole', q: '<box1/m5@example.test>', limit: 3 },
+  { name: 'a word from ß', q: 'straße', limit: 10 },
+  { name: 'digits', q: '2023-114', limit: 10 },
+  { name: 'combined with a verdict', q: 'vire', query: { verdict: 'partially-verified' }, limit: 5 },
+  { name: 'combined with a signing domain and a date', q: 'paiement', query: { domain: 'big.example', after: '2024-03-01T00:00:00.000Z' }, limit: 5 },
+  { name: 'combined with a sender domain', q: 'suivi', query: { from: 'other.example' }, limit: 5 },
+  { name: 'short and common words only: nothing', q: 're: de la', limit: 10 },
+  { name: 'a word nobody wrote: nothing', q: 'zzyzx', limit: 10 },
+];
+
 /** Every page of a document listing, checking each keeps to the limit. */
 async function walkDocuments(store: VerdictStore, dumpId: string, query: Omit<DocumentQuery, 'limit' | 'cursor'>, limit: number): Promise<DocumentListing[]> {
   const listed: DocumentListing[] = [];
@@ -233,6 +302,85 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         for (const { name, query } of LISTING_QUERIES) {
           if (!name.endsWith('nothing')) expect(expectedListing(entries, query).length, name).toBeGreaterThan(1);
         }
+      });
+    });
+
+    describe('search and sort over a corpus of 400 entries', () => {
+      const entries = searchCorpus(400);
+      let shared: StoreUnderTest;
+      beforeAll(async () => {
+        shared = await makeStore();
+        await shared.store.openDump(dumpInput('s'), T0);
+        await shared.store.openDump(dumpInput('elsewhere'), T1);
+        await putInBatches(shared.store, 's', entries);
+        await shared.store.putEntries('elsewhere', searchCorpus(30));
+      }, 120_000);
+      afterAll(() => shared?.close());
+
+      it.each(SEARCH_QUERIES)('finds $name, in locator order, each match once', async ({ q, query, limit }) => {
+        const expected = searched(entries, q, query).sort((a, b) => byteOrder(a.locator, b.locator));
+        const walked = await walk(shared.store, 's', { ...query, q }, limit).catch((error: unknown) => error);
+        // TEMPORARY (DynamoDB's token index is being written): a store that cannot search yet says so, for q.
+        if (walked instanceof UnsupportedQueryError && walked.parameter === 'q') return;
+        if (walked instanceof Error) throw walked;
+        expect((walked as Awaited<ReturnType<typeof walk>>).listed).toEqual(expected);
+      });
+
+      it('has something to find for every search not meant to be empty, and fewer than all', () => {
+        for (const { name, q, query } of SEARCH_QUERIES) {
+          const found = searched(entries, q, query).length;
+          if (!name.endsWith('nothing')) expect(found, name).toBeGreaterThan(0);
+          expect(found, name).toBeLessThan(entries.length / 2);
+        }
+        // The folding is what a reader expects, worked out by hand here.
+        const subjects = (q: string) => new Set(searched(entries, q).map((line) => line.subject!.split(' ')[0]));
+        expect(subjects('virem')).toEqual(new Set(['Virement', 'VIREMENTS', 'Ordre']));
+        expect(subjects('reunion')).toEqual(new Set(['Réunion', 'reunion']));
+        expect(subjects('ete')).toEqual(new Set(['Été']));
+      });
+
+      it('finds a message again under its new words when it is replaced, and no longer under its old ones', async () => {
+        const own = await makeStore();
+        onTestFinished(() => own.close());
+        const store = own.store;
+        await store.openDump(dumpInput('r'), T0);
+        const before = messageEntry('a.eml', { subject: 'Virement urgent' });
+        await store.putEntries('r', [before, messageEntry('b.eml', { subject: 'Autre chose' })]);
+        // TEMPORARY, as above.
+        if ((await store.listMessages('r', { q: 'virement', limit: 10 }).catch((error: unknown) => error)) instanceof UnsupportedQueryError) return;
+        expect((await store.listMessages('r', { q: 'virement', limit: 10 }))!.messages.map((line) => line.locator)).toEqual(['a.eml']);
+        await store.replaceMessages('r', [{ ...before, subject: 'Réunion', verdict: 'failed', reasons: ['body-hash-mismatch'] }], 'batch-1');
+        expect((await store.listMessages('r', { q: 'virement', limit: 10 }))!.messages).toEqual([]);
+        expect((await store.listMessages('r', { q: 'reunion', limit: 10 }))!.messages.map((line) => [line.locator, line.verdict])).toEqual([['a.eml', 'failed']]);
+      });
+
+      const SORTS: MessageSort[] = MESSAGE_SORT_FIELDS.flatMap((by) => [false, true].map((descending) => ({ by, descending })));
+
+      it.each(SORTS)('sorts by $by (descending: $descending), page after page, each line once', async (sort) => {
+        for (const [query, limit] of [[{}, 17], [{ q: 'paiement' }, 4], [{ verdict: 'failed' as const }, 3]] as const) {
+          let walked: Awaited<ReturnType<typeof walk>>;
+          try {
+            walked = await walk(shared.store, 's', { ...query, sort }, limit);
+          } catch (error) {
+            // A store may not sort (DynamoDB: no index serves it); it must say so, for the sort.
+            expect(error).toBeInstanceOf(UnsupportedQueryError);
+            expect((error as UnsupportedQueryError).parameter).toBe('sort');
+            continue;
+          }
+          const expected = 'q' in query ? searched(entries, query.q) : expectedListing(entries, query);
+          expect(walked.listed, JSON.stringify(query)).toEqual(sortedLines(expected, sort));
+        }
+      });
+
+      it('rejects a cursor of another sort, or of the unsorted listing', async () => {
+        const date = { by: 'date', descending: false } as const;
+        const unsorted = await shared.store.listMessages('s', { limit: 2 });
+        const sorted = await shared.store.listMessages('s', { limit: 2, sort: date }).catch((error: unknown) => error);
+        if (sorted instanceof UnsupportedQueryError) return;
+        const cursor = (sorted as MessagePage).cursor!;
+        await expect(shared.store.listMessages('s', { limit: 2, sort: date, cursor: unsorted!.cursor! })).rejects.toBeInstanceOf(BadCursorError);
+        await expect(shared.store.listMessages('s', { limit: 2, sort: { by: 'date', descending: true }, cursor })).rejects.toBeInstanceOf(BadCursorError);
+        await expect(shared.store.listMessages('s', { limit: 2, cursor })).rejects.toBeInstanceOf(BadCursorError);
       });
     });
 

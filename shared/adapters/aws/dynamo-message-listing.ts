@@ -10,7 +10,7 @@
  */
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
-import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
+import { senderDomainOf, UnsupportedQueryError, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
 import { senderIndexPartition, signerPosting, verdictIndexPartition, verdictPartition, type Item } from './dynamo-entry-items.ts';
 import { allShards } from './dynamo-keys.ts';
 import { MAX_ROUNDS, readPage, ShardMerge } from './dynamo-shard-merge.ts';
@@ -112,6 +112,8 @@ export async function listMessages(
   listingOf: (item: Item) => Promise<MessageListing>,
   maxRounds = MAX_ROUNDS,
 ): Promise<MessagePage> {
+  if (query.sort !== undefined) throw new UnsupportedQueryError('sort', 'this store lists in locator order only: no DynamoDB index orders a dump by another column (see the README)');
+  if (query.q !== undefined) throw new UnsupportedQueryError('q', 'this store cannot search yet');
   const after = query.cursor === undefined ? undefined : locatorAfterCursor(query.cursor);
   const path = accessPath(tables, dumpId, query);
   if (path === null) return { messages: [], cursor: null };

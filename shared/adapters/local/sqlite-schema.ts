@@ -196,4 +196,34 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX attachment_authors_by_entry ON attachment_authors (dump_id, locator_key);
   `,
+  // 5: free-text search and sorted listings (issue 14). Each message's search words (shared/search/search-words.ts,
+  // folded by the store: lower case, no diacritics, at most 64) in an FTS5 table, a row per message found through
+  // entry_search_rows, whose INTEGER PRIMARY KEY is the FTS rowid (entries' own rowid is not kept by VACUUM).
+  // detail=none: a search is prefix terms joined by AND, which needs no positions. Messages stored before are
+  // indexed from their raw fields, folded by FTS5's tokenizer (unicode61, remove_diacritics 2): the same words but
+  // for the 64-word cap, until they are written again.
+  // A sorted listing with no filter reads one expression index per sort in order, a page at a time; the
+  // expressions are sorted-listing.ts's sort keys, and the listing's SQL uses them verbatim (sqlite-sorted-listing.ts).
+  `
+  CREATE TABLE entry_search_rows (
+    id          INTEGER PRIMARY KEY,
+    dump_id     TEXT NOT NULL,
+    locator_key TEXT NOT NULL,
+    UNIQUE (dump_id, locator_key),
+    FOREIGN KEY (dump_id, locator_key) REFERENCES entries (dump_id, locator_key) ON DELETE CASCADE
+  ) STRICT;
+  CREATE VIRTUAL TABLE entry_search USING fts5 (words, tokenize = 'unicode61 remove_diacritics 2', detail = none);
+  CREATE TRIGGER entry_search_rows_deleted AFTER DELETE ON entry_search_rows BEGIN
+    DELETE FROM entry_search WHERE rowid = old.id;
+  END;
+  INSERT INTO entry_search_rows (dump_id, locator_key) SELECT dump_id, locator_key FROM entries WHERE kind = 'message';
+  INSERT INTO entry_search (rowid, words)
+  SELECT s.id, coalesce(e.subject, '') || ' ' || coalesce(e.from_header, '') || ' ' || coalesce(e.message_id, '')
+  FROM entry_search_rows AS s JOIN entries AS e ON e.dump_id = s.dump_id AND e.locator_key = s.locator_key;
+
+  CREATE INDEX entries_sorted_by_date ON entries (dump_id, coalesce(date_header, ''), locator_key) WHERE kind IN ('message', 'error');
+  CREATE INDEX entries_sorted_by_from ON entries (dump_id, coalesce(sender, ''), locator_key) WHERE kind IN ('message', 'error');
+  CREATE INDEX entries_sorted_by_subject ON entries (dump_id, lower(coalesce(subject, '')), locator_key) WHERE kind IN ('message', 'error');
+  CREATE INDEX entries_sorted_by_verdict ON entries (dump_id, CASE coalesce(verdict, 'error') WHEN 'verified' THEN 0 WHEN 'partially-verified' THEN 1 WHEN 'failed' THEN 2 WHEN 'unverified' THEN 3 ELSE 4 END, locator_key) WHERE kind IN ('message', 'error');
+  `,
 ];

@@ -36,6 +36,7 @@ import {
 import { SqliteFilePostings } from './sqlite-file-postings.ts';
 import { SqliteMessageListing } from './sqlite-message-listing.ts';
 import { SqliteReverifySelection } from './sqlite-reverify-selection.ts';
+import { SqliteSearchIndex } from './sqlite-search-index.ts';
 
 const UPSERT_ENTRY_SQL = `
   INSERT INTO entries (${ENTRY_COLUMNS.join(', ')})
@@ -63,6 +64,7 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #selection: SqliteReverifySelection;
   readonly #documents: SqliteDocumentListing;
   readonly #files: SqliteFilePostings;
+  readonly #search: SqliteSearchIndex;
   // Prepared once: ingest calls these for every entry.
   readonly #insertDump: StatementSync;
   readonly #reopenDump: StatementSync;
@@ -87,6 +89,7 @@ export class SqliteVerdictStore implements VerdictStore {
     this.#selection = new SqliteReverifySelection(db);
     this.#documents = new SqliteDocumentListing(db);
     this.#files = new SqliteFilePostings(db);
+    this.#search = new SqliteSearchIndex(db);
     this.#insertDump = db.prepare(`
       INSERT INTO dumps (id, name, source, bytes, status, started_at, finished_at)
       VALUES (?, ?, ?, ?, 'processing', ?, NULL)
@@ -167,6 +170,7 @@ export class SqliteVerdictStore implements VerdictStore {
     this.#deleteSigningDomains.run(dumpId, key);
     this.#deleteSignatures.run(dumpId, key);
     this.#files.put(dumpId, key, entry);
+    this.#search.put(dumpId, key, entry);
     if (entry.kind !== 'message') return;
     for (const domain of signingDomains(entry.signatures)) this.#insertSigningDomain.run(dumpId, key, domain);
     for (const values of signatureRowValues(entry)) this.#insertSignature.run(dumpId, key, ...values);

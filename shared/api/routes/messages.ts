@@ -1,8 +1,9 @@
 /** A dump's messages: a filtered listing, page by page, and one message with all its evidence. */
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { forensicsWithSenderZone } from '../../forensics/sender-zones-in-store.ts';
 import { exportRecordOf } from '../../pipeline/entry-record.ts';
 import { messageListingOf } from '../../pipeline/message-listing.ts';
-import { BadCursorError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
+import { BadCursorError, UnsupportedQueryError, type EntryRecord, type MessagePage } from '../../ports/verdict-store.ts';
 import { variantsOf } from '../../provenance/variants.ts';
 import { messageExplanation } from '../../verdict/plain-language.ts';
 import type { ApiDependencies } from '../dependencies.ts';
@@ -17,7 +18,7 @@ export const listMessagesRoute = createRoute({
   tags: ['messages'],
   summary: "A page of a dump's messages",
   description:
-    'Messages and unreadable entries (verdict "error") in locator order. Every filter given must hold. Pass `next` back as `cursor` for the following page.',
+    'Messages and unreadable entries (verdict "error") in locator order, or in the order `sort` names. Every filter given must hold (`q`: free-text search). Pass `next` back as `cursor` for the following page, with the same filters and sort.',
   request: { params: DumpParams, query: MessageQuerySchema },
   // 501: behind API Gateway (AWS) a page of very long header fields can be over what one response may carry.
   responses: { 200: jsonContent(MessagePageSchema, 'One page of messages.'), ...problemResponses(400, 401, 404, 500, 501) },
@@ -40,7 +41,8 @@ export function registerMessageRoutes(app: OpenAPIHono, { store, messages }: Api
     try {
       page = await store.listMessages(id, c.req.valid('query'));
     } catch (error) {
-      if (error instanceof BadCursorError) throw badParameter('cursor', 'not a cursor this API gave out (pass a page\'s `next` as it is)');
+      if (error instanceof BadCursorError) throw badParameter('cursor', 'not a cursor this API gave out for this order (pass a page\'s `next` as it is, with the same `sort`)');
+      if (error instanceof UnsupportedQueryError) throw badParameter(error.parameter, error.message);
       throw error;
     }
     if (!page) throw notFound(`no dump ${id}`);
@@ -56,7 +58,10 @@ export function registerMessageRoutes(app: OpenAPIHono, { store, messages }: Api
     // Skipped entries and documents are not messages: listings leave them out, and so does this.
     if (!entry || entry.kind === 'skipped' || entry.kind === 'document') throw notFound(`no message ${messageKey} in dump ${id}`);
     const variants = entry.kind === 'message' ? await variantsOf({ store, messages }, id, entry) : [];
-    return c.json({ ...messageDetailOf(id, entry), variants: variants.map((variant) => ({ ...variant, of: { ...variant.of, key: messageKeyOf(variant.of.locator) } })) }, 200);
+    const detail = messageDetailOf(id, entry);
+    // The Date's zone beside the sender's verified messages: read now (bounded), evidence only.
+    const forensics = entry.kind === 'message' ? await forensicsWithSenderZone(store, id, entry) : detail.forensics;
+    return c.json({ ...detail, forensics, variants: variants.map((variant) => ({ ...variant, of: { ...variant.of, key: messageKeyOf(variant.of.locator) } })) }, 200);
   });
 }
 

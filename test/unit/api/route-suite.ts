@@ -11,6 +11,7 @@ import { ENDPOINTS } from '../../../shared/api/endpoints.ts';
 import { messageKeyOf } from '../../../shared/api/message-key.ts';
 import { locatorKey } from '../../../shared/dump/entry.ts';
 import { senderDomainOf, type EntryRecord, type MessageListing } from '../../../shared/ports/verdict-store.ts';
+import { matchesTerms, searchWordsOf } from '../../../shared/search/search-words.ts';
 import type { ApiResponse, ApiUnderTest, RequestOptions } from './api-harness.ts';
 import { DOCUMENT_ROUTES } from './document-route-suite.ts';
 import { ResponseValidator } from './openapi-responses.ts';
@@ -19,7 +20,7 @@ import { BIG_DUMP_ID, BIG_SENDER_DOMAINS, BIG_SIGNERS, buildSeed, SIGNED_DUMP_ID
 const BIN = resolve('bin/leakproof.js');
 
 type Listed = MessageListing & { key: string };
-type Filters = Partial<Record<'verdict' | 'reason' | 'domain' | 'from' | 'after' | 'before', string>>;
+type Filters = Partial<Record<'verdict' | 'reason' | 'domain' | 'from' | 'after' | 'before' | 'q' | 'sort', string>>;
 
 export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): void {
   let seed: Seed;
@@ -82,7 +83,7 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       }
       // The parameters the router validates are the ones the document names.
       const listing = document.paths['/dumps/{id}/messages'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
-      expect(listing.sort()).toEqual(['path:id', ...['after', 'before', 'cursor', 'domain', 'from', 'limit', 'reason', 'verdict'].map((q) => `query:${q}`)].sort());
+      expect(listing.sort()).toEqual(['path:id', ...['after', 'before', 'cursor', 'domain', 'from', 'limit', 'q', 'reason', 'sort', 'verdict'].map((q) => `query:${q}`)].sort());
     });
   });
 
@@ -248,6 +249,59 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       }
       await expectProblem(get(`/dumps/not-a-dump/messages`), 400, 'id');
       expect((await get(`/dumps/${UNKNOWN_DUMP_ID}/messages`)).status).toBe(404);
+    });
+
+    it('searches Subject, From and Message-ID by word starts, case and diacritics aside, with the filters', async () => {
+      const base = `/dumps/${SIGNED_DUMP_ID}/messages`;
+      const found = async (query: string) => (json(await get(`${base}?${query}`)).messages as Listed[]).map((line) => line.locator);
+      // TEMPORARY (DynamoDB's token index is being written): a store that cannot search yet answers 400 naming q.
+      const probe = await get(`${base}?q=budget`);
+      if (probe.status === 400) return expectProblem(probe, 400, 'q');
+      const byAlice = expected(SIGNED_DUMP_ID, {}).filter((line) => line.from?.includes('Alice Martin')).map((line) => line.locator);
+      expect(byAlice.length).toBeGreaterThan(1);
+      expect(await found('q=MART')).toEqual(byAlice);
+      // Diacritics are folded on both sides (the store contract tests more).
+      expect(await found(`q=${encodeURIComponent('mârtîn alîce')}`)).toEqual(byAlice);
+      expect(await found('q=budg+stone')).toEqual(expected(SIGNED_DUMP_ID, {}).filter((line) => line.subject === 'Budget').map((line) => line.locator));
+      expect(await found('q=budg+carol')).toEqual([]);
+      // A Message-ID is its words: "5" is too short to count, "example" starts words of every message.
+      const byPress = expected(SIGNED_DUMP_ID, {}).filter((line) => line.verdict !== 'error' && matchesTerms(searchWordsOf(line), ['press'])).map((line) => line.locator);
+      expect(byPress.length).toBeGreaterThan(0);
+      expect(await found(`q=${encodeURIComponent('<5@press.example>')}`)).toEqual(byPress);
+      expect(await found('q=campaign&verdict=failed')).toEqual(expected(SIGNED_DUMP_ID, { verdict: 'failed' }).filter((line) => line.messageId?.includes('campaign')).map((line) => line.locator));
+      const bad: [string, string][] = [
+        ['q=re', 'q'],
+        ['q=the+com', 'q'],
+        [`q=${'x'.repeat(257)}`, 'q'],
+        [`q=${Array.from({ length: 9 }, (_, i) => `word${i}`).join('+')}`, 'q'],
+        ['sort=size', 'sort'],
+        ['sort=date&sort=subject', 'sort'],
+      ];
+      for (const [query, parameter] of bad) await expectProblem(get(`${base}?${query}`), 400, parameter);
+    });
+
+    it('sorts by date, from, subject or verdict, with exact cursors, or says the store cannot (400 naming sort)', async () => {
+      const sorted = await get(`/dumps/${BIG_DUMP_ID}/messages?sort=-date&limit=1`);
+      if (sorted.status === 400) {
+        await expectProblem(sorted, 400, 'sort');
+        return;
+      }
+      for (const sort of ['date', '-date', 'from', '-subject', 'verdict']) {
+        const { listed } = await walk(BIG_DUMP_ID, { sort } as Filters, 211);
+        const descending = sort.startsWith('-');
+        const key = (line: Listed) => {
+          const by = sort.replace('-', '');
+          return by === 'date' ? (line.date ?? '') : by === 'from' ? (line.sender ?? '') : by === 'subject' ? (line.subject ?? '').toLowerCase() : ['verified', 'partially-verified', 'failed', 'unverified', 'error'].indexOf(line.verdict);
+        };
+        const order = (a: Listed, b: Listed) => {
+          const [x, y] = [key(a), key(b)];
+          const byKey = x < y ? -1 : x > y ? 1 : 0;
+          return (byKey || Buffer.compare(Buffer.from(a.locator), Buffer.from(b.locator))) * (descending ? -1 : 1);
+        };
+        expect(listed.map((line) => line.locator), sort).toEqual([...expected(BIG_DUMP_ID, {})].sort(order).map((line) => line.locator));
+      }
+      const first = json(sorted);
+      await expectProblem(get(`/dumps/${BIG_DUMP_ID}/messages?sort=date&cursor=${first.next}`), 400, 'cursor');
     });
   });
 

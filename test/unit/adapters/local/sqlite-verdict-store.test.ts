@@ -3,12 +3,12 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { documentPageQuery } from '../../../../shared/adapters/local/sqlite-document-listing.ts';
 import { DUMP_COUNT_SQL } from '../../../../shared/adapters/local/sqlite-dump-counts.ts';
 import { FILE_POSTING_SQL } from '../../../../shared/adapters/local/sqlite-file-postings.ts';
-import { pageQuery } from '../../../../shared/adapters/local/sqlite-message-listing.ts';
+import { pageQuery, type PagePosition } from '../../../../shared/adapters/local/sqlite-message-listing.ts';
 import { cursorAfter } from '../../../../shared/pipeline/message-listing.ts';
 import { REVERIFY_SQL } from '../../../../shared/adapters/local/sqlite-reverify-selection.ts';
 import { SqliteVerdictStore } from '../../../../shared/adapters/local/sqlite-verdict-store.ts';
 import { locatorKey } from '../../../../shared/dump/entry.ts';
-import { BadCursorError, type EntryRecord, type ExportRecord, type MessageQuery } from '../../../../shared/ports/verdict-store.ts';
+import { BadCursorError, MESSAGE_SORT_FIELDS, type EntryRecord, type ExportRecord, type MessageQuery } from '../../../../shared/ports/verdict-store.ts';
 import { VERDICTS, type Reason, type Verdict } from '../../../../shared/verdict/contract.ts';
 import {
   VERIFIED_AT,
@@ -423,12 +423,51 @@ describe('SqliteVerdictStore query plans', () => {
                 for (const cursor of [undefined, 'a.eml']) yield { verdict, reason, domain, from, after, before, cursor };
   }
 
+  /** A test's cursor (a locator) as where its page starts; a sorted one resumes after the key 'k'. */
+  function positionOf(query: Omit<MessageQuery, 'limit'>): PagePosition {
+    if (query.cursor === undefined) return null;
+    return query.sort === undefined ? { after: query.cursor } : { after: query.cursor, key: query.sort.by === 'verdict' ? 2 : 'k' };
+  }
+
+  it('serves every search and sort, with any filters and a cursor, from indexes, never a scan of the entries', () => {
+    const db = temp.open();
+    let planned = 0;
+    for (const combination of combinations()) {
+      for (const q of [undefined, 'virement réunion'])
+        for (const sort of [undefined, ...MESSAGE_SORT_FIELDS.map((by) => ({ by, descending: by === 'date' }))]) {
+          if (q === undefined && sort === undefined) continue;
+          const query = Object.fromEntries(Object.entries({ ...combination, q, sort }).filter(([, value]) => value !== undefined)) as Omit<MessageQuery, 'limit'>;
+          const page = pageQuery('d1', { ...query, limit: 10 }, positionOf(query), 11);
+          if (page === null) continue;
+          planned++;
+          const steps = plan(db, page.sql, page.params);
+          expect(steps.filter((step) => FULL_SCAN.test(step)), JSON.stringify(query)).toEqual([]);
+        }
+    }
+    expect(planned).toBeGreaterThan(1000);
+  });
+
+  it('lists a whole dump sorted off the sort\'s index, a page at a time (no sort of the dump)', () => {
+    const db = temp.open();
+    for (const by of MESSAGE_SORT_FIELDS) {
+      for (const cursor of [undefined, 'a.eml']) {
+        const query: Omit<MessageQuery, 'limit'> = { sort: { by, descending: true }, ...(cursor === undefined ? {} : { cursor }) };
+        const page = pageQuery('d1', { ...query, limit: 10 }, positionOf(query), 11)!;
+        const steps = plan(db, page.sql, page.params);
+        expect(steps, by).toContainEqual(expect.stringMatching(new RegExp(`^SEARCH e USING INDEX entries_sorted_by_${by} \\(dump_id=\\?`)));
+        expect(steps.filter((step) => step.includes('TEMP B-TREE') && !step.includes('UNION')), by).toEqual([]);
+      }
+    }
+    const search = pageQuery('d1', { q: 'virem', limit: 10 }, null, 11)!;
+    expect(plan(db, search.sql, search.params)).toContainEqual(expect.stringMatching(/^SCAN entry_search VIRTUAL TABLE INDEX/));
+  });
+
   it('serves every listing, with any filters and a cursor, from an index, never a scan of the entries', () => {
     const db = temp.open();
     let planned = 0;
     for (const combination of combinations()) {
       const query = Object.fromEntries(Object.entries(combination).filter(([, value]) => value !== undefined)) as Omit<MessageQuery, 'limit'>;
-      const page = pageQuery('d1', { ...query, limit: 10 }, query.cursor ?? null, 11);
+      const page = pageQuery('d1', { ...query, limit: 10 }, positionOf(query), 11);
       if (page === null) continue;
       planned++;
       const steps = plan(db, page.sql, page.params);
@@ -452,7 +491,7 @@ describe('SqliteVerdictStore query plans', () => {
       [{ verdict: 'failed', cursor: 'a.eml' }, /^SEARCH e USING COVERING INDEX entries_by_verdict \(dump_id=\? AND verdict=\? AND locator_key>\?\)/],
     ];
     for (const [query, index] of cases) {
-      const page = pageQuery('d1', { ...query, limit: 10 }, query.cursor ?? null, 11)!;
+      const page = pageQuery('d1', { ...query, limit: 10 }, positionOf(query), 11)!;
       expect(plan(db, page.sql, page.params), JSON.stringify(query)).toContainEqual(expect.stringMatching(index));
     }
   });
