@@ -72,6 +72,15 @@ remoteOptions(
 ).action(async (flags) => finish(await (await import('./commands/report.ts')).summaryCommand(flags)));
 
 program
+  .command('show')
+  .description('one message as evidence: verdict in plain words, header fields signed or not, the unsigned tail, keys, attachments, copies')
+  .argument('<message>', 'its locator (as `export` lists it: inbox/1.eml, box.mbox#1234) or its message key (as the API and page use)')
+  .option('--dump <id>', 'dump id or prefix (default: the latest)')
+  .option('--json', 'print JSON: the stored record, the view and the copies')
+  .addOption(homeOption())
+  .action(async (message: string, flags) => finish(await (await import('./commands/show.ts')).showCommand(message, flags)));
+
+program
   .command('upload')
   .description("send a dump to a deployed stack's bucket (parallel checksummed parts, resumable), follow it until verified, print its summary")
   .argument('<file>', 'a zip or an mbox')

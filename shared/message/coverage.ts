@@ -174,7 +174,8 @@ export function displayValue(field: HeaderField): { value: string; truncated: bo
   // Four bytes per character at most: a longer raw value is cut before any decoding.
   const rawEnd = Math.min(field.raw.length, field.colon + 1 + MAX_VALUE_CHARS * 4);
   const raw = field.raw.subarray(field.colon + 1, rawEnd);
-  let value = unfold(textOf(raw)).trim();
+  // Folding leaves a tab where the line broke: shown as a space.
+  let value = unfold(textOf(raw)).replaceAll('\t', ' ').trim();
   try {
     value = libmime.decodeWords(value);
   } catch {
