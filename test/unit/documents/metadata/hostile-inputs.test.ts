@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readMetadata } from '../../../../shared/documents/metadata/read-metadata.ts';
 import { buildOfficeDocument, buildPdf } from '../../../../tools/generator/documents/index.ts';
@@ -92,6 +92,33 @@ describe('readMetadata on hostile and damaged files', () => {
     const { result, ms } = await timed(() => readMetadata(pdf, 'application/pdf', 'bomb.pdf'));
     expect(result!.note).toMatch(/deflate bomb/);
     expect(ms).toBeLessThan(2000);
+  });
+
+  /** A PDF whose catalog names an XMP stream of these (compressed) bytes, declared with their true /Length. */
+  const withXmpStream = (data: Buffer, filter: string) =>
+    Buffer.concat([
+      Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Metadata 2 0 R >>\nendobj\n2 0 obj\n', 'latin1'),
+      Buffer.from(`<< /Type /Metadata /Subtype /XML /Filter ${filter} /Length ${data.length} >>\nstream\n`, 'latin1'),
+      data,
+      Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1'),
+    ]);
+
+  it('refuses a bomb deflated twice (/Filter [/FlateDecode /FlateDecode]): small at the first layer, huge at the second', async () => {
+    const twice = deflateSync(deflateSync(Buffer.alloc(200 * 1024 * 1024, 0x20)));
+    expect(twice.length).toBeLessThan(2048); // the first layer alone is far under the ratio cap
+    const { result, ms } = await timed(() => readMetadata(withXmpStream(twice, '[/FlateDecode /FlateDecode]'), 'application/pdf', 'twice.pdf'));
+    expect(result!.note).toMatch(/deflate bomb/);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('refuses a bomb that writes "endstream" inside its compressed bytes (pdf.js reads on to /Length)', async () => {
+    // zlib header, a stored (uncompressed), non-final block holding the text, then the bomb's deflate blocks.
+    const text = Buffer.from('\nendstream\nendobj\n', 'latin1');
+    const stored = Buffer.concat([Buffer.from([0x78, 0x01, 0x00, text.length, 0x00, ~text.length & 0xff, 0xff]), text]);
+    const data = Buffer.concat([stored, deflateRawSync(Buffer.alloc(50 * 1024 * 1024, 0x20))]);
+    const { result, ms } = await timed(() => readMetadata(withXmpStream(data, '/FlateDecode'), 'application/pdf', 'hidden.pdf'));
+    expect(result!.note).toMatch(/deflate bomb/);
+    expect(ms).toBeLessThan(3000);
   });
 
   it('finishes on a PDF whose xref sections point at each other, and on 40 MB of xref loops', async () => {
