@@ -39,7 +39,9 @@ export function bombedStream(bytes: Buffer): string | null {
     const length = (end < 0 ? bytes.length : end) - dataStart;
     const limit = Math.min(inflateLimit(length), MAX_STREAM_INFLATED_BYTES, budget);
     try {
-      budget -= inflatedLayers(bytes.subarray(dataStart), limit);
+      // pdf.js's Flate decoder refuses data without a zlib header, so only such data can inflate there: the
+      // rest (images in DCT, random bytes, other filters) is passed over without a zlib handle or an exception.
+      if (looksLikeZlib(bytes.subarray(dataStart, dataStart + 2))) budget -= inflatedLayers(bytes.subarray(dataStart), limit);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
         return limit === budget
