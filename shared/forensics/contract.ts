@@ -24,6 +24,23 @@ export interface MessageForensics {
   messageIdMatchesSender: boolean | null;
   /** X-Mailer, else User-Agent, as written (cut to MAX_FORENSIC_TEXT characters), or null. */
   mailer: string | null;
+  /**
+   * The Date's zone beside the zones of the same sender's verified messages: computed when read (the message
+   * detail), never stored; absent in stored records and exports, null when there is no zone or sender to compare.
+   */
+  senderZone?: SenderZoneEvidence | null;
+}
+
+/** What the Date's zone was compared against (shared/forensics/sender-zone.ts). */
+export interface SenderZoneEvidence {
+  /** The Date's zone as an offset ("+0200"; "EST" read as "-0500"), or the name as written when it is no known one. */
+  zone: string;
+  /** The same sender's verified messages whose Date zone was read (at most MAX_ZONE_COMPARISONS), this one aside. */
+  compared: number;
+  /** The distinct zones among them (at most MAX_ZONES_SHOWN), most frequent first. */
+  zones: string[];
+  /** True when the zone is among them; null when none of them had a zone. */
+  seen: boolean | null;
 }
 
 export interface SignedTime {
@@ -72,5 +89,7 @@ export const FORENSIC_FLAGS = [
   'hop-gap',
   /** The Message-ID host is of no organisation that signed or first relayed the message. */
   'message-id-host-mismatch',
+  /** The sender has verified messages, none written in the Date's zone (computed when read, never stored). */
+  'zone-unseen-for-sender',
 ] as const;
 export type ForensicFlag = (typeof FORENSIC_FLAGS)[number];
