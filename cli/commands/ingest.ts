@@ -52,7 +52,7 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
     if (flags.json) process.stdout.write(JSON.stringify({ summary, run: result.progress }, null, 2) + '\n');
     else {
       process.stdout.write(summaryTable(summary!) + '\n');
-      if (result.progress.alreadyStored > 0) process.stdout.write(`(${result.progress.alreadyStored} entries were already stored by an earlier run and were not redone)\n`);
+      if (result.progress.alreadyStored > 0) process.stdout.write(`(${result.progress.alreadyStored === 1 ? '1 entry was' : `${result.progress.alreadyStored} entries were`} already stored by an earlier run and ${result.progress.alreadyStored === 1 ? 'was' : 'were'} not redone)\n`);
     }
     if (result.interrupted) {
       process.stderr.write('leakproof: interrupted; run the same command again to resume\n');

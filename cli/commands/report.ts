@@ -10,6 +10,7 @@ import type { DeploymentFlags } from '../deployment.ts';
 import { tokenOf } from '../token.ts';
 import { findDumpId } from '../dump-id.ts';
 import type { RemoteApi } from '../remote-api.ts';
+import { attentionLines, attentionOf } from '../summary-attention.ts';
 import { summaryTable } from '../summary-table.ts';
 
 interface ReportFlags extends DeploymentFlags {
@@ -30,7 +31,10 @@ export async function summaryCommand(flags: ReportFlags & { json?: boolean }): P
   try {
     const summary = await local.store.summary(await findDumpId(local.store, flags.dump));
     if (!summary) throw new Error('no dump has been ingested yet: run `leakproof ingest <path>` first');
-    process.stdout.write((flags.json ? JSON.stringify(summary, null, 2) : summaryTable(summary)) + '\n');
+    const { byVerdict, dump } = summary;
+    const counts = { failed: byVerdict.failed ?? 0, partial: byVerdict['partially-verified'] ?? 0, errors: summary.errors, skipped: summary.skipped, processed: dump.processed };
+    const attention = await attentionOf(local.store, dump.id, counts);
+    process.stdout.write((flags.json ? JSON.stringify({ ...summary, attention }, null, 2) : summaryTable(summary) + '\n' + attentionLines(attention)) + '\n');
     return 0;
   } finally {
     local.close();

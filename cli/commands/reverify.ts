@@ -7,6 +7,7 @@ import type { ReverificationSummary } from '../../shared/reverify/run-reverifica
 import { watchKeys } from '../../shared/reverify/key-watch.ts';
 import { selectAffected, selectionSize } from '../../shared/reverify/select-affected.ts';
 import { findDumpId } from '../dump-id.ts';
+import { counted } from '../format.ts';
 
 export interface ReverifyFlags {
   dump?: string;
@@ -26,8 +27,8 @@ export async function reverifyCommand(flags: ReverifyFlags): Promise<number> {
     if (!flags.offline) {
       const watch = await watchKeys(local.store, local.archive, systemTxtLookup(), () => new Date());
       process.stderr.write(
-        `keys: ${watch.selectors} selectors asked in DNS: ${watch.added} new records, ${watch.stillPublished} still published, ` +
-          `${watch.removed} no longer published, ${watch.failed} lookups failed\n`,
+        `keys: ${counted(watch.selectors, 'selector')} asked in DNS: ${counted(watch.added, 'new record')}, ${watch.stillPublished} still published, ` +
+          `${watch.removed} no longer published, ${counted(watch.failed, 'lookup')} failed\n`,
       );
     }
     const progress = checkedCounter();
@@ -50,10 +51,10 @@ export async function reverifyCommand(flags: ReverifyFlags): Promise<number> {
 export function closingLine(summary: ReverificationSummary): string {
   const transitions = [...summary.transitions].sort((a, b) => b[1] - a[1]).map(([transition, n]) => `${n} ${transition}`);
   const changed = `${summary.changed} ${summary.changed === 1 ? 'verdict' : 'verdicts'} changed${transitions.length > 0 ? ` (${transitions.join(', ')})` : ''}`;
-  const unreadable = summary.unreadable > 0 ? `; ${summary.unreadable} could not be re-read from their dump` : '';
+  const unreadable = summary.unreadable > 0 ? `; ${summary.unreadable} could not be re-read from ${summary.unreadable === 1 ? 'its' : 'their'} dump` : '';
   const documents = summary.provenanceChanged > 0 ? `; ${summary.provenanceChanged} ${summary.provenanceChanged === 1 ? "document's provenance" : "documents' provenance"} changed` : '';
   const capped = summary.settleCapped > 0 ? ` (more documents matched than one batch settles again: the stored provenance of the rest may lag; their detail decides afresh)` : '';
-  return `reverify: ${summary.checked} of ${summary.selected} selected messages checked, ${changed}${unreadable}${documents}${capped}`;
+  return `reverify: ${summary.checked} of ${counted(summary.selected, 'selected message')} checked, ${changed}${unreadable}${documents}${capped}`;
 }
 
 /** After a key import: how many stored messages the new keys affect, and the command that re-checks them. */

@@ -78,7 +78,7 @@ export async function uploadCommand(path: string, flags: UploadFlags, dependenci
           onProgress: ({ bytes, total }) => sending.update(bytes, total),
         });
         sending.stop();
-        if (outcome.resumed) process.stderr.write(`leakproof: resumed an earlier upload: ${outcome.partsKept} parts were already there, ${outcome.partsSent} sent\n`);
+        if (outcome.resumed) process.stderr.write(`leakproof: resumed an earlier upload: ${outcome.partsKept === 1 ? '1 part was' : `${outcome.partsKept} parts were`} already there, ${outcome.partsSent} sent\n`);
       } catch (error) {
         sending.stop();
         if (signal.aborted) {

@@ -1,0 +1,67 @@
+/** What `leakproof summary` lists after the counts, from a local store holding hand-built records. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTENTION_LIMIT, attentionLines, attentionOf } from '../../../cli/summary-attention.ts';
+import { openLocalHome, type LocalHome } from '../../../shared/adapters/local/local-home.ts';
+import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../../helpers/store-records.ts';
+
+const DUMP = sha256Of('summary attention');
+let root: string;
+let local: LocalHome;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'leakproof-attention-'));
+  local = openLocalHome(root);
+  await local.store.openDump(dumpInput(DUMP), new Date('2025-01-01T00:00:00Z'));
+  await local.store.putEntries(DUMP, [
+    ...Array.from({ length: 25 }, (_, i) => messageEntry(`ok/${String(i).padStart(2, '0')}.eml`, { signedBy: ['example.test'] })),
+    messageEntry('a/body.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'], subject: 'Virement \u001b[31murgent' }),
+    messageEntry('a/header.eml', { verdict: 'failed', reasons: ['signature-mismatch'], signatures: [signature('example.test', { status: 'signature-mismatch', bodyHash: 'pass', headerSignature: 'fail' })] }),
+    ...Array.from({ length: 22 }, (_, i) => messageEntry(`b/${String(i).padStart(2, '0')}.eml`, { verdict: 'partially-verified', reasons: ['body-length-limit'] })),
+    errorEntry('c/broken.eml', 'not an RFC 5322 message: no header field at its start'),
+    skippedEntry('d/.DS_Store', 'macOS metadata (.DS_Store)'),
+  ]);
+});
+afterAll(() => {
+  local.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('the summary\'s lists', () => {
+  it('lists failed messages first, then partially verified ones, 20 in all, each with its reasons in plain words', async () => {
+    const attention = await attentionOf(local.store, DUMP, { failed: 2, partial: 22, errors: 1, skipped: 1, processed: 51 });
+    expect(attention.messages).toHaveLength(ATTENTION_LIMIT);
+    expect(attention.messages.slice(0, 3).map((item) => [item.locator, item.explanation])).toEqual([
+      ['a/body.eml', 'The headers are genuine, but the body was changed after it was sent.'],
+      ['a/header.eml', 'The body is intact; a signed header line was changed, or the key found is not the one that signed.'],
+      ['b/00.eml', 'Only the first part of the body is signed: text below it may have been added after sending.'],
+    ]);
+    expect(attention.unreadable).toEqual([{ locator: 'c/broken.eml', why: 'not an RFC 5322 message: no header field at its start' }]);
+    expect(attention.skipped).toEqual([{ locator: 'd/.DS_Store', why: 'macOS metadata (.DS_Store)' }]);
+
+    const text = attentionLines(attention);
+    expect(text).toContain('To look at: 24 messages failed or partially verified (the first 20)');
+    expect(text).toContain('… and 4 more');
+    expect(text).toContain('Unreadable: 1 file\n  c/broken.eml: not an RFC 5322 message');
+    expect(text).toContain('Skipped (not content): 1 file\n  d/.DS_Store: macOS metadata (.DS_Store)');
+    expect(text).toContain('a/body.eml  Virement ?[31murgent');
+    expect(text).not.toContain('\u001b');
+  });
+
+  it('does not walk a dump too large to list its skipped files, and says so', async () => {
+    const attention = await attentionOf(local.store, DUMP, { failed: 2, partial: 22, errors: 1, skipped: 1, processed: 1_000_000 });
+    expect(attention.skipped).toBeNull();
+    expect(attentionLines(attention)).toContain('(not listed: the dump has over 100000 entries)');
+  });
+});
+
+describe('counts in words', () => {
+  it('says "1 selected message", "1 verdict", "its dump" for one, and the plural otherwise', async () => {
+    const { closingLine } = await import('../../../cli/commands/reverify.ts');
+    const one = { selected: 1, checked: 1, changed: 1, transitions: new Map([['unverified → verified', 1]]), unreadable: 1, documentsSettled: 0, provenanceChanged: 0, settleCapped: 0 };
+    expect(closingLine(one)).toBe('reverify: 1 of 1 selected message checked, 1 verdict changed (1 unverified → verified); 1 could not be re-read from its dump');
+    expect(closingLine({ ...one, selected: 2, checked: 2, changed: 2, transitions: new Map(), unreadable: 2 })).toBe('reverify: 2 of 2 selected messages checked, 2 verdicts changed; 2 could not be re-read from their dump');
+  });
+});
