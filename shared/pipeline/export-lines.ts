@@ -6,11 +6,19 @@ import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { FileExportRecord } from '../provenance/file-export.ts';
 import type { ExportRecord } from '../ports/verdict-store.ts';
+import { readableEvidence } from './readable-evidence.ts';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export const CSV_COLUMNS = ['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history', 'arc', 'forensics'] as const;
+/**
+ * The message CSV's columns: the record's (README "Export format"), then the evidence in words (readable-evidence.ts),
+ * added at the end so that a sheet reading the first columns by position still reads them.
+ */
+export const CSV_COLUMNS = [
+  ...['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history', 'arc', 'forensics'],
+  ...['explanation', 'signer', 'selector', 'keyBits', 'keySource', 'unsigned'],
+] as const;
 
 export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {
   return format === 'csv' ? csvLines(records) : jsonLines(records);
@@ -57,7 +65,7 @@ export async function* jsonLines(records: AsyncIterable<object>): AsyncGenerator
 }
 
 /**
- * CSV for spreadsheets: reasons joined by ";", the signature evidence, the history, the ARC evidence and the
+ * CSV for spreadsheets: the evidence in words in the last columns (readableEvidence); reasons joined by ";", the signature evidence, the history, the ARC evidence and the
  * forensics each as one JSON cell (empty when there are none).
  * Subjects, From fields, details and locators are the dump's (hostile) text, and a spreadsheet runs a cell that
  * begins with "=", "+", "-", "@", a tab or a CR as a formula: such a cell is written with a "'" before it (OWASP's
@@ -68,6 +76,7 @@ export function csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<s
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   return csvRows(records, CSV_COLUMNS, (record) => ({
     ...record,
+    ...readableEvidence(record),
     reasons: record.reasons.join(';'),
     signatures: JSON.stringify(record.signatures),
     history: JSON.stringify(record.history),

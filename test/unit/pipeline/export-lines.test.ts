@@ -5,8 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvLines, jsonLines } from '../../../shared/pipeline/export-lines.ts';
 import type { ExportRecord } from '../../../shared/ports/verdict-store.ts';
+import { readableEvidence } from '../../../shared/pipeline/readable-evidence.ts';
+import { keyEvidence, signature } from '../../helpers/store-records.ts';
 
 const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'] as const;
+const EXPLANATION = 'Changed after it was sent. The headers are genuine, but the body was changed after it was sent.';
 
 /** A record whose dump-controlled text (locator, From, subject, detail, Message-ID) begins with `start`. */
 function hostileRecord(start: string): ExportRecord {
@@ -64,6 +67,8 @@ describe('the CSV export', () => {
           '[]',
           '',
           '',
+          `"${EXPLANATION}"`,
+          ...['', '', '', '', ''],
         ].join(',') +
         '\n',
     );
@@ -72,7 +77,42 @@ describe('the CSV export', () => {
   it('leaves other cells as they are, formula characters inside them included', async () => {
     const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null };
     const [, row] = (await collect(csvLines(each([record])))).split('\n');
-    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,`);
+    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,,"${EXPLANATION}",,,,,`);
+  });
+});
+
+describe('the evidence in words (the last CSV columns)', () => {
+  /** The readable evidence, and the CSV row that carries it. */
+  const cells = async (record: ExportRecord) => {
+    const [, row] = (await collect(csvLines(each([record])))).split('\n');
+    return { ...readableEvidence(record), row: row! };
+  };
+
+  it('names the signer, selector, key size and source, and the unsigned tail of an l= signature', async () => {
+    const signed = signature('campaign.example', {
+      s: 's2017',
+      l: 208,
+      bodyLength: 329,
+      h: ['from', 'to', 'subject', 'date'],
+      key: keyEvidence({ bits: 2048, source: 'archive', origin: 'keys.jsonl', firstSeenAt: '2016-09-01T00:00:00.000Z', lastSeenAt: '2017-09-30T00:00:00.000Z' }),
+    });
+    const row = await cells({ ...hostileRecord(''), verdict: 'partially-verified', reasons: ['body-length-limit', 'unsigned-header'], signatures: [signed] });
+    expect(row).toMatchObject({
+      signer: 'campaign.example',
+      selector: 's2017',
+      keyBits: 2048,
+      keySource: 'archive (keys.jsonl), seen 2016-09-01 to 2017-09-30',
+      unsigned: 'body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one)',
+    });
+    expect(row.explanation).toContain('Only the first part of the body is signed');
+    expect(row.row.endsWith(',campaign.example,s2017,2048,"archive (keys.jsonl), seen 2016-09-01 to 2017-09-30",body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one)')).toBe(true);
+  });
+
+  it('claims nothing unsigned for a signature whose header signature failed', async () => {
+    const failed = signature('campaign.example', { status: 'signature-mismatch', headerSignature: 'fail', bodyHash: 'pass', l: 10, bodyLength: 99 });
+    const row = await cells({ ...hostileRecord(''), reasons: ['signature-mismatch'], signatures: [failed] });
+    expect(row.unsigned).toBeNull();
+    expect(row.explanation).toBe('Changed after it was sent. The body is intact; a signed header line was changed, or the key found is not the one that signed.');
   });
 });
 
