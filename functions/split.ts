@@ -22,9 +22,10 @@ import { awsAdapters, lazily, type AwsAdapters } from '../shared/adapters/aws/aw
 import { dumpIdOf, uploadDump, uploadOf } from '../shared/adapters/aws/s3-upload.ts';
 import { DUMPS_FAILED_METRIC } from '../shared/adapters/aws/split-failures.ts';
 import { sqsMessageBody } from '../shared/adapters/aws/sqs-message-body.ts';
-import { STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { STAGING_PREFIX, tmpMiBFromEnvironment, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
 import { queueSettleLeg, settleIfDue } from '../shared/adapters/aws/settle-queue.ts';
 import { JobBatcher } from '../shared/fanout/job-batcher.ts';
+import { lambdaSpoolBytes } from '../shared/fanout/read-unit.ts';
 import { splitDump } from '../shared/fanout/split-dump.ts';
 import { legCapReason, MAX_SPLIT_LEGS, parseSplitLeg, type SplitLeg } from '../shared/fanout/split-leg.ts';
 import { MAX_SETTLE_LEGS, runSettleLeg, settleCapReason, settleOrderOf, type SettleOrder } from '../shared/fanout/settle-leg.ts';
@@ -37,6 +38,8 @@ export const SPLIT_TIME_RESERVE_MS = 90_000;
 const logger = new Logger();
 const metrics = new Metrics();
 const adapters = lazily(() => awsAdapters());
+/** Disk a leg's temp copies and 7-Zip's extractions may take: this function's /tmp, less a margin. */
+const spoolBytes = lazily(() => lambdaSpoolBytes(tmpMiBFromEnvironment()));
 
 export async function handler(event: S3Event | SQSEvent, context: Context): Promise<void> {
   try {
@@ -102,6 +105,7 @@ async function runLeg(leg: SplitLeg, context: Context, { blobs, store, workQueue
       emit: (unit) => batcher.add(unit),
       resume: leg.cursor,
       pauseWhen: () => context.getRemainingTimeInMillis() < SPLIT_TIME_RESERVE_MS,
+      spoolBytes: spoolBytes(),
     });
     // A paused split leaves its last job unsent: the next leg fills it (see BatcherPosition.pending).
     if (!paused || leg.leg + 1 >= MAX_SPLIT_LEGS) await batcher.flush();

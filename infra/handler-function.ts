@@ -1,4 +1,4 @@
-import { Validations, type Duration } from 'aws-cdk-lib';
+import { Validations, type Duration, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,6 +18,8 @@ export interface HandlerDefaults {
 export interface FunctionSize {
   memorySize: number;
   timeout: Duration;
+  /** /tmp, when more than Lambda's default 512 MiB. */
+  ephemeralStorageSize?: Size;
 }
 
 /**

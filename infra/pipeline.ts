@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RECORDS_PREFIX, SETTING_VARIABLES, STAGING_PREFIX, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
+import { RECORDS_PREFIX, SETTING_VARIABLES, STAGING_PREFIX, TMP_MIB_VARIABLE, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
 import { DUMPS_TABLE, indexesOf, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
 import { handlerFunction, type FunctionSize, type HandlerDefaults } from './handler-function.ts';
 import type { VerdictTables } from './tables.ts';
@@ -25,8 +25,15 @@ export interface IngestPipelineProps {
   offline: boolean;
 }
 
+/**
+ * The splitter's /tmp, Lambda's most: a top-level .pst/.7z/.rar is copied there from S3 and a 7z/rar extracted
+ * there too, so the largest such dump it reads is about this (its spool budget, the environment's
+ * TMP_MIB_VARIABLE, keeps 1/20 back: 9,728 MiB for the copy and what it unpacks together). Billed per GB-second
+ * above 512 MB for the whole of every invocation ($0.0000000309 in us-east-1: ~$0.00026 for a 15-minute leg).
+ */
+const SPLITTER_TMP_MIB = 10_240;
 /** Per function: memory and timeout. The worker gets 1769 MB, the size at which Lambda gives one full vCPU. */
-const SPLITTER = { memorySize: 1024, timeout: Duration.minutes(15) };
+const SPLITTER = { memorySize: 1024, timeout: Duration.minutes(15), ephemeralStorageSize: Size.mebibytes(SPLITTER_TMP_MIB) };
 const WORKER = { memorySize: 1769, timeout: Duration.minutes(2) };
 const DEAD_LETTER_RECORDER = { memorySize: 512, timeout: Duration.minutes(1) };
 const SPLIT_FAILURE_RECORDER = { memorySize: 256, timeout: Duration.minutes(1) };
@@ -140,6 +147,7 @@ export class IngestPipeline extends Construct {
     const records = bucket.arnForObjects(`${RECORDS_PREFIX}*`);
 
     this.splitter = handler('Splitter', 'functions/split.ts', SPLITTER, withSevenZip);
+    this.splitter.addEnvironment(TMP_MIB_VARIABLE, String(SPLITTER_TMP_MIB));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [uploads] }));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [staging] }));
     this.splitter.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [records] }));

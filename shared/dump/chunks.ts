@@ -105,6 +105,15 @@ export class SpoolBudget {
     this.#allowed = Math.min(this.#ceiling, this.#allowed + SPOOL_BYTES_PER_ZIP_BYTE * bytes);
   }
 
+  /**
+   * The dump itself, fetched to disk before it is read (the splitter copies a top-level .7z/.rar/.pst from S3):
+   * its copy is paid for on top of what a dump read in place may hold.
+   */
+  allowForCopy(bytes: number): void {
+    this.allowFor(bytes);
+    this.#allowed = Math.min(this.#ceiling, this.#allowed + bytes);
+  }
+
   /** Takes up to `size` bytes: how many it may have (fewer only once the budget runs out). */
   take(size: number): number {
     const granted = Math.min(size, this.#allowed - this.#taken);
@@ -114,7 +123,7 @@ export class SpoolBudget {
 
   /** What a copy stopped by the budget fails with. */
   exceeded(): Error {
-    return new Error(`nested zips over the dump's ${formatBytes(this.#allowed)} disk budget for temp copies; copied no further`);
+    return new Error(`temp copies and extractions over the dump's ${formatBytes(this.#allowed)} disk budget; copied no further`);
   }
 }
 

@@ -14,12 +14,25 @@ import { LOCAL_HEADER_BYTES, LOCAL_HEADER_SIGNATURE, variableLengths } from '../
 import { outlookEntryOf } from './outlook-object.ts';
 import { unitSpan, type WorkJob, type WorkUnit } from './work-units.ts';
 
+const MiB = 1024 * 1024;
+
 /**
- * What temp copies of nested zips may take in a Lambda: its /tmp holds 512 MB unless the function asks for more
- * ephemeral storage (infra/pipeline.ts asks for none), and the runtime keeps a little. Past it, a nested zip is
- * an error naming the budget rather than a "no space left" failure.
+ * What temp copies (nested zips, a staged .7z/.rar/.pst) and 7-Zip's extractions may take together in a Lambda
+ * whose /tmp holds `tmpMiB` (its ephemeral storage): all of it but a margin of 1/20, at least 64 MiB, for the
+ * runtime's own files and the file system's overhead (7-Zip's extracted files are counted by their bytes, not
+ * their blocks). Past it, a copy or an extraction is an error naming the budget rather than a "no space left"
+ * failure. 512 MiB (Lambda's default) gives 448 MiB; the splitter's 10,240 MiB gives 9,728 MiB.
  */
-export const LAMBDA_SPOOL_BYTES = 448 * 1024 * 1024;
+export function lambdaSpoolBytes(tmpMiB: number): number {
+  const tmp = tmpMiB * MiB;
+  return tmp - Math.max(64 * MiB, Math.ceil(tmp / 20 / MiB) * MiB);
+}
+
+/** A Lambda's /tmp unless it asks for more, in MiB. */
+export const LAMBDA_DEFAULT_TMP_MIB = 512;
+
+/** The spool budget of a Lambda with the default /tmp (the workers'). */
+export const LAMBDA_SPOOL_BYTES = lambdaSpoolBytes(LAMBDA_DEFAULT_TMP_MIB);
 
 /** Neighbouring units are fetched with one ranged read unless they lie further apart than this. */
 const MAX_SHARED_READ_BYTES = 64 * 1024 * 1024;

@@ -56,6 +56,11 @@ export interface SplitOptions {
   pauseWhen?: () => boolean;
   /** Steps run ahead of the one being emitted (default STEPS_IN_FLIGHT). */
   stepsInFlight?: number;
+  /**
+   * Disk the leg's temp copies and extractions may take together (read-unit.ts lambdaSpoolBytes of the function's
+   * /tmp; LAMBDA_SPOOL_BYTES, a default /tmp's, when not given).
+   */
+  spoolBytes?: number;
 }
 
 /** One entry's worth of splitting. `run` does the writing (a staged object) and returns the units to emit. */
@@ -159,8 +164,8 @@ export async function chooseStrategy({ blobs, key, name }: Pick<SplitOptions, 'b
 async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip: ZipFile | undefined, resumeAt: Pick<SplitCursor, 'inside'> & { member: number }): AsyncGenerator<Step> {
   const { blobs, key } = options;
   const path = escapeName(options.name); // a single-file dump's locator path, as the readers name it
-  // The temp copies of nested zips this leg makes, all together (a leg that resumes makes them again).
-  const spool = new SpoolBudget(LAMBDA_SPOOL_BYTES);
+  // The temp copies and extractions this leg makes, all together (a leg that resumes makes them again).
+  const spool = new SpoolBudget(options.spoolBytes ?? LAMBDA_SPOOL_BYTES);
   switch (cursor.strategy) {
     case 'single-object':
       yield { run: async () => [{ kind: 'object', key, locator: { path }, as: 'file' }] };
@@ -181,10 +186,14 @@ async function* stepsOf(cursor: SplitCursor, options: SplitOptions, openedZip: Z
     case 'zip-directory': {
       const zipfile = openedZip ?? (await openZip(blobs, key, (await blobs.head(key)).size));
       if (!zipfile) throw new Error(`zip ${options.name}: central directory no longer readable`);
+      spool.allowFor(zipfile.fileSize); // read in place, as `leakproof ingest` reads a dump's zip
       yield* zipDirectorySteps(zipfile, cursor, options, spool, resumeAt);
       return;
     }
     case 'staged':
+      // Streamed (tar, gzip) or fetched to /tmp first (7z, rar, pst): allowed as `leakproof ingest` allows the
+      // same file read in place, plus its copy.
+      spool.allowForCopy((await blobs.head(key)).size);
       yield* stagedSteps(readItem({ kind: 'item', path, read: () => blobs.stream(key) } satisfies DumpItem, '', spool), cursor, options);
   }
 }

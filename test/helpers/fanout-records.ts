@@ -32,7 +32,7 @@ export async function localRecords(path: string, verifier: MessageVerifier, at: 
  * Splits a dump into jobs as the splitter Lambda does; with `pauseEvery`, pauses after that many steps and
  * resumes from the cursor in a fresh call, as a chain of invocations would.
  */
-export async function splitToJobs(blobs: BlobStore, key: string, name: string, options: { pauseEvery?: number; stepsInFlight?: number } = {}): Promise<{ jobs: WorkJob[]; units: number; strategy: string; invocations: number; cursors: SplitCursor[] }> {
+export async function splitToJobs(blobs: BlobStore, key: string, name: string, options: { pauseEvery?: number; stepsInFlight?: number; spoolBytes?: number } = {}): Promise<{ jobs: WorkJob[]; units: number; strategy: string; invocations: number; cursors: SplitCursor[] }> {
   const jobs: WorkJob[] = [];
   /** Where each paused leg left off, as its continuation said. */
   const cursors: SplitCursor[] = [];
@@ -42,7 +42,7 @@ export async function splitToJobs(blobs: BlobStore, key: string, name: string, o
     const batcher = new JobBatcher('dump', key, async (job) => void jobs.push(structuredClone(job)), position);
     let steps = 0;
     const pauseWhen = options.pauseEvery === undefined ? undefined : () => ++steps % options.pauseEvery! === 0;
-    const { strategy, paused } = await splitDump({ blobs, key, name, stagingPrefix: 'staging/dump/', emit: (unit) => batcher.add(unit), resume, pauseWhen, stepsInFlight: options.stepsInFlight });
+    const { strategy, paused } = await splitDump({ blobs, key, name, stagingPrefix: 'staging/dump/', emit: (unit) => batcher.add(unit), resume, pauseWhen, stepsInFlight: options.stepsInFlight, spoolBytes: options.spoolBytes });
     await batcher.flush();
     if (!paused) return { jobs, units: batcher.unitCount, strategy, invocations, cursors };
     // What a continuation message carries, through JSON.

@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SETTING_VARIABLES } from '../../shared/adapters/aws/settings.ts';
+import { SETTING_VARIABLES, TMP_MIB_VARIABLE, tmpMiBFromEnvironment } from '../../shared/adapters/aws/settings.ts';
+import { LAMBDA_SPOOL_BYTES, lambdaSpoolBytes } from '../../shared/fanout/read-unit.ts';
 import { DUMPS_TABLE, KEYS_TABLE, LISTING_ATTRIBUTES, POSTINGS_TABLE, TTL_ATTRIBUTE, VERDICTS_TABLE, indexesOf, type IndexDesign } from '../../shared/adapters/aws/table-design.ts';
 import { ENDPOINTS } from '../../shared/api/endpoints.ts';
 import { stackPropsFromContext } from '../../infra/context.ts';
@@ -286,13 +287,14 @@ describe('the functions', () => {
   it('run Node.js 22 on arm64 with the planned memory and timeouts', () => {
     const shape = Object.fromEntries(
       Object.entries(functions).map(([name, fn]) => {
-        const { Runtime, Architectures, MemorySize, Timeout, Handler } = resource(resources, fn).Properties;
-        return [name, { Runtime, Architectures, MemorySize, Timeout, Handler }];
+        const { Runtime, Architectures, MemorySize, Timeout, Handler, EphemeralStorage } = resource(resources, fn).Properties;
+        return [name, { Runtime, Architectures, MemorySize, Timeout, Handler, EphemeralStorage }];
       }),
     );
     const common = { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' };
     expect(shape).toEqual({
-      splitter: { ...common, MemorySize: 1024, Timeout: 900 },
+      // The splitter copies a top-level .pst/.7z/.rar to /tmp and extracts 7z/rar there: Lambda's most /tmp.
+      splitter: { ...common, MemorySize: 1024, Timeout: 900, EphemeralStorage: { Size: 10_240 } },
       worker: { ...common, MemorySize: 1769, Timeout: 120 },
       recorder: { ...common, MemorySize: 512, Timeout: 60 },
     });
@@ -319,13 +321,26 @@ describe('the functions', () => {
     };
     for (const fn of Object.values(functions)) {
       const variables = resource(resources, fn).Properties.Environment.Variables;
-      expect(variables).toEqual(expected);
+      // The splitter is also told its /tmp, which its disk budget follows.
+      expect(variables).toEqual(fn === pipeline.splitter ? { ...expected, [TMP_MIB_VARIABLE]: '10240' } : expected);
       // What settingsFromEnvironment reads, all of it.
       for (const name of Object.values(SETTING_VARIABLES)) expect(variables).toHaveProperty(name);
     }
     const offline = synthesize({ offline: true });
     const variables = resource(offline.resources, offline.stack.pipeline.worker).Properties.Environment.Variables;
     expect(variables[SETTING_VARIABLES.offline]).toBe('true');
+  });
+
+  it("give the splitter a disk budget that follows its /tmp: all of it but a margin of 1/20 (at least 64 MiB)", () => {
+    const { EphemeralStorage, Environment } = resource(resources, pipeline.splitter).Properties;
+    const tmpMiB = tmpMiBFromEnvironment(Environment.Variables);
+    expect(tmpMiB).toBe(EphemeralStorage.Size);
+    expect(lambdaSpoolBytes(tmpMiB)).toBe(9_728 * 1024 * 1024);
+    // The other functions keep Lambda's 512 MiB, and the budget it always had.
+    expect(tmpMiBFromEnvironment(resource(resources, pipeline.worker).Properties.Environment.Variables)).toBe(512);
+    expect(lambdaSpoolBytes(512)).toBe(LAMBDA_SPOOL_BYTES);
+    expect(LAMBDA_SPOOL_BYTES).toBe(448 * 1024 * 1024);
+    expect(() => tmpMiBFromEnvironment({ [TMP_MIB_VARIABLE]: '20000' })).toThrow(/from 512 to 10240/);
   });
 
   it('log to their own log groups, kept for a year unless told otherwise', () => {

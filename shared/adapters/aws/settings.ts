@@ -18,6 +18,21 @@ export const SETTING_VARIABLES = {
  */
 export const COUNTING_LEASE_VARIABLE = 'LEAKPROOF_COUNTING_LEASE_MS';
 
+/**
+ * The splitter's /tmp in MiB, as the stack gave it (infra/pipeline.ts sets both from one number): its temp copies
+ * and extractions follow it (shared/fanout/read-unit.ts lambdaSpoolBytes). Unset: Lambda's default 512.
+ */
+export const TMP_MIB_VARIABLE = 'LEAKPROOF_TMP_MIB';
+
+export function tmpMiBFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[TMP_MIB_VARIABLE];
+  if (value === undefined || value === '') return 512;
+  const mib = Number(value);
+  // Lambda's ephemeral storage: 512 to 10,240 MB.
+  if (!Number.isInteger(mib) || mib < 512 || mib > 10_240) throw new Error(`${TMP_MIB_VARIABLE} must be a whole number of MiB from 512 to 10240, not ${JSON.stringify(value)}`);
+  return mib;
+}
+
 /** Uploads under this prefix trigger the splitter; messages that cannot be read in place are staged under the other. */
 export const UPLOADS_PREFIX = 'uploads/';
 export const STAGING_PREFIX = 'staging/';

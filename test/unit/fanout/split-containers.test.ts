@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { signMessage } from '../../../shared/dkim/sign.ts';
 import { splitMessage } from '../../../shared/dkim/header-fields.ts';
 import { locatorKey } from '../../../shared/dump/entry.ts';
 import { locateUnits, readLocated } from '../../../shared/fanout/locate-units.ts';
+import { lambdaSpoolBytes } from '../../../shared/fanout/read-unit.ts';
 import { createVerifier } from '../../../shared/verify/verify-message.ts';
 import { build7z, buildRar5, buildTar, gzip } from '../../helpers/archive-files.ts';
 import { buildZip, makeTempDir, mboxRecord, removeDir, writeFiles } from '../../helpers/dump-files.ts';
@@ -112,5 +114,23 @@ describe('the fan-out reads the new containers as the local readers do', () => {
       expect(fanout.records).toEqual(await localRecords(join(dir, name), verifier, AT));
       expect(fanout.records.map((record) => record.kind === 'message' && record.verdict)).toEqual(['verified', 'verified']);
     }
+  });
+
+  it("a staged top-level 7z and what it unpacks are held to the leg's disk budget (the splitter's /tmp less a margin)", async () => {
+    const members = [{ name: 'a.eml', data: signed('z1') }, { name: 'b.bin', data: randomBytes(4 * 1024 * 1024) }, { name: 'c.eml', data: signed('z2') }];
+    const archive = await build7z(members);
+    const objectKey = await upload('budget.7z', archive);
+    // The copy and a.eml fit; b.bin's 4 MiB (random: under the ratio limit) does not.
+    const tight = await splitToJobs(blobs, objectKey, 'budget.7z', { spoolBytes: archive.length + 1024 * 1024 });
+    const errors = tight.jobs.flatMap((job) => job.units).flatMap((unit) => (unit.kind === 'entry' ? [`${unit.entry.locator.path}: ${unit.entry.reason}`] : []));
+    expect(errors).toEqual([
+      expect.stringMatching(/^b\.bin: temp copies and extractions over the dump's \d+ bytes disk budget/),
+      expect.stringMatching(/^c\.eml: not extracted: archive not read to its end: /),
+      expect.stringMatching(/^budget\.7z!\/: archive not read to its end: /),
+    ]);
+    // Given the splitter's budget (infra: 10,240 MiB of /tmp), the same archive reads whole.
+    const roomy = await splitToJobs(blobs, objectKey, 'budget.7z', { spoolBytes: lambdaSpoolBytes(10_240) });
+    expect(roomy.jobs.flatMap((job) => job.units).filter((unit) => unit.kind === 'entry')).toEqual([]);
+    expect(roomy.units).toBe(3);
   });
 });
