@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The report page (GET /) in real headless Chromium against a served store: a seeded dump through the HTTP API
  * over HTTP, the page read as a user sees it — chart, timeline, top domains, the filtered table, one message's
@@ -12,12 +13,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createApi } from '../../shared/api/create-api.ts';
 import { listenLocally } from '../../cli/commands/serve.ts';
 import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import type { EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
+import { accessibilityViolations } from '../helpers/axe.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../helpers/store-records.ts';
 
 const TOKEN = 'report-page-token';
@@ -110,6 +112,8 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
   const problems: string[] = [];
 
   beforeAll(async () => {
+    // A page drawn on a busy 2-core machine can take more than expect.poll's default second.
+    vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
     server = await startServer();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -301,6 +305,116 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => rows.count()).toBe(50);
     expect(await error.isHidden()).toBe(true);
+  });
+
+  it('meets WCAG 2.2 AA (axe-core finds no violation): the dashboard, a message’s evidence, the guide', async () => {
+    // axe is injected as a script: a context that lets it past the page's Content-Security-Policy.
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1440, height: 1000 } });
+    const scanned = await context.newPage();
+    await scanned.goto(`${server.url}#token=${TOKEN}&dump=${DUMP_ID}&verdict=failed`);
+    await expect.poll(() => scanned.locator('#messages tbody tr').count()).toBe(20);
+    expect(await accessibilityViolations(scanned)).toEqual([]);
+    await scanned.getByRole('button', { name: HOSTILE_SUBJECT }).click();
+    await expect.poll(() => scanned.locator('#evidence article.sig').count()).toBe(1);
+    expect(await accessibilityViolations(scanned)).toEqual([]);
+    await scanned.getByRole('link', { name: 'How to read this' }).click();
+    await expect.poll(() => scanned.locator('#guide').isVisible()).toBe(true);
+    expect(await accessibilityViolations(scanned)).toEqual([]);
+    await context.close();
+  });
+
+  it('has a guide, "How to read this", at its own address', async () => {
+    await page.goto(`${server.url}#view=guide`);
+    const guide = page.locator('#guide');
+    await expect.poll(() => guide.isVisible()).toBe(true);
+    expect(await page.locator('#report').isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('guide-heading');
+    const text = (await guide.textContent())!.replace(/\s+/g, ' ');
+    for (const topic of ['What each verdict proves, and what it does not', 'Mailing lists', 'Forwarding', 'Format conversion', 'Outlook exports',
+      'An expired signature is harmless', 'A compromised key proves nothing', 'A testing key proves nothing', 'What document provenances mean', 'Altered copy']) {
+      expect(text).toContain(topic);
+    }
+    await page.getByRole('link', { name: '← Back to the report' }).click();
+    await expect.poll(() => page.locator('#report').isVisible()).toBe(true);
+    expect(await guide.isHidden()).toBe(true);
+    await expect.poll(() => page.locator('#messages tbody tr').count()).toBe(50);
+    await page.goBack();
+    await expect.poll(() => guide.isVisible()).toBe(true);
+  });
+
+  it('works from the keyboard: a skip link, a visible focus, every control reached, a row opened with Enter and closed with Escape', async () => {
+    const keyboard = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await keyboard.goto(`${server.url}#token=${TOKEN}&dump=${DUMP_ID}&verdict=failed`);
+    await expect.poll(() => keyboard.locator('#messages tbody tr').count()).toBe(20);
+    const focused = () => keyboard.evaluate(() => {
+      const element = document.activeElement!;
+      // A month of the chart (SVG) shows its focus as a ring drawn around its bar.
+      const ring = element.querySelector('.hit');
+      // A date field's calendar button is a tab stop inside the field (the field then matches no :focus): Chromium rings it itself.
+      const outline = ring ? getComputedStyle(ring).stroke : element.matches(':focus') ? getComputedStyle(element).outlineStyle : 'native';
+      return { id: element.id, text: element.textContent?.trim(), label: element.getAttribute('aria-label'), outline, row: Boolean(element.closest('#messages tbody')) };
+    });
+    await keyboard.keyboard.press('Tab');
+    expect(await focused()).toMatchObject({ id: 'skip', text: 'Skip to the report' });
+    expect(await keyboard.locator('#skip').isVisible()).toBe(true);
+    await keyboard.keyboard.press('Enter');
+    expect((await focused()).id).toBe('dumps-heading');
+
+    const reached: Awaited<ReturnType<typeof focused>>[] = [];
+    for (let i = 0; i < 120 && !reached.at(-1)?.row; i++) {
+      await keyboard.keyboard.press('Tab');
+      reached.push(await focused());
+    }
+    const row = reached.at(-1)!;
+    expect(row.row).toBe(true);
+    // Every control above the table is on the way: the dump, the chart's filters, the months, the domains, the form.
+    const names = reached.map((item) => item.label || item.text);
+    for (const control of ['Failed', '2023-03: 37 messages (12 verified, 5 partially verified, 20 failed)', 'example.test', 'body-hash-mismatch', 'Apply', 'Clear']) {
+      expect(names).toContain(control);
+    }
+    expect(reached.map((item) => item.id)).toEqual(expect.arrayContaining(['f-verdict', 'f-reason', 'f-domain', 'f-from', 'f-after', 'f-before']));
+    expect(reached.filter((item) => item.outline === 'none')).toEqual([]);
+
+    await keyboard.keyboard.press('Enter');
+    await expect.poll(() => keyboard.locator('#evidence-heading').innerText()).toBe(row.text);
+    expect((await focused()).id).toBe('evidence');
+    expect(new URL(keyboard.url()).hash).toContain('message=');
+    await keyboard.keyboard.press('Escape');
+    await expect.poll(() => keyboard.locator('#evidence').isHidden()).toBe(true);
+    expect(await focused()).toMatchObject({ row: true, text: row.text });
+    expect(new URL(keyboard.url()).hash).not.toContain('message=');
+    await keyboard.close();
+  });
+
+  it('fits a phone (390 px): rows become cards that show their verdict, the evidence opens at its top', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phone.goto(`${server.url}#token=${TOKEN}&dump=${DUMP_ID}`);
+    const rows = phone.locator('#messages tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const cards = await rows.evaluateAll((all) => all.slice(0, 10).map((row) => {
+      const box = row.getBoundingClientRect();
+      const badge = row.querySelector('.badge')!.getBoundingClientRect();
+      return { width: box.width, badgeInside: badge.width > 0 && badge.left >= box.left && badge.right <= box.right, display: getComputedStyle(row).display };
+    }));
+    expect(cards.every((card) => card.display === 'grid' && card.badgeInside && card.width <= 390)).toBe(true);
+    expect(await phone.locator('#messages thead').evaluate((head) => head.getBoundingClientRect().height)).toBeLessThanOrEqual(1);
+
+    await rows.nth(20).scrollIntoViewIfNeeded();
+    await rows.nth(20).getByRole('button').click();
+    const panel = phone.locator('#evidence');
+    await expect.poll(() => panel.locator('article.sig').count()).toBeGreaterThan(0);
+    const placed = await panel.evaluate((aside) => ({ top: aside.getBoundingClientRect().top, width: aside.getBoundingClientRect().width, scrollTop: aside.scrollTop }));
+    expect(placed).toEqual({ top: 0, width: 390, scrollTop: 0 });
+    expect(await phone.getByRole('button', { name: 'Close evidence' }).isVisible()).toBe(true);
+    expect((await phone.locator('#evidence-heading').boundingBox())!.y).toBeLessThan(100);
+    mkdirSync('test-artifacts', { recursive: true });
+    await phone.screenshot({ path: 'test-artifacts/report-page-phone-evidence.png' });
+    await phone.getByRole('button', { name: 'Close evidence' }).click();
+    await expect.poll(() => panel.isHidden()).toBe(true);
+    await phone.evaluate(() => scrollTo(0, document.querySelector('#messages')!.getBoundingClientRect().top + scrollY - 40));
+    await phone.screenshot({ path: 'test-artifacts/report-page-phone.png' });
+    await phone.close();
   });
 
   it('asks for the token with a form when the API answers 401', async () => {

@@ -69,7 +69,7 @@ const SIGNALS = {
 
 const TOKEN = 'leakproof-token';
 /** The dumps listed, the one shown, and whether it has documents; everything else shown is in the route. */
-const state = { dumps: null, dump: null, hasDocuments: false };
+const state = { dumps: null, dump: null, hasDocuments: false, view: undefined };
 
 // DOM: the only way anything enters the page
 
@@ -605,6 +605,19 @@ const closeButton = (panel) => el('button', { type: 'button', class: 'close', 'a
 // view, filter set and opened entry can be linked, reloaded, and gone back and forth through; the fragment never
 // reaches a server.
 
+/** Shows one view, the others hidden; on a change of view the focus goes to its start, as a new page's would. */
+function showView(view) {
+  const changed = view !== state.view;
+  state.view = view;
+  $('#report').hidden = view !== null;
+  for (const [name, { part }] of Object.entries(VIEWS)) $(part).hidden = name !== view;
+  document.title = view ? `${VIEWS[view].title} · Leakproof` : 'Leakproof report';
+  if (changed && view) {
+    scrollTo(0, 0);
+    $(VIEWS[view].part).querySelector('h2')?.focus();
+  }
+}
+
 const readRoute = () => new URLSearchParams(location.hash.slice(1));
 const routeAddress = (route) => location.pathname + location.search + (route.size ? `#${route}` : '');
 
@@ -628,8 +641,14 @@ function applyRoute() {
   return routing;
 }
 
+/** The views other than the dump's report, each a part of the page the route names (view=…). */
+const VIEWS = { guide: { part: '#guide', title: 'How to read this' } };
+
 async function showRoute() {
   const route = readRoute();
+  const view = VIEWS[route.get('view')] ? route.get('view') : null;
+  showView(view);
+  if (view === 'guide') return;
   if (!state.dumps) return;
   const wanted = route.get('dump');
   const chosen = state.dumps.find((dump) => dump.id === wanted) ?? state.dumps[0];
@@ -909,6 +928,11 @@ for (const [listing, clear] of [[listings.messages, '#clear'], [listings.documen
 for (const panel of Object.values(panels)) $(panel.panel).addEventListener('keydown', (event) => event.key === 'Escape' && dismiss(panel));
 for (const format of ['csv', 'jsonl']) $(`#export-${format}`).addEventListener('click', () => run(() => exportListed(format)));
 $('#refresh').addEventListener('click', () => run(loadDumps));
+/** Links inside the page act on the route (a bare href="#…" would replace the whole fragment: dump, filters, message). */
+const onClick = (selector, act) => $(selector).addEventListener('click', (event) => (event.preventDefault(), act()));
+onClick('#skip', () => $(state.view ? VIEWS[state.view].part : '#main').querySelector('h2').focus());
+onClick('#guide-link', () => navigate({ view: 'guide' }));
+onClick('#guide-back', () => navigate({ view: null }));
 // Back, forward, or a link to another view pasted into the address bar (with a token, perhaps).
 addEventListener('popstate', () => applyRoute());
 addEventListener('hashchange', () => {
