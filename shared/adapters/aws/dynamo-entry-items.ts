@@ -15,6 +15,7 @@ import {
 import type { SignatureEvidence } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
 import { messageFilePostings } from './dynamo-file-postings.ts';
+import { searchPostings } from './dynamo-search-postings.ts';
 import { boundedPartitionKey, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
 import { POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
@@ -126,8 +127,8 @@ export function selectorsSigning(signatures: readonly SignatureEvidence[]): { in
 
 /**
  * A message's postings: one per signing domain, carrying its listing (so a listing by domain reads nothing
- * else), one per signature by a (domain, selector), carrying what re-verification selects on, and those of its
- * attachments and identity (dynamo-file-postings.ts).
+ * else), one per signature by a (domain, selector), carrying what re-verification selects on, those of its search
+ * words (dynamo-search-postings.ts), and those of its attachments and identity (dynamo-file-postings.ts).
  */
 export function postingItems(dumpId: string, record: MessageRecord, blob?: string): Item[] {
   const locator = locatorKey(record.locator);
@@ -153,7 +154,7 @@ export function postingItems(dumpId: string, record: MessageRecord, blob?: strin
     };
     return { [POSTINGS_TABLE.partitionKey]: selectorPosting(domain, selector, selectorShard(dumpId, locator)), [POSTINGS_TABLE.sortKey]: selectorUseKey(dumpId, locator, index), ...use };
   });
-  return [...signers, ...uses, ...messageFilePostings(dumpId, record)];
+  return [...signers, ...uses, ...searchPostings(dumpId, record, shard, locator, whole), ...messageFilePostings(dumpId, record)];
 }
 
 /** The shard of a message's selector postings: its dump's messages spread over them. */

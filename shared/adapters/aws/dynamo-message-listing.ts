@@ -1,6 +1,7 @@
 /**
  * A page of a dump's messages, always from Queries in locator order. The most selective key the filters name
  * picks the partitions read, each spread over SHARDS shards that are merged by locator (dynamo-shard-merge.ts):
+ * - q:       the search postings of its first term's start (dynamo-search-postings.ts), every term a filter;
  * - domain:  the signer postings of (dump, domain) in the postings table (every signing domain of a message);
  * - from:    the bySender index partitions of (dump, sender domain);
  * - verdict / reason: the byVerdict index partitions of the verdict (a reason's, from REASONS);
@@ -8,11 +9,14 @@
  * The other filters become a FilterExpression. Every shard sorts by locator, so a cursor is only "after this
  * locator key" and resumes on any path, in every shard.
  */
-import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
+import { searchTermsOf } from '../../search/search-words.ts';
 import { senderDomainOf, UnsupportedQueryError, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
-import { senderIndexPartition, signerPosting, verdictIndexPartition, verdictPartition, type Item } from './dynamo-entry-items.ts';
+import { getAll } from './dynamo-batch.ts';
+import { locatorOfItem, senderIndexPartition, signerPosting, verdictIndexPartition, verdictKey, verdictPartition, type Item } from './dynamo-entry-items.ts';
 import { allShards } from './dynamo-keys.ts';
+import { searchPartition, startOfTerm, wordStartFilterValue, WORDS_ATTRIBUTE } from './dynamo-search-postings.ts';
 import { MAX_ROUNDS, readPage, ShardMerge } from './dynamo-shard-merge.ts';
 import { LISTING_ATTRIBUTES, POSTINGS_TABLE, SHARDS, VERDICTS_TABLE } from './table-design.ts';
 
@@ -35,6 +39,8 @@ interface AccessPath {
   served: { verdict?: true; senderDomain?: true };
   /** The partition holds skipped entries and documents too (the verdicts table's): they are not messages. */
   holdsSkipped?: true;
+  /** Its items hold only what the filters read: a page's lines are read from the entries' items. */
+  readsEntries?: true;
 }
 
 /** A Query of `partitionOf(shard)` in each shard; the item at a sort key there is `keyAt(shard, sortKey)`. */
@@ -57,8 +63,16 @@ function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS
   return shardedPath(tables.verdicts, index.partitionKey, partitionOf, VERDICTS_TABLE.sortKey, keyAt, index.indexName);
 }
 
-/** The path for a query; null when its filters cannot all hold (a reason of another verdict than the one asked). */
-function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery): AccessPath | null {
+/** The path for a query; null when its filters cannot all hold (a reason of another verdict than the one asked, a search without a word). */
+function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery, drivingTerm: string | undefined): AccessPath | null {
+  if (listedVerdict(query) === null) return null;
+  if (query.q !== undefined) {
+    // The postings of the rarest term's start; every term (that one too) is a filter on their words.
+    if (drivingTerm === undefined) return null;
+    const start = startOfTerm(drivingTerm);
+    const keyAt = (shard: number, at: string) => ({ [POSTINGS_TABLE.partitionKey]: searchPartition(dumpId, start, shard), [POSTINGS_TABLE.sortKey]: at });
+    return { ...shardedPath(tables.postings, POSTINGS_TABLE.partitionKey, (shard) => searchPartition(dumpId, start, shard), POSTINGS_TABLE.sortKey, keyAt), served: {}, readsEntries: true };
+  }
   if (query.domain !== undefined) {
     const domain = query.domain;
     const keyAt = (shard: number, at: string) => ({ [POSTINGS_TABLE.partitionKey]: signerPosting(dumpId, domain, shard), [POSTINGS_TABLE.sortKey]: at });
@@ -71,6 +85,37 @@ function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery):
   if (verdict !== undefined) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.byVerdict, (shard) => verdictIndexPartition(dumpId, verdict, shard)), served: { verdict: true } };
   const keyAt = (shard: number, at: string) => ({ [VERDICTS_TABLE.partitionKey]: verdictPartition(dumpId, shard), [VERDICTS_TABLE.sortKey]: at });
   return { ...shardedPath(tables.verdicts, VERDICTS_TABLE.partitionKey, (shard) => verdictPartition(dumpId, shard), VERDICTS_TABLE.sortKey, keyAt), served: {}, holdsSkipped: true };
+}
+
+/** Postings of a term's start counted in one shard, up to this: enough to tell a rare term from a common one. */
+const PROBE_ITEMS = 100;
+
+/**
+ * The term whose start has the fewest postings in shard 0 (about 1/SHARDS of the dump, counted up to PROBE_ITEMS:
+ * one round of Queries at once, ~1–4 RRU each), the longest among equals; the only term without asking.
+ */
+async function rarestTerm(db: DynamoDBDocumentClient, tables: ListingTables, dumpId: string, terms: string[]): Promise<string | undefined> {
+  const starts = [...new Set(terms.map(startOfTerm))];
+  if (starts.length <= 1) return terms[0];
+  const counts = new Map(
+    await Promise.all(
+      starts.map(async (start) => {
+        const { Count } = await db.send(
+          new QueryCommand({
+            TableName: tables.postings,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': POSTINGS_TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': searchPartition(dumpId, start, 0) },
+            Select: 'COUNT',
+            Limit: PROBE_ITEMS,
+          }),
+        );
+        return [start, Count ?? 0] as const;
+      }),
+    ),
+  );
+  // Terms come longest first: the first of the least counted.
+  return terms.reduce((best, term) => (counts.get(startOfTerm(term))! < counts.get(startOfTerm(best))! ? term : best));
 }
 
 /** The filters the path's key does not already hold, as a FilterExpression, with every attribute name escaped. */
@@ -87,6 +132,11 @@ function filterOf(path: AccessPath, query: MessageQuery): Pick<QueryCommandInput
     condition('kind', 'skipped', (name, value) => `${name} <> ${value}`);
     condition('kind', 'document', (name, value) => `${name} <> ${value}`);
   }
+  for (const term of query.q === undefined ? [] : searchTermsOf(query.q)) {
+    condition(WORDS_ATTRIBUTE, wordStartFilterValue(term), (name, value) => `contains(${name}, ${value})`);
+  }
+  // A signing domain is the path (its signer postings) unless a search is.
+  if (query.domain !== undefined && query.q !== undefined) condition('signingDomains', query.domain, (name, value) => `contains(${name}, ${value})`);
   if (query.verdict !== undefined && !path.served.verdict) condition('verdict', query.verdict, (name, value) => `${name} = ${value}`);
   if (query.reason !== undefined) condition('reasons', query.reason, (name, value) => `contains(${name}, ${value})`);
   if (query.from !== undefined) {
@@ -113,9 +163,8 @@ export async function listMessages(
   maxRounds = MAX_ROUNDS,
 ): Promise<MessagePage> {
   if (query.sort !== undefined) throw new UnsupportedQueryError('sort', 'this store lists in locator order only: no DynamoDB index orders a dump by another column (see the README)');
-  if (query.q !== undefined) throw new UnsupportedQueryError('q', 'this store cannot search yet');
   const after = query.cursor === undefined ? undefined : locatorAfterCursor(query.cursor);
-  const path = accessPath(tables, dumpId, query);
+  const path = accessPath(tables, dumpId, query, query.q === undefined ? undefined : await rarestTerm(db, tables, dumpId, searchTermsOf(query.q)));
   if (path === null) return { messages: [], cursor: null };
   const filter = filterOf(path, query);
   const projection = Object.fromEntries([...new Set([path.sortKey, 'locator', ...LISTING_ATTRIBUTES])].map((name) => [`#p_${name}`, name]));
@@ -136,5 +185,18 @@ export async function listMessages(
   });
 
   const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds);
-  return { messages: await Promise.all(page.items.map(listingOf)), cursor: page.cursor };
+  // Search postings do not carry the listing: the page's lines are read from their entries' items.
+  const items = path.readsEntries ? await entryItemsOf(db, tables, dumpId, page.items) : page.items;
+  return { messages: await Promise.all(items.map(listingOf)), cursor: page.cursor };
+}
+
+/** The verdicts-table items of postings, in the postings' order (one BatchGet per 100). */
+async function entryItemsOf(db: DynamoDBDocumentClient, tables: ListingTables, dumpId: string, postings: Item[]): Promise<Item[]> {
+  const locators = postings.map(locatorOfItem);
+  const found = new Map((await getAll(db, tables.verdicts, VERDICTS_TABLE, locators.map((locator) => verdictKey(dumpId, locator)))).map((item) => [locatorOfItem(item), item]));
+  return locators.map((locator) => {
+    const item = found.get(locator);
+    if (item === undefined) throw new Error(`a search posting of dump ${dumpId} names no stored entry`);
+    return item;
+  });
 }

@@ -22,7 +22,8 @@
  *   every document and attachment by its bytes ("file#<sha256>#<shard>"), attachments by lower-cased name
  *   ("name#…") and by document identity ("docid#…"), messages by identity ("identity#<Message-ID or hash>#…"),
  *   author names on verified mail by organisation ("authors#<org>#<shard>", one item per distinct name), and a
- *   dump's documents with their listing ("documents#<dump>#<shard>", by locator).
+ *   dump's documents with their listing ("documents#<dump>#<shard>", by locator). Search words by their starts
+ *   ("token#<dump>#<start>#<shard>", by locator; see "Search" below).
  * - keys: the key archive, one item per (selector, domain, key value); by domain through its index.
  *
  * The arithmetic behind SHARDS (README "Deploy to AWS"): a 10 GB dump of ~70,000 messages (~143 KB each) at the
@@ -45,6 +46,20 @@
  * the authors of one organisation ("authors#"). A lookup is 32 Queries at once (one round of ~10–20 ms, ~0.5 RRU
  * each when empty). Settling a document reads ~100–130 of them (bytes, name, identity, authors, carriers'
  * entries): ~60 RRU and ~100 ms, and a provenance that moves writes ~12 WCU (item, listing, counted once).
+ *
+ * Search (issue 14, dynamo-search-postings.ts). A message's search words (Subject, From, Message-ID: at most 64
+ * distinct, 3–32 characters, a short stop list left out) are posted under their first 3 and first 6 characters
+ * ("token#<dump>#<start>#<shard>", by locator, the message's shard): at most 128 postings, each ~0.3 KB (the
+ * filtered attributes and the words; ≤ ~2.5 KB), 1 WCU. Measured on the example dump: 10.7 words and 17.7
+ * postings a message. The 70,000-message dump then writes ~1.2–2.8 M WRU more (18–40 a message as subjects
+ * grow), ~$1.5–3.5 on demand, ~4–6× the rest of a message's writes. At the full ~8,700 messages a second that is
+ * ~155,000 WCU/s on the postings table: over the default on-demand table quota (40,000 WCU/s), so the batch
+ * writes are throttled and retried and ingest runs at ~1,600 messages a second (~45 s for that dump instead of
+ * ~8 s) unless the quota is raised. A start every message has (the organisation's domain) takes ~270 WCU/s on
+ * each of its 32 keys, as the signer postings. A search: one round of Select-COUNT Queries on shard 0 of each
+ * term's start (≤ 8, Limit 100, ≤ ~4 RRU each) picks the rarest, then the merge reads that start's 32 shards
+ * with every term a `contains` filter (at most MAX_ROUNDS rounds a request), then one BatchGet for the page's
+ * lines. No index orders a dump by Date, sender, Subject or verdict: a sorted listing is refused (400).
  */
 
 /** Partitions a dump's entries, index keys, postings and counters are spread over. */
