@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The report page (GET /) in real headless Chromium against a served store: a seeded dump through the HTTP API
  * over HTTP, the page read as a user sees it — chart, timeline, top domains, the filtered table, one message's
@@ -21,6 +20,9 @@ import type { Reverifier } from '../../shared/ports/reverifier.ts';
 import type { EntryRecord, MessageRecord } from '../../shared/ports/verdict-store.ts';
 import { accessibilityViolations } from '../helpers/axe.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../helpers/store-records.ts';
+
+/** Browser globals, for the functions run in the page by evaluate() (this Node program's types have no DOM). */
+declare const document: any, getComputedStyle: any, scrollTo: any, scrollY: any;
 
 const TOKEN = 'report-page-token';
 const DUMP_ID = sha256Of('report-page-dump');

@@ -1,10 +1,12 @@
-/// <reference lib="dom" />
 /**
  * axe-core (Deque's accessibility engine, pinned in devDependencies) run inside a page: the WCAG 2.0, 2.1 and
  * 2.2 A and AA rules. @axe-core/playwright needs @playwright/test; this is the same engine, injected directly.
  */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
+
+/** Browser globals, for the functions run in the page by evaluate() (this Node program's types have no DOM). */
+declare const window: any, document: any;
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 interface AxeViolation { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] }
