@@ -3,6 +3,7 @@
  * provenance and never change it: a genuine file can have a wrong clock, a new author or a foreign title. Each is
  * judged against the messages that decided the provenance (its carriers); a document nothing carries has none.
  */
+import { AUTHOR_FIELDS } from '../documents/author-names.ts';
 import type { FileFacts, MetadataField, ProvenanceSignal } from '../documents/contract.ts';
 import { organizationalDomain } from '../verdict/organizational-domain.ts';
 import { senderDomainOf } from '../ports/verdict-store.ts';
@@ -10,7 +11,6 @@ import type { CarriedCopy } from './decide-provenance.ts';
 
 /** Fields written by people (or their software) whose script says something of where the file was made. */
 const TEXT_FIELDS: readonly MetadataField[] = ['title', 'author', 'lastModifiedBy', 'company', 'template', 'application', 'producer', 'software', 'camera'];
-const AUTHOR_FIELDS: readonly MetadataField[] = ['author', 'lastModifiedBy'];
 /** Characters of a value looked at for its scripts: metadata values are short; a long one says no more past this. */
 const MAX_SCRIPT_CHARS = 512;
 
