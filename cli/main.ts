@@ -58,6 +58,12 @@ remoteOptions(
     .option('--dump <id>', 'dump id or prefix (default: the latest)')
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--documents', 'one record per document and per attachment, with provenance and evidence, instead of per message')
+    .option('--verdict <verdict>', 'only messages with this verdict (as the listing filters)')
+    .option('--reason <reason>', 'only messages with this reason')
+    .option('--domain <domain>', 'only messages with a signature by this d= domain')
+    .option('--from <sender>', 'only messages from this address or domain')
+    .option('--after <date>', 'only messages whose Date is at or after this (2017-05-01, or a time with its zone)')
+    .option('--before <date>', 'only messages whose Date is before this')
     .option('--output <file>', 'write to a file instead of stdout')
     .addOption(homeOption()),
 ).action(async (flags) => finish(await (await import('./commands/report.ts')).exportCommand(flags)));

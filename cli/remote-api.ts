@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestAuthoriser } from '../shared/adapters/aws/execute-api-signer.ts';
 import type { ExportFormat } from '../shared/pipeline/export-lines.ts';
+import { EXPORT_FILTERS, type ExportFilters } from '../shared/pipeline/filtered-export.ts';
 import type { DumpOverview, DumpSummary } from '../shared/ports/verdict-store.ts';
 
 /** Larger JSON answers than this are not read: the API's own cap in AWS is 4 MiB. */
@@ -86,8 +87,10 @@ export class RemoteApi {
    * a job (202) whose status resource is asked until it redirects (303) to the file, fetched without the API's
    * authorisation (the presigned URL is its own, and S3 refuses a request authorised twice).
    */
-  async export(dumpId: string, format: ExportFormat): Promise<ReadableStream<Uint8Array>> {
-    let response = await this.#send(this.#url(`dumps/${encodeURIComponent(dumpId)}/export?format=${format}`));
+  async export(dumpId: string, format: ExportFormat, filters: ExportFilters = {}): Promise<ReadableStream<Uint8Array>> {
+    const query = new URLSearchParams({ format });
+    for (const name of EXPORT_FILTERS) if (filters[name] !== undefined) query.set(name, filters[name]!);
+    let response = await this.#send(this.#url(`dumps/${encodeURIComponent(dumpId)}/export?${query}`));
     for (let redirects = 0; ; ) {
       if (response.status === 200) return response.body ?? ReadableStream.from([]);
       const location = response.headers.get('location');

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
 import { exportLines, fileExportLines, type ExportFormat } from '../../shared/pipeline/export-lines.ts';
+import { EXPORT_FILTERS, exportRecordsMatching, hasFilters, type ExportFilters } from '../../shared/pipeline/filtered-export.ts';
 import type { VerdictStore } from '../../shared/ports/verdict-store.ts';
 import { fileExportRecords } from '../../shared/provenance/file-export.ts';
 import type { DeploymentFlags } from '../deployment.ts';
@@ -45,11 +46,13 @@ export async function summaryCommand(flags: ReportFlags & { json?: boolean }): P
  * `leakproof export [--dump ID] --format jsonl|csv [--documents] [--output FILE] [--api URL | --stack NAME]`: one
  * record per message, streamed; with --documents, one per document and per attachment instead (local store only).
  */
-export async function exportCommand(flags: ReportFlags & { format: ExportFormat; output?: string; documents?: boolean }): Promise<number> {
+export async function exportCommand(flags: ReportFlags & { format: ExportFormat; output?: string; documents?: boolean } & Partial<Record<(typeof EXPORT_FILTERS)[number], string>>): Promise<number> {
+  const filters = await exportFiltersOf(flags);
+  if (flags.documents && hasFilters(filters)) throw new Error('--verdict, --reason, --domain, --from, --after and --before select messages: export --documents takes none of them');
   const api = await remoteApi(flags);
   if (api && flags.documents) throw new Error('export --documents reads the local store: the API serves documents through GET /dumps/{id}/documents');
   if (api) {
-    const body = await api.export(await remoteDumpId(api, flags.dump), flags.format);
+    const body = await api.export(await remoteDumpId(api, flags.dump), flags.format, filters);
     await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), flags.output ? createWriteStream(flags.output) : process.stdout, {
       end: flags.output !== undefined,
     });
@@ -59,7 +62,8 @@ export async function exportCommand(flags: ReportFlags & { format: ExportFormat;
   try {
     const id = await findDumpId(local.store, flags.dump);
     const out = flags.output ? createWriteStream(flags.output) : process.stdout;
-    const lines = flags.documents ? fileExportLines(fileExportRecords(local.store, await newestIfNone(local.store, id)), flags.format) : exportLines(local.store.exportRecords(id), flags.format);
+    const messages = hasFilters(filters) ? exportRecordsMatching(local.store, await newestIfNone(local.store, id), filters) : local.store.exportRecords(id);
+    const lines = flags.documents ? fileExportLines(fileExportRecords(local.store, await newestIfNone(local.store, id)), flags.format) : exportLines(messages, flags.format);
     for await (const line of lines) if (!out.write(line)) await once(out, 'drain');
     if (out !== process.stdout) {
       out.end();
@@ -69,6 +73,17 @@ export async function exportCommand(flags: ReportFlags & { format: ExportFormat;
   } finally {
     local.close();
   }
+}
+
+/** The filter flags, checked as the API checks its query (the same schema): a bad one names its flag. */
+async function exportFiltersOf(flags: Partial<Record<(typeof EXPORT_FILTERS)[number], string>>): Promise<ExportFilters> {
+  const given = Object.fromEntries(EXPORT_FILTERS.flatMap((name) => (flags[name] === undefined ? [] : [[name, flags[name]]])));
+  if (Object.keys(given).length === 0) return {};
+  const { ExportFilterSchema } = await import('../../shared/api/schemas.ts');
+  const parsed = ExportFilterSchema.safeParse(given);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  throw new Error(`--${String(issue!.path[0])}: ${issue!.message}`);
 }
 
 /** The dump asked for, else the newest in the store (as exportRecords and summary take it). */

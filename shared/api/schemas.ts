@@ -114,7 +114,10 @@ export const DocumentQuerySchema = z.strictObject({
   cursor: z.string().min(1).max(4096).optional().openapi({ description: 'The `next` of the previous page.' }),
 });
 
-export const ExportQuerySchema = z.strictObject({
+/** The listing's filters, which an export honours too (the same names, values and meaning). */
+export const ExportFilterSchema = MessageQuerySchema.pick({ verdict: true, reason: true, domain: true, from: true, after: true, before: true });
+
+export const ExportQuerySchema = ExportFilterSchema.extend({
   format: z.enum(['jsonl', 'csv']).default('jsonl').openapi({ description: 'JSON lines (as `leakproof export`) or CSV.' }),
 });
 

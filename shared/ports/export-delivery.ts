@@ -1,4 +1,5 @@
 import type { ExportFormat } from '../pipeline/export-lines.ts';
+import type { ExportFilters } from '../pipeline/filtered-export.ts';
 
 /**
  * One export of one dump. Its id is 128 random bits, so it cannot be guessed, and it names an export only under
@@ -8,6 +9,8 @@ export interface ExportJob {
   dumpId: string;
   exportId: string;
   format: ExportFormat;
+  /** The listing's filters the export honours (none: the whole dump). */
+  filters?: ExportFilters;
 }
 
 /** How far an export has got: records and UTF-8 bytes written. */
@@ -38,7 +41,7 @@ export interface DeliveredExport {
  */
 export interface ExportJobs {
   /** Records a new export of the dump as queued and hands it to whatever writes it. */
-  start(dumpId: string, format: ExportFormat): Promise<ExportJob>;
+  start(dumpId: string, format: ExportFormat, filters?: ExportFilters): Promise<ExportJob>;
   /** The export's state (a finished one with a fresh download URL), or null when the dump has no export of that id. */
   state(dumpId: string, exportId: string): Promise<ExportState | null>;
 }

@@ -1,4 +1,5 @@
 import { exportLines } from '../../pipeline/export-lines.ts';
+import { exportRecordsMatching } from '../../pipeline/filtered-export.ts';
 import type { ExportJob } from '../../ports/export-delivery.ts';
 import type { ExportRecord, VerdictStore } from '../../ports/verdict-store.ts';
 import { effectiveState, EXPORT_HEARTBEAT_MS, type S3ExportDelivery } from './s3-export-delivery.ts';
@@ -45,7 +46,7 @@ export async function runExport(job: ExportJob, options: ExportRunOptions): Prom
     beating = beating.then(running).catch((error: unknown) => options.log?.(error));
   }, options.heartbeatMs ?? EXPORT_HEARTBEAT_MS);
   try {
-    const records = counted(store.exportRecords(job.dumpId), progress, remainingMs);
+    const records = counted(exportRecordsMatching(store, job.dumpId, job.filters ?? {}), progress, remainingMs);
     progress.bytes = await delivery.write(job, exportLines(records, job.format), (bytes) => (progress.bytes = bytes));
     clearInterval(heartbeat);
     await beating;

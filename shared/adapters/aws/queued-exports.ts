@@ -2,7 +2,9 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EXPORT_FORMATS, type ExportFormat } from '../../pipeline/export-lines.ts';
+import { hasFilters, type ExportFilters } from '../../pipeline/filtered-export.ts';
 import type { ExportJob, ExportJobs, ExportState } from '../../ports/export-delivery.ts';
+import { REASONS, VERDICTS, type Reason } from '../../verdict/contract.ts';
 import type { S3ExportDelivery } from './s3-export-delivery.ts';
 
 /** An export id: 128 random bits in hex. Anything else asked for is no export, without a read. */
@@ -14,6 +16,17 @@ const ExportJobSchema = z.strictObject({
   dumpId: z.string().regex(DUMP_ID),
   exportId: z.string().regex(EXPORT_ID),
   format: z.enum(EXPORT_FORMATS),
+  // What the API validated (ExportFilterSchema), carried to the job as it was given.
+  filters: z
+    .strictObject({
+      verdict: z.enum(VERDICTS).optional(),
+      reason: z.enum(Object.values(REASONS).flat() as [Reason, ...Reason[]]).optional(),
+      domain: z.string().max(253).optional(),
+      from: z.string().max(320).optional(),
+      after: z.string().max(40).optional(),
+      before: z.string().max(40).optional(),
+    })
+    .optional(),
 });
 
 export function parseExportJob(body: string): ExportJob {
@@ -35,8 +48,8 @@ export class QueuedExports implements ExportJobs {
     this.#queueUrl = queueUrl;
   }
 
-  async start(dumpId: string, format: ExportFormat): Promise<ExportJob> {
-    const job: ExportJob = { dumpId, exportId: randomBytes(16).toString('hex'), format };
+  async start(dumpId: string, format: ExportFormat, filters: ExportFilters = {}): Promise<ExportJob> {
+    const job: ExportJob = { dumpId, exportId: randomBytes(16).toString('hex'), format, ...(hasFilters(filters) ? { filters } : {}) };
     // The state first: the job may run before SendMessage returns, and must find its export queued.
     await this.#delivery.record(job, { status: 'queued', format, requestedAt: this.#delivery.now().toISOString() });
     await this.#sqs.send(new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify(job) }));

@@ -6,6 +6,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { exportLines } from '../../pipeline/export-lines.ts';
+import { exportRecordsMatching } from '../../pipeline/filtered-export.ts';
 import { attachment, EXPORT_CONTENT_TYPES, exportFilename } from '../../ports/export-delivery.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { ApiProblem, notFound, PROBLEM_CONTENT_TYPE, problemResponse, problemResponses } from '../problem.ts';
@@ -53,9 +54,10 @@ export const exportRoute = createRoute({
   method: 'get',
   path: '/dumps/{id}/export',
   tags: ['export'],
-  summary: 'Every message of a dump, with verdict and evidence, as a download',
+  summary: 'Every message of a dump (or those the listing\'s filters select), with verdict and evidence, as a download',
   description:
-    'jsonl: one ExportRecord a line, every value exact. csv: the same columns, reasons joined by ";", signatures and history each as one JSON cell; ' +
+    'The listing\'s filters (verdict, reason, domain, from, after, before) select the same messages here. ' +
+    'jsonl: one ExportRecord a line, every value exact. csv: the same columns, reasons joined by ";", signatures and history each as one JSON cell, then the evidence in words (explanation, signer, selector, keyBits, keySource, unsigned); ' +
     'a cell beginning with "=", "+", "-", "@", a tab or a CR (which a spreadsheet would run as a formula) is written after a "\'". ' +
     'Locally (`leakproof serve`) the file is streamed in the response as it is read: 200. ' +
     'In AWS, where API Gateway cuts a response off after 29 s, the export is written by a job of its own, whatever its size: the answer is a 202 ' +
@@ -111,15 +113,15 @@ export const exportStatusRoute = createRoute({
 export function registerExportRoutes(app: OpenAPIHono, { store, exportJobs }: ApiDependencies): void {
   app.openapi(exportRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { format } = c.req.valid('query');
+    const { format, ...filters } = c.req.valid('query');
     await requireDump(store, id);
     if (exportJobs) {
-      const job = await exportJobs.start(id, format);
+      const job = await exportJobs.start(id, format, filters);
       const statusUrl = statusPath(id, job.exportId);
       const queued = { id: job.exportId, status: 'queued' as const, statusUrl, requestedAt: new Date().toISOString(), updatedAt: null, records: 0, bytes: 0 };
       return c.json(queued, 202, { location: statusUrl, 'retry-after': RETRY_AFTER_SECONDS });
     }
-    const lines = exportLines(store.exportRecords(id), format);
+    const lines = exportLines(exportRecordsMatching(store, id, filters), format);
     return c.body(ReadableStream.from(utf8(lines)), 200, { 'content-type': EXPORT_CONTENT_TYPES[format], 'content-disposition': attachment(exportFilename(id, format)) });
   });
 

@@ -373,8 +373,8 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
 
   describe('GET /dumps/{id}/export', () => {
     /** `leakproof export` on a SQLite home holding the same records. */
-    function cliExport(dumpId: string, format: string): Buffer {
-      const run = spawnSync(process.execPath, [BIN, 'export', '--dump', dumpId, '--format', format, '--home', api.referenceHome], { maxBuffer: 1 << 28 });
+    function cliExport(dumpId: string, format: string, flags: string[] = []): Buffer {
+      const run = spawnSync(process.execPath, [BIN, 'export', '--dump', dumpId, '--format', format, ...flags, '--home', api.referenceHome], { maxBuffer: 1 << 28 });
       expect(run.status, run.stderr.toString()).toBe(0);
       return run.stdout;
     }
@@ -443,6 +443,22 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       }
       const byDefault = await download(SIGNED_DUMP_ID);
       expect(byDefault.body.toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line).locator)).toEqual(expected(SIGNED_DUMP_ID, {}).map((l) => l.locator));
+    });
+
+    it("honours the listing's filters, as `leakproof export` does with the same flags", async () => {
+      const cases: Filters[] = [{ verdict: 'failed' }, { reason: 'body-length-limit' }, { domain: 'campaign.example', after: '2017-05-01' }, { from: 'press.example', format: 'csv' } as Filters];
+      for (const { format = 'jsonl', ...filters } of cases as (Filters & { format?: string })[]) {
+        const query = new URLSearchParams({ format, ...filters });
+        const exported = await download(SIGNED_DUMP_ID, `?${query}`);
+        const wanted = expected(SIGNED_DUMP_ID, filters).map((line) => line.locator);
+        expect(wanted.length, query.toString()).toBeGreaterThan(0);
+        if (format === 'jsonl') expect(exported.body.toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line).locator), query.toString()).toEqual(wanted);
+        else expect(exported.body.toString('utf8').trimEnd().split('\n').length, query.toString()).toBe(wanted.length + 1);
+        const flags = Object.entries(filters).flatMap(([name, value]) => [`--${name}`, value!]);
+        expect(exported.body.equals(cliExport(SIGNED_DUMP_ID, format, flags)), query.toString()).toBe(true);
+      }
+      await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/export?verdict=maybe`), 400, 'verdict');
+      await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/export?after=yesterday`), 400, 'after');
     });
 
     it('exports a large dump whole', async () => {
