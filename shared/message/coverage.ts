@@ -154,7 +154,7 @@ export function messageCoverage(message: Buffer, signatures: readonly SignatureE
 
 function unsignedNote(field: HeaderField, topmost: boolean): string {
   const what = `this ${field.name} is not signed`;
-  return SHOWN_ONCE.has(field.key) && topmost ? `${what}; mail clients show it` : `${what}; it may have been added or changed`;
+  return SHOWN_ONCE.has(field.key) && topmost ? `${what}; mail clients show it` : what;
 }
 
 /** For each field, its instance number among fields of its name counted from the bottom (1-based). */
