@@ -8,7 +8,7 @@ import type { Peeked, SpoolBudget } from './chunks.ts';
 import type { ArchiveFormat } from './classify.ts';
 import { expand, readItem, type ResumePoint } from './dispatch.ts';
 import type { DumpEntry } from './entry.ts';
-import { fromFile, tooDeep, type ResumeInside } from './file-container.ts';
+import { fromFile, resumeInside, tooDeep } from './file-container.ts';
 import { gunzippedItem } from './gzip.ts';
 import type { DumpItem } from './item.ts';
 import { readSevenZip } from './seven-zip.ts';
@@ -26,10 +26,9 @@ export async function* readArchive(
 ): AsyncGenerator<DumpEntry> {
   const deep = tooDeep(item, format);
   if (deep !== undefined) {
-    yield { kind: 'error', locator: { path: item.path }, reason: deep };
+    yield deep;
     return;
   }
-  const inside: ResumeInside | undefined = from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined;
   switch (format) {
     case 'gzip':
       // Transparent: what it holds keeps its path, and a resume point inside it applies to what it holds.
@@ -38,10 +37,10 @@ export async function* readArchive(
     case 'tar':
       // A tar read in place may hold zips to copy out, as a zip read in place may (chunks.ts SpoolBudget).
       if (item.filePath !== undefined) spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0));
-      yield* expand(readTar({ path: item.path, prefix: contentsPrefix, chunks: peeked.chunks, inflation: item.inflation }), spool, inside);
+      yield* expand(readTar({ path: item.path, prefix: contentsPrefix, chunks: peeked.chunks, inflation: item.inflation }), spool, resumeInside(contentsPrefix, from));
       return;
     default:
-      yield* fromFile(item, peeked, spool, `archive.${format}`, (filePath) => readSevenZip({ filePath, path: item.path, prefix: contentsPrefix }, spool), inside);
+      yield* fromFile(item, peeked, spool, `archive.${format}`, (filePath) => readSevenZip({ filePath, path: item.path, prefix: contentsPrefix }, spool), resumeInside(contentsPrefix, from));
   }
 }
 
@@ -60,9 +59,8 @@ export async function* readOutlook(
   }
   const deep = tooDeep(item, 'Outlook data file');
   if (deep !== undefined) {
-    yield { kind: 'error', locator: { path: item.path }, reason: deep };
+    yield deep;
     return;
   }
-  const inside: ResumeInside | undefined = from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined;
-  yield* fromFile(item, peeked, spool, 'outlook.pst', (filePath) => readPst({ filePath, path: item.path, prefix: contentsPrefix }), inside);
+  yield* fromFile(item, peeked, spool, 'outlook.pst', (filePath) => readPst({ filePath, path: item.path, prefix: contentsPrefix }), resumeInside(contentsPrefix, from));
 }

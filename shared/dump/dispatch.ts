@@ -10,7 +10,7 @@ import { readArchive, readOutlook } from './containers.ts';
 import { deferredEml, ENVELOPE, readEml } from './eml.ts';
 import { readDocument } from './document.ts';
 import { describeError } from './errors.ts';
-import { fromFile, tooDeep, type ResumeInside } from './file-container.ts';
+import { fromFile, resumeInside, tooDeep, type ResumeInside } from './file-container.ts';
 import { readMbox } from './mbox.ts';
 import { readZip } from './zip.ts';
 import { inflatedHead } from './zip-member.ts';
@@ -122,7 +122,7 @@ export async function* readItem(
         yield* from !== undefined && 'offset' in from ? readMbox(item.path, dropBytes(peeked.chunks, from.offset), from.offset) : readMbox(item.path, peeked.chunks);
         return;
       case 'zip':
-        yield* readNestedZip(item, peeked, contentsPrefix, spool, from !== undefined && 'inner' in from ? { prefix: contentsPrefix, ...from } : undefined);
+        yield* readNestedZip(item, peeked, contentsPrefix, spool, resumeInside(contentsPrefix, from));
         return;
       case 'archive':
         yield* readArchive(what.format, item, peeked, contentsPrefix, spool, from);
@@ -161,7 +161,7 @@ async function* readNestedZip(
 ): AsyncGenerator<DumpEntry> {
   const deep = tooDeep(item, 'zip');
   if (deep !== undefined) {
-    yield { kind: 'error', locator: { path: item.path }, reason: deep };
+    yield deep;
     return;
   }
   // A zip needs random access to its central directory: a zip inside a zip is copied out to a temp file first.

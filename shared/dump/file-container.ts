@@ -7,14 +7,19 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spoolToFile, type Peeked, type SpoolBudget } from './chunks.ts';
-import { expand } from './dispatch.ts';
-import { NESTING_MARK, type DumpEntry } from './entry.ts';
+import { expand, type ResumePoint } from './dispatch.ts';
+import { NESTING_MARK, type DumpEntry, type ErrorEntry } from './entry.ts';
 import { describeError } from './errors.ts';
 import type { DumpItem } from './item.ts';
 import { MAX_CONTAINER_DEPTH } from './limits.ts';
 
 /** Where a resumed reading of the container goes on (dispatch.ts ResumePoint, with the container's prefix). */
 export type ResumeInside = { prefix: string; inner: string; entries: number };
+
+/** `from` as a point inside the container whose contents are named `prefix…`; undefined unless it is one. */
+export function resumeInside(prefix: string, from: ResumePoint | undefined): ResumeInside | undefined {
+  return from !== undefined && 'inner' in from ? { prefix, ...from } : undefined;
+}
 
 /**
  * The entries of a container that `open` lists from a file: the item's own file, or a temp copy of its bytes
@@ -53,10 +58,11 @@ export async function* fromFile(
 }
 
 /**
- * Why a container (`what`: "zip", "tar" …) is not opened for lying too deep ("a.zip!/b.zip!/…", gzip layers
- * counted), or undefined.
+ * The error entry for a container (`what`: "zip", "tar" …) not opened for lying too deep ("a.zip!/b.zip!/…",
+ * gzip layers counted), or undefined.
  */
-export function tooDeep(item: DumpItem, what: string): string | undefined {
+export function tooDeep(item: DumpItem, what: string): ErrorEntry | undefined {
   const depth = item.path.split(NESTING_MARK).length + (item.layers ?? 0);
-  return depth > MAX_CONTAINER_DEPTH ? `${what} nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` : undefined;
+  if (depth <= MAX_CONTAINER_DEPTH) return undefined;
+  return { kind: 'error', locator: { path: item.path }, reason: `${what} nested more than ${MAX_CONTAINER_DEPTH} deep; not opened` };
 }
