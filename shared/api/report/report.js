@@ -642,13 +642,18 @@ function applyRoute() {
 }
 
 /** The views other than the dump's report, each a part of the page the route names (view=…). */
-const VIEWS = { guide: { part: '#guide', title: 'How to read this' } };
+const VIEWS = {
+  guide: { part: '#guide', title: 'How to read this' },
+  message: { part: '#message-view', title: 'Message' },
+  sheet: { part: '#sheet', title: 'Evidence sheet' },
+};
 
 async function showRoute() {
   const route = readRoute();
   const view = VIEWS[route.get('view')] ? route.get('view') : null;
   showView(view);
   if (view === 'guide') return;
+  if (view) return showMessageView(view, route);
   if (!state.dumps) return;
   const wanted = route.get('dump');
   const chosen = state.dumps.find((dump) => dump.id === wanted) ?? state.dumps[0];
@@ -683,6 +688,9 @@ function evidence(entry, dumpId = state.dump) {
   return [
     el('h4', { id: 'evidence-heading' }, entry.subject ?? (entry.kind === 'error' ? entry.locator : '(no subject)')),
     otherDump(dumpId),
+    entry.kind === 'message' && el('p', { class: 'view-links' },
+      linkButton('', () => navigate({ view: 'message' }), 'Read the message: what is signed'), ' · ',
+      linkButton('', () => navigate({ view: 'sheet' }), 'Evidence sheet')),
     verdictSection(entry),
     messageFacts(entry),
     signaturesSection(entry),
@@ -842,6 +850,162 @@ function differencesTable(differences, mine, theirs) {
       el('th', { scope: 'row' }, fieldLabel(field)), el('td', {}, value ?? el('span', { class: 'none' }, '(none)')), el('td', {}, carrier ?? el('span', { class: 'none' }, '(none)'))))));
 }
 
+// Views of one message, each at its own address: the message itself with what its signatures cover
+// (view=message, GET …/view), and the evidence sheet to print and cite (view=sheet, GET …/messages/{key}).
+
+/** The message a view shows: from the route (its dump: messageDump, else the dump shown, else the latest). */
+function routedMessage(route) {
+  const key = route.get('message');
+  const dumpId = route.get('messageDump') ?? route.get('dump') ?? state.dumps?.[0]?.id;
+  return key && dumpId ? { key, dumpId, path: `dumps/${enc(dumpId)}/messages/${enc(key)}` } : null;
+}
+
+/** Draws a message's view or sheet into its part of the page; a stale answer (the route moved on) is dropped. */
+async function showMessageView(view, route) {
+  const part = $(VIEWS[view].part);
+  const target = routedMessage(route);
+  const wanted = target && `${view} ${target.dumpId} ${target.key}`;
+  if (part.dataset.shown === wanted) return;
+  part.dataset.shown = wanted ?? '';
+  const body = part.querySelector('.view-body');
+  if (!target) return body.replaceChildren(el('p', { class: 'error' }, 'No message named in the address.'));
+  body.replaceChildren(el('p', {}, 'Loading…'));
+  try {
+    const [answer, dumps] = await Promise.all([api(view === 'message' ? `${target.path}/view` : target.path), state.dumps ?? api('dumps').then((list) => list.dumps)]);
+    if (part.dataset.shown !== wanted) return;
+    const dump = dumps.find((item) => item.id === target.dumpId);
+    body.replaceChildren(...[view === 'message' ? messageView(answer, target) : evidenceSheet(answer, target, dump)].flat(Infinity).filter(Boolean));
+    body.querySelector('h2').focus();
+  } catch (error) {
+    if (part.dataset.shown === wanted) body.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Could not load: ${error.message}`));
+  }
+}
+
+const fieldValue = (view, name) => view.fields.findLast((field) => field.name.toLowerCase() === name)?.value ?? null;
+
+/** The Subject mail clients show: an unsigned one added beside the signed one is the one readers see. */
+function shownSubject(view) {
+  const unsigned = view.unsignedThatMatter.find((field) => field.name.toLowerCase() === 'subject');
+  return unsigned ? unsigned.value : fieldValue(view, 'subject');
+}
+
+/** The message as read, marked: each header field signed or not, the unsigned tail of the body, what a failure means. */
+function messageView(view, target) {
+  const subject = shownSubject(view);
+  return [
+    el('h2', { id: 'message-view-heading', tabindex: -1 }, subject ?? '(no subject)'),
+    view.unsignedThatMatter.some((field) => field.name.toLowerCase() === 'subject') && el('p', { class: 'unsigned-note' }, 'This Subject is not signed; mail clients show it.'),
+    // The explanation already says each reason in words; the reasons' names are in the facts.
+    el('p', {}, badge(view.verdict), ' ', view.explanation),
+    failureMeaning(view),
+    view.note && el('p', { class: 'note' }, view.note),
+    view.caveat && el('p', { class: 'note' }, view.caveat),
+    facts([['Reasons', view.reasons.join(', ')], ['From', fieldValue(view, 'from')], ['To', view.to], ['Cc', view.cc], ...dateFacts(view.date), ['Message-ID', fieldValue(view, 'message-id')],
+      ['Locator', view.locator], ['Size', size(view.bytes)], ['SHA-256', view.sha256, 'hash']]),
+    el('p', {}, el('button', { type: 'button', onclick: () => run(() => download(`${target.path}/original`, `message-${view.sha256.slice(0, 12)}.eml`, 'message/rfc822')) }, 'Download the original bytes'),
+      ' ', el('span', { class: 'note' }, `SHA-256 ${view.sha256}: the file saved must hash to this.`)),
+    view.unsignedThatMatter.length > 0 && [el('h3', {}, 'Not signed'), el('ul', { class: 'unsigned-fields' }, view.unsignedThatMatter.map((field) =>
+      el('li', {}, el('strong', {}, `${field.name}: `), field.value, ' — ', el('em', {}, field.note))))],
+    el('h3', {}, 'Header fields'),
+    el('p', { class: 'note' }, 'Top first, as in the message. ', el('span', { class: 'mark signed' }, 'signed'), ' a verifying signature covers the field; ',
+      el('span', { class: 'mark unsigned' }, 'not signed'), ' a field readers look at that no verifying signature covers.'),
+    headerFields(view),
+    view.fieldsTruncated && el('p', { class: 'note' }, 'More fields than are listed here.'),
+    el('details', {}, el('summary', {}, 'The raw header section'), el('pre', { class: 'raw' }, view.headerSection),
+      view.headerSectionTruncated && el('p', { class: 'note' }, 'Cut short here.')),
+    el('h3', {}, 'Text'),
+    bodyView(view),
+    attachmentsSection({ ...view, kind: 'message', signatures: view.signatures, attachmentsNote: null }),
+  ];
+}
+
+/** The Date as written, in its own zone, beside the UTC time it names. */
+function dateFacts(date) {
+  if (!date) return [['Date', 'none']];
+  return [['Date (as written)', date.asWritten], ['Zone', date.zone], ['Date (UTC)', date.utc ? `${when(date.utc)} UTC` : 'not a valid date']];
+}
+
+/** What a failure shows, in words: which of headers and body still hold. */
+function failureMeaning(view) {
+  if (view.verdict !== 'failed') return null;
+  return view.signatures.map((signature) => {
+    const named = `Signature ${signature.index + 1}${signature.d ? ` (${signature.d})` : ''}`;
+    if (signature.headerSignature === 'pass' && signature.bodyHash === 'fail') return el('p', { class: 'meaning' }, `${named}: headers genuine, body changed.`);
+    if (signature.bodyHash === 'pass' && signature.headerSignature === 'fail') {
+      const names = signature.positions.map((position) => view.fields.find((field) => field.position === position)?.name).filter(Boolean);
+      return el('p', { class: 'meaning' }, `${named}: body intact; a signed header changed, or the key is not the one used. Signed headers: ${names.join(', ') || 'none'}.`);
+    }
+    return null;
+  });
+}
+
+function headerFields(view) {
+  return el('ol', { class: 'fields' }, view.fields.map((field) => {
+    const signed = field.signedBy.length > 0;
+    const unsigned = !signed && field.matters;
+    return el('li', { class: signed ? 'signed' : unsigned ? 'unsigned' : '' },
+      signed ? el('span', { class: 'mark signed' }, `signed by ${field.signedBy.map((index) => index + 1).join(', ')}`)
+        : unsigned ? el('span', { class: 'mark unsigned' }, 'not signed') : el('span', { class: 'mark' }, '—'),
+      ' ', el('strong', {}, `${field.name}:`), ' ', field.value, field.valueTruncated ? ' …' : '');
+  }));
+}
+
+/** The decoded text; an l= tail (text after the signed length) highlighted where it ends the text, else shown apart. */
+function bodyView(view) {
+  const tails = view.lTails.filter((tail) => tail.tailLength > 0);
+  const tail = tails[0];
+  const text = view.text;
+  const notes = tails.map((one) => el('p', { class: 'unsigned-note' },
+    `Not signed: the last ${n(one.tailLength)} bytes of the body (signature ${one.signature + 1} signs ${n(one.signedBytes)} of ${n(one.totalBytes)}, l=). Anyone could have added them.`,
+    one.note ? ` ${one.note}` : ''));
+  if (tail?.tail && text.trimEnd().endsWith(tail.tail.trimEnd())) {
+    const at = text.trimEnd().length - tail.tail.trimEnd().length;
+    return [notes, el('pre', { class: 'body' }, text.slice(0, at), el('mark', { class: 'tail', 'aria-label': `Not signed, ${tail.tailLength} bytes` }, text.slice(at))),
+      view.textTruncated && el('p', { class: 'note' }, 'The text was cut short.')];
+  }
+  return [notes, el('pre', { class: 'body' }, text || '(no text)'), view.textTruncated && el('p', { class: 'note' }, 'The text was cut short.'),
+    tails.map((one) => one.tail !== null && [el('h4', {}, `The unsigned tail (${n(one.tailLength)} bytes)`), el('pre', { class: 'body' }, el('mark', { class: 'tail' }, one.tail)),
+      one.tailTruncated && el('p', { class: 'note' }, 'Cut short.')])];
+}
+
+/** Single-quoted for a POSIX shell: a file name from the dump is hostile, and must not run as a command when pasted. */
+const shellQuoted = (text) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/** The evidence sheet: one page to print (the browser's print gives the PDF) and cite, its JSON beside it. */
+function evidenceSheet(entry, target, dump) {
+  const keys = entry.signatures.map((signature) => signature.key).filter(Boolean);
+  const archived = keys.some((key) => key.source === 'archive');
+  const ingest = ['npx leakproof ingest', shellQuoted(dump?.source ?? dump?.name ?? '<the dump>'), '--at', entry.verifiedAt, archived ? '--keys <the key archive, JSON lines> --offline' : null].filter(Boolean).join(' ');
+  const show = `npx leakproof show ${shellQuoted(entry.locator)} --dump ${target.dumpId.slice(0, 12)}`;
+  return [
+    el('p', { class: 'sheet-kicker' }, 'Leakproof evidence sheet'),
+    el('h2', { id: 'sheet-heading', tabindex: -1 }, entry.subject ?? '(no subject)'),
+    el('p', { class: 'sheet-verdict' }, badge(entry.verdict), ' ', entry.explanation ?? ''),
+    el('h3', {}, 'The message'),
+    facts([['From', entry.from], ['Date', entry.date && `${when(entry.date)} UTC`], ['Message-ID', entry.messageId], ['Dump', dump ? `${dump.name} (${target.dumpId})` : target.dumpId],
+      ['Locator', entry.locator], ['SHA-256 of its bytes', entry.sha256, 'hash']]),
+    el('h3', {}, 'The verification'),
+    facts([['Reasons', entry.reasons.join(', ') || 'none'], ['Verified at', entry.verifiedAt ? `${when(entry.verifiedAt)} UTC` : null], ['Rules version', entry.rulesVersion]]),
+    el('h3', {}, `Signatures (${entry.signatures.length})`),
+    entry.signatures.length ? entry.signatures.map((signature) => el('section', { class: 'sheet-signature' },
+      el('h4', {}, `Signature ${signature.index + 1}: ${signature.d ?? '(no d=)'} `, result(signature.status)),
+      facts([['Selector (s=)', signature.s], ['Algorithm (a=)', signature.a], ['Body hash', signature.bodyHash], ['Header signature', signature.headerSignature],
+        ['Signed headers (h=)', signature.h.join(', ')], ['Body length (l=)', signature.l === null ? null : `${n(signature.l)} of ${n(signature.bodyLength)} bytes signed`],
+        ['Signed (t=)', unix(signature.t)], ['Expires (x=)', unix(signature.x)], ['Reasons', signature.reasons.join(', ')]]),
+      el('h5', {}, 'The key and where it came from'),
+      signature.key ? facts([['Key', `${signature.key.keyType ?? 'unknown type'}${signature.key.bits ? `, ${signature.key.bits} bits` : ''}`],
+        ['Source', `${signature.key.source}${signature.key.origin ? ` (${signature.key.origin})` : ''}`], ['First seen', when(signature.key.firstSeenAt)],
+        ['Last seen', when(signature.key.lastSeenAt)], ['Compromised', when(signature.key.compromisedAt), 'alarm'], ['Record', signature.key.record, 'hash']])
+        : el('p', { class: 'none' }, 'No key found.'))) : el('p', { class: 'none' }, 'No DKIM-Signature field.'),
+    el('h3', {}, 'To check it again'),
+    el('p', {}, 'Verify the dump again, at the same time, with the same keys; then show this message:'),
+    el('pre', { class: 'command' }, ingest, '\n', show),
+    el('p', { class: 'no-print' },
+      el('button', { type: 'button', onclick: () => print() }, 'Print, or save as PDF'), ' ',
+      el('button', { type: 'button', onclick: () => run(() => download(target.path, `evidence-${entry.sha256?.slice(0, 12) ?? 'message'}.json`, 'application/json')) }, 'The JSON of this evidence')),
+  ];
+}
+
 // Document detail (GET /dumps/{id}/documents/{key}): facts, metadata, provenance with its evidence, every place
 
 function documentDetail(file, dumpId = state.dump) {
@@ -932,7 +1096,8 @@ $('#refresh').addEventListener('click', () => run(loadDumps));
 const onClick = (selector, act) => $(selector).addEventListener('click', (event) => (event.preventDefault(), act()));
 onClick('#skip', () => $(state.view ? VIEWS[state.view].part : '#main').querySelector('h2').focus());
 onClick('#guide-link', () => navigate({ view: 'guide' }));
-onClick('#guide-back', () => navigate({ view: null }));
+// The links between views (back to the report, to the guide, to a message's sheet) keep the rest of the route.
+for (const link of document.querySelectorAll('a.back, a[data-view]')) link.addEventListener('click', (event) => (event.preventDefault(), navigate({ view: link.dataset.view ?? null })));
 // Back, forward, or a link to another view pasted into the address bar (with a token, perhaps).
 addEventListener('popstate', () => applyRoute());
 addEventListener('hashchange', () => {
