@@ -1,4 +1,5 @@
 /** Turns any thrown value into the one-line reason an error entry carries: no stack, no line breaks. */
+import { cutText } from '../text/cut-text.ts';
 
 const FRIENDLY_CODES: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -22,5 +23,5 @@ export function describeError(error: unknown): string {
 
 export function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH - 1)}…` : line;
+  return cutText(line, MAX_REASON_LENGTH);
 }

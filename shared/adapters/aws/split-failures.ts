@@ -9,6 +9,7 @@
 import type { S3Event } from 'aws-lambda';
 import { settleOrderOf } from '../../fanout/settle-leg.ts';
 import { parseSplitLeg } from '../../fanout/split-leg.ts';
+import { cutText } from '../../text/cut-text.ts';
 import { dumpIdOf, uploadOf, type S3Upload } from './s3-upload.ts';
 
 /** The metric (namespace Leakproof) counting dumps marked failed: what the "dumps failed" alarm watches. */
@@ -77,6 +78,5 @@ function errorMessageOf(payload: unknown): string | undefined {
 }
 
 function bounded(text: string): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length <= MAX_REASON_CHARS ? line : `${line.slice(0, MAX_REASON_CHARS - 1)}…`;
+  return cutText(text.replace(/\s+/g, ' '), MAX_REASON_CHARS);
 }
