@@ -295,6 +295,18 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     expect(download.suggestedFilename()).toMatch(/^leakproof-[0-9a-f]{12}\.csv$/);
     expect(csv.split('\n').filter((line) => line.startsWith(DUMP_ID))).toHaveLength(EXPECTED.listed);
 
+    // The export honours the table's filters.
+    await page.locator('#filters').getByLabel('Verdict').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await page.locator('#exports-label').innerText()).toBe('Export these messages:');
+    const [filtered] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'JSON lines' }).click()]);
+    const records = readFileSync((await filtered.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(records).toHaveLength(20);
+    expect(new Set(records.map((record) => record.verdict))).toEqual(new Set(['failed']));
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+
     await page.locator('#filters').getByLabel('Signing domain').fill('not a domain!');
     await page.getByRole('button', { name: 'Apply' }).click();
     const error = page.locator('#filters-error');
@@ -307,6 +319,37 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => rows.count()).toBe(50);
     expect(await error.isHidden()).toBe(true);
+  });
+
+  it('searches the messages and sorts them by a column, both kept in the address', async () => {
+    const rows = page.locator('#messages tbody tr');
+    const route = () => Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.slice(1)));
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.locator('#filters').getByLabel('Search').fill('QUARTER');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.locator('td.subject').innerText()).toBe(HOSTILE_SUBJECT);
+    expect(route()).toMatchObject({ q: 'QUARTER' });
+    // A search cannot be exported (the export takes filters only): the buttons say so and wait.
+    expect(await page.getByRole('button', { name: 'CSV' }).isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+    const dates = () => page.locator('#messages tbody td.date').allInnerTexts();
+    await page.getByRole('button', { name: 'Date (UTC)' }).click();
+    await expect.poll(() => page.locator('#messages th[aria-sort]').getAttribute('aria-sort')).toBe('ascending');
+    expect(route()).toMatchObject({ sort: 'date' });
+    await expect.poll(async () => (await dates()).filter((date) => date !== '—')[0]).toBe('2023-01-14');
+    await page.getByRole('button', { name: 'Date (UTC)' }).click();
+    await expect.poll(() => page.locator('#messages th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(async () => (await dates()).filter((date) => date !== '—')[0]).toBe('2023-06-14');
+    const dated = (await dates()).filter((date) => date !== '—');
+    expect(dated).toEqual(dated.toSorted().toReversed());
+    await page.reload();
+    await expect.poll(() => page.locator('#messages th[aria-sort]').getAttribute('aria-sort')).toBe('descending');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.locator('#messages th[aria-sort]').count()).toBe(0);
   });
 
   it('meets WCAG 2.2 AA (axe-core finds no violation): the dashboard, a message’s evidence, the guide', async () => {

@@ -486,6 +486,7 @@ async function loadListing(listing, more) {
   const filters = [...listing.params].filter(([name]) => name !== 'limit').map(([name, value]) => `${name} ${value}`);
   $(`${listing.table} caption`).textContent = filters.length ? `${listing.some} ${filters.join(', ')}` : listing.all;
   markCurrent(panels[listing.panel]);
+  if (listing === listings.messages) describeExport(listing.params), describeSort(listing.params);
 }
 
 function formError(listing, text) {
@@ -517,9 +518,33 @@ function documentRow(file) {
     el('td', {}, provenanceBadge(file.provenance)), el('td', { class: 'locator' }, file.locator));
 }
 
-/** Exports every message of the dump in `format` (as `leakproof export`). */
+/** The listing's filters an export honours (ExportFilterSchema): all but the search and the order. */
+const EXPORT_FILTERS = ['verdict', 'reason', 'domain', 'from', 'after', 'before'];
+
+/** Exports the messages the table lists (its filters, every page) in `format`, as `leakproof export` writes them. */
 function exportListed(format) {
-  return download(`dumps/${enc(state.dump)}/export?format=${format}`, `leakproof-${state.dump.slice(0, 12)}.${format}`);
+  const params = new URLSearchParams([...(listings.messages.params ?? [])].filter(([name]) => EXPORT_FILTERS.includes(name)));
+  params.set('format', format);
+  return download(`dumps/${enc(state.dump)}/export?${params}`, `leakproof-${state.dump.slice(0, 12)}.${format}`);
+}
+
+/** Says what the export buttons export; a search cannot be exported (the export takes filters only), so they wait for it to be cleared. */
+function describeExport(params) {
+  const searching = params.has('q');
+  const filtered = EXPORT_FILTERS.some((name) => params.has(name));
+  $('#exports-label').textContent = searching ? 'Export (clear the search first: an export takes filters, not words):' : filtered ? 'Export these messages:' : 'Export every message:';
+  for (const format of ['csv', 'jsonl']) $(`#export-${format}`).disabled = searching;
+}
+
+/** The order the table is listed in, on its column headers (aria-sort); a header's button asks for its order, then the reverse. */
+function describeSort(params) {
+  const sort = params.get('sort') ?? '';
+  for (const button of document.querySelectorAll('#messages th .sort')) {
+    const field = button.dataset.sort;
+    const th = button.closest('th');
+    if (sort.replace(/^-/, '') === field) th.setAttribute('aria-sort', sort.startsWith('-') ? 'descending' : 'ascending');
+    else th.removeAttribute('aria-sort');
+  }
 }
 
 // Panels: one beside each table, showing one message's evidence or one document's
@@ -1092,6 +1117,12 @@ for (const [listing, clear] of [[listings.messages, '#clear'], [listings.documen
 for (const panel of Object.values(panels)) $(panel.panel).addEventListener('keydown', (event) => event.key === 'Escape' && dismiss(panel));
 for (const format of ['csv', 'jsonl']) $(`#export-${format}`).addEventListener('click', () => run(() => exportListed(format)));
 $('#refresh').addEventListener('click', () => run(loadDumps));
+for (const button of document.querySelectorAll('#messages th .sort')) {
+  button.addEventListener('click', () => {
+    const field = button.dataset.sort;
+    navigate({ sort: readRoute().get('sort') === field ? `-${field}` : field });
+  });
+}
 /** Links inside the page act on the route (a bare href="#…" would replace the whole fragment: dump, filters, message). */
 const onClick = (selector, act) => $(selector).addEventListener('click', (event) => (event.preventDefault(), act()));
 onClick('#skip', () => $(state.view ? VIEWS[state.view].part : '#main').querySelector('h2').focus());
