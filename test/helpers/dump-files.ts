@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
 import yazl from 'yazl';
 import type { DumpEntry, MessageEntry } from '../../shared/dump/entry.ts';
 import { locatorKey } from '../../shared/dump/entry.ts';
@@ -14,6 +15,27 @@ export async function makeTempDir(): Promise<string> {
 
 export async function removeDir(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+}
+
+/**
+ * Gives each test of the calling file a fresh folder (handed to `onFolder`) with TMPDIR pointed at a `tmp` folder
+ * inside it: the readers' temp copies and extractions go there, so other test files running meanwhile (which copy
+ * nested containers too) cannot make a leftover appear or vanish. Afterwards TMPDIR is restored and the folder removed.
+ */
+export function eachTestInOwnTempDir(onFolder: (dir: string) => void): void {
+  const systemTmp = process.env.TMPDIR;
+  let dir: string | undefined;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    process.env.TMPDIR = join(dir, 'tmp');
+    await mkdir(process.env.TMPDIR);
+    onFolder(dir);
+  });
+  afterEach(async () => {
+    if (systemTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = systemTmp;
+    if (dir !== undefined) await removeDir(dir);
+  });
 }
 
 /** Writes files under `root`; keys are '/'-separated relative paths. */

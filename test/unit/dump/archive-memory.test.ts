@@ -2,28 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { declaredCoderMemory } from '../../../shared/dump/coder-memory.ts';
 import { MAX_ARCHIVE_CODER_MEMORY_BYTES } from '../../../shared/dump/limits.ts';
 import { build7z, buildRar5, with7zLzmaDictionary } from '../../helpers/archive-files.ts';
 import { buildMessage } from '../../helpers/messages.ts';
-import { describe as describeEntries, makeTempDir, messages, readAll, removeDir } from '../../helpers/dump-files.ts';
+import { describe as describeEntries, eachTestInOwnTempDir, messages, readAll } from '../../helpers/dump-files.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 let dir: string;
-const systemTmp = process.env.TMPDIR;
-beforeEach(async () => {
-  dir = await makeTempDir();
-  process.env.TMPDIR = join(dir, 'tmp');
-  await mkdir(process.env.TMPDIR);
-});
-afterEach(async () => {
-  if (systemTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = systemTmp;
-  await removeDir(dir);
-});
+eachTestInOwnTempDir((folder) => (dir = folder));
 
 const message = (n: number): Buffer => buildMessage({ subject: `Message ${n}`, messageId: `<${n}@campaign.example>`, body: `Body ${n}\r\n`.repeat(20) });
 

@@ -1,24 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { build7z, buildRar5, buildTar, gzip } from '../../helpers/archive-files.ts';
 import { buildMessage } from '../../helpers/messages.ts';
-import { buildZip, describe as describeEntries, makeTempDir, mboxRecord, messages, readAll, removeDir } from '../../helpers/dump-files.ts';
+import { buildZip, describe as describeEntries, eachTestInOwnTempDir, mboxRecord, messages, readAll } from '../../helpers/dump-files.ts';
 
 let dir: string;
-const systemTmp = process.env.TMPDIR;
-beforeEach(async () => {
-  dir = await makeTempDir();
-  // Temp copies and extractions go to this test's own folder, so leftovers can be counted.
-  process.env.TMPDIR = join(dir, 'tmp');
-  await mkdir(process.env.TMPDIR);
-});
-afterEach(async () => {
-  if (systemTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = systemTmp;
-  await removeDir(dir);
-});
+// Temp copies and extractions go to this test's own folder, so leftovers can be counted.
+eachTestInOwnTempDir((folder) => (dir = folder));
 
 const message = (n: number): Buffer => buildMessage({ subject: `Message ${n}`, messageId: `<${n}@campaign.example>`, body: `Body ${n}\r\n`.repeat(20) });
 

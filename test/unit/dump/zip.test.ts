@@ -1,10 +1,9 @@
 import type { MessageEntry } from '../../../shared/dump/entry.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildMessage } from '../../helpers/messages.ts';
 import {
   buildZip,
@@ -12,29 +11,16 @@ import {
   dataStartOf,
   describe as describeEntries,
   localHeaderOffsets,
-  makeTempDir,
+  eachTestInOwnTempDir,
   mboxRecord,
   messages,
   readAll,
-  removeDir,
   writeFiles,
   type ZipMemberSpec,
 } from '../../helpers/dump-files.ts';
 
 let dir: string;
-const systemTmp = process.env.TMPDIR;
-beforeEach(async () => {
-  dir = await makeTempDir();
-  // The readers' temp copies go to a folder of this test's own, so other test files running meanwhile (which
-  // copy nested zips too) cannot make a leftover appear or vanish.
-  process.env.TMPDIR = join(dir, 'tmp');
-  await mkdir(process.env.TMPDIR);
-});
-afterEach(async () => {
-  if (systemTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = systemTmp;
-  await removeDir(dir);
-});
+eachTestInOwnTempDir((folder) => (dir = folder));
 
 const message = (n: number): Buffer => buildMessage({ subject: `Message ${n}`, messageId: `<${n}@campaign.example>`, body: `Body ${n}\r\n`.repeat(40) });
 /** A message whose body deflate cannot shrink, so that cutting compressed data in half cuts the text in half. */
