@@ -3,7 +3,7 @@
  * 127.0.0.1 at the port asked for, the bearer token from --token or LEAKPROOF_TOKEN or made and printed, stopped
  * by a signal; and what a web page in the user's browser would try against it (THREATS.md, the web attacker).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signMessage } from '../../shared/dkim/sign.ts';
 import type { ExportRecord } from '../../shared/ports/verdict-store.ts';
 import { buildZip } from '../helpers/dump-files.ts';
+import { startServe } from '../helpers/leakproof-cli.ts';
 import { rsaKey } from '../helpers/keys.ts';
 import { buildMessage } from '../helpers/messages.ts';
 import { seededHome } from '../unit/api/api-harness.ts';
@@ -33,19 +34,9 @@ afterAll(() => {
 
 /** Starts `leakproof serve`, resolving with the URL it prints once it listens. */
 async function serve(args: string[], env: Record<string, string> = {}, homeDir = home.home): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--home', homeDir, ...args], { env: { ...process.env, LEAKPROOF_TOKEN: '', ...env } });
-  running.push(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr!.on('data', (chunk: string) => {
-      stderr += chunk;
-      const match = /serving the report and the API at (http:\/\/\S+\/)/.exec(stderr);
-      if (match) resolveUrl(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
-  });
-  return { url, child, stderr: () => stderr };
+  const started = startServe(['--home', homeDir, ...args], env);
+  running.push(started.child);
+  return { url: await started.listening, child: started.child, stderr: started.stderr };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {

@@ -23,12 +23,20 @@ export interface ServedHome {
   stop(): Promise<void>;
 }
 
-/** `leakproof serve --port 0 --home <home> --token <token>`, resolved once it says where it listens. */
-export async function serveHome(home: string, token: string): Promise<ServedHome> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--home', home, '--token', token], { env: quiet({}) });
+export interface StartedServe {
+  child: ChildProcess;
+  /** The address serve prints once it listens; rejects if it exits first. */
+  listening: Promise<string>;
+  /** All it has written to stderr so far. */
+  stderr(): string;
+}
+
+/** Spawns `leakproof serve <args>` (the child is returned at once, so a caller can stop it even if it never listens). */
+export function startServe(args: string[], env: Record<string, string> = {}): StartedServe {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: quiet(env) });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const listening = new Promise<string>((resolveUrl, reject) => {
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
       const match = /serving the report and the API at (http:\/\/\S+\/)/.exec(stderr);
@@ -36,6 +44,13 @@ export async function serveHome(home: string, token: string): Promise<ServedHome
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
   });
+  return { child, listening, stderr: () => stderr };
+}
+
+/** `leakproof serve --port 0 --home <home> --token <token>`, resolved once it says where it listens. */
+export async function serveHome(home: string, token: string): Promise<ServedHome> {
+  const { child, listening } = startServe(['--port', '0', '--home', home, '--token', token]);
+  const url = await listening;
   return {
     url,
     child,
