@@ -194,10 +194,11 @@ describe.skipIf(!chromiumAvailable)('the report page signing in (authorisation c
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(await page.evaluate('document.cookie')).toBe('');
 
-    // The authoriser refused the first call, then passed every data call on with the read scope.
-    const dumps = stack.gateway.calls.filter((call) => call.route === 'GET /dumps');
-    expect(dumps[0]).toEqual({ route: 'GET /dumps', status: 401, scope: SCOPES.read });
-    expect(dumps.at(-1)).toEqual({ route: 'GET /dumps', status: 200, scope: SCOPES.read });
+    // The authoriser refused the first call (the page's plain sentences), then passed every data call on with the read scope.
+    const data = stack.gateway.calls.filter((call) => call.route === 'GET /explanations' || call.route === 'GET /dumps');
+    expect(data[0]).toEqual({ route: 'GET /explanations', status: 401, scope: SCOPES.read });
+    expect(data.filter((call) => call.status !== 401).map((call) => call.route)).toEqual(['GET /explanations', 'GET /dumps']);
+    expect(data.at(-1)).toEqual({ route: 'GET /dumps', status: 200, scope: SCOPES.read });
     expect(stack.gateway.calls).toContainEqual({ route: 'GET /dumps/{id}/messages', status: 200, scope: SCOPES.read });
 
     mkdirSync('test-artifacts', { recursive: true });

@@ -217,7 +217,8 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     expect(await panel.locator('#evidence-heading b, #evidence-heading img').count()).toBe(0);
     expect(await page.evaluate('window.pwned')).toBeUndefined();
     expect(await panel.locator('.badge').first().innerText()).toBe('Failed');
-    expect(await panel.locator('.explained').innerText()).toContain('body-hash-mismatch Headers genuine, body altered after sending');
+    expect(await panel.locator('p.plain').innerText()).toContain('The headers are genuine, but the body was changed after it was sent.');
+    expect(await panel.locator('p.plain + .note').innerText()).toBe('Reasons: body-hash-mismatch');
     const sig = panel.locator('article.sig');
     expect(await sig.locator('h6').innerText()).toContain('example.test');
     expect(await sig.innerText()).toMatch(/Selector \(s=\)\s+march2023/);

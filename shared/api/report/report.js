@@ -7,50 +7,28 @@
 const VERDICTS = ['verified', 'partially-verified', 'failed', 'unverified', 'error'];
 const label = (verdict) => verdict[0].toUpperCase() + verdict.slice(1).replace('-', ' ');
 
-/** The reasons of each verdict (shared/verdict/contract.ts), with what each means to a reader. */
+/**
+ * The reasons of each verdict (shared/verdict/contract.ts), for the filter's groups and the colours. What each
+ * means, in plain words, is the API's (GET /explanations, shared/verdict/plain-language.ts): the same sentence the
+ * CLI, the CSV and the evidence sheet use.
+ */
 const REASONS_OF = {
-  'partially-verified': {
-    'body-length-limit': 'The signature covers only the first l= bytes of the body: text may have been appended after sending.',
-    'weak-key': 'Signed with an RSA key under 1024 bits, short enough for others to factor: the signature could be forged.',
-    sha1: 'Signed with SHA-1, no longer strong enough to rule out forgery.',
-    'signer-not-aligned': 'The signer is not the From domain: it vouches for whoever sent the message on, not for its author.',
-    'unsigned-header': 'A From, Subject, Date, To or Cc field is not signed: it may have been added or changed.',
-    'signature-expired': 'The signature had expired (x=) when the message was received.',
-    'key-compromised': 'The private key was known to others by the time the message is vouched to exist: anyone holding it could have signed.',
-    'multiple-authors': 'The From field names several authors, and the signer is the organisation of only some of them.',
-    'duplicate-header': 'A From, Subject, Date, To or Cc field appears twice: mail clients differ on which one they show.',
-    'malformed-header': 'A header line is neither a field nor a continuation: mail clients differ on what it means.',
-    'headers-only': 'An Outlook item: the signature holds over its original transport headers (From, Subject, Date… are genuine), but Outlook rebuilt the body, which cannot be checked.',
-  },
-  failed: {
-    'body-hash-mismatch': 'Headers genuine, body altered after sending: the signature over the headers holds, the body no longer matches.',
-    'signature-mismatch': 'The signature does not match the signed headers: they were altered, or this key did not make it.',
-  },
-  unverified: {
-    'no-signature': 'No DKIM signature: nothing can be proven either way.',
-    'key-unavailable': 'The signer’s key is in neither the key archive nor DNS: the signature cannot be checked.',
-    'key-revoked': 'The signer revoked the key (empty p=): the signature cannot be checked.',
-    'dns-error': 'Looking up the key failed (DNS error): checking again later may settle it.',
-    'key-testing': 'The signer published the key in testing mode (t=y): its signatures are to be treated as unsigned mail.',
-    'malformed-signature': 'The signature breaks the DKIM syntax, so it proves nothing either way: no sign of alteration.',
-    'over-limit': 'Over a safety cap (too many signatures, or too long an h= list): not checked.',
-    'no-transport-headers': 'An Outlook item without its original transport headers (a draft, a sent item): no signature can be checked.',
-    'headers-reencoded': 'An Outlook item whose transport headers hold 8-bit characters Outlook may have re-encoded: a signature failing over them proves no alteration.',
-  },
-  error: { 'parse-error': 'The entry could not be read as a message.' },
-  attestation: { 'arc-attested': 'Not a verdict: a valid ARC chain\'s sealer says DKIM passed for the From domain when it saw the message. A third party\'s word, not proof.' },
+  'partially-verified': ['body-length-limit', 'weak-key', 'sha1', 'signer-not-aligned', 'unsigned-header', 'signature-expired', 'key-compromised',
+    'multiple-authors', 'duplicate-header', 'malformed-header', 'headers-only'],
+  failed: ['body-hash-mismatch', 'signature-mismatch'],
+  unverified: ['no-signature', 'key-unavailable', 'key-revoked', 'dns-error', 'key-testing', 'malformed-signature', 'over-limit', 'no-transport-headers', 'headers-reencoded'],
+  error: ['parse-error'],
+  attestation: ['arc-attested'],
 };
-/** reason → [its verdict, what it means] */
-const REASONS = Object.fromEntries(Object.entries(REASONS_OF).flatMap(([verdict, all]) => Object.entries(all).map(([reason, text]) => [reason, [verdict, text]])));
+/** reason → the verdict it belongs to */
+const VERDICT_OF = Object.fromEntries(Object.entries(REASONS_OF).flatMap(([verdict, reasons]) => reasons.map((reason) => [reason, verdict])));
+/** The plain sentences (GET /explanations), loaded once at the start. */
+let plain = { verdicts: {}, reasons: {}, provenances: {} };
+const explainReason = (reason) => plain.reasons[reason] ?? '';
 const CAUSES = { 'new-key': 'a key was found', 'key-changed': 'the archived key changed', 'key-compromised': 'the key was found compromised', 'rules-change': 'the rules changed' };
 
 /** Provenances of documents (shared/documents/contract.ts), each drawn in the colour of the verdict it rests on. */
-const PROVENANCES = {
-  proven: ['verified', 'Identical bytes are an attachment of a verified message, covered by its signature: the file is as that message sent it.'],
-  'partially-proven': ['partially-verified', 'Identical bytes were found only in messages whose signatures prove less (partially verified), or in a part their l= leaves unsigned.'],
-  'altered-copy': ['failed', 'No signed mail carries these bytes, but a verified message carries a file of the same name or document identity with other bytes: this is a changed copy.'],
-  unproven: ['unverified', 'No signed mail in the store carries these bytes or a file like it: nothing proves it, nor shows it changed.'],
-};
+const PROVENANCES = { proven: 'verified', 'partially-proven': 'partially-verified', 'altered-copy': 'failed', unproven: 'unverified' };
 const UNDECIDED = 'Its provenance has not been decided yet.';
 const METADATA_LABELS = {
   title: 'Title', author: 'Author', lastModifiedBy: 'Last modified by', created: 'Created', modified: 'Modified', revision: 'Revision',
@@ -94,7 +72,7 @@ const when = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) : null);
 const unix = (seconds) => (seconds === null ? null : when(new Date(seconds * 1000).toISOString()));
 const badge = (verdict) => el('span', { class: `badge v-${verdict}` }, label(verdict));
 const provenanceBadge = (provenance) => (provenance
-  ? el('span', { class: `badge v-${PROVENANCES[provenance]?.[0]}` }, label(provenance))
+  ? el('span', { class: `badge v-${PROVENANCES[provenance]}` }, label(provenance))
   : el('span', { class: 'badge' }, 'Undecided'));
 const units = ['bytes', 'kB', 'MB', 'GB'];
 /** A size for reading (1 kB = 1000 bytes); the exact count is in its title. */
@@ -315,7 +293,7 @@ function renderSummary(summary) {
   bars($('#senders'), summary.senderDomains, 'from');
   const reasons = Object.entries(summary.byReason).filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]);
   $('#reasons').replaceChildren(...reasons.map(([reason, count]) => el('li', {},
-    linkButton(`v-${REASONS[reason]?.[0]}`, () => filterBy({ reason }), swatch(), reason), el('span', { class: 'n' }, n(count)), el('p', {}, REASONS[reason]?.[1]))));
+    linkButton(`v-${VERDICT_OF[reason]}`, () => filterBy({ reason }), swatch(), reason), el('span', { class: 'n' }, n(count)), el('p', {}, explainReason(reason)))));
   if (!reasons.length) $('#reasons').append(el('li', { class: 'none' }, 'None: every message verified, or none was read.'));
   renderProvenances(summary);
 }
@@ -326,7 +304,7 @@ function renderProvenances(summary) {
   const counts = Object.keys(PROVENANCES).map((provenance) => [provenance, summary.byProvenance?.[provenance] ?? 0]);
   const undecided = documents - total(counts);
   $('#provenance-counts').replaceChildren(...(documents
-    ? [legend(counts, (provenance) => PROVENANCES[provenance][0], (provenance) => filterBy({ provenance }, listings.documents), documents),
+    ? [legend(counts, (provenance) => PROVENANCES[provenance], (provenance) => filterBy({ provenance }, listings.documents), documents),
       undecided > 0 && el('p', { class: 'note' }, `${n(undecided)} not decided yet.`)]
     : [el('p', { class: 'none' }, 'No documents: every entry of this dump is a message, skipped or unreadable.')]).filter(Boolean));
 }
@@ -729,13 +707,13 @@ function evidence(entry, dumpId = state.dump) {
 function verdictSection(entry) {
   return [
     el('p', {}, badge(entry.verdict), entry.rulesVersion ? ` by rules version ${entry.rulesVersion}` : ''),
-    entry.verdict === 'verified'
-      ? el('p', {}, 'A signature by the From domain covers the whole message: it is as sent.')
-      : explainedReasons(entry.reasons),
+    // In plain words, for this message (the API's sentence: a signature-mismatch over an intact body says so).
+    el('p', { class: 'plain' }, entry.explanation),
+    entry.reasons.length > 0 && el('p', { class: 'note' }, `Reasons: ${entry.reasons.join(', ')}`),
   ];
 }
 
-const explainedReasons = (reasons) => el('ul', { class: 'explained' }, reasons.map((reason) => el('li', {}, el('strong', {}, reason), ' ', REASONS[reason]?.[1])));
+const explainedReasons = (reasons) => el('ul', { class: 'explained' }, reasons.map((reason) => el('li', {}, el('strong', {}, reason), ' ', explainReason(reason))));
 
 function messageFacts(entry) {
   return facts([['Detail', entry.detail], ['From', entry.from], ['Sender', entry.sender], ['Date', when(entry.date)], ['Message-ID', entry.messageId],
@@ -1070,7 +1048,7 @@ function provenanceSection(evidence) {
   if (!evidence) return [el('p', {}, provenanceBadge(null)), el('p', { class: 'note' }, UNDECIDED)];
   return [
     el('p', { class: 'provenance' }, provenanceBadge(evidence.provenance), ` decided ${when(evidence.decidedAt)}`),
-    el('p', {}, PROVENANCES[evidence.provenance]?.[1]),
+    el('p', {}, plain.provenances[evidence.provenance] ?? ''),
     evidence.reasons.length > 0 && explainedReasons(evidence.reasons),
     evidence.carriers.length > 0 && [el('h5', {}, evidence.provenance === 'altered-copy' ? 'Verified copies compared' : 'Carried by'), el('ul', { class: 'places' }, evidence.carriers.map(placeItem))],
     evidence.differences.length > 0 && [el('h5', {}, 'How it differs from the verified copy'), differencesTable(evidence.differences, 'This document', 'Verified copy')],
@@ -1104,7 +1082,7 @@ function placeItem(place) {
 takeFragmentToken();
 $('#filters').elements.verdict.append(...VERDICTS.map((verdict) => el('option', { value: verdict }, label(verdict))));
 $('#filters').elements.reason.append(...Object.entries(REASONS_OF).map(([verdict, all]) => el('optgroup', { label: label(verdict) },
-  Object.keys(all).map((reason) => el('option', { value: reason }, reason)))));
+  all.map((reason) => el('option', { value: reason }, reason)))));
 $('#document-filters').elements.provenance.append(...Object.keys(PROVENANCES).map((provenance) => el('option', { value: provenance }, label(provenance))));
 for (const [listing, clear] of [[listings.messages, '#clear'], [listings.documents, '#documents-clear']]) {
   $(listing.form).addEventListener('submit', (event) => {
@@ -1137,5 +1115,6 @@ addEventListener('hashchange', () => {
 });
 run(async () => {
   await finishSignIn();
+  plain = await api('explanations');
   await loadDumps();
 });
