@@ -16,6 +16,8 @@
  * From and Date: they are message postings (postingItems), so replaceMessages rewrites them with the verdict
  * it stores and a lookup never reads a verdict older than the entry's.
  */
+import { authorNamesOf } from '../../documents/author-names.ts';
+import { cutText } from '../../text/cut-text.ts';
 import type { AttachmentRecord, FilePlace, Provenance } from '../../documents/contract.ts';
 import { locatorKey } from '../../dump/entry.ts';
 import { messageIdentityOf } from '../../provenance/message-identity.ts';
@@ -35,10 +37,6 @@ export const IDENTITY_POSTING = 'identity';
 export const AUTHORS_POSTING = 'authors';
 export const DOCUMENTS_POSTING = 'documents';
 
-/** Metadata fields whose names feed verifiedAuthors. */
-const AUTHOR_FIELDS = ['author', 'lastModifiedBy'] as const;
-/** Longest author name posted (a longer one is cut): names are compared whole, and a sort key is bounded. */
-const MAX_AUTHOR_NAME_CHARS = 256;
 /**
  * Longest From or file name a place posting keeps (cut with "…"): a hostile 250 KB From would otherwise be
  * written again in every posting of every attachment. The entry keeps it whole.
@@ -46,7 +44,7 @@ const MAX_AUTHOR_NAME_CHARS = 256;
 const MAX_PLACE_TEXT_CHARS = 2048;
 
 function capped(text: string | null): string | null {
-  return text !== null && text.length > MAX_PLACE_TEXT_CHARS ? `${text.slice(0, MAX_PLACE_TEXT_CHARS - 1)}…` : text;
+  return text === null ? null : cutText(text, MAX_PLACE_TEXT_CHARS);
 }
 
 /** The shard of a place: its dump and locator, so the places of one hot key spread evenly. */
@@ -153,14 +151,7 @@ export function authorPostings(dumpId: string, record: MessageRecord): Item[] {
   if (record.verdict !== 'verified' || domain === null) return [];
   const organisation = organizationalDomain(domain);
   const shard = placeShard(dumpId, locatorKey(record.locator));
-  const names = new Set<string>();
-  for (const attachment of record.attachments ?? []) {
-    for (const field of AUTHOR_FIELDS) {
-      const name = attachment.metadata?.fields[field]?.trim();
-      if (name) names.add(name.slice(0, MAX_AUTHOR_NAME_CHARS));
-    }
-  }
-  return [...names].map((name) => posting(authorsPartition(organisation, shard), boundedSortKey(name), { author: name }));
+  return authorNamesOf(record.attachments ?? []).map((name) => posting(authorsPartition(organisation, shard), boundedSortKey(name), { author: name }));
 }
 
 /** Whether a posting is an author name: shared by every verified message of its shard that names it, so never deleted with one of them. */
