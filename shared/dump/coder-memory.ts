@@ -6,6 +6,10 @@
  * Delta, AES) use a few MiB fixed by 7-Zip itself and are not counted.
  */
 
+import { formatBytes } from './chunks.ts';
+import { oneLine } from './errors.ts';
+import { MAX_ARCHIVE_CODER_MEMORY_BYTES } from './limits.ts';
+
 const UNITS: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 /** A size as 7-Zip prints it: digits alone are a power of two, else a count of the unit that follows. */
@@ -39,4 +43,14 @@ function coderMemory(coder: string): number {
  */
 export function declaredCoderMemory(method: string): number {
   return method.split(' ').filter((coder) => coder !== '').reduce((total, coder) => total + coderMemory(coder), 0);
+}
+
+/**
+ * Why coders listed as `method` may not run (they declare more than MAX_ARCHIVE_CODER_MEMORY_BYTES together), or
+ * undefined. `whose` names them: a member's decoder, or the decoder of a compressed 7z header.
+ */
+export function coderMemoryRefusal(method: string, whose = 'its decoder'): string | undefined {
+  const bytes = declaredCoderMemory(method);
+  if (bytes <= MAX_ARCHIVE_CODER_MEMORY_BYTES) return undefined;
+  return `${whose} declares ${formatBytes(bytes)} of working memory (${oneLine(method)}), over the ${formatBytes(MAX_ARCHIVE_CODER_MEMORY_BYTES)} limit for archives`;
 }

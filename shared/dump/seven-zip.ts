@@ -14,18 +14,22 @@
  * What it costs: the extracted bytes on disk once (temp), plus 7-Zip's working memory in the WebAssembly heap:
  * the dictionary or model its coders declare, which is read from 7-Zip's listing first (coder-memory.ts): an
  * archive declaring more than limits.ts allows is not extracted, and it and each of its members are errors.
+ * Listing a 7z whose header is compressed means decoding that header first: its coders are read from the file
+ * before 7-Zip opens it (seven-zip-header.ts), and a file that is not a 7z is never opened as one (7-Zip would
+ * otherwise find a 7z signature past a rar's or xz's start and open what follows, unchecked).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import sevenZipExport, { type SevenZipModule, type SevenZipModuleFactory } from '7z-wasm';
-import { formatBytes, type SpoolBudget } from './chunks.ts';
-import { declaredCoderMemory } from './coder-memory.ts';
+import type { SpoolBudget } from './chunks.ts';
+import { coderMemoryRefusal, declaredCoderMemory } from './coder-memory.ts';
 import { escapeName, insideOf, type DumpEntry } from './entry.ts';
 import { describeError, oneLine } from './errors.ts';
 import { walkFolder } from './folder.ts';
 import type { DumpItem } from './item.ts';
-import { inflateLimit, MAX_ARCHIVE_CODER_MEMORY_BYTES, MAX_INFLATE_RATIO } from './limits.ts';
+import { inflateLimit, MAX_INFLATE_RATIO } from './limits.ts';
+import { checkSevenZipHeader } from './seven-zip-header.ts';
 
 export interface ArchiveFile {
   /** The archive on disk (the dump's own file, or a temp copy of one found inside a container). */
@@ -53,6 +57,9 @@ interface Extraction {
   refused?: { reason: string; file: string };
   output: string[];
 }
+
+/** Open as a (checked) 7z only, or as anything but a 7z: given to every 7-Zip command on the archive. */
+type TypeSwitch = '-t7z' | '-stx7z';
 
 /** A file or folder as 7-Zip lists it (`l -slt`). */
 interface ListedMember {
@@ -111,17 +118,26 @@ function guardWrites(module: SevenZipModule): void {
 export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): AsyncGenerator<DumpItem | DumpEntry> {
   let size: number;
   let module: SevenZipModule;
+  let type: TypeSwitch;
+  const archivePath = resolve(archive.filePath);
   try {
     size = (await stat(archive.filePath)).size;
+    const header = await checkSevenZipHeader(archivePath, size);
+    if (header.kind === 'refused') {
+      // Nothing can be listed without 7-Zip decoding the header: the archive is one error.
+      yield { kind: 'error', locator: insideOf(archive.path), reason: `archive ${header.damaged ? 'damaged' : 'not read'}: ${header.reason}` };
+      return;
+    }
+    // A 7z checked above is opened as nothing else; any other file never as a 7z (see the module comment).
+    type = header.kind === 'checked' ? '-t7z' : '-stx7z';
     module = await loadSevenZip();
   } catch (error) {
     yield { kind: 'error', locator: { path: archive.path }, reason: describeError(error) };
     return;
   }
-  const archivePath = resolve(archive.filePath);
-  const refusal = memoryRefusal(module, archivePath);
+  const refusal = memoryRefusal(module, archivePath, type);
   if (refusal !== undefined) {
-    for (const path of notExtracted(module, archivePath, new Set())) {
+    for (const path of notExtracted(module, archivePath, type, new Set())) {
       yield { kind: 'error', locator: { path: archive.prefix + path }, reason: `not extracted: ${refusal}` };
     }
     yield { kind: 'error', locator: insideOf(archive.path), reason: `archive not extracted: ${refusal}` };
@@ -130,7 +146,7 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
   const outDir = await mkdtemp(join(tmpdir(), 'leakproof-7z-'));
   try {
     const extraction: Extraction = { outDir, written: 0, ratioLimit: inflateLimit(size), spool, output: [] };
-    const status = extract(module, extraction, archivePath);
+    const status = extract(module, extraction, archivePath, type);
     const failures = fileFailures(extraction);
     const membersSaidWhy = failures.size > 0;
     const seen = new Set<string>();
@@ -153,7 +169,7 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
     const problem = archiveProblem(status, extraction, membersSaidWhy);
     // 7-Zip stops at the first write it cannot make: what it had not reached yet is named, not silently lost.
     if (status !== 0) {
-      for (const path of notExtracted(module, archivePath, seen)) {
+      for (const path of notExtracted(module, archivePath, type, seen)) {
         yield { kind: 'error', locator: { path: archive.prefix + path }, reason: `not extracted: ${problem ?? 'the archive is damaged'}` };
       }
     }
@@ -164,12 +180,12 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
 }
 
 /** Runs 7-Zip's "x" on the archive into the output folder; its exit status (0 ok, 1 warning, 2 fatal). */
-function extract(module: SevenZipModule, extraction: Extraction, archivePath: string): number {
+function extract(module: SevenZipModule, extraction: Extraction, archivePath: string, type: TypeSwitch): number {
   current = extraction;
   try {
     // -p: a password that opens nothing, so an encrypted member fails instead of 7-Zip asking on stdin.
     // -aou: a second member of the same name is kept as "name_1", not written over the first.
-    const status = module.callMain(['x', '-y', '-aou', '-bd', '-bb0', '-sccUTF-8', '-pleakproof', `-o${HOST}${extraction.outDir}`, '--', HOST + archivePath]) as unknown;
+    const status = module.callMain(['x', '-y', '-aou', '-bd', '-bb0', '-sccUTF-8', '-pleakproof', type, `-o${HOST}${extraction.outDir}`, '--', HOST + archivePath]) as unknown;
     return typeof status === 'number' ? status : 0;
   } catch (error) {
     // A WebAssembly abort (out of memory) leaves that instance unusable: the next archive loads a new one.
@@ -185,21 +201,20 @@ function extract(module: SevenZipModule, extraction: Extraction, archivePath: st
  * Why the archive is not extracted for the working memory its coders declare (the largest any member's coders
  * declare together), or undefined. A listing that fails says nothing here: the extraction then reports the damage.
  */
-function memoryRefusal(module: SevenZipModule, archivePath: string): string | undefined {
+function memoryRefusal(module: SevenZipModule, archivePath: string, type: TypeSwitch): string | undefined {
   let most = { bytes: 0, method: '' };
-  listArchive(module, archivePath, (member) => {
+  listArchive(module, archivePath, type, (member) => {
     const bytes = declaredCoderMemory(member.method);
     if (bytes > most.bytes) most = { bytes, method: member.method };
   });
-  if (most.bytes <= MAX_ARCHIVE_CODER_MEMORY_BYTES) return undefined;
-  return `its decoder declares ${formatBytes(most.bytes)} of working memory (${oneLine(most.method)}), over the ${formatBytes(MAX_ARCHIVE_CODER_MEMORY_BYTES)} limit for archives`;
+  return coderMemoryRefusal(most.method);
 }
 
 /**
  * Lists the archive (`7z l -slt`), giving each member to `each` as its block of lines ends. A name holding a line
  * break cannot be told from the listing's own lines: such a member is given cut (and so matches no file).
  */
-function listArchive(module: SevenZipModule, archivePath: string, each: (member: ListedMember) => void): void {
+function listArchive(module: SevenZipModule, archivePath: string, type: TypeSwitch, each: (member: ListedMember) => void): void {
   let started = false;
   let member: ListedMember | undefined;
   const end = (): void => {
@@ -217,7 +232,7 @@ function listArchive(module: SevenZipModule, archivePath: string, each: (member:
     else if (line === '') end();
   };
   try {
-    module.callMain(['l', '-slt', '-sccUTF-8', '-pleakproof', '--', HOST + archivePath]);
+    module.callMain(['l', '-slt', '-sccUTF-8', '-pleakproof', type, '--', HOST + archivePath]);
   } catch {
     sevenZip = undefined;
   } finally {
@@ -227,9 +242,9 @@ function listArchive(module: SevenZipModule, archivePath: string, each: (member:
 }
 
 /** The files the archive lists that are not in `seen`, as locator paths inside it. */
-function notExtracted(module: SevenZipModule, archivePath: string, seen: Set<string>): string[] {
+function notExtracted(module: SevenZipModule, archivePath: string, type: TypeSwitch, seen: Set<string>): string[] {
   const files: string[] = [];
-  listArchive(module, archivePath, (member) => {
+  listArchive(module, archivePath, type, (member) => {
     if (member.folder) return;
     const escaped = member.path.split('/').map(escapeName).join('/');
     if (!seen.has(escaped)) files.push(escaped);

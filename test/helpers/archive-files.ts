@@ -105,20 +105,77 @@ export function buildRar5(members: ArchiveMember[], corruptData?: string, compre
 }
 
 /**
- * A copy of a .7z made with `-mhc=off` (plain header) and an LZMA coder (`-m0=LZMA…`) whose coder properties
- * declare `dictionaryBytes` instead: the 5-byte LZMA properties (lc/lp/pb, then the dictionary size, LE32) follow
- * the coder's id 03 01 01 in the header; both header CRCs are recomputed, so 7-Zip takes the archive as sound.
- * The packed data needs no change: an LZMA stream decodes the same under any larger dictionary.
+ * A copy of a .7z whose last LZMA coder with properties declares `dictionaryBytes` instead: the 5-byte LZMA
+ * properties (lc/lp/pb, then the dictionary size, LE32) follow the coder's id 03 01 01. In an archive made with
+ * `-mhc=off -m0=LZMA…` that is the files' coder (in the plain header); in one with a compressed header (7-Zip's
+ * default) it is the coder of the encoded header, the header's last bytes. Both header CRCs are recomputed, so
+ * 7-Zip takes the archive as sound; the packed data needs no change (LZMA decodes the same under a larger dictionary).
  */
 export function with7zLzmaDictionary(archive: Buffer, dictionaryBytes: number): Buffer {
   const coder = Buffer.from('2303010105', 'hex'); // flags (3-byte id, has properties), id, properties size 5
   const at = archive.lastIndexOf(coder);
-  if (at < 0) throw new Error('no LZMA coder with properties in a plain 7z header (build with -mhc=off -m0=LZMA)');
+  if (at < 0) throw new Error('no LZMA coder with properties in the 7z header (build with -m0=LZMA, or a compressed header)');
   const patched = Buffer.from(archive);
   patched.writeUInt32LE(dictionaryBytes, at + coder.length + 1);
-  const nextHeaderOffset = 32 + Number(patched.readBigUInt64LE(12));
-  const nextHeaderSize = Number(patched.readBigUInt64LE(20));
-  patched.writeUInt32LE(crc32(patched.subarray(nextHeaderOffset, nextHeaderOffset + nextHeaderSize)), 28);
-  patched.writeUInt32LE(crc32(patched.subarray(12, 32)), 8);
-  return patched;
+  return resealed7z(patched);
+}
+
+/** Where a 7z's next header lies (its start header's offset from byte 32, and size). */
+export function next7zHeader(archive: Buffer): { offset: number; size: number } {
+  return { offset: 32 + Number(archive.readBigUInt64LE(12)), size: Number(archive.readBigUInt64LE(20)) };
+}
+
+/** The archive with its start header's CRCs (of the next header, of the start header) made right again. */
+export function resealed7z(archive: Buffer): Buffer {
+  const { offset, size } = next7zHeader(archive);
+  archive.writeUInt32LE(crc32(archive.subarray(offset, offset + size)), 28);
+  archive.writeUInt32LE(crc32(archive.subarray(12, 32)), 8);
+  return archive;
+}
+
+/** 7z's NUMBER (7zFormat.txt): the first byte's leading 1 bits count the little-endian bytes after it. */
+function sevenZipNumber(value: number): Buffer {
+  let big = BigInt(value);
+  let extra = 0;
+  while (extra < 8 && big >= 1n << BigInt(7 * (extra + 1))) extra++;
+  const bytes = Buffer.alloc(extra + 1);
+  for (let index = 1; index <= extra; index++) {
+    bytes[index] = Number(big & 0xffn);
+    big >>= 8n;
+  }
+  bytes[0] = ((0xff00 >> extra) & 0xff) | Number(big);
+  return bytes;
+}
+
+export interface EncodedHeaderSpec {
+  /** The packed header: at this offset after the 32-byte signature header, of this size. */
+  packPosition: number;
+  packedSize: number;
+  /** The one coder that decodes it: its id (hex) and properties. */
+  coder: { id: string; properties: Buffer };
+  /** What the coder declares it puts out. */
+  unpackSize: number;
+}
+
+/**
+ * A 7z whose header is encoded as `spec` says, written by hand as 7zFormat.txt lays out an EncodedHeader
+ * (PackInfo, UnpackInfo with one folder of one coder): the bytes 32…32+packPosition+packedSize of `body` (its
+ * packed streams), then that description, with a start header pointing at it.
+ */
+export function with7zEncodedHeader(body: Buffer, spec: EncodedHeaderSpec): Buffer {
+  const id = Buffer.from(spec.coder.id, 'hex');
+  const hasProperties = spec.coder.properties.length > 0 ? 0x20 : 0;
+  const description = Buffer.concat([
+    Buffer.from([0x17, 0x06]), sevenZipNumber(spec.packPosition), sevenZipNumber(1), Buffer.from([0x09]), sevenZipNumber(spec.packedSize), Buffer.from([0x00]),
+    Buffer.from([0x07, 0x0b]), sevenZipNumber(1), Buffer.from([0x00]),
+    sevenZipNumber(1), Buffer.from([id.length | hasProperties]), id,
+    hasProperties ? Buffer.concat([sevenZipNumber(spec.coder.properties.length), spec.coder.properties]) : Buffer.alloc(0),
+    Buffer.from([0x0c]), sevenZipNumber(spec.unpackSize), Buffer.from([0x00, 0x00]),
+  ]);
+  const packed = body.subarray(32, 32 + spec.packPosition + spec.packedSize);
+  const start = Buffer.alloc(32);
+  body.copy(start, 0, 0, 8); // signature and version
+  start.writeBigUInt64LE(BigInt(packed.length), 12);
+  start.writeBigUInt64LE(BigInt(description.length), 20);
+  return resealed7z(Buffer.concat([start, packed, description]));
 }
