@@ -716,7 +716,7 @@ function verdictSection(entry) {
 const explainedReasons = (reasons) => el('ul', { class: 'explained' }, reasons.map((reason) => el('li', {}, el('strong', {}, reason), ' ', explainReason(reason))));
 
 function messageFacts(entry) {
-  return facts([['Detail', entry.detail], ['From', entry.from], ['Sender', entry.sender], ['Date', when(entry.date)], ['Message-ID', entry.messageId],
+  return facts([['Detail', entry.detail], ['From', entry.from], ['Sender', entry.sender], ['To', entry.to], ['Cc', entry.cc], ['Date', when(entry.date)], ['Message-ID', entry.messageId],
     ['Received', when(entry.receivedAt)], ['Verified at', when(entry.verifiedAt)], ['Locator', entry.locator], ['SHA-256', entry.sha256, 'hash']]);
 }
 
@@ -985,7 +985,7 @@ function evidenceSheet(entry, target, dump) {
     el('h2', { id: 'sheet-heading', tabindex: -1 }, entry.subject ?? '(no subject)'),
     el('p', { class: 'sheet-verdict' }, badge(entry.verdict), ' ', entry.explanation ?? ''),
     el('h3', {}, 'The message'),
-    facts([['From', entry.from], ['Date', entry.date && `${when(entry.date)} UTC`], ['Message-ID', entry.messageId], ['Dump', dump ? `${dump.name} (${target.dumpId})` : target.dumpId],
+    facts([['From', entry.from], ['To', entry.to], ['Cc', entry.cc], ['Date', entry.date && `${when(entry.date)} UTC`], ['Message-ID', entry.messageId], ['Dump', dump ? `${dump.name} (${target.dumpId})` : target.dumpId],
       ['Locator', entry.locator], ['SHA-256 of its bytes', entry.sha256, 'hash']]),
     el('h3', {}, 'The verification'),
     facts([['Reasons', entry.reasons.join(', ') || 'none'], ['Verified at', entry.verifiedAt ? `${when(entry.verifiedAt)} UTC` : null], ['Rules version', entry.rulesVersion]]),
