@@ -436,6 +436,8 @@ export const MessageDetailSchema = z
     forensics: MessageForensicsSchema.nullable().openapi({ description: 'Time and header forensics (null: an unreadable entry, or stored before they were gathered).' }),
     attachments: z.array(AttachmentRecordSchema).openapi({ description: "The message's file parts (attachments and inline files)." }),
     attachmentsNote: nullableText.openapi({ description: 'Why the attachments may be incomplete (a cap), or null.' }),
+    to: nullableText.openapi({ description: 'The To field as people read it, decoded (null: none, an unreadable entry, or stored before To was kept).' }),
+    cc: nullableText.openapi({ description: 'The Cc field, as `to`.' }),
     variants: z
       .array(VariantEvidenceSchema)
       .openapi({ description: 'How this copy relates to verified copies of the same message (same Message-ID) elsewhere in the store; empty when there is none or it is itself verified.' }),
@@ -461,6 +463,8 @@ export const ExportRecordSchema = z
     history: z.array(VerdictChangeSchema),
     arc: ArcEvidenceSchema.nullable(),
     forensics: MessageForensicsSchema.nullable(),
+    to: nullableText.openapi({ description: 'The To field as people read it (null: none, an unreadable entry, or stored before To was kept). Last, as fields are added.' }),
+    cc: nullableText.openapi({ description: 'The Cc field, as `to`.' }),
   })
   .openapi('ExportRecord');
 

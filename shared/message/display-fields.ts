@@ -1,6 +1,6 @@
 import type { HeaderField } from '../dkim/header-fields.ts';
 
-const DISPLAYED = ['from', 'subject', 'date', 'message-id'] as const;
+const DISPLAYED = ['from', 'to', 'cc', 'subject', 'date', 'message-id'] as const;
 const CRLF = Buffer.from('\r\n');
 /**
  * Longest field handed to the display decoder. A Subject of 250 KB or a 16 MB header line is shown cut; the

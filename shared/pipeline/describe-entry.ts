@@ -1,4 +1,4 @@
-import { displayHeaders } from '../message/display-headers.ts';
+import { displayHeaders, NO_DISPLAY_HEADERS } from '../message/display-headers.ts';
 import type { EntryRecord } from '../ports/verdict-store.ts';
 import type { VerifiedEntry } from './verify-entry.ts';
 
@@ -8,6 +8,6 @@ export async function describeEntry(verified: VerifiedEntry): Promise<EntryRecor
   const { displayFields, ...record } = verified;
   // A worker thread's reply arrives structured-cloned: the Buffer is a plain Uint8Array again.
   const fields = Buffer.from(displayFields.buffer, displayFields.byteOffset, displayFields.byteLength);
-  const headers = await displayHeaders(fields).catch(() => ({ messageId: null, from: null, date: null, subject: null, sender: null }));
+  const headers = await displayHeaders(fields).catch(() => NO_DISPLAY_HEADERS);
   return { ...record, ...headers };
 }

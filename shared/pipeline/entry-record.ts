@@ -13,11 +13,14 @@ export function exportRecordOf(dumpId: string, entry: Extract<EntryRecord, { kin
   const locator = locatorKey(entry.locator);
   // Fields in the order of ExportRecord: a JSON lines export prints them so.
   if (entry.kind === 'error') {
-    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [], rulesVersion: null, history: [], arc: null, forensics: null };
+    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [], rulesVersion: null, history: [], arc: null, forensics: null, to: null, cc: null };
   }
   const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures, rulesVersion, history } = entry;
   // Records stored before ARC and forensics were gathered read back without them.
   const arc = entry.arc ?? null;
   const forensics = entry.forensics ?? null;
-  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures, rulesVersion, history, arc, forensics };
+  // To and Cc came last (the export is a public format: fields are added at its end, never moved).
+  const to = entry.to ?? null;
+  const cc = entry.cc ?? null;
+  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures, rulesVersion, history, arc, forensics, to, cc };
 }

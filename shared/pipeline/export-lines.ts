@@ -13,11 +13,13 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
  * The message CSV's columns: the record's (README "Export format"), then the evidence in words (readable-evidence.ts),
- * added at the end so that a sheet reading the first columns by position still reads them.
+ * then To and Cc, each group added at the end so that a sheet reading the first columns by position still reads them
+ * (the JSON record's to and cc are last for the same reason).
  */
 export const CSV_COLUMNS = [
   ...['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history', 'arc', 'forensics'],
   ...['explanation', 'signer', 'selector', 'keyBits', 'keySource', 'unsigned'],
+  ...['to', 'cc'],
 ] as const;
 
 export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {

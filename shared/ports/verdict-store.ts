@@ -47,6 +47,10 @@ export interface MessageHeaders {
   subject: string | null;
   /** The first From address, lower-cased: what "by sender" and `from=` look at. */
   sender: string | null;
+  /** The To field as people read it, every address ("Bob <bob@example.com>, carol@example.org"); null when absent or stored before it was kept. */
+  to: string | null;
+  /** The Cc field, as `to`. */
+  cc: string | null;
 }
 
 /** The sender's domain: the part of the address after the last "@". */
@@ -255,6 +259,9 @@ export interface ExportRecord {
   arc: ArcEvidence | null;
   /** Time and header forensics (null for an unreadable entry, or a record stored before they were gathered). */
   forensics: MessageForensics | null;
+  /** The To and Cc fields as people read them (null when absent, for an unreadable entry, or a record stored before they were kept). Added last: the record is a public format. */
+  to: string | null;
+  cc: string | null;
 }
 
 /** The verdict store port. Adapters: local SQLite, DynamoDB. Writes are idempotent per (dump, locator). */

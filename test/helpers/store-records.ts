@@ -87,6 +87,9 @@ export interface MessageOptions {
   history?: VerdictChange[];
   attachments?: AttachmentRecord[];
   attachmentsNote?: string | null;
+  /** The To and Cc fields (null: none, the default). */
+  to?: string | null;
+  cc?: string | null;
 }
 
 export function messageEntry(path: string, options: MessageOptions = {}): MessageRecord {
@@ -113,6 +116,8 @@ export function messageEntry(path: string, options: MessageOptions = {}): Messag
     attachmentsNote: options.attachmentsNote ?? null,
     arc: null,
     forensics: null,
+    to: options.to ?? null,
+    cc: options.cc ?? null,
   };
 }
 

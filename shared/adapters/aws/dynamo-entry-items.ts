@@ -180,6 +180,8 @@ export function storedRecordOf(json: string): EntryRecord {
   return {
     ...stored,
     sender: stored.sender ?? null,
+    to: stored.to ?? null,
+    cc: stored.cc ?? null,
     history: stored.history ?? [],
     rulesVersion: stored.rulesVersion ?? 1,
     signatures: stored.signatures.map((signature) =>

@@ -51,6 +51,8 @@ export const ENTRY_COLUMNS = [
   'arc',
   'forensics',
   'identity',
+  'to_header',
+  'cc_header',
 ] as const;
 
 /** An `entries` row as read back (every column of ENTRY_COLUMNS). */
@@ -88,6 +90,8 @@ export interface EntryRow {
   arc: string | null;
   forensics: string | null;
   identity: string | null;
+  to_header: string | null;
+  cc_header: string | null;
 }
 
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
@@ -123,6 +127,8 @@ export function entryRowValues(dumpId: string, entry: EntryRecord): SQLInputValu
         arc: entry.arc === null ? null : JSON.stringify(entry.arc),
         forensics: entry.forensics === null ? null : JSON.stringify(entry.forensics),
         identity: messageIdentityOf(entry),
+        to_header: entry.to,
+        cc_header: entry.cc,
       });
       break;
     case 'document':
@@ -189,7 +195,8 @@ export interface SelectorUseRow {
 
 /**
  * The stored entry a row holds. Messages stored before migration 2 read back with no history, sender or rules
- * version; before migration 4, with no attachments and no ARC or forensics evidence.
+ * version; before migration 4, with no attachments and no ARC or forensics evidence; before migration 6, with no
+ * To or Cc (null).
  */
 export function entryFromRow(row: EntryRow): EntryRecord {
   const locator = JSON.parse(row.locator) as Locator;
@@ -218,6 +225,8 @@ export function entryFromRow(row: EntryRow): EntryRecord {
     date: row.date_header,
     subject: row.subject,
     sender: row.sender,
+    to: row.to_header,
+    cc: row.cc_header,
     verdict: row.verdict as Verdict,
     reasons: JSON.parse(row.reasons ?? '[]') as Reason[],
     signatures: JSON.parse(row.signatures ?? '[]') as SignatureEvidence[],

@@ -226,4 +226,11 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   CREATE INDEX entries_sorted_by_subject ON entries (dump_id, lower(coalesce(subject, '')), locator_key) WHERE kind IN ('message', 'error');
   CREATE INDEX entries_sorted_by_verdict ON entries (dump_id, CASE coalesce(verdict, 'error') WHEN 'verified' THEN 0 WHEN 'partially-verified' THEN 1 WHEN 'failed' THEN 2 WHEN 'unverified' THEN 3 ELSE 4 END, locator_key) WHERE kind IN ('message', 'error');
   `,
+  // 6: a message's To and Cc as people read them (display-headers.ts), for the message view, the export and search.
+  // Messages stored before read back with neither (null) and keep their search words until they are written again:
+  // the bytes are not in the store, so nothing here can fill them in.
+  `
+  ALTER TABLE entries ADD COLUMN to_header TEXT;  -- messages: the To field, decoded (null: none, or stored before)
+  ALTER TABLE entries ADD COLUMN cc_header TEXT;  -- messages: the Cc field, decoded
+  `,
 ];

@@ -67,7 +67,7 @@ export function registerMessageRoutes(app: OpenAPIHono, { store, messages }: Api
 
 /** A stored entry as the API shows it: its listing line and public record (as exported), with the rest the store keeps. */
 export function messageDetailOf(dumpId: string, entry: Extract<EntryRecord, { kind: 'message' | 'error' }>): Omit<z.infer<typeof MessageDetailSchema>, 'variants'> {
-  const { sha256, detail, verifiedAt, signatures, arc, forensics } = exportRecordOf(dumpId, entry);
+  const { sha256, detail, verifiedAt, signatures, arc, forensics, to, cc } = exportRecordOf(dumpId, entry);
   const message = entry.kind === 'message' ? entry : null;
   const listing = messageListingOf(entry);
   return {
@@ -86,5 +86,7 @@ export function messageDetailOf(dumpId: string, entry: Extract<EntryRecord, { ki
     forensics,
     attachments: message?.attachments ?? [],
     attachmentsNote: message?.attachmentsNote ?? null,
+    to,
+    cc,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * "Display equals signed": the From, Subject, Date and Message-ID that exports, the API and the page show are
+ * "Display equals signed": the From, To, Cc, Subject, Date and Message-ID that exports, the API and the page show are
  * the instances a signature covers (displayFieldsOf), decoded as the pipeline decodes them. A mail client
  * reads the whole message its own way; mailparser stands in for it here. Over every message we have — the
  * generated dump, hostile variants built here, and the corpora in ../shared when present — wherever the two
@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
+import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitMessage, type HeaderField } from '../../../shared/dkim/header-fields.ts';
 import { signMessage } from '../../../shared/dkim/sign.ts';
@@ -35,11 +35,19 @@ interface Shown {
   subject: string | null;
   date: string | null;
   messageId: string | null;
+  to: string | null;
+  cc: string | null;
 }
 
 async function oursShown(bytes: Buffer, fieldsShown = displayFieldsOf): Promise<Shown> {
-  const { from, subject, date, messageId } = await displayHeaders(fieldsShown(splitMessage(bytes).fields));
-  return { from, subject, date, messageId };
+  const { from, subject, date, messageId, to, cc } = await displayHeaders(fieldsShown(splitMessage(bytes).fields));
+  return { from, subject, date, messageId, to, cc };
+}
+
+/** An address field as mailparser gives it for a whole message (one object, or one per instance), as text. */
+function addressText(field: AddressObject | AddressObject[] | undefined): string | null {
+  const text = (Array.isArray(field) ? field : field ? [field] : []).map((object) => object.text).join(', ');
+  return text || null;
 }
 
 /** What a reader that shows the top-most instance of each field would show: the comparison must catch it. */
@@ -54,6 +62,8 @@ async function mailClientShown(bytes: Buffer): Promise<Shown> {
     subject: parsed.subject ?? null,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     messageId: parsed.messageId ?? null,
+    to: addressText(parsed.to),
+    cc: addressText(parsed.cc),
   };
 }
 
@@ -86,6 +96,11 @@ function hostileSamples(): Sample[] {
     ['Subject below', below('Subject: Resign now')],
     ['Date above', above('Date: Fri, 05 May 2017 10:00:00 +0200')],
     ['Message-ID above', above('Message-ID: <forged@campaign.example>')],
+    ['To above', above('To: Editor <desk@rival.example>')],
+    ['To below', below('To: Editor <desk@rival.example>')],
+    ['Cc added', above('Cc: Editor <desk@rival.example>')],
+    ['Cc above', Buffer.concat([Buffer.from('Cc: Editor <desk@rival.example>\r\n'), sign(buildMessage({ cc: 'Carol <carol@press.example>' }))])],
+    ['encoded-word To and Cc', sign(buildMessage({ to: '=?UTF-8?Q?=C3=89lodie_Roux?= <e.roux@banque.example>, paul@press.example', cc: '=?ISO-8859-1?Q?Zo=EB?= <zoe@audit.example>' }))],
     ['line without colon', below('Subject Resign now')],
     ['continuation of white space', tamper(signed, 'Subject: Meeting notes\r\n', 'Subject: Meeting notes\r\n \r\nSubject: Resign now\r\n')],
     ['both Subjects signed', sign(tamper(buildMessage(), 'Subject: Meeting notes\r\n', 'Subject: Meeting notes\r\nSubject: Resign now\r\n'), ['from', 'to', 'subject', 'subject', 'date'])],
@@ -105,8 +120,9 @@ describe('display equals signed', () => {
     const results = await judge(samples);
     expectNoVerifiedDifference(results);
     expect(results.find((r) => r.name === 'genuine')).toEqual({ name: 'genuine', verdict: 'verified', differs: false });
+    expect(results.find((r) => r.name === 'encoded-word To and Cc')).toMatchObject({ verdict: 'verified', differs: false });
     // The comparison can fail: a reader showing top-most instances differs from mailparser on each injection.
-    for (const name of ['From above', 'From : above', 'Subject above', 'Date above', 'Message-ID above']) {
+    for (const name of ['From above', 'From : above', 'Subject above', 'Date above', 'Message-ID above', 'To above', 'Cc above']) {
       const { bytes } = samples.find((sample) => sample.name === name)!;
       expect(JSON.stringify(await oursShown(bytes, topMostFields)), name).not.toBe(JSON.stringify(await mailClientShown(bytes)));
     }

@@ -11,7 +11,7 @@ import { keyEvidence, signature } from '../../helpers/store-records.ts';
 const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'] as const;
 const EXPLANATION = 'Changed after it was sent. The headers are genuine, but the body was changed after it was sent.';
 
-/** A record whose dump-controlled text (locator, From, subject, detail, Message-ID) begins with `start`. */
+/** A record whose dump-controlled text (locator, From, subject, detail, Message-ID, To, Cc) begins with `start`. */
 function hostileRecord(start: string): ExportRecord {
   return {
     dump: 'a'.repeat(64),
@@ -30,6 +30,8 @@ function hostileRecord(start: string): ExportRecord {
     history: [],
     arc: null,
     forensics: null,
+    to: `${start}Bob <bob@x.example>`,
+    cc: `${start}Carol <carol@x.example>`,
   };
 }
 
@@ -69,15 +71,18 @@ describe('the CSV export', () => {
           '',
           `"${EXPLANATION}"`,
           ...['', '', '', '', ''],
+          // To and Cc: the last columns, after the evidence in words.
+          cell(`${start}Bob <bob@x.example>`),
+          cell(`${start}Carol <carol@x.example>`),
         ].join(',') +
         '\n',
     );
   });
 
   it('leaves other cells as they are, formula characters inside them included', async () => {
-    const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null };
+    const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null, to: 'Bob <bob@x.example>, "Carl" <carl@y.example>', cc: null };
     const [, row] = (await collect(csvLines(each([record])))).split('\n');
-    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,,"${EXPLANATION}",,,,,`);
+    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,,"${EXPLANATION}",,,,,,"Bob <bob@x.example>, ""Carl"" <carl@y.example>",`);
   });
 });
 
@@ -105,7 +110,7 @@ describe('the evidence in words (the last CSV columns)', () => {
       unsigned: 'body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one)',
     });
     expect(row.explanation).toContain('Only the first part of the body is signed');
-    expect(row.row.endsWith(',campaign.example,s2017,2048,"archive (keys.jsonl), seen 2016-09-01 to 2017-09-30",body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one)')).toBe(true);
+    expect(row.row.endsWith(',campaign.example,s2017,2048,"archive (keys.jsonl), seen 2016-09-01 to 2017-09-30",body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one),Bob <bob@x.example>,Carol <carol@x.example>')).toBe(true);
   });
 
   it('claims nothing unsigned for a signature whose header signature failed', async () => {

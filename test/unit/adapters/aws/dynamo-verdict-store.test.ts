@@ -281,8 +281,8 @@ describe('DynamoVerdictStore: re-verification', () => {
     expect((await store.summary('R'))!.byVerdict).toEqual({ verified: 2, unverified: 1 });
   });
 
-  it('reads records stored before history, sender and rules versions existed, and refuses to replace what is not stored', async () => {
-    const { history: _history, sender: _sender, rulesVersion: _rules, ...legacy } = messageEntry('legacy.eml', { signedBy: ['old.example'] });
+  it('reads records stored before history, sender, rules versions, To and Cc existed, and refuses to replace what is not stored', async () => {
+    const { history: _history, sender: _sender, rulesVersion: _rules, to: _to, cc: _cc, ...legacy } = messageEntry('legacy.eml', { signedBy: ['old.example'], to: 'a@x.example', cc: 'b@x.example' });
     const oldKey = { ...legacy.signatures[0]!.key! } as Partial<NonNullable<MessageRecord['signatures'][0]['key']>>;
     delete oldKey.compromisedAt;
     const record = { ...legacy, signatures: [{ ...legacy.signatures[0]!, key: oldKey }] };

@@ -255,6 +255,13 @@ describe('migration 4', () => {
   });
 });
 
+/** Inserts entries into a file at an older schema: the columns that schema had (migration 6 added To and Cc). */
+function insertAtVersion(db: DatabaseSync, version: 5 | 6): (entry: Parameters<typeof entryRowValues>[1]) => void {
+  const columns = version < 6 ? ENTRY_COLUMNS.slice(0, ENTRY_COLUMNS.indexOf('to_header')) : ENTRY_COLUMNS;
+  const insert = db.prepare(`INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  return (entry) => void insert.run(...entryRowValues('old', entry).slice(0, columns.length));
+}
+
 describe('migration 5', () => {
   const subjects = ['Réunion de crise', 'Virement urgent', null];
   /** A home whose file was written by migrations 1 to 4, holding messages (one without a subject) and an error. */
@@ -263,9 +270,9 @@ describe('migration 5', () => {
     const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
     migrate(db, LOCAL_MIGRATIONS.slice(0, 4));
     db.exec(`INSERT INTO dumps (id, name, source, bytes, status, started_at) VALUES ('old', 'old.zip', '/old.zip', 10, 'complete', '2025-01-01T00:00:00.000Z')`);
-    const insert = db.prepare(`INSERT INTO entries (${ENTRY_COLUMNS.join(', ')}) VALUES (${ENTRY_COLUMNS.map(() => '?').join(', ')})`);
-    subjects.forEach((subject, i) => insert.run(...entryRowValues('old', messageEntry(`${i}.eml`, { subject }))));
-    insert.run(...entryRowValues('old', errorEntry('bad.eml')));
+    const insert = insertAtVersion(db, 5);
+    subjects.forEach((subject, i) => insert(messageEntry(`${i}.eml`, { subject })));
+    insert(errorEntry('bad.eml'));
     db.close();
     return temp.dir;
   }
@@ -283,6 +290,39 @@ describe('migration 5', () => {
     expect(await found('reunion')).toEqual([]);
     expect(await found('compte')).toEqual(['0.eml']);
     expect(db.prepare('SELECT count(*) AS n FROM entry_search').get()).toEqual({ n: 3 });
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+  });
+});
+
+describe('migration 6', () => {
+  const message = messageEntry('a.eml', { subject: 'Budget', signedBy: ['example.com'] });
+  /** A home whose file was written by migrations 1 to 5, holding a message and an error. */
+  function homeAtVersion5(): string {
+    mkdirSync(temp.dir, { recursive: true });
+    const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
+    migrate(db, LOCAL_MIGRATIONS.slice(0, 5));
+    db.exec(`INSERT INTO dumps (id, name, source, bytes, status, started_at) VALUES ('old', 'old.zip', '/old.zip', 10, 'complete', '2025-01-01T00:00:00.000Z')`);
+    const insert = insertAtVersion(db, 5);
+    insert(message);
+    insert(errorEntry('bad.eml'));
+    db.close();
+    return temp.dir;
+  }
+
+  it('reads messages stored before with no To or Cc, and keeps those of messages written after', async () => {
+    const db = openAt(homeAtVersion5());
+    expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
+    const store = new SqliteVerdictStore(db);
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, to: null, cc: null });
+    const copied = messageEntry('b.eml', { to: '"Bob" <bob@press.example>', cc: '"Zoë" <zoe@audit.example>' });
+    await store.putEntries('old', [copied]);
+    expect(await store.getEntry('old', 'b.eml')).toEqual(copied);
+    expect((await store.listMessages('old', { q: 'zoe', limit: 10 }))!.messages.map((line) => line.locator)).toEqual(['b.eml']);
+    expect((await collect(store.exportRecords('old'))).map((record) => [record.locator, record.to, record.cc])).toEqual([
+      ['a.eml', null, null],
+      ['b.eml', copied.to, copied.cc],
+      ['bad.eml', null, null],
+    ]);
     expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
   });
 });
