@@ -36,15 +36,16 @@ function wordsOf(text: string): string[] {
 }
 
 /**
- * The fields search reads: Subject, From (display name and address) and Message-ID. To and Cc are not stored
- * with a message's verdict yet; once they are, they belong here (after From, before Message-ID).
+ * The fields search reads: Subject, From, Message-ID, To and Cc (display names and addresses). To and Cc come
+ * last: a Cc of a hundred addresses fills the MAX_WORDS cap with its own words, and would otherwise push out the
+ * Message-ID's.
  */
-export type SearchableHeaders = Pick<MessageHeaders, 'subject' | 'from' | 'messageId'>;
+export type SearchableHeaders = Pick<MessageHeaders, 'subject' | 'from' | 'messageId' | 'to' | 'cc'>;
 
 /** A message's distinct search words, Subject's first: at most MAX_WORDS. */
 export function searchWordsOf(headers: SearchableHeaders): string[] {
   const words = new Set<string>();
-  for (const field of [headers.subject, headers.from, headers.messageId]) {
+  for (const field of [headers.subject, headers.from, headers.messageId, headers.to, headers.cc]) {
     for (const word of field === null ? [] : wordsOf(field)) {
       if (words.size === MAX_WORDS) return [...words];
       words.add(word);

@@ -349,6 +349,29 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         expect((await store.listMessages('r', { q: 'reunion', limit: 10 }))!.messages.map((line) => [line.locator, line.verdict])).toEqual([['a.eml', 'failed']]);
       });
 
+      it('finds a message by a word of its To or Cc, and keeps both as written with the entry and its export', async () => {
+        const own = await makeStore();
+        onTestFinished(() => own.close());
+        const store = own.store;
+        await store.openDump(dumpInput('t'), T0);
+        const copied = messageEntry('copied.eml', { subject: 'Note', to: '"Élodie Roux" <e.roux@banque.example>', cc: '"Zoë Kowalski" <zoe@audit.example>, desk@press.example' });
+        await store.putEntries('t', [copied, messageEntry('plain.eml', { subject: 'Note' })]);
+        const found = async (q: string) => (await store.listMessages('t', { q, limit: 10 }))!.messages.map((line) => line.locator);
+        expect(await found('kowal')).toEqual(['copied.eml']);
+        expect(await found('zoe audit')).toEqual(['copied.eml']);
+        expect(await found('elodie')).toEqual(['copied.eml']);
+        expect(await found('kowal elodie note')).toEqual(['copied.eml']);
+        expect(await found('kowal plain')).toEqual([]);
+        expect(await store.getEntry('t', 'copied.eml')).toMatchObject({ to: copied.to, cc: copied.cc });
+        expect(await store.getEntry('t', 'plain.eml')).toMatchObject({ to: null, cc: null });
+        const exported = [];
+        for await (const record of store.exportRecords('t')) exported.push(record);
+        expect(exported.map((record) => [record.locator, record.to, record.cc])).toEqual([
+          ['copied.eml', copied.to, copied.cc],
+          ['plain.eml', null, null],
+        ]);
+      });
+
       const SORTS: MessageSort[] = MESSAGE_SORT_FIELDS.flatMap((by) => [false, true].map((descending) => ({ by, descending })));
 
       it.each(SORTS)('sorts by $by (descending: $descending), page after page, each line once', async (sort) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldForSearch, matchesTerms, MAX_TERMS, MAX_WORD_CHARS, MAX_WORDS, searchTermsOf, searchWordsOf } from '../../../shared/search/search-words.ts';
 
-const headers = (subject: string | null, from: string | null = null, messageId: string | null = null) => ({ subject, from, messageId });
+const headers = (subject: string | null, from: string | null = null, messageId: string | null = null, to: string | null = null, cc: string | null = null) => ({ subject, from, messageId, to, cc });
 
 describe('search words', () => {
   it('folds case and diacritics, keeping letters no decomposition changes', () => {
@@ -14,6 +14,16 @@ describe('search words', () => {
       'virement', 'iban', 'fr76', 'helene', 'muller', 'banque', 'example', 'mail', 'gmail',
     ]);
     expect(searchWordsOf(headers(null))).toEqual([]);
+  });
+
+  it('makes words of To and Cc too, after the Message-ID, so a long Cc cannot push the Message-ID out of the cap', () => {
+    expect(searchWordsOf(headers('Virement', null, '<k7@mail.example>', 'Élodie Roux <e.roux@banque.example>', '"Zoë" <zoe@audit.example>, paul@press.example'))).toEqual([
+      'virement', 'mail', 'example', 'elodie', 'roux', 'banque', 'zoe', 'audit', 'paul', 'press',
+    ]);
+    const crowd = Array.from({ length: 200 }, (_, i) => `person${i}@crowd.example`).join(', ');
+    const words = searchWordsOf(headers('Budget', 'Ann <ann@x.example>', '<unique-id-42@mailer.example>', null, crowd));
+    expect(words).toHaveLength(MAX_WORDS);
+    expect(words.slice(0, 7)).toEqual(['budget', 'ann', 'example', 'unique', 'mailer', 'person0', 'crowd']);
   });
 
   it('bounds what a hostile message makes: 64 distinct words of at most 32 characters, from the first 2,048 of each field', () => {
