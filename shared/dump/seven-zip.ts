@@ -179,18 +179,32 @@ export async function* readSevenZip(archive: ArchiveFile, spool: SpoolBudget): A
   }
 }
 
+/**
+ * 7-Zip's command line, run in-process. When 7-Zip exits or aborts, emscripten sets the host's process.exitCode
+ * (its `quit_`): an archive 7-Zip could not read would make `leakproof ingest` exit with 1 after a complete run.
+ */
+function runSevenZip(module: SevenZipModule, args: string[]): unknown {
+  const exitCode = process.exitCode;
+  try {
+    return module.callMain(args) as unknown;
+  } finally {
+    process.exitCode = exitCode;
+  }
+}
+
 /** Runs 7-Zip's "x" on the archive into the output folder; its exit status (0 ok, 1 warning, 2 fatal). */
 function extract(module: SevenZipModule, extraction: Extraction, archivePath: string, type: TypeSwitch): number {
   current = extraction;
   try {
     // -p: a password that opens nothing, so an encrypted member fails instead of 7-Zip asking on stdin.
     // -aou: a second member of the same name is kept as "name_1", not written over the first.
-    const status = module.callMain(['x', '-y', '-aou', '-bd', '-bb0', '-sccUTF-8', '-pleakproof', type, `-o${HOST}${extraction.outDir}`, '--', HOST + archivePath]) as unknown;
+    const status = runSevenZip(module, ['x', '-y', '-aou', '-bd', '-bb0', '-sccUTF-8', '-pleakproof', type, `-o${HOST}${extraction.outDir}`, '--', HOST + archivePath]);
     return typeof status === 'number' ? status : 0;
   } catch (error) {
     // A WebAssembly abort (out of memory) leaves that instance unusable: the next archive loads a new one.
     sevenZip = undefined;
-    extraction.output.push(`ERROR: 7-Zip stopped: ${describeError(error)}`);
+    // An exception 7-Zip did not catch itself (a header it could not parse) arrives as a bare number.
+    extraction.output.push(`ERROR: 7-Zip stopped: ${typeof error === 'number' ? 'an internal error (an exception it did not handle)' : describeError(error)}`);
     return 2;
   } finally {
     current = undefined;
@@ -232,7 +246,7 @@ function listArchive(module: SevenZipModule, archivePath: string, type: TypeSwit
     else if (line === '') end();
   };
   try {
-    module.callMain(['l', '-slt', '-sccUTF-8', '-pleakproof', type, '--', HOST + archivePath]);
+    runSevenZip(module, ['l', '-slt', '-sccUTF-8', '-pleakproof', type, '--', HOST + archivePath]);
   } catch {
     sevenZip = undefined;
   } finally {

@@ -154,6 +154,15 @@ describe("a 7z's compressed header, checked before 7-Zip decodes it", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it("says a header that decodes to something else is damage, and leaves the process's exit code alone", async () => {
+    // A sound description whose packed "header" is a message LZMA packed: 7-Zip decodes it, then cannot parse it.
+    const packed = await build7z([{ name: 'a.eml', data: message(1) }], ['-mhc=off', '-m0=LZMA']);
+    const notAHeader = with7zEncodedHeader(packed, { packPosition: 0, packedSize: next7zHeader(packed).offset - 32, coder: { id: '030101', properties: lzmaProperties(packed) }, unpackSize: message(1).length });
+    const exitCode = process.exitCode;
+    expect(await linesOf('x.7z', notAHeader)).toEqual(['error x.7z!/: archive damaged: ERROR: 7-Zip stopped: an internal error (an exception it did not handle)', 'message zz.eml']);
+    expect(process.exitCode).toBe(exitCode); // emscripten had set it to 1
+  });
+
   it('never opens as a 7z a file that does not start as one (7-Zip would find the 7z past a RAR signature)', async () => {
     const archive = await build7z(twoMessages);
     const rarThen7z = Buffer.concat([Buffer.from('526172211a070100', 'hex'), Buffer.alloc(100, 0x41), archive]);
