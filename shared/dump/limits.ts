@@ -74,3 +74,11 @@ export const MAX_DOCUMENT_HOLD_BYTES = 16 * 1024 * 1024;
  * Measured: the bench's 7z (16 MiB dictionary) added ~17 MB to ingest's peak RSS.
  */
 export const MAX_ARCHIVE_CODER_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The largest 7z header (its list of members, as decoded) read: 7-Zip decodes a compressed header whole into
+ * memory before anything is listed, so a header honest about its dictionary but declaring 96 MiB took the
+ * reading process to 423 MB, past the 300 MB ingest keeps to. 32 MiB lists about 200,000 members; a larger
+ * archive is an error naming this limit (re-pack it as a zip or tar, which are read member by member).
+ */
+export const MAX_7Z_HEADER_BYTES = 32 * 1024 * 1024;

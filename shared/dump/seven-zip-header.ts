@@ -20,7 +20,7 @@ import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { coderMemoryRefusal } from './coder-memory.ts';
 import { describeError } from './errors.ts';
-import { inflateLimit, MAX_INFLATE_RATIO } from './limits.ts';
+import { inflateLimit, MAX_7Z_HEADER_BYTES, MAX_INFLATE_RATIO } from './limits.ts';
 
 const SIGNATURE = Buffer.from('377abcaf271c', 'hex');
 const SIGNATURE_HEADER_BYTES = 32;
@@ -188,6 +188,9 @@ export function encodedHeaderRefusal(bytes: Buffer, fileSize: number): string | 
   if (memoryRefusal !== undefined) return memoryRefusal;
   if (unpackBytes > inflateLimit(packedBytes)) {
     return `its header says it unpacks to ${unpackBytes} bytes from ${packedBytes}, over ${MAX_INFLATE_RATIO} times its size (a decompression bomb)`;
+  }
+  if (unpackBytes > MAX_7Z_HEADER_BYTES) {
+    return `its header (the list of its members) unpacks to ${unpackBytes} bytes, over the ${MAX_7Z_HEADER_BYTES / 1024 / 1024} MiB read (re-pack it as a zip or tar)`;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_ARCHIVE_CODER_MEMORY_BYTES } from '../../../shared/dump/limits.ts';
+import { MAX_ARCHIVE_CODER_MEMORY_BYTES, MAX_7Z_HEADER_BYTES } from '../../../shared/dump/limits.ts';
 import { checkSevenZipHeader } from '../../../shared/dump/seven-zip-header.ts';
 import { build7z, next7zHeader, resealed7z, with7zEncodedHeader, with7zLzmaDictionary, type EncodedHeaderSpec } from '../../helpers/archive-files.ts';
 import { buildMessage } from '../../helpers/messages.ts';
@@ -167,6 +167,15 @@ describe("a 7z's compressed header, checked before 7-Zip decodes it", () => {
     const archive = await build7z(twoMessages);
     const rarThen7z = Buffer.concat([Buffer.from('526172211a070100', 'hex'), Buffer.alloc(100, 0x41), archive]);
     expect(await linesOf('x.rar', rarThen7z)).toEqual([expect.stringMatching(/^error x\.rar!\/: archive damaged: /), 'message zz.eml']);
+  });
+
+  it('refuses a compressed header that unpacks past MAX_7Z_HEADER_BYTES, within the ratio limit and with a small dictionary', async () => {
+    const packed = await build7z([{ name: 'noise.bin', data: randomBytes(MiB) }], ['-mhc=off', '-m0=LZMA:d16', '-mx=1']);
+    const packedSize = next7zHeader(packed).offset - 32;
+    const unpackSize = MAX_7Z_HEADER_BYTES + MiB;
+    expect(unpackSize / packedSize).toBeLessThan(100);
+    const tooLong = with7zEncodedHeader(packed, { packPosition: 0, packedSize, coder: { id: '030101', properties: lzmaProperties(packed) }, unpackSize });
+    expect(await linesOf('long.7z', tooLong)).toEqual([expect.stringMatching(/^error long\.7z!\/: .*unpacks to \d+ bytes, over the 32 MiB read/), 'message zz.eml']);
   });
 
   it('keeps RSS bounded: a compressed header declaring 1 GiB is never decoded (7-Zip would fill the dictionary and the header buffer)', async () => {
