@@ -303,7 +303,7 @@ describe('the AWS pipeline under injected faults', () => {
       dynamodbProxy.observers.delete(countWrites);
     }
     await expectSameAsLocalIngest(deployment);
-  });
+  }, 240_000); // the SDK's back-off under 20 % throttling: ~60 s alone now that each message also writes its file, identity and search postings
 
   it('5 % of S3 ranged GETs failing (500s the SDK retries, bodies cut half way it cannot): the same records and counts', async () => {
     const deployment = await deploy('ranged-gets');
