@@ -50,7 +50,7 @@ let emulators: AwsEmulators;
 let resources: Awaited<ReturnType<typeof createLeakproofResources>>;
 let store: DynamoVerdictStore;
 let archive: DynamoKeyArchive;
-let split: (event: import('aws-lambda').S3Event, context: Context) => Promise<void>;
+let split: (event: import('aws-lambda').S3Event | import('aws-lambda').SQSEvent, context: Context) => Promise<void>;
 let verify: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let recordDeadLetters: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let reverify: (event: ScheduledEvent, context: Context) => Promise<ScheduledRun>;
