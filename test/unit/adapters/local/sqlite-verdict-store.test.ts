@@ -291,6 +291,8 @@ describe('SqliteVerdictStore export', () => {
       history: [],
       arc: null,
       forensics: null,
+      to: null,
+      cc: null,
     });
     expect(records[2]).toEqual({
       dump: 'd1',
@@ -309,6 +311,8 @@ describe('SqliteVerdictStore export', () => {
       history: [],
       arc: null,
       forensics: null,
+      to: signed.to,
+      cc: signed.cc,
     });
   });
 
