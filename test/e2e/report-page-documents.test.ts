@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signMessage } from '../../shared/dkim/sign.ts';
 import { buildOfficeDocument, buildPdf } from '../../tools/generator/documents/index.ts';
 import { accessibilityViolations } from '../helpers/axe.ts';
-import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
+import { CHROMIUM, chromiumAvailable, launchChromium, recordProblems } from '../helpers/chromium.ts';
 import { buildZip, makeTempDir, removeDir } from '../helpers/dump-files.ts';
 import { rsaKey } from '../helpers/keys.ts';
 import { runLeakproof, serveHome, type ServedHome } from '../helpers/leakproof-cli.ts';
@@ -133,13 +133,7 @@ describe.skipIf(!chromiumAvailable)('the report page’s documents, attachments 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) problems.push(`outside request: ${request.url()}`);
-    });
+    recordProblems(page, problems, [server.url, 'data:']);
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signMessage } from '../../shared/dkim/sign.ts';
 import { accessibilityViolations } from '../helpers/axe.ts';
-import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
+import { CHROMIUM, chromiumAvailable, launchChromium, recordProblems } from '../helpers/chromium.ts';
 import { buildZip, makeTempDir, removeDir } from '../helpers/dump-files.ts';
 import { rsaKey } from '../helpers/keys.ts';
 import { runLeakproof, serveHome, type ServedHome } from '../helpers/leakproof-cli.ts';
@@ -78,13 +78,7 @@ describe.skipIf(!chromiumAvailable)('the report page’s message view and eviden
     // axe is injected as a script: past the page's Content-Security-Policy.
     context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     page = await context.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) problems.push(`outside request: ${request.url()}`);
-    });
+    recordProblems(page, problems, [server.url, 'data:', 'blob:']);
   }, 120_000);
 
   afterAll(async () => {

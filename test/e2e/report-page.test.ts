@@ -7,7 +7,7 @@
  * store, nothing stubbed but the re-verifier. Without Debian's chromium it skips, saying so; CI installs it
  * (.ci/run) so there it always runs.
  */
-import { CHROMIUM, chromiumAvailable, launchChromium } from '../helpers/chromium.ts';
+import { CHROMIUM, chromiumAvailable, launchChromium, recordProblems } from '../helpers/chromium.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,13 +120,7 @@ describe.skipIf(!chromiumAvailable)('the report page in headless Chromium', () =
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) problems.push(`outside request: ${request.url()}`);
-    });
+    recordProblems(page, problems, [server.url, 'data:']);
   });
 
   afterAll(async () => {
