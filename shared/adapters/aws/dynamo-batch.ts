@@ -5,6 +5,7 @@
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableDesign } from './table-design.ts';
+import { pauseBeforeAttempt } from './backoff.ts';
 
 type Item = Record<string, unknown>;
 
@@ -12,23 +13,8 @@ export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { K
 
 const BATCH_WRITE_ITEMS = 25;
 const BATCH_GET_ITEMS = 100;
-/** Sends of one batch's leftovers, the first included: with the backoff below, about 30 s before giving up. */
+/** Sends of one batch's leftovers, the first included: with backoff.ts's pauses, about 30 s before giving up. */
 export const MAX_BATCH_ATTEMPTS = 10;
-const BACKOFF_BASE_MS = 50;
-const BACKOFF_CAP_MS = 5_000;
-
-/**
- * The pause before attempt `attempt` (0: none): a uniformly random time up to min(cap, base × 2^attempt), "full
- * jitter", so workers throttled together do not all come back together.
- */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  return attempt === 0 ? 0 : Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-}
-
-async function pause(attempt: number): Promise<void> {
-  const ms = backoffMs(attempt);
-  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
-}
 
 /** A key's identity within a table: its key attributes' values. */
 function keyText(design: TableDesign, item: Item): string {
@@ -89,7 +75,7 @@ async function untilProcessed<T>(table: string, what: string, requests: T[], sen
     if (attempt >= MAX_BATCH_ATTEMPTS) {
       throw new Error(`DynamoDB left ${pending.length} ${what} ${table} unprocessed after ${MAX_BATCH_ATTEMPTS} attempts (throttled throughout)`);
     }
-    await pause(attempt);
+    await pauseBeforeAttempt(attempt);
     pending = await send(pending);
   }
 }

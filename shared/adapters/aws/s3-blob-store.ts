@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { Readable } from 'node:stream';
 import { describeError } from '../../dump/errors.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
+import { pauseBeforeAttempt } from './backoff.ts';
 
 /** Tries at reading a body that keeps breaking off part way (see #resumable). */
 const BODY_ATTEMPTS = 5;
@@ -60,7 +61,7 @@ export class S3BlobStore implements BlobStore {
         return;
       } catch (error) {
         if (attempt >= BODY_ATTEMPTS) throw new Error(`cannot read s3://${this.#bucket}/${key}: ${describeError(error)} (the answer broke off ${attempt} times)`);
-        await new Promise((resume) => setTimeout(resume, Math.random() * 50 * 2 ** attempt));
+        await pauseBeforeAttempt(attempt);
       }
     }
   }

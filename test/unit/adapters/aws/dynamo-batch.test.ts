@@ -8,7 +8,8 @@ import { ProvisionedThroughputExceededException, type DynamoDBClient } from '@aw
 import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DYNAMODB_MAX_ATTEMPTS, documentClient, dynamoDbClient } from '../../../../shared/adapters/aws/clients.ts';
-import { backoffMs, getAll, lastWritePerKey, MAX_BATCH_ATTEMPTS, putsOf, writeAll } from '../../../../shared/adapters/aws/dynamo-batch.ts';
+import { backoffMs } from '../../../../shared/adapters/aws/backoff.ts';
+import { getAll, lastWritePerKey, MAX_BATCH_ATTEMPTS, putsOf, writeAll } from '../../../../shared/adapters/aws/dynamo-batch.ts';
 import { DynamoVerdictStore, type DynamoTables } from '../../../../shared/adapters/aws/dynamo-verdict-store.ts';
 import { POSTINGS_TABLE } from '../../../../shared/adapters/aws/table-design.ts';
 import type { EntryRecord } from '../../../../shared/ports/verdict-store.ts';
