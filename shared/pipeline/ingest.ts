@@ -44,12 +44,6 @@ export interface IngestOptions {
 
 const BATCH_SIZE = 500;
 /**
- * Verified records waiting for the reading thread to describe and store them, at most: on tiny messages the
- * workers outrun it, and 65,535 of them left 25,000 records (600 MB) waiting before the reader waited too.
- */
-const MAX_WAITING_RECORDS = 256;
-
-/**
  * Splits a dump into entries, queues the messages for verification and stores every outcome. Idempotent:
  * entries already stored for this dump (an interrupted earlier run) are counted, not redone.
  */
@@ -81,26 +75,11 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   };
 
   const sizes = new Map<string, number>();
-  // Display headers are decoded here, on the splitting thread, which has time to spare (see verifyEntry).
-  let describing: Promise<void> = Promise.resolve();
-  let waiting = 0;
-  let resumeReading: (() => void) | null = null;
+  // Display headers are decoded here, on the splitting thread, as each record arrives (see verifyEntry).
   const queue = options.startQueue((result) => {
-    waiting++;
-    describing = describing
-      .then(async () => {
-        const key = locatorKey(result.locator);
-        record(await describeEntry(result), sizes.get(key) ?? 0);
-        sizes.delete(key);
-      })
-      .finally(() => {
-        waiting--;
-        // Half the limit before the reader goes on: it waits once per 128 records rather than once per record.
-        if (resumeReading && waiting <= MAX_WAITING_RECORDS / 2) {
-          resumeReading();
-          resumeReading = null;
-        }
-      });
+    const key = locatorKey(result.locator);
+    record(describeEntry(result), sizes.get(key) ?? 0);
+    sizes.delete(key);
   });
   let dump: DumpRecord;
   let stored: Set<string>;
@@ -127,7 +106,6 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       }
       if (entry.kind === 'message') {
         sizes.set(key, messageSize(entry));
-        if (waiting >= MAX_WAITING_RECORDS) await new Promise<void>((resolve) => (resumeReading = resolve));
         await queue.submit(entry);
       } else if (entry.kind === 'document') {
         // Described here, one at a time, while the workers verify: the reader holds one document at most (see
@@ -142,7 +120,6 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   // Whatever stopped the reading, messages already with the workers are finished and stored; a dump that did
   // not finish says so, and the same command resumes it.
   await queue.drain().catch(() => {});
-  await describing;
   await queue.close();
   await flush();
   await store.setStatus(dump.id, failure || interrupted ? 'interrupted' : 'complete', now());

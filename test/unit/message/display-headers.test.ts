@@ -1,3 +1,4 @@
+import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { splitMessage } from '../../../shared/dkim/header-fields.ts';
 import { displayFieldsOf, MAX_DISPLAYED_FIELD_BYTES } from '../../../shared/message/display-fields.ts';
@@ -43,5 +44,47 @@ describe('display headers: To and Cc', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(headers.to!.length).toBeLessThanOrEqual(MAX_DISPLAYED_FIELD_BYTES);
     expect(headers.to!.startsWith('person0@crowd.example, person1@crowd.example')).toBe(true);
+  });
+});
+
+/** What the pipeline showed before it called mailparser's header step directly: `simpleParser` on the same fields. */
+async function simpleParserShows(fields: Buffer) {
+  const parsed = await simpleParser(fields, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+  const text = (field: AddressObject | AddressObject[] | undefined) => (Array.isArray(field) ? field : field ? [field] : []).map((object) => object.text).join(', ') || null;
+  return { messageId: parsed.messageId ?? null, from: parsed.from?.text ?? null, subject: parsed.subject ?? null, sender: parsed.from?.value[0]?.address?.toLowerCase() || null, to: text(parsed.to), cc: text(parsed.cc) };
+}
+
+/** Awkward pieces of displayed fields: encoded words of several charsets, raw 8-bit, groups, quotes, folding, forged addresses. */
+const PIECES = [
+  '=?UTF-8?Q?=C3=89lodie_Roux?=', '=?ISO-8859-1?B?Wm/r?=', '=?utf-8?b?0J/RgNC40LLQtdGC?=', '=?windows-1252?q?caf=E9?=', '=?UTF-8?Q?a?= =?UTF-8?Q?b?=',
+  '"Martin, Paul"', 'Ünïcödé', '\u00e9t\u00e9', '(comment)', '<alice@campaign.example>', 'bob@press.example', 'undisclosed:;', 'team: a@x.example, b@y.example;',
+  '=?UTF-8?B?PGV2aWxAYXR0YWNrZXIuZXhhbXBsZT4=?=', '<=?UTF-8?Q?evil=40x.example?=>', '\r\n ', '\r\n\t', ',', ' ', '"', '<', '>', '@', ';', ':', '\\',
+  '=?UTF-8?Q?unterminated', 'xn--bcher-kva.example', 'a@xn--bcher-kva.example', '=?GB2312?B?1tDOxA==?=',
+];
+
+function seededPieces(seed: number, count: number): string {
+  let state = seed;
+  const next = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31), state);
+  return Array.from({ length: count }, () => PIECES[next() % PIECES.length]).join(next() % 2 === 0 ? ' ' : '');
+}
+
+describe("display headers: mailparser's header step without its streams", () => {
+  it('shows what simpleParser shows, on 400 awkward field sets (8-bit, encoded words, groups, folding, forged addresses)', async () => {
+    for (let seed = 1; seed <= 400; seed++) {
+      const value = (salt: number) => seededPieces(seed * 7 + salt, 1 + ((seed + salt) % 9));
+      const fields = Buffer.concat([
+        Buffer.from(`From: ${value(1)}\r\nTo: ${value(2)}\r\nCc: ${value(3)}\r\nSubject: ${value(4)}\r\nMessage-ID: ${value(5)}\r\n`, seed % 3 === 0 ? 'latin1' : 'utf8'),
+        Buffer.from('\r\n'),
+      ]);
+      const { date: _date, ...shown } = displayHeaders(fields);
+      expect(shown, `seed ${seed}`).toEqual(await simpleParserShows(fields));
+    }
+  });
+
+  it('reads the Date as mailparser does, unfolded, and a Date it cannot read as none rather than the time of reading', () => {
+    const dated = (date: string) => displayHeaders(Buffer.from(`Date: ${date}\r\n\r\n`)).date;
+    expect(dated('Tue, 2 May 2017\r\n 14:03:00 +0200')).toBe('2017-05-02T12:03:00.000Z');
+    expect(dated('=?UTF-8?Q?not_a_date?=')).toBeNull();
+    expect(dated('')).toBeNull();
   });
 });
