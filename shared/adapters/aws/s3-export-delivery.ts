@@ -139,10 +139,15 @@ export class S3ExportDelivery {
     return counted.bytes;
   }
 
-  /** A GET URL of the export's file, valid for the configured time from now. */
+  /**
+   * A GET URL of the export's file, valid for the configured time from now. It asks S3 to answer as an attachment
+   * with the file's name (response-content-disposition, signed into the URL) whatever the object's own metadata
+   * says: the report page hands the URL to the browser as a navigation, which must download, not leave the page.
+   */
   async presign(job: ExportJob): Promise<DeliveredExport> {
     const signedAt = this.now();
-    const url = await getSignedUrl(this.#s3, new GetObjectCommand({ Bucket: this.#bucket, Key: exportObjectKeys(job).file }), {
+    const get = new GetObjectCommand({ Bucket: this.#bucket, Key: exportObjectKeys(job).file, ResponseContentDisposition: attachment(exportFilename(job.dumpId, job.format)) });
+    const url = await getSignedUrl(this.#s3, get, {
       expiresIn: this.#expiresIn,
       signingDate: signedAt,
     });

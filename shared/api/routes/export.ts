@@ -19,6 +19,19 @@ const ExportId = z
   .openapi({ param: { name: 'exportId', in: 'path' }, description: 'The id the export route gave (128 random bits, in hex).', example: '9f'.padEnd(32, '0') });
 const ExportParams = z.object({ id: DumpId, exportId: ExportId });
 
+/**
+ * `redirect=false`: a written export answers 200 with the 303's body instead of the 303. For a browser's fetch,
+ * which can neither read a redirect's body (`redirect: 'manual'` gives an opaque answer) nor follow one to S3
+ * (another origin without CORS, and the API's Authorization header must not go there): the page reads the URL
+ * from the body and hands it to the browser as a download.
+ */
+const ExportStatusQuery = z.object({
+  redirect: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: '"false": a written export is a 200 with the download in the body (for a browser page), not a 303. Default "true".', example: 'false' }),
+});
+
 /** An export not yet written: the 202 of both routes. */
 export const ExportStatusSchema = z
   .object({
@@ -89,9 +102,14 @@ export const exportStatusRoute = createRoute({
   summary: 'Where an export stands (AWS), and its download once written',
   description:
     'Only in AWS, where exports are jobs (locally every export is answered at once, and this is a 404). ' +
-    'An export id is 128 random bits and names an export of its own dump only. The file is kept a day.',
-  request: { params: ExportParams },
+    'An export id is 128 random bits and names an export of its own dump only. The file is kept a day. ' +
+    'A written export is a 303 to its presigned URL; with `redirect=false` a 200 with the same body, for a browser page that cannot read or follow the redirect.',
+  request: { params: ExportParams, query: ExportStatusQuery },
   responses: {
+    200: {
+      description: 'Written whole, asked with `redirect=false`: the same body as the 303, without the redirect. Download `url` before `expiresAt`, as a navigation (it is another origin), without the API\'s credentials.',
+      content: { 'application/json': { schema: DeliveredExportSchema } },
+    },
     202: {
       description: 'Not written yet: queued, or running with the records and bytes written so far. Ask again after `Retry-After` seconds.',
       headers: retryAfter,
@@ -127,6 +145,7 @@ export function registerExportRoutes(app: OpenAPIHono, { store, exportJobs }: Ap
 
   app.openapi(exportStatusRoute, async (c) => {
     const { id, exportId } = c.req.valid('param');
+    const { redirect } = c.req.valid('query');
     const state = exportJobs ? await exportJobs.state(id, exportId) : null;
     if (state === null) throw notFound(`no export ${exportId} of dump ${id}`);
     const statusUrl = statusPath(id, exportId);
@@ -138,6 +157,7 @@ export function registerExportRoutes(app: OpenAPIHono, { store, exportJobs }: Ap
       }
       case 'done': {
         const body = { ...state.download, records: state.records, bytes: state.bytes, finishedAt: state.finishedAt };
+        if (redirect === 'false') return c.json(body, 200);
         return c.json(body, 303, { location: state.download.url });
       }
       case 'failed':

@@ -158,6 +158,38 @@ describe('an export, where the host runs it as a job (AWS)', () => {
     expect(await response.json()).toEqual({ url, expiresAt: '2025-03-03T00:16:00.000Z', records: 5000, bytes: 9_000_000, finishedAt: '2025-03-03T00:01:00.000Z' });
   });
 
+  it('answers the status as JSON without the redirect when asked with redirect=false (a browser page): 200 with the 303\'s body', async () => {
+    const jobs = new RecordingExportJobs();
+    const { app } = api({ store: dumpStore, exportJobs: jobs });
+    const key = `${SIGNED_DUMP_ID}/${EXPORT_ID}`;
+    jobs.states.set(key, { status: 'running', requestedAt: '2025-03-03T00:00:00.000Z', updatedAt: '2025-03-03T00:00:10.000Z', records: 7, bytes: 70 });
+    // Not written yet: the same 202 as without it.
+    let response = await app.request(`${statusPath}?redirect=false`);
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ status: 'running', records: 7, bytes: 70 });
+
+    const url = 'https://bucket.s3.example/exports/x.csv?X-Amz-Signature=abc';
+    const download = { url, expiresAt: '2025-03-03T00:16:00.000Z' };
+    jobs.states.set(key, { status: 'done', requestedAt: '2025-03-03T00:00:00.000Z', finishedAt: '2025-03-03T00:01:00.000Z', records: 5000, bytes: 9_000_000, download });
+    response = await app.request(`${statusPath}?redirect=false`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('location')).toBeNull();
+    expect(await response.json()).toEqual({ url, expiresAt: '2025-03-03T00:16:00.000Z', records: 5000, bytes: 9_000_000, finishedAt: '2025-03-03T00:01:00.000Z' });
+    // redirect=true is the default: the 303.
+    response = await app.request(`${statusPath}?redirect=true`);
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(url);
+
+    // A failed export is the same problem either way; anything else for redirect is a 400 naming it.
+    jobs.states.set(key, { status: 'failed', requestedAt: '2025-03-03T00:00:00.000Z', reason: 'the export did not fit in one run' });
+    response = await app.request(`${statusPath}?redirect=false`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ detail: `export ${EXPORT_ID} failed: the export did not fit in one run` });
+    response = await app.request(`${statusPath}?redirect=no`);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('redirect');
+  });
+
   it('answers a failed export with a problem giving the reason', async () => {
     const jobs = new RecordingExportJobs();
     const { app, logged } = api({ store: dumpStore, exportJobs: jobs });

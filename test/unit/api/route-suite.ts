@@ -416,8 +416,15 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       const lifetime = Date.parse(delivered.expiresAt) - asked;
       expect(lifetime).toBeGreaterThan(15 * 60_000 - 60_000);
       expect(lifetime).toBeLessThanOrEqual(15 * 60_000 + 60_000);
+      // The page's form of the same answer (redirect=false): a 200 with the 303's body, a URL of its own.
+      const unredirected = await get(`${status}?redirect=false`);
+      expect(unredirected.status).toBe(200);
+      expect(unredirected.headers.get('location')).toBeNull();
+      expect(json(unredirected)).toMatchObject({ records: delivered.records, bytes: delivered.bytes, finishedAt: delivered.finishedAt });
       const location = new URL(delivered.url);
       expect(location.searchParams.get('X-Amz-Expires')).toBe('900');
+      // S3 is asked to answer as an attachment whatever the object says: the page navigates to the URL to download it.
+      expect(location.searchParams.get('response-content-disposition')).toMatch(/^attachment; filename="leakproof-[0-9a-f]{12}\.(jsonl|csv)"$/);
       expect(location.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       // Path-style against the emulator: /<bucket>/exports/<dump id>/<export id>.<format>
       const [, bucket, ...rest] = location.pathname.split('/');
