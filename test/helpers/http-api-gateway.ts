@@ -6,7 +6,9 @@
  * - `Authorization: Bearer <token>` with the token given here (standing in for a JWT authoriser's verdict), or
  * - a SigV4 signature for `execute-api`, recomputed here over the request as received, with the credentials
  *   given here (IAM's check of the signature; not its policy).
- * Anything else is a 401 or 403 before the function runs, as API Gateway answers.
+ * Anything else is a 401 or 403 before the function runs, as API Gateway answers. The stack's public routes (the
+ * report page's files, its sign-in settings, the API description: ENDPOINTS' `public`) have no authoriser, so a
+ * browser opens the page without a token.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -45,12 +47,6 @@ export async function serveApiGateway(options: GatewayOptions): Promise<RunningG
   const server = createServer(async (request, response) => {
     try {
       const body = await readBody(request);
-      const verdict = await authorise(request, options.token, signer);
-      if (verdict !== 'bearer' && verdict !== 'sigv4') {
-        refused++;
-        response.writeHead(verdict, { 'content-type': 'application/json' }).end(JSON.stringify({ message: verdict === 401 ? 'Unauthorized' : 'Forbidden' }));
-        return;
-      }
       const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])));
       let event: APIGatewayProxyEventV2;
       try {
@@ -59,7 +55,14 @@ export async function serveApiGateway(options: GatewayOptions): Promise<RunningG
         response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
-      authorised[verdict]++;
+      const isPublic = ENDPOINTS.some((endpoint) => endpoint.access === 'public' && `${endpoint.method} ${endpoint.path}` === event.routeKey);
+      const verdict = isPublic ? 'public' : await authorise(request, options.token, signer);
+      if (verdict !== 'public' && verdict !== 'bearer' && verdict !== 'sigv4') {
+        refused++;
+        response.writeHead(verdict, { 'content-type': 'application/json' }).end(JSON.stringify({ message: verdict === 401 ? 'Unauthorized' : 'Forbidden' }));
+        return;
+      }
+      if (verdict !== 'public') authorised[verdict]++;
       routes.push(event.routeKey);
       const result = (await options.handler(event, lambdaContext({ functionName: 'leakproof-api', timeoutMs: 29_000 }))) as Exclude<APIGatewayProxyResultV2, string>;
       const out = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');

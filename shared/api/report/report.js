@@ -225,10 +225,7 @@ const api = async (path) => (await request(path)).json();
  */
 async function download(path, fallback, accept = '*/*') {
   const response = await request(path, accept);
-  if (response.status === 202) {
-    status('The export is being written in the cloud: `leakproof export --stack` fetches it when it is done.');
-    return;
-  }
+  if (response.status === 202) return downloadWhenWritten(await response.json(), response);
   const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? fallback;
   const url = URL.createObjectURL(await response.blob());
   const link = el('a', { href: url, download: name, hidden: true });
@@ -236,6 +233,72 @@ async function download(path, fallback, accept = '*/*') {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * How long the page waits for an export written in the cloud: the first look after the API's Retry-After, then
+ * each wait half again as long, up to maxMs, giving up after giveUpMs (the job itself is reported failed by the
+ * API within minutes when its function stops: this only bounds a tab left waiting on a job that never answers).
+ */
+const EXPORT_WAIT = { maxMs: 15_000, factor: 1.5, giveUpMs: 20 * 60_000 };
+/** Whether an export is being waited for: the buttons wait for it too. */
+let exporting = false;
+
+/** Says how an export stands (text, or nodes and text), next to its buttons (a live region: a screen reader hears it). */
+function exportStatus(content, isError = false) {
+  $('#export-status').replaceChildren(...[content].flat());
+  $('#export-status').className = isError ? 'error' : '';
+}
+
+/**
+ * In AWS an export is a job (202): its status resource is asked, with `redirect=false`, until it is written; the
+ * file is then a presigned S3 URL, which the page hands to the browser as a download (a navigation: S3 is another
+ * origin that allows no fetch, and the API's token must not go there; S3 answers it as an attachment). Progress
+ * and failure show next to the export buttons, not on the page's status line.
+ */
+async function downloadWhenWritten(queued, response) {
+  const started = Date.now();
+  let answer = queued;
+  let waitMs = retryAfterMs(response);
+  exporting = true;
+  describeExport(listings.messages.params ?? new URLSearchParams());
+  try {
+    for (;;) {
+      exportStatus(answer.status === 'running' ? `Writing the export in the cloud: ${n(answer.records)} records so far…` : 'The export is queued in the cloud…');
+      if (Date.now() - started + waitMs > EXPORT_WAIT.giveUpMs) throw new Error(`it was not written within ${EXPORT_WAIT.giveUpMs / 60_000} minutes; try again later`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const next = await request(`${answer.statusUrl.replace(/^\/+/, '')}?redirect=false`);
+      if (next.status === 200) {
+        const delivered = await next.json();
+        saveFrom(delivered.url);
+        exportStatus([`Export ready: ${n(delivered.records)} records (`, size(delivered.bytes), '), downloading.']);
+        return;
+      }
+      answer = await next.json();
+      waitMs = Math.max(retryAfterMs(next), Math.min(waitMs * EXPORT_WAIT.factor, EXPORT_WAIT.maxMs));
+    }
+  } catch (error) {
+    exportStatus(`The export failed: ${error.message}`, true);
+  } finally {
+    exporting = false;
+    describeExport(listings.messages.params ?? new URLSearchParams());
+  }
+}
+
+/** The wait an answer asks for (Retry-After, seconds), at least a second and at most EXPORT_WAIT.maxMs. */
+function retryAfterMs(response) {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Math.min(Math.max(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 2000, 1000), EXPORT_WAIT.maxMs);
+}
+
+/** Hands a URL the API gave to the browser as a navigation that downloads (never a script: http(s) only). */
+function saveFrom(url) {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error('the API gave a download address that is not a web address');
+  const link = el('a', { href: target.href, download: '', rel: 'noopener noreferrer', hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 // Dumps: the picker, then one dump's summary
@@ -511,7 +574,7 @@ function describeExport(params) {
   const searching = params.has('q');
   const filtered = EXPORT_FILTERS.some((name) => params.has(name));
   $('#exports-label').textContent = searching ? 'Export (clear the search first: an export takes filters, not words):' : filtered ? 'Export these messages:' : 'Export every message:';
-  for (const format of ['csv', 'jsonl']) $(`#export-${format}`).disabled = searching;
+  for (const format of ['csv', 'jsonl']) $(`#export-${format}`).disabled = searching || exporting;
 }
 
 /** The order the table is listed in, on its column headers (aria-sort); a header's button asks for its order, then the reverse. */
