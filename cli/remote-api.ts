@@ -1,13 +1,14 @@
 /**
  * The HTTP API of a deployed stack (or of `leakproof serve`), as the command line reads it: the dumps, one dump's
- * summary, and an export's bytes. Authorised per request: a bearer token (a JWT in AWS, the server's token
+ * summary and what it lists after it (messages by verdict, their details, skipped files), and an export's bytes. Authorised per request: a bearer token (a JWT in AWS, the server's token
  * locally) or, with none, a SigV4 signature from the caller's AWS credentials (an IAM-authorised stack).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestAuthoriser } from '../shared/adapters/aws/execute-api-signer.ts';
 import type { ExportFormat } from '../shared/pipeline/export-lines.ts';
 import { EXPORT_FILTERS, type ExportFilters } from '../shared/pipeline/filtered-export.ts';
-import type { DumpOverview, DumpSummary } from '../shared/ports/verdict-store.ts';
+import type { DumpOverview, DumpSummary, MessageListing } from '../shared/ports/verdict-store.ts';
+import type { SignatureEvidence, Verdict } from '../shared/verdict/contract.ts';
 
 /** Larger JSON answers than this are not read: the API's own cap in AWS is 4 MiB. */
 const MAX_JSON_BYTES = 16 * 2 ** 20;
@@ -25,6 +26,17 @@ export type RemoteDumpOverview = Omit<DumpOverview, 'documents'> & Partial<Pick<
 
 /** A dump's summary as a deployed stack answers it; from an older stack without `documents` and `byProvenance`. */
 export type RemoteDumpSummary = Omit<DumpSummary, 'dump' | 'documents' | 'byProvenance'> & Partial<Pick<DumpSummary, 'documents' | 'byProvenance'>> & { dump: RemoteDumpOverview };
+
+/** A line of a dump's listing as the API answers it: the store's, with the key the message is asked by. */
+export type RemoteListing = MessageListing & { key: string };
+
+/** What the command line reads of a message's detail (GET /dumps/{id}/messages/{key}). */
+export interface RemoteMessageDetail {
+  kind: 'message' | 'error';
+  /** Why an unreadable entry could not be read (null for a message, or none said). */
+  detail: string | null;
+  signatures: SignatureEvidence[];
+}
 
 export function bearerAuthoriser(token: string): RequestAuthoriser {
   return async () => ({ authorization: `Bearer ${token}` });
@@ -78,6 +90,36 @@ export class RemoteApi {
       return await this.#json<RemoteDumpSummary>(`dumps/${encodeURIComponent(dumpId)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** The first `limit` messages of one verdict ('error': unreadable entries), as GET /dumps/{id}/messages lists them. */
+  async listMessages(dumpId: string, query: { verdict: Verdict; limit: number }): Promise<RemoteListing[]> {
+    const search = new URLSearchParams({ verdict: query.verdict, limit: String(query.limit) });
+    return (await this.#json<{ messages: RemoteListing[] }>(`dumps/${encodeURIComponent(dumpId)}/messages?${search}`)).messages;
+  }
+
+  /** One listed message (or unreadable entry) by the key its listing gave; null when it is gone. */
+  async message(dumpId: string, key: string): Promise<RemoteMessageDetail | null> {
+    try {
+      return await this.#json<RemoteMessageDetail>(`dumps/${encodeURIComponent(dumpId)}/messages/${encodeURIComponent(key)}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * A dump's skipped files (GET /dumps/{id}/skipped): the first `limit`, or null past what the API lists, and how
+   * many in all. 'unsupported' from a stack deployed before the route (asked after the dump's summary: a 404 here
+   * is the route missing, not the dump).
+   */
+  async skippedFiles(dumpId: string, limit: number): Promise<{ skipped: { locator: string; reason: string }[] | null; total: number } | 'unsupported'> {
+    try {
+      return await this.#json(`dumps/${encodeURIComponent(dumpId)}/skipped?limit=${limit}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return 'unsupported';
       throw error;
     }
   }

@@ -10,8 +10,8 @@ import { fileExportRecords } from '../../shared/provenance/file-export.ts';
 import type { DeploymentFlags } from '../deployment.ts';
 import { tokenOf } from '../token.ts';
 import { findDumpId } from '../dump-id.ts';
-import type { RemoteApi } from '../remote-api.ts';
-import { attentionLines, attentionOf } from '../summary-attention.ts';
+import type { RemoteApi, RemoteDumpSummary } from '../remote-api.ts';
+import { apiAttentionSource, attentionLines, attentionOf, storeAttentionSource, type Attention, type AttentionCounts } from '../summary-attention.ts';
 import { summaryTable } from '../summary-table.ts';
 
 interface ReportFlags extends DeploymentFlags {
@@ -25,21 +25,27 @@ export async function summaryCommand(flags: ReportFlags & { json?: boolean }): P
   if (api) {
     const summary = await api.summary(await remoteDumpId(api, flags.dump));
     if (!summary) throw new Error('the dump is gone from the stack');
-    process.stdout.write((flags.json ? JSON.stringify(summary, null, 2) : summaryTable(summary)) + '\n');
+    printSummary(summary, await attentionOf(apiAttentionSource(api, summary.dump.id), attentionCounts(summary)), flags.json);
     return 0;
   }
   const local = openLocalHome(resolveHome(flags.home));
   try {
     const summary = await local.store.summary(await findDumpId(local.store, flags.dump));
     if (!summary) throw new Error('no dump has been ingested yet: run `leakproof ingest <path>` first');
-    const { byVerdict, dump } = summary;
-    const counts = { failed: byVerdict.failed ?? 0, partial: byVerdict['partially-verified'] ?? 0, errors: summary.errors, skipped: summary.skipped, processed: dump.processed };
-    const attention = await attentionOf(local.store, dump.id, counts);
-    process.stdout.write((flags.json ? JSON.stringify({ ...summary, attention }, null, 2) : summaryTable(summary) + '\n' + attentionLines(attention)) + '\n');
+    printSummary(summary, await attentionOf(storeAttentionSource(local.store, summary.dump.id, summary.dump.processed), attentionCounts(summary)), flags.json);
     return 0;
   } finally {
     local.close();
   }
+}
+
+function attentionCounts(summary: RemoteDumpSummary): AttentionCounts {
+  return { failed: summary.byVerdict.failed ?? 0, partial: summary.byVerdict['partially-verified'] ?? 0, errors: summary.errors, skipped: summary.skipped };
+}
+
+/** The table, then the lists; or both as one JSON document. */
+function printSummary(summary: RemoteDumpSummary, attention: Attention, json: boolean | undefined): void {
+  process.stdout.write((json ? JSON.stringify({ ...summary, attention }, null, 2) : summaryTable(summary) + '\n' + attentionLines(attention)) + '\n');
 }
 
 /**

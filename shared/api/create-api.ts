@@ -19,6 +19,7 @@ import { registerKeyRoutes } from './routes/keys.ts';
 import { registerMessageViewRoutes } from './routes/message-view.ts';
 import { registerMessageRoutes } from './routes/messages.ts';
 import { registerReverifyRoutes } from './routes/reverify.ts';
+import { registerSkippedRoutes } from './routes/skipped.ts';
 import { KeyRecordInputSchema } from './schemas.ts';
 
 export type { ApiDependencies } from './dependencies.ts';
@@ -41,6 +42,7 @@ export function createApi(dependencies: ApiDependencies): OpenAPIHono {
   registerExplanationRoutes(app);
   registerDocumentRoutes(app, dependencies);
   registerExportRoutes(app, dependencies);
+  registerSkippedRoutes(app, dependencies);
   registerKeyRoutes(app, dependencies);
   registerReverifyRoutes(app, dependencies);
   registerReportPage(app, dependencies.signIn);

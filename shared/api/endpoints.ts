@@ -13,6 +13,7 @@ import { importKeysRoute, listKeysRoute } from './routes/keys.ts';
 import { messageOriginalRoute, messageViewRoute } from './routes/message-view.ts';
 import { getMessageRoute, listMessagesRoute } from './routes/messages.ts';
 import { reverifyRoute } from './routes/reverify.ts';
+import { skippedFilesRoute } from './routes/skipped.ts';
 
 export interface Endpoint {
   method: 'GET' | 'POST';
@@ -26,7 +27,7 @@ export interface Endpoint {
   access: 'public' | 'read' | 'write';
 }
 
-const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, messageViewRoute, messageOriginalRoute, explanationsRoute, listDocumentsRoute, getDocumentRoute, fileSightingsRoute, exportRoute, exportStatusRoute, listKeysRoute, importKeysRoute, reverifyRoute];
+const DOCUMENTED = [listDumpsRoute, getDumpRoute, listMessagesRoute, getMessageRoute, messageViewRoute, messageOriginalRoute, explanationsRoute, listDocumentsRoute, getDocumentRoute, fileSightingsRoute, exportRoute, exportStatusRoute, skippedFilesRoute, listKeysRoute, importKeysRoute, reverifyRoute];
 
 export const ENDPOINTS: readonly Endpoint[] = [
   // The API's GETs only read (an export's S3 object is a copy made for the caller); each POST changes state.

@@ -278,6 +278,12 @@ export interface VerdictStore {
   markFailed(dumpId: string, reason: string, at: Date): Promise<boolean>;
   /** Locator keys already stored for this dump: what an interrupted ingest can skip. */
   storedLocators(dumpId: string): Promise<Set<string>>;
+  /**
+   * A dump's skipped entries (not content), by locator key in locator order, at most `limit`, each with why. No
+   * index lists them: it reads the dump's entries until it has `limit`, up to the whole dump (a caller bounds that:
+   * shared/pipeline/skipped-files.ts).
+   */
+  listSkipped(dumpId: string, limit: number): Promise<{ locator: string; reason: string }[]>;
   putEntries(dumpId: string, entries: EntryRecord[]): Promise<void>;
   /** Newest first. */
   listDumps(): Promise<DumpOverview[]>;

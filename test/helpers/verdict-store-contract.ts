@@ -830,6 +830,25 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         });
       });
 
+      describe('listSkipped', () => {
+        it("lists a dump's skipped files in locator order, at most `limit`, with why; none of another dump's, nor any other kind", async () => {
+          await store.openDump(dumpInput('d1'), T0);
+          await store.openDump(dumpInput('d2'), T0);
+          const entries: EntryRecord[] = [];
+          for (let i = 0; i < 60; i++) entries.push(messageEntry(`m/${String(i).padStart(2, '0')}.eml`));
+          for (let i = 29; i >= 0; i--) entries.push(skippedEntry(`s/${String(i).padStart(2, '0')}.png`, `not a message (image/png ${i})`));
+          entries.push(errorEntry('s/00.eml'), documentEntry('s/00.pdf', 'pdf'));
+          await store.putEntries('d1', entries);
+          await store.putEntries('d2', [skippedEntry('a/other.png')]);
+          const wanted = Array.from({ length: 30 }, (_, i) => ({ locator: `s/${String(i).padStart(2, '0')}.png`, reason: `not a message (image/png ${i})` }));
+          expect(await store.listSkipped('d1', 100)).toEqual(wanted);
+          expect(await store.listSkipped('d1', 20)).toEqual(wanted.slice(0, 20));
+          expect(await store.listSkipped('d1', 0)).toEqual([]);
+          expect(await store.listSkipped('d2', 20)).toEqual([{ locator: 'a/other.png', reason: 'not a message (image/png)' }]);
+          expect(await store.listSkipped('nope', 20)).toEqual([]);
+        });
+      });
+
       describe('re-verification selection', () => {
         const sig = (d: string | null, s: string | null, index: number, overrides: Parameters<typeof signature>[1] = {}) =>
           signature(d, { s, index, ...overrides });

@@ -247,6 +247,19 @@ export class DynamoVerdictStore implements VerdictStore {
     return keys;
   }
 
+  /** A filtered walk of the dump's entries (no index holds skipped ones), its shards merged, stopped at `limit`. */
+  async listSkipped(dumpId: string, limit: number): Promise<{ locator: string; reason: string }[]> {
+    const skipped: { locator: string; reason: string }[] = [];
+    if (limit <= 0) return skipped;
+    const walk = this.#walkEntries(dumpId, { FilterExpression: '#kind = :skipped', ExpressionAttributeNames: { '#kind': 'kind' }, ExpressionAttributeValues: { ':skipped': 'skipped' } });
+    for await (const item of walk) {
+      const entry = await this.#recordOf(item);
+      if (entry.kind === 'skipped') skipped.push({ locator: locatorOfItem(item), reason: entry.reason });
+      if (skipped.length >= limit) break;
+    }
+    return skipped;
+  }
+
   /**
    * Writes the entries and their postings, then counts them once per batch. Without a batch id the id is derived
    * from the entries' locators, so the same batch written again is not counted again.

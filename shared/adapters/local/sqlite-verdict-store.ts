@@ -74,6 +74,7 @@ export class SqliteVerdictStore implements VerdictStore {
   readonly #updateStatus: StatementSync;
   readonly #markFailed: StatementSync;
   readonly #selectLocatorKeys: StatementSync;
+  readonly #selectSkipped: StatementSync;
   readonly #selectEntry: StatementSync;
   readonly #upsertEntry: StatementSync;
   readonly #deleteSigningDomains: StatementSync;
@@ -104,6 +105,8 @@ export class SqliteVerdictStore implements VerdictStore {
     this.#markFailed = db.prepare(`
       UPDATE dumps SET status = 'failed', failure = ?, finished_at = ? WHERE id = ? AND status NOT IN ('complete', 'failed')`);
     this.#selectLocatorKeys = db.prepare('SELECT locator_key FROM entries WHERE dump_id = ?');
+    // The primary key's order (dump_id, locator_key), read until LIMIT rows are skipped ones.
+    this.#selectSkipped = db.prepare("SELECT locator_key, detail FROM entries WHERE dump_id = ? AND kind = 'skipped' ORDER BY locator_key LIMIT ?");
     this.#selectEntry = db.prepare(`SELECT ${ENTRY_COLUMNS.join(', ')} FROM entries WHERE dump_id = ? AND locator_key = ?`);
     this.#upsertEntry = db.prepare(UPSERT_ENTRY_SQL);
     this.#deleteSigningDomains = db.prepare('DELETE FROM entry_signing_domains WHERE dump_id = ? AND locator_key = ?');
@@ -140,6 +143,11 @@ export class SqliteVerdictStore implements VerdictStore {
     const keys = new Set<string>();
     for (const row of this.#selectLocatorKeys.iterate(dumpId)) keys.add(row.locator_key as string);
     return keys;
+  }
+
+  async listSkipped(dumpId: string, limit: number): Promise<{ locator: string; reason: string }[]> {
+    if (limit <= 0) return [];
+    return this.#selectSkipped.all(dumpId, limit).map((row) => ({ locator: row.locator_key as string, reason: row.detail as string }));
   }
 
   async putEntries(dumpId: string, entries: EntryRecord[]): Promise<void> {

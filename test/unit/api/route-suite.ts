@@ -76,8 +76,9 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       for (const { method, path } of documented) {
         const operation = document.paths[path][method.toLowerCase()];
         const success = Object.keys(operation.responses).filter((status) => status.startsWith('2'));
-        // One success each, but the export's: 200 where it is streamed (locally), 202 where it is a job (AWS).
-        expect(success, `${method} ${path}`).toEqual(path === '/dumps/{id}/export' ? ['200', '202'] : [expect.any(String)]);
+        // One success each, but the export's: 200 where it is streamed (locally), 202 where it is a job (AWS); and its
+        // status's: 202 while the job runs, 200 once written when asked with redirect=false (a browser page).
+        expect(success, `${method} ${path}`).toEqual(path === '/dumps/{id}/export' || path === '/dumps/{id}/exports/{exportId}' ? ['200', '202'] : [expect.any(String)]);
         for (const status of success) expect(Object.values(operation.responses[status].content)[0]).toHaveProperty('schema');
         for (const status of ['401', '500']) expect(operation.responses[status].content['application/problem+json'].schema).toBeDefined();
       }
@@ -117,6 +118,25 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       const missing = await get(`/dumps/${UNKNOWN_DUMP_ID}`);
       expect(missing.status).toBe(404);
       expect((await expectProblem(missing, 404)).detail).toContain(UNKNOWN_DUMP_ID);
+    });
+  });
+
+  describe('GET /dumps/{id}/skipped', () => {
+    it("lists a dump's skipped files in locator order, the first `limit` (20 by default), with why, and counts them all", async () => {
+      const skipped = (dumpId: string) =>
+        entriesOf(dumpId)
+          .flatMap((entry) => (entry.kind === 'skipped' ? [{ locator: locatorKey(entry.locator), reason: entry.reason }] : []))
+          .sort((a, b) => (a.locator < b.locator ? -1 : a.locator > b.locator ? 1 : 0));
+      const all = skipped(BIG_DUMP_ID);
+      expect(all.length).toBeGreaterThan(20);
+      expect(json(await get(`/dumps/${BIG_DUMP_ID}/skipped`))).toEqual({ skipped: all.slice(0, 20), total: all.length });
+      expect(json(await get(`/dumps/${BIG_DUMP_ID}/skipped?limit=100`))).toEqual({ skipped: all, total: all.length });
+      expect(json(await get(`/dumps/${SIGNED_DUMP_ID}/skipped?limit=5`))).toEqual({ skipped: skipped(SIGNED_DUMP_ID), total: 1 });
+    });
+
+    it('refuses a limit outside 1 to 100 (400 limit) and an unknown dump (404)', async () => {
+      for (const limit of ['0', '101', 'x']) await expectProblem(get(`/dumps/${SIGNED_DUMP_ID}/skipped?limit=${limit}`), 400, 'limit');
+      await expectProblem(get(`/dumps/${UNKNOWN_DUMP_ID}/skipped`), 404);
     });
   });
 
