@@ -7,9 +7,9 @@
 import type { VariantEvidence } from '../shared/documents/contract.ts';
 import { locatorKey } from '../shared/dump/entry.ts';
 import type { MessageView } from '../shared/message/message-view.ts';
-import type { MessageRecord } from '../shared/ports/verdict-store.ts';
+import type { MessageRecord, UnsignedShownField } from '../shared/ports/verdict-store.ts';
 import type { SignatureEvidence } from '../shared/verdict/contract.ts';
-import { messageExplanation } from '../shared/verdict/plain-language.ts';
+import { messageExplanation, NOT_SIGNED_MARK } from '../shared/verdict/plain-language.ts';
 
 /** Lines of the decoded text shown (all of it is in --json and in the original). */
 export const SHOWN_TEXT_LINES = 40;
@@ -24,6 +24,11 @@ export interface ShownMessage {
   variants: VariantEvidence[];
 }
 
+/** "  [not signed]" after a value shown whose field the record lists as not signed (unsignedShown), else nothing. */
+export function notSignedMark(record: { unsignedShown?: readonly UnsignedShownField[] | null }, field: UnsignedShownField): string {
+  return record.unsignedShown?.includes(field) ? `  [${NOT_SIGNED_MARK}]` : '';
+}
+
 export function showText({ dumpId, record, view, unreadable, variants }: ShownMessage): string {
   const lines: string[] = [];
   const add = (...more: string[]) => lines.push(...more);
@@ -35,10 +40,12 @@ export function showText({ dumpId, record, view, unreadable, variants }: ShownMe
   if (unreadable) add('', `The original could not be read as verified: ${unreadable}. Showing the stored evidence only.`);
 
   if (view) {
-    add('', `From       ${safe(record.from ?? '-')}`, `To         ${safe(view.to ?? '-')}`);
-    if (view.cc) add(`Cc         ${safe(view.cc)}`);
-    add(`Subject    ${safe(record.subject ?? '-')}`);
-    for (const field of view.unsignedThatMatter.filter((unsigned) => unsigned.note.endsWith('mail clients show it'))) {
+    // The values shown are the ones mail clients show (the top-most); one no verifying signature covers is marked.
+    add('', `From       ${safe(record.from ?? '-')}${notSignedMark(record, 'from')}`, `To         ${safe(view.to ?? '-')}${notSignedMark(record, 'to')}`);
+    if (view.cc) add(`Cc         ${safe(view.cc)}${notSignedMark(record, 'cc')}`);
+    add(`Subject    ${safe(record.subject ?? '-')}${notSignedMark(record, 'subject')}`);
+    const marked = new Set<string>(record.unsignedShown ?? []);
+    for (const field of view.unsignedThatMatter.filter((unsigned) => unsigned.note.endsWith('mail clients show it') && !marked.has(unsigned.name.toLowerCase()))) {
       add(`  NOT SIGNED, and mail clients show it instead: ${safe(field.name)}: ${cut(field.value)}`);
     }
     if (view.date) add(`Date       ${safe(view.date.asWritten)}${view.date.utc ? `  (${view.date.utc.replace('T', ' ').replace(/\.000Z$/, ' UTC')})` : ''}`);

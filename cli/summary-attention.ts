@@ -7,12 +7,12 @@
  * lists them only for a dump of at most MAX_ENTRIES_WALKED entries.
  */
 import { MAX_ENTRIES_WALKED, skippedFiles } from '../shared/pipeline/skipped-files.ts';
-import type { VerdictStore } from '../shared/ports/verdict-store.ts';
+import type { UnsignedShownField, VerdictStore } from '../shared/ports/verdict-store.ts';
 import type { Reason, SignatureEvidence } from '../shared/verdict/contract.ts';
 import { reasonExplanation } from '../shared/verdict/plain-language.ts';
 import { counted } from './format.ts';
 import type { RemoteApi } from './remote-api.ts';
-import { safe } from './show-text.ts';
+import { notSignedMark, safe } from './show-text.ts';
 
 export const ATTENTION_LIMIT = 20;
 export { MAX_ENTRIES_WALKED };
@@ -24,6 +24,8 @@ export interface AttentionItem {
   subject: string | null;
   from: string | null;
   explanation: string;
+  /** The shown fields whose value is not signed (the listing's), so the subject printed can say so; null or absent: not known. */
+  unsignedShown?: UnsignedShownField[] | null;
 }
 
 export interface Attention {
@@ -47,6 +49,8 @@ export interface ListedEntry {
   reasons: Reason[];
   subject: string | null;
   from: string | null;
+  /** Absent from a stack deployed before listings carried it. */
+  unsignedShown?: UnsignedShownField[] | null;
 }
 
 /** Where the lists are read from: the local store, or a stack's API. */
@@ -109,7 +113,7 @@ export async function attentionOf(source: AttentionSource, counts: AttentionCoun
   for (const line of [...failed, ...partial]) {
     // The listing has no signatures; the record's say whether a signature-mismatch left the body intact.
     const signatures = (await source.entry(line))?.signatures ?? [];
-    messages.push({ locator: line.locator, verdict: line.verdict, reasons: line.reasons, subject: line.subject, from: line.from, explanation: line.reasons.map((reason) => reasonExplanation(reason, signatures)).join(' ') });
+    messages.push({ locator: line.locator, verdict: line.verdict, reasons: line.reasons, subject: line.subject, from: line.from, explanation: line.reasons.map((reason) => reasonExplanation(reason, signatures)).join(' '), unsignedShown: line.unsignedShown ?? null });
   }
   const unreadable = [];
   for (const line of await listed('error', counts.errors === 0 ? 0 : ATTENTION_LIMIT)) {
@@ -134,7 +138,7 @@ export function attentionLines(attention: Attention): string {
   if (attention.messagesInAll > 0) {
     lines.push('', `To look at: ${counted(attention.messagesInAll, 'message')} failed or partially verified${attention.messagesInAll > attention.messages.length ? ` (the first ${attention.messages.length})` : ''}`);
     for (const item of attention.messages) {
-      lines.push(`  ${item.verdict.padEnd(19)}${safe(item.locator)}  ${safe(clip(item.subject ?? '(no subject)'))}`, `  ${''.padEnd(19)}${item.explanation}`);
+      lines.push(`  ${item.verdict.padEnd(19)}${safe(item.locator)}  ${safe(clip(item.subject ?? '(no subject)'))}${notSignedMark(item, 'subject')}`, `  ${''.padEnd(19)}${item.explanation}`);
     }
     lines.push(...more(attention.messages.length, attention.messagesInAll, '`leakproof export --verdict failed` or `--verdict partially-verified` lists them all'));
   }

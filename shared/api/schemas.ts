@@ -276,6 +276,8 @@ const VerdictChangeSchema = z
   })
   .openapi('VerdictChange');
 
+const UnsignedShownSchema = z.array(z.enum(['from', 'subject', 'date', 'to', 'cc'])).openapi('UnsignedShown');
+
 const listingFields = {
   key: z.string().openapi({ description: 'Names the message in GET /dumps/{id}/messages/{messageKey}.' }),
   locator: z.string().openapi({ description: 'Where the message lies in the dump (path, "#offset" in an mbox, "!/" into a nested container).' }),
@@ -287,6 +289,10 @@ const listingFields = {
   date: isoTime.nullable(),
   subject: nullableText,
   signingDomains: z.array(z.string()),
+  unsignedShown: UnsignedShownSchema.nullable().openapi({
+    description:
+      'Of the fields shown (subject, from, to, cc, date: each the top-most instance, the one mail clients show), those whose shown value no verifying signature covers while the message has a verifying header signature: "this Subject is not signed; mail clients show it". Empty: every shown value is signed, or nothing is (read the verdict). Null: not known (stored before it was computed).',
+  }),
 };
 
 export const MessageListingSchema = z.object(listingFields).openapi('MessageListing');
@@ -465,6 +471,7 @@ export const ExportRecordSchema = z
     forensics: MessageForensicsSchema.nullable(),
     to: nullableText.openapi({ description: 'The To field as people read it (null: none, an unreadable entry, or stored before To was kept). Last, as fields are added.' }),
     cc: nullableText.openapi({ description: 'The Cc field, as `to`.' }),
+    unsignedShown: UnsignedShownSchema.nullable().openapi({ description: 'The shown fields whose value no verifying signature covers, as in MessageListing (null: an unreadable entry, or stored before it was computed). CSV: names joined by ";". Last, as fields are added.' }),
   })
   .openapi('ExportRecord');
 

@@ -115,15 +115,15 @@ export interface MessageCoverage {
 export function messageCoverage(message: Buffer, signatures: readonly SignatureEvidence[]): MessageCoverage {
   const split = splitMessage(message);
   const index = indexFields(split.fields);
-  const signedBy = split.fields.map((): number[] => []);
-  const marks: SignatureMarks[] = signatures.map((signature) => {
-    const positions = signedFieldPositions(signature.h, index);
+  const selections = signatures.map((signature) => signedFieldPositions(signature.h, index));
+  const signedBy = coveringSignatures(split.fields.length, signatures, selections);
+  const marks: SignatureMarks[] = signatures.map((signature, nth) => {
+    const positions = selections[nth]!;
     const selected = new Map<string, number>();
     for (const position of positions) selected.set(split.fields[position]!.key, (selected.get(split.fields[position]!.key) ?? 0) + 1);
     const requested = new Map<string, number>();
     for (const name of signature.h) requested.set(name, (requested.get(name) ?? 0) + 1);
     const signedAbsent = [...requested].filter(([name, times]) => times > (selected.get(name) ?? 0)).map(([name]) => name);
-    if (signature.headerSignature === 'pass') for (const position of positions) signedBy[position]!.push(signature.index);
     return { index: signature.index, d: signature.d, s: signature.s, headerSignature: signature.headerSignature, bodyHash: signature.bodyHash, positions, signedAbsent };
   });
   const fromBottom = instancesFromBottom(split.fields);
@@ -150,6 +150,19 @@ export function messageCoverage(message: Buffer, signatures: readonly SignatureE
     lTails: signatures.flatMap((signature) => bodyTail(message, split.bodyStart, signature) ?? []),
     note: anyHeaderSignature ? null : 'No signature’s header signature verifies: no field of this message is proven.',
   };
+}
+
+/**
+ * For each header field (by position), the indexes of the signatures whose header signature verified and whose
+ * h= selection (`selections`, one per signature: signedFieldPositions) took it. Only those mark a field signed: a
+ * failing signature's h= is a claim. Shared by the message view and the listing's unsignedShown (display-fields.ts).
+ */
+export function coveringSignatures(fieldCount: number, signatures: readonly SignatureEvidence[], selections: readonly (readonly number[])[]): number[][] {
+  const signedBy = Array.from({ length: fieldCount }, (): number[] => []);
+  signatures.forEach((signature, nth) => {
+    if (signature.headerSignature === 'pass') for (const position of selections[nth]!) signedBy[position]!.push(signature.index);
+  });
+  return signedBy;
 }
 
 function unsignedNote(field: HeaderField, topmost: boolean): string {

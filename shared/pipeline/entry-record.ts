@@ -13,7 +13,7 @@ export function exportRecordOf(dumpId: string, entry: Extract<EntryRecord, { kin
   const locator = locatorKey(entry.locator);
   // Fields in the order of ExportRecord: a JSON lines export prints them so.
   if (entry.kind === 'error') {
-    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [], rulesVersion: null, history: [], arc: null, forensics: null, to: null, cc: null };
+    return { dump: dumpId, locator, sha256, messageId: null, from: null, date: null, subject: null, verdict: 'error', reasons: ['parse-error'], detail, verifiedAt: null, signatures: [], rulesVersion: null, history: [], arc: null, forensics: null, to: null, cc: null, unsignedShown: null };
   }
   const { messageId, from, date, subject, verdict, reasons, verifiedAt, signatures, rulesVersion, history } = entry;
   // Records stored before ARC and forensics were gathered read back without them.
@@ -22,5 +22,7 @@ export function exportRecordOf(dumpId: string, entry: Extract<EntryRecord, { kin
   // To and Cc came last (the export is a public format: fields are added at its end, never moved).
   const to = entry.to ?? null;
   const cc = entry.cc ?? null;
-  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures, rulesVersion, history, arc, forensics, to, cc };
+  // Which shown values are not signed came after (null: stored before it was computed).
+  const unsignedShown = entry.unsignedShown ?? null;
+  return { dump: dumpId, locator, sha256, messageId, from, date, subject, verdict, reasons, detail, verifiedAt, signatures, rulesVersion, history, arc, forensics, to, cc, unsignedShown };
 }

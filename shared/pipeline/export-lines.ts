@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { FileExportRecord } from '../provenance/file-export.ts';
 import type { ExportRecord } from '../ports/verdict-store.ts';
+import { unsignedShownText } from '../verdict/plain-language.ts';
 import { readableEvidence } from './readable-evidence.ts';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
@@ -13,13 +14,15 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /**
  * The message CSV's columns: the record's (README "Export format"), then the evidence in words (readable-evidence.ts),
- * then To and Cc, each group added at the end so that a sheet reading the first columns by position still reads them
- * (the JSON record's to and cc are last for the same reason).
+ * then To and Cc, then which shown values are not signed ("Subject, From"), each group added at the end so that a
+ * sheet reading the first columns by position still reads them (the JSON record's to, cc and unsignedShown are last
+ * for the same reason).
  */
 export const CSV_COLUMNS = [
   ...['dump', 'locator', 'sha256', 'messageId', 'from', 'date', 'subject', 'verdict', 'reasons', 'detail', 'verifiedAt', 'signatures', 'rulesVersion', 'history', 'arc', 'forensics'],
   ...['explanation', 'signer', 'selector', 'keyBits', 'keySource', 'unsigned'],
   ...['to', 'cc'],
+  'unsignedShown',
 ] as const;
 
 export function exportLines(records: AsyncIterable<ExportRecord>, format: ExportFormat): AsyncGenerator<string> {
@@ -84,6 +87,7 @@ export function csvLines(records: AsyncIterable<ExportRecord>): AsyncGenerator<s
     history: JSON.stringify(record.history),
     arc: json(record.arc),
     forensics: json(record.forensics),
+    unsignedShown: unsignedShownText(record.unsignedShown),
   }));
 }
 

@@ -9,9 +9,9 @@ import { exportRecordOf } from './entry-record.ts';
 
 /** A listed entry as a table shows it: errors as exportRecordOf maps them (verdict "error", no headers). */
 export function messageListingOf(entry: Extract<EntryRecord, { kind: 'message' | 'error' }>): MessageListing {
-  const { locator, verdict, reasons, messageId, from, date, subject } = exportRecordOf('', entry);
+  const { locator, verdict, reasons, messageId, from, date, subject, unsignedShown } = exportRecordOf('', entry);
   const message = entry.kind === 'message' ? entry : null;
-  return { locator, verdict, reasons, messageId, from, sender: message?.sender ?? null, date, subject, signingDomains: message ? signingDomains(message.signatures) : [] };
+  return { locator, verdict, reasons, messageId, from, sender: message?.sender ?? null, date, subject, signingDomains: message ? signingDomains(message.signatures) : [], unsignedShown: message ? unsignedShown : [] };
 }
 
 /**

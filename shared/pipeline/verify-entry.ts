@@ -3,7 +3,7 @@ import { inventoryAttachments } from '../attachments/inventory.ts';
 import { splitMessage } from '../dkim/header-fields.ts';
 import type { MessageEntry } from '../dump/entry.ts';
 import { messageForensics } from '../forensics/message-forensics.ts';
-import { displayFieldsOf } from '../message/display-fields.ts';
+import { displayFieldsOf, unsignedShownFields } from '../message/display-fields.ts';
 import type { EntryRecord, MessageHeaders } from '../ports/verdict-store.ts';
 import { judgedHeaderSection, type MessageVerifier } from '../verify/verify-message.ts';
 
@@ -33,6 +33,6 @@ export async function verifyEntry(entry: MessageEntry, verifier: MessageVerifier
   const { attachments, note } = await inventoryAttachments(entry.bytes, verdict.signatures, judged === entry.bytes ? split : undefined);
   return {
     kind: 'message', locator: entry.locator, sha256, ...verdict, arc: verdict.arc ?? null, forensics,
-    attachments, attachmentsNote: note, history: [], displayFields: displayFieldsOf(fields),
+    attachments, attachmentsNote: note, history: [], displayFields: displayFieldsOf(fields), unsignedShown: unsignedShownFields(fields, verdict.signatures),
   };
 }

@@ -53,6 +53,12 @@ export interface MessageHeaders {
   cc: string | null;
 }
 
+/**
+ * A displayed field whose shown instance (the top-most: display-fields.ts) no verifying signature covers, while
+ * another header signature of the message verifies: "this Subject is not signed; mail clients show it".
+ */
+export type UnsignedShownField = 'from' | 'subject' | 'date' | 'to' | 'cc';
+
 /** The sender's domain: the part of the address after the last "@". */
 export function senderDomainOf(sender: string | null): string | null {
   const at = sender?.lastIndexOf('@') ?? -1;
@@ -82,6 +88,8 @@ export type EntryRecord =
       arc: ArcEvidence | null;
       /** Time and header forensics (null: records stored before they were gathered). */
       forensics: MessageForensics | null;
+      /** The shown fields no verifying signature covers (null: records stored before it was computed). */
+      unsignedShown: UnsignedShownField[] | null;
     } & MessageHeaders &
       MessageVerdict)
   | DocumentRecord
@@ -209,6 +217,8 @@ export interface MessageListing {
   date: string | null;
   subject: string | null;
   signingDomains: string[];
+  /** Of the fields shown (subject, from, to, cc, date), those whose shown value is not signed; null when unknown (stored before). */
+  unsignedShown: UnsignedShownField[] | null;
 }
 
 export interface MessagePage {
@@ -262,6 +272,8 @@ export interface ExportRecord {
   /** The To and Cc fields as people read them (null when absent, for an unreadable entry, or a record stored before they were kept). Added last: the record is a public format. */
   to: string | null;
   cc: string | null;
+  /** The shown fields whose value no verifying signature covers (null: an unreadable entry, or stored before it was computed). Added last. */
+  unsignedShown: UnsignedShownField[] | null;
 }
 
 /** The verdict store port. Adapters: local SQLite, DynamoDB. Writes are idempotent per (dump, locator). */

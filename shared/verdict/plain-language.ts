@@ -5,6 +5,7 @@
  * or reason added there without words here is a type error.
  */
 import type { Provenance } from '../documents/contract.ts';
+import type { UnsignedShownField } from '../ports/verdict-store.ts';
 import type { Reason, SignatureEvidence, Verdict } from './contract.ts';
 
 export const VERDICT_EXPLANATIONS: Record<Verdict, string> = {
@@ -72,4 +73,22 @@ export function messageExplanation(verdict: Verdict, reasons: readonly Reason[],
   if (verdict === 'failed' && reasonTexts.length > 0) return ['Changed after it was sent.', ...reasonTexts].join(' ');
   if (verdict === 'error' || reasonTexts.length === 0) return VERDICT_EXPLANATIONS[verdict];
   return [VERDICT_EXPLANATIONS[verdict], ...reasonTexts].join(' ');
+}
+
+/** A shown field by the name people know it by (a listing's unsignedShown). */
+export const SHOWN_FIELD_NAMES: Record<UnsignedShownField, string> = { from: 'From', subject: 'Subject', date: 'Date', to: 'To', cc: 'Cc' };
+
+/** The mark beside a shown value no verifying signature covers (the page's badge, `show`, `summary`). */
+export const NOT_SIGNED_MARK = 'not signed';
+
+/** The shown fields whose value is not signed, in words: "Subject, From" (the CSV's unsignedShown cell); null when none or not known. */
+export function unsignedShownText(fields: readonly UnsignedShownField[] | null): string | null {
+  return fields === null || fields.length === 0 ? null : fields.map((field) => SHOWN_FIELD_NAMES[field]).join(', ');
+}
+
+/** The sentence for it: "The Subject shown is not signed: …". */
+export function unsignedShownSentence(fields: readonly UnsignedShownField[]): string {
+  const names = fields.map((field) => SHOWN_FIELD_NAMES[field]);
+  const list = names.length === 1 ? `The ${names[0]}` : `The ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${list} shown ${names.length === 1 ? 'is' : 'are'} not signed: mail clients show ${names.length === 1 ? 'it' : 'them'}, and ${names.length === 1 ? 'it' : 'they'} may have been added after sending.`;
 }

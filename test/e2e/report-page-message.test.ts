@@ -120,6 +120,25 @@ describe.skipIf(!chromiumAvailable)('the report page’s message view and eviden
     await page.screenshot({ path: 'test-artifacts/report-page-message-unsigned-header.png', fullPage: true });
   });
 
+  it('lists the added Subject mail clients show, not the signed one, with a "not signed" mark in words; a genuine row has none', async () => {
+    await open({});
+    const row = (file: string) => page.locator(`#messages tbody tr[data-key="${keys[file]}"]`);
+    await expect.poll(() => row('mail/subject.eml').locator('td.subject').innerText()).toContain(ADDED_SUBJECT);
+    const subject = row('mail/subject.eml').locator('td.subject');
+    expect(await subject.locator('.not-signed').innerText()).toBe('not signed');
+    expect(await subject.innerText()).not.toContain('Lunch');
+    expect(await subject.locator('img').count()).toBe(0);
+    expect(await row('mail/verified.eml').locator('.not-signed').count()).toBe(0);
+    expect(await row('mail/header.eml').locator('.not-signed').count()).toBe(0);
+    // Opened, the evidence panel says it once, in a sentence.
+    await row('mail/subject.eml').locator('td.subject button').click();
+    await expect.poll(() => page.locator('#evidence-heading').innerText()).toBe(ADDED_SUBJECT);
+    expect(await page.locator('#evidence-heading + .unsigned-note').innerText()).toBe('This Subject is not signed; mail clients show it.');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.screenshot({ path: 'test-artifacts/report-page-listing-not-signed.png', fullPage: true });
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+  });
+
   it('says what a failure shows: headers genuine and body changed, or body intact and a signed header changed', async () => {
     await open({ message: keys['mail/body.eml']!, view: 'message' });
     const view = page.locator('#message-view');

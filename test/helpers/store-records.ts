@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AttachmentRecord, FileMetadata, ProvenanceEvidence } from '../../shared/documents/contract.ts';
 import type { Locator } from '../../shared/dump/entry.ts';
 import type { ArchivedKey } from '../../shared/ports/key-archive.ts';
-import type { DocumentRecord, DumpRecord, EntryRecord } from '../../shared/ports/verdict-store.ts';
+import type { DocumentRecord, DumpRecord, EntryRecord, UnsignedShownField } from '../../shared/ports/verdict-store.ts';
 import {
   type KeyEvidence,
   type Reason,
@@ -90,6 +90,8 @@ export interface MessageOptions {
   /** The To and Cc fields (null: none, the default). */
   to?: string | null;
   cc?: string | null;
+  /** The shown fields not signed ([] the default; null: not known, as stored before it was computed). */
+  unsignedShown?: UnsignedShownField[] | null;
 }
 
 export function messageEntry(path: string, options: MessageOptions = {}): MessageRecord {
@@ -118,6 +120,7 @@ export function messageEntry(path: string, options: MessageOptions = {}): Messag
     forensics: null,
     to: options.to ?? null,
     cc: options.cc ?? null,
+    unsignedShown: options.unsignedShown === undefined ? [] : options.unsignedShown,
   };
 }
 

@@ -72,13 +72,13 @@ function listingOf(entry: EntryRecord): MessageListing | null {
   if (entry.kind === 'skipped' || entry.kind === 'document') return null;
   if (entry.kind === 'error') return unreadableListing(locator);
   const domains = [...new Set(entry.signatures.map((s) => s.d?.trim().toLowerCase()).filter((d): d is string => !!d))];
-  const { verdict, reasons, messageId, from, sender, date, subject } = entry;
-  return { locator, verdict, reasons, messageId, from, sender, date, subject, signingDomains: domains };
+  const { verdict, reasons, messageId, from, sender, date, subject, unsignedShown } = entry;
+  return { locator, verdict, reasons, messageId, from, sender, date, subject, signingDomains: domains, unsignedShown };
 }
 
 function unreadableListing(locator: string): MessageListing {
   const none = { messageId: null, from: null, sender: null, date: null, subject: null };
-  return { locator, verdict: 'error', reasons: ['parse-error'], ...none, signingDomains: [] };
+  return { locator, verdict: 'error', reasons: ['parse-error'], ...none, signingDomains: [], unsignedShown: [] };
 }
 
 function matches(line: MessageListing, query: Omit<MessageQuery, 'limit' | 'cursor'>): boolean {
@@ -372,6 +372,29 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
         ]);
       });
 
+      it('keeps which shown values are not signed with the entry, its listing (every way of listing) and its export; not known reads null', async () => {
+        const own = await makeStore();
+        onTestFinished(() => own.close());
+        const store = own.store;
+        await store.openDump(dumpInput('u'), T0);
+        const forged = messageEntry('forged.eml', { verdict: 'partially-verified', reasons: ['unsigned-header', 'duplicate-header'], subject: 'Resign now', signedBy: ['example.com'], unsignedShown: ['subject', 'from'] });
+        const genuine = messageEntry('genuine.eml', { subject: 'Resign now', signedBy: ['example.com'] });
+        const legacy = messageEntry('legacy.eml', { subject: 'Resign now', signedBy: ['example.com'], unsignedShown: null });
+        await store.putEntries('u', [forged, genuine, legacy, errorEntry('bad.eml')]);
+        const marks = (page: MessagePage | null) => page!.messages.map((line) => [line.locator, line.unsignedShown]);
+        const all = [['bad.eml', []], ['forged.eml', ['subject', 'from']], ['genuine.eml', []], ['legacy.eml', null]];
+        expect(marks(await store.listMessages('u', { limit: 10 }))).toEqual(all);
+        expect(marks(await store.listMessages('u', { verdict: 'partially-verified', limit: 10 }))).toEqual([all[1]]);
+        expect(marks(await store.listMessages('u', { domain: 'example.com', limit: 10 }))).toEqual(all.slice(1));
+        expect(marks(await store.listMessages('u', { from: 'example.test', limit: 10 }))).toEqual(all.slice(1));
+        expect(marks(await store.listMessages('u', { q: 'resign', limit: 10 }))).toEqual(all.slice(1));
+        expect(await store.getEntry('u', 'forged.eml')).toEqual(forged);
+        expect(await store.getEntry('u', 'legacy.eml')).toEqual(legacy);
+        const exported = [];
+        for await (const record of store.exportRecords('u')) exported.push([record.locator, record.unsignedShown]);
+        expect(exported).toEqual([['bad.eml', null], ['forged.eml', ['subject', 'from']], ['genuine.eml', []], ['legacy.eml', null]]);
+      });
+
       const SORTS: MessageSort[] = MESSAGE_SORT_FIELDS.flatMap((by) => [false, true].map((descending) => ({ by, descending })));
 
       it.each(SORTS)('sorts by $by (descending: $descending), page after page, each line once', async (sort) => {
@@ -559,6 +582,7 @@ export function verdictStoreContract(makeStore: () => Promise<StoreUnderTest>): 
                 date: signed.date,
                 subject: signed.subject,
                 signingDomains: ['relay.example', 'sender.example'],
+                unsignedShown: [],
               },
               expect.objectContaining({ locator: 'inbox.mbox#10240', sender: null, date: null, from: null }),
             ],

@@ -182,6 +182,7 @@ export function storedRecordOf(json: string): EntryRecord {
     sender: stored.sender ?? null,
     to: stored.to ?? null,
     cc: stored.cc ?? null,
+    unsignedShown: stored.unsignedShown ?? null,
     history: stored.history ?? [],
     rulesVersion: stored.rulesVersion ?? 1,
     signatures: stored.signatures.map((signature) =>
@@ -203,6 +204,8 @@ export function listingFromItem(item: Item): MessageListing {
     date: text('date'),
     subject: text('subject'),
     signingDomains: (item.signingDomains as string[] | undefined) ?? [],
+    // Items written before it was computed lack it: not known (an error shows nothing, so nothing unsigned).
+    unsignedShown: (item.unsignedShown as MessageListing['unsignedShown'] | undefined) ?? (item.verdict === 'error' ? [] : null),
   };
 }
 

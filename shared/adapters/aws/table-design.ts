@@ -102,6 +102,12 @@ export const LISTING_ATTRIBUTES = [
   'date',
   'subject',
   'signingDomains',
+  /**
+   * The shown fields whose value is not signed (display-fields.ts): a list of at most 5 short names, ≤ ~40 bytes
+   * on the item and on each index copy and signer posting, so a message's writes keep their WCU (the ~1 KB index copy
+   * stays 1 WCU). Items written before it lack it: read as null (not known).
+   */
+  'unsignedShown',
   /** The whole locator, when the key holds it shortened (over MAX_SORT_KEY_BYTES). */
   'locatorFull',
   /** The S3 key of a record too large for its item (see dynamo-record-blobs.ts). */

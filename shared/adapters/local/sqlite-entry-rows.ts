@@ -13,6 +13,7 @@ import {
   type EntryRecord,
   type ExportRecord,
   type MessageRecord,
+  type UnsignedShownField,
 } from '../../ports/verdict-store.ts';
 import type { Reason, SignatureEvidence, Verdict, VerdictChange } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
@@ -53,6 +54,7 @@ export const ENTRY_COLUMNS = [
   'identity',
   'to_header',
   'cc_header',
+  'unsigned_shown',
 ] as const;
 
 /** An `entries` row as read back (every column of ENTRY_COLUMNS). */
@@ -92,6 +94,8 @@ export interface EntryRow {
   identity: string | null;
   to_header: string | null;
   cc_header: string | null;
+  /** JSON: the shown fields not signed (UnsignedShownField[]); null before migration 7. */
+  unsigned_shown: string | null;
 }
 
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
@@ -129,6 +133,7 @@ export function entryRowValues(dumpId: string, entry: EntryRecord): SQLInputValu
         identity: messageIdentityOf(entry),
         to_header: entry.to,
         cc_header: entry.cc,
+        unsigned_shown: entry.unsignedShown === null ? null : JSON.stringify(entry.unsignedShown),
       });
       break;
     case 'document':
@@ -196,7 +201,7 @@ export interface SelectorUseRow {
 /**
  * The stored entry a row holds. Messages stored before migration 2 read back with no history, sender or rules
  * version; before migration 4, with no attachments and no ARC or forensics evidence; before migration 6, with no
- * To or Cc (null).
+ * To or Cc (null); before migration 7, with unsignedShown null (not known).
  */
 export function entryFromRow(row: EntryRow): EntryRecord {
   const locator = JSON.parse(row.locator) as Locator;
@@ -239,6 +244,7 @@ export function entryFromRow(row: EntryRow): EntryRecord {
     attachmentsNote: row.attachments_note,
     arc: parsedOrNull<ArcEvidence>(row.arc),
     forensics: parsedOrNull<MessageForensics>(row.forensics),
+    unsignedShown: parsedOrNull<UnsignedShownField[]>(row.unsigned_shown),
   };
 }
 

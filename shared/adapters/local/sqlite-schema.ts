@@ -233,4 +233,9 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   ALTER TABLE entries ADD COLUMN to_header TEXT;  -- messages: the To field, decoded (null: none, or stored before)
   ALTER TABLE entries ADD COLUMN cc_header TEXT;  -- messages: the Cc field, decoded
   `,
+  // 7: which displayed fields show a value no verifying signature covers (display-fields.ts: the top-most instance
+  // is shown, as mail readers show it). Messages stored before read back null (not known) until written again.
+  `
+  ALTER TABLE entries ADD COLUMN unsigned_shown TEXT;  -- messages: JSON array of field names ("subject", "from"…)
+  `,
 ];

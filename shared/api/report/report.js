@@ -541,11 +541,32 @@ function openingRow(open, key, ...cells) {
   return el('tr', { 'data-key': key, onclick: (event) => event.target.closest('button') || open() }, ...cells);
 }
 
+/** Names of the shown fields a listing marks (MessageListing.unsignedShown), as people know them. */
+const SHOWN_FIELD_NAMES = { from: 'From', subject: 'Subject', date: 'Date', to: 'To', cc: 'Cc' };
+
+/**
+ * Beside a value the table shows, when no verifying signature covers it (the top-most instance, the one mail
+ * clients show, was added or left out of the signature): "not signed" in words, not by colour alone.
+ */
+function notSignedMark(message, field) {
+  if (!message.unsignedShown?.includes(field)) return null;
+  return el('span', { class: 'not-signed', title: `This ${SHOWN_FIELD_NAMES[field]} is not signed; mail clients show it.` }, 'not signed');
+}
+
+/** The same, said once for an opened entry: "This Subject and From are not signed; mail clients show them." */
+function notSignedNote(entry) {
+  const names = (entry.unsignedShown ?? []).map((field) => SHOWN_FIELD_NAMES[field]);
+  if (names.length === 0) return null;
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return el('p', { class: 'unsigned-note' }, names.length === 1 ? `This ${list} is not signed; mail clients show it.` : `This ${list} are not signed; mail clients show them.`);
+}
+
 function messageRow(message) {
   const open = () => openEntry(panels.message, message.key, state.dump, button);
   const button = linkButton('', open, message.subject ?? (message.verdict === 'error' ? message.locator : '(no subject)'));
   return openingRow(open, message.key,
-    el('td', { class: 'date', title: when(message.date) }, message.date?.slice(0, 10) ?? '—'), el('td', { class: 'from' }, message.from ?? '—'), el('td', { class: 'subject' }, button),
+    el('td', { class: 'date', title: when(message.date) }, message.date?.slice(0, 10) ?? '—', notSignedMark(message, 'date')),
+    el('td', { class: 'from' }, message.from ?? '—', notSignedMark(message, 'from')), el('td', { class: 'subject' }, button, notSignedMark(message, 'subject')),
     el('td', { class: 'verdict' }, badge(message.verdict)), el('td', { class: 'reasons' }, message.reasons.map((reason) => el('span', {}, reason))),
     el('td', { class: 'signers' }, message.signingDomains.join(' ')));
 }
@@ -753,6 +774,7 @@ const otherDump = (dumpId) => (dumpId === state.dump ? null : el('p', { class: '
 function evidence(entry, dumpId = state.dump) {
   return [
     el('h4', { id: 'evidence-heading' }, entry.subject ?? (entry.kind === 'error' ? entry.locator : '(no subject)')),
+    notSignedNote(entry),
     otherDump(dumpId),
     entry.kind === 'message' && el('p', { class: 'view-links' },
       linkButton('', () => navigate({ view: 'message' }), 'Read the message: what is signed'), ' · ',

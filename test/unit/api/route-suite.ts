@@ -146,11 +146,11 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
     const locator = locatorKey(entry.locator);
     const key = Buffer.from(locator).toString('base64url');
     if (entry.kind === 'error') {
-      return { key, locator, verdict: 'error', reasons: ['parse-error'], messageId: null, from: null, sender: null, date: null, subject: null, signingDomains: [] };
+      return { key, locator, verdict: 'error', reasons: ['parse-error'], messageId: null, from: null, sender: null, date: null, subject: null, signingDomains: [], unsignedShown: [] };
     }
     const signingDomains = [...new Set(entry.signatures.map((s) => s.d?.toLowerCase()).filter((d): d is string => !!d))];
-    const { verdict, reasons, messageId, from, sender, date, subject } = entry;
-    return { key, locator, verdict, reasons, messageId, from, sender, date, subject, signingDomains };
+    const { verdict, reasons, messageId, from, sender, date, subject, unsignedShown } = entry;
+    return { key, locator, verdict, reasons, messageId, from, sender, date, subject, signingDomains, unsignedShown };
   }
 
   function expected(dumpId: string, filters: Filters): Listed[] {

@@ -79,7 +79,9 @@ describe('leakproof show', () => {
   it('names the added Subject as not signed, by message key too, and never prints a control character', async () => {
     const text = await show(messageKeyOf('inbox/subject.eml'));
     expect(text).toMatch(/NOT SIGNED\s+Subject: URGENT \?\[2Kwire today/);
-    expect(text).toContain('  NOT SIGNED, and mail clients show it instead: Subject: URGENT ?[2Kwire today');
+    // The Subject shown is the one mail clients show, the added one, marked; it is not listed again below it.
+    expect(text).toContain('Subject    URGENT ?[2Kwire today  [not signed]\n');
+    expect(text).not.toContain('mail clients show it instead: Subject');
     expect(text).toContain('this Subject is not signed; mail clients show it');
     expect(text).toMatch(/signed \[0\]\s+Subject: Meeting notes/);
     expect(text).not.toContain('\u001b');

@@ -15,7 +15,7 @@ import type { Reverifier } from '../../../shared/ports/reverifier.ts';
 import { dumpInput, errorEntry, messageEntry, sha256Of, signature, skippedEntry } from '../../helpers/store-records.ts';
 
 const DUMP = sha256Of('summary attention');
-const COUNTS = { failed: 2, partial: 22, errors: 1, skipped: 1 };
+const COUNTS = { failed: 2, partial: 23, errors: 1, skipped: 1 };
 let root: string;
 let local: LocalHome;
 
@@ -28,6 +28,8 @@ beforeAll(async () => {
     messageEntry('a/body.eml', { verdict: 'failed', reasons: ['body-hash-mismatch'], subject: 'Virement \u001b[31murgent' }),
     messageEntry('a/header.eml', { verdict: 'failed', reasons: ['signature-mismatch'], signatures: [signature('example.test', { status: 'signature-mismatch', bodyHash: 'pass', headerSignature: 'fail' })] }),
     ...Array.from({ length: 22 }, (_, i) => messageEntry(`b/${String(i).padStart(2, '0')}.eml`, { verdict: 'partially-verified', reasons: ['body-length-limit'] })),
+    // A Subject added above the signed one: the one listed (mail clients show it), marked not signed.
+    messageEntry('a/subject.eml', { verdict: 'partially-verified', reasons: ['unsigned-header', 'duplicate-header'], subject: 'Resign now', unsignedShown: ['subject'] }),
     errorEntry('c/broken.eml', 'not an RFC 5322 message: no header field at its start'),
     skippedEntry('d/.DS_Store', 'macOS metadata (.DS_Store)'),
   ]);
@@ -44,17 +46,19 @@ describe('the summary\'s lists', () => {
     expect(attention.messages.slice(0, 3).map((item) => [item.locator, item.explanation])).toEqual([
       ['a/body.eml', 'The headers are genuine, but the body was changed after it was sent.'],
       ['a/header.eml', 'The body is intact; a signed header line was changed, or the key found is not the one that signed.'],
-      ['b/00.eml', 'Only the first part of the body is signed: text below it may have been added after sending.'],
+      ['a/subject.eml', expect.stringContaining('A From, Subject, Date, To or Cc line is not signed')],
     ]);
     expect(attention.unreadable).toEqual([{ locator: 'c/broken.eml', why: 'not an RFC 5322 message: no header field at its start' }]);
     expect(attention.skipped).toEqual([{ locator: 'd/.DS_Store', why: 'macOS metadata (.DS_Store)' }]);
 
     const text = attentionLines(attention);
-    expect(text).toContain('To look at: 24 messages failed or partially verified (the first 20)');
-    expect(text).toContain('… and 4 more');
+    expect(text).toContain('To look at: 25 messages failed or partially verified (the first 20)');
+    expect(text).toContain('… and 5 more');
     expect(text).toContain('Unreadable: 1 file\n  c/broken.eml: not an RFC 5322 message');
     expect(text).toContain('Skipped (not content): 1 file\n  d/.DS_Store: macOS metadata (.DS_Store)');
-    expect(text).toContain('a/body.eml  Virement ?[31murgent');
+    expect(text).toContain('a/body.eml  Virement ?[31murgent\n');
+    expect(text).toContain('a/subject.eml  Resign now  [not signed]\n');
+    expect(text).toContain('b/00.eml  Subject of b/00.eml\n');
     expect(text).not.toContain('\u001b');
   });
 

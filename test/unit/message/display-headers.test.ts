@@ -30,11 +30,11 @@ describe('display headers: To and Cc', () => {
     expect((await shown(buildMessage({ to: '' }))).to).toBeNull();
   });
 
-  it('shows the bottom-most instance, as for From: the one a signature covers first', async () => {
+  it('shows the top-most instance, as for From: the one mail clients show (display-fields.ts)', async () => {
     const twice = tamper(buildMessage({ cc: 'Signed <signed@x.example>' }), 'MIME-Version: 1.0\r\n', 'MIME-Version: 1.0\r\nCc: Added <added@y.example>\r\n');
     const top = Buffer.concat([Buffer.from('To: Added <added@y.example>\r\n'), buildMessage()]);
-    expect((await shown(twice)).cc).toBe('"Added" <added@y.example>');
-    expect((await shown(top)).to).toBe('"Bob" <bob@press.example>');
+    expect((await shown(twice)).cc).toBe('"Signed" <signed@x.example>');
+    expect((await shown(top)).to).toBe('"Added" <added@y.example>');
   });
 
   it('decodes a To of thousands of addresses cut at the display cap, quickly', async () => {

@@ -32,6 +32,7 @@ function hostileRecord(start: string): ExportRecord {
     forensics: null,
     to: `${start}Bob <bob@x.example>`,
     cc: `${start}Carol <carol@x.example>`,
+    unsignedShown: ['subject', 'from'],
   };
 }
 
@@ -74,15 +75,17 @@ describe('the CSV export', () => {
           // To and Cc: the last columns, after the evidence in words.
           cell(`${start}Bob <bob@x.example>`),
           cell(`${start}Carol <carol@x.example>`),
+          // Which shown values are not signed, in words: after To and Cc.
+          '"Subject, From"',
         ].join(',') +
         '\n',
     );
   });
 
   it('leaves other cells as they are, formula characters inside them included', async () => {
-    const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null, to: 'Bob <bob@x.example>, "Carl" <carl@y.example>', cc: null };
+    const record = { ...hostileRecord(''), subject: 'Re: a=b, c+d', from: '"Ann" <ann@x.example>', detail: null, to: 'Bob <bob@x.example>, "Carl" <carl@y.example>', cc: null, unsignedShown: [] };
     const [, row] = (await collect(csvLines(each([record])))).split('\n');
-    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,,"${EXPLANATION}",,,,,,"Bob <bob@x.example>, ""Carl"" <carl@y.example>",`);
+    expect(row).toBe(`${'a'.repeat(64)},HYPERLINK(x).eml,${'b'.repeat(64)},1+1,"""Ann"" <ann@x.example>",2025-03-01T12:00:00.000Z,"Re: a=b, c+d",failed,body-hash-mismatch,,2025-03-02T00:00:00.000Z,[],3,[],,,"${EXPLANATION}",,,,,,"Bob <bob@x.example>, ""Carl"" <carl@y.example>",,`);
   });
 });
 
@@ -110,7 +113,7 @@ describe('the evidence in words (the last CSV columns)', () => {
       unsigned: 'body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one)',
     });
     expect(row.explanation).toContain('Only the first part of the body is signed');
-    expect(row.row.endsWith(',campaign.example,s2017,2048,"archive (keys.jsonl), seen 2016-09-01 to 2017-09-30",body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one),Bob <bob@x.example>,Carol <carol@x.example>')).toBe(true);
+    expect(row.row.endsWith(',campaign.example,s2017,2048,"archive (keys.jsonl), seen 2016-09-01 to 2017-09-30",body after byte 208 of 329; headers not in h=: cc (or an extra instance of a signed one),Bob <bob@x.example>,Carol <carol@x.example>,"Subject, From"')).toBe(true);
   });
 
   it('claims nothing unsigned for a signature whose header signature failed', async () => {

@@ -281,13 +281,13 @@ describe('DynamoVerdictStore: re-verification', () => {
     expect((await store.summary('R'))!.byVerdict).toEqual({ verified: 2, unverified: 1 });
   });
 
-  it('reads records stored before history, sender, rules versions, To and Cc existed, and refuses to replace what is not stored', async () => {
-    const { history: _history, sender: _sender, rulesVersion: _rules, to: _to, cc: _cc, ...legacy } = messageEntry('legacy.eml', { signedBy: ['old.example'], to: 'a@x.example', cc: 'b@x.example' });
+  it('reads records stored before history, sender, rules versions, To, Cc and unsignedShown existed, and refuses to replace what is not stored', async () => {
+    const { history: _history, sender: _sender, rulesVersion: _rules, to: _to, cc: _cc, unsignedShown: _unsignedShown, ...legacy } = messageEntry('legacy.eml', { signedBy: ['old.example'], to: 'a@x.example', cc: 'b@x.example' });
     const oldKey = { ...legacy.signatures[0]!.key! } as Partial<NonNullable<MessageRecord['signatures'][0]['key']>>;
     delete oldKey.compromisedAt;
     const record = { ...legacy, signatures: [{ ...legacy.signatures[0]!, key: oldKey }] };
     await aws.db.send(new PutCommand({ TableName: aws.tables.verdicts, Item: { ...verdictKey('R', 'legacy.eml'), dumpId: 'R', kind: 'message', record: JSON.stringify(record) } }));
-    expect(await store.getEntry('R', 'legacy.eml')).toEqual({ ...messageEntry('legacy.eml', { signedBy: ['old.example'] }), sender: null, history: [], rulesVersion: 1 });
+    expect(await store.getEntry('R', 'legacy.eml')).toEqual({ ...messageEntry('legacy.eml', { signedBy: ['old.example'] }), sender: null, history: [], rulesVersion: 1, unsignedShown: null });
     expect(await store.getEntry('R', 'r4.png')).toEqual(skippedEntry('r4.png'));
     expect(await store.getEntry('R', 'nothing.eml')).toBeNull();
     await expect(store.replaceMessages('R', [messageEntry('nothing.eml')], 'reverify-9')).rejects.toThrow('no entry nothing.eml in dump R');

@@ -29,7 +29,7 @@ function record(i: number): ExportRecord {
   return {
     dump: DUMP, locator: `inbox/${String(i).padStart(5, '0')}.eml`, sha256: 'a'.repeat(64), messageId: `<${i}@example.test>`, from: 'Alice <alice@example.test>',
     date: '2024-01-01T00:00:00.000Z', subject: `=HYPERLINK("x") ${i}`, verdict: 'verified', reasons: [], detail: null, verifiedAt: '2025-01-01T00:00:00.000Z',
-    signatures: [], rulesVersion: 1, history: [], arc: null, forensics: null, to: null, cc: null,
+    signatures: [], rulesVersion: 1, history: [], arc: null, forensics: null, to: null, cc: null, unsignedShown: [],
   };
 }
 

@@ -153,7 +153,7 @@ describe('migration 2', () => {
     const db = openAt(homeAtVersion1());
     expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
     const store = new SqliteVerdictStore(db);
-    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...signed, sender: null, rulesVersion: 1, history: [] });
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...signed, sender: null, rulesVersion: 1, history: [], unsignedShown: null });
     expect(await store.getEntry('old', 'c.png')).toEqual(entries[2]);
     expect(await store.getEntry('old', 'd.eml')).toEqual(entries[3]);
     expect(await store.summary('old')).toMatchObject({
@@ -243,7 +243,7 @@ describe('migration 4', () => {
     const db = openAt(homeAtVersion3());
     expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
     const store = new SqliteVerdictStore(db);
-    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, attachments: [], attachmentsNote: null, arc: null, forensics: null });
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, attachments: [], attachmentsNote: null, arc: null, forensics: null, unsignedShown: null });
     // What an older run skipped stays skipped until the dump is ingested afresh; a new document is stored and counted.
     await store.putEntries('old', [documentEntry('sheet.xlsx', 'sheet')]);
     expect(await store.summary('old')).toMatchObject({ messages: 1, documents: 1, skipped: 1, errors: 1, dump: { processed: 4 } });
@@ -255,9 +255,9 @@ describe('migration 4', () => {
   });
 });
 
-/** Inserts entries into a file at an older schema: the columns that schema had (migration 6 added To and Cc). */
+/** Inserts entries into a file at an older schema: the columns that schema had (migration 6 added To and Cc, 7 unsigned_shown). */
 function insertAtVersion(db: DatabaseSync, version: 5 | 6): (entry: Parameters<typeof entryRowValues>[1]) => void {
-  const columns = version < 6 ? ENTRY_COLUMNS.slice(0, ENTRY_COLUMNS.indexOf('to_header')) : ENTRY_COLUMNS;
+  const columns = ENTRY_COLUMNS.slice(0, ENTRY_COLUMNS.indexOf(version < 6 ? 'to_header' : 'unsigned_shown'));
   const insert = db.prepare(`INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
   return (entry) => void insert.run(...entryRowValues('old', entry).slice(0, columns.length));
 }
@@ -313,7 +313,7 @@ describe('migration 6', () => {
     const db = openAt(homeAtVersion5());
     expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
     const store = new SqliteVerdictStore(db);
-    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, to: null, cc: null });
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, to: null, cc: null, unsignedShown: null });
     const copied = messageEntry('b.eml', { to: '"Bob" <bob@press.example>', cc: '"Zoë" <zoe@audit.example>' });
     await store.putEntries('old', [copied]);
     expect(await store.getEntry('old', 'b.eml')).toEqual(copied);
@@ -322,6 +322,43 @@ describe('migration 6', () => {
       ['a.eml', null, null],
       ['b.eml', copied.to, copied.cc],
       ['bad.eml', null, null],
+    ]);
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+  });
+});
+
+describe('migration 7', () => {
+  const message = messageEntry('a.eml', { subject: 'Budget', signedBy: ['example.com'], to: '"Bob" <bob@press.example>' });
+  /** A home whose file was written by migrations 1 to 6, holding a message and an error. */
+  function homeAtVersion6(): string {
+    mkdirSync(temp.dir, { recursive: true });
+    const db = temp.track(new DatabaseSync(localDatabasePath(temp.dir)));
+    migrate(db, LOCAL_MIGRATIONS.slice(0, 6));
+    db.exec(`INSERT INTO dumps (id, name, source, bytes, status, started_at) VALUES ('old', 'old.zip', '/old.zip', 10, 'complete', '2025-01-01T00:00:00.000Z')`);
+    const insert = insertAtVersion(db, 6);
+    insert(message);
+    insert(errorEntry('bad.eml'));
+    db.close();
+    return temp.dir;
+  }
+
+  it('reads messages stored before with unsignedShown not known (null), and keeps it for messages written after', async () => {
+    const db = openAt(homeAtVersion6());
+    expect(pragma(db, 'user_version')).toBe(LOCAL_MIGRATIONS.length);
+    const store = new SqliteVerdictStore(db);
+    expect(await store.getEntry('old', 'a.eml')).toEqual({ ...message, unsignedShown: null });
+    const forged = messageEntry('b.eml', { verdict: 'partially-verified', reasons: ['unsigned-header', 'duplicate-header'], subject: 'Resign now', unsignedShown: ['subject'] });
+    await store.putEntries('old', [forged]);
+    expect(await store.getEntry('old', 'b.eml')).toEqual(forged);
+    expect((await store.listMessages('old', { limit: 10 }))!.messages.map((line) => [line.locator, line.unsignedShown])).toEqual([
+      ['a.eml', null],
+      ['b.eml', ['subject']],
+      ['bad.eml', []],
+    ]);
+    expect((await collect(store.exportRecords('old'))).map((record) => [record.locator, record.unsignedShown])).toEqual([
+      ['a.eml', null],
+      ['b.eml', ['subject']],
+      ['bad.eml', null],
     ]);
     expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
   });

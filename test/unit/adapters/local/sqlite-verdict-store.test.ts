@@ -293,6 +293,7 @@ describe('SqliteVerdictStore export', () => {
       forensics: null,
       to: null,
       cc: null,
+      unsignedShown: null,
     });
     expect(records[2]).toEqual({
       dump: 'd1',
@@ -313,6 +314,7 @@ describe('SqliteVerdictStore export', () => {
       forensics: null,
       to: signed.to,
       cc: signed.cc,
+      unsignedShown: [],
     });
   });
 
