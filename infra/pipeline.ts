@@ -10,7 +10,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RECORDS_PREFIX, SETTING_VARIABLES, STAGING_PREFIX, TMP_MIB_VARIABLE, UPLOADS_PREFIX } from '../shared/adapters/aws/settings.ts';
-import { DUMPS_TABLE, indexesOf, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
+import { DUMPS_TABLE, VERDICTS_TABLE } from '../shared/adapters/aws/table-design.ts';
 import { handlerFunction, type FunctionSize, type HandlerDefaults } from './handler-function.ts';
 import type { VerdictTables } from './tables.ts';
 
@@ -169,7 +169,8 @@ export class IngestPipeline extends Construct {
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [
-          ...indexesOf(VERDICTS_TABLE).map((index) => `${tables.verdicts.tableArn}/index/${index.indexName}`),
+          // Not the sorted listings' indexes: settling lists nothing in order.
+          ...[VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.bySender].map((index) => `${tables.verdicts.tableArn}/index/${index.indexName}`),
           `${tables.dumps.tableArn}/index/${DUMPS_TABLE.byStart.indexName}`,
         ],
       }),

@@ -91,7 +91,8 @@ export const MessageQuerySchema = z.strictObject({
     .transform((text): MessageSort => ({ by: text.replace(/^-/, '') as MessageSortField, descending: text.startsWith('-') }))
     .optional()
     .openapi({
-      description: 'Order: date, from (the sender address), subject or verdict; "-date" for descending. Ties in locator order. Without it, locator order. A store without an index for it answers 400 (DynamoDB: see the README).',
+      description:
+        'Order: date (the Date field), from (the sender address), subject (ASCII case aside) or verdict (verified, partially-verified, failed, unverified, error); "-date" for descending. Ties in locator order (reversed when descending); a message without the field, and an unreadable entry, comes first (last when descending). Combines with every filter. Without it, locator order. A cursor carries on only the sort it was given for. On AWS, a dump stored before sorted listings existed answers 400 (see the README).',
       example: '-date',
     }),
   limit: z.coerce.number().int('expected a whole number').min(1).max(500).default(50).openapi({ description: 'Messages per page (1 to 500).' }),

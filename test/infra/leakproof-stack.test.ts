@@ -10,7 +10,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SETTING_VARIABLES, TMP_MIB_VARIABLE, tmpMiBFromEnvironment } from '../../shared/adapters/aws/settings.ts';
 import { LAMBDA_SPOOL_BYTES, lambdaSpoolBytes } from '../../shared/fanout/read-unit.ts';
-import { DUMPS_TABLE, KEYS_TABLE, LISTING_ATTRIBUTES, POSTINGS_TABLE, TTL_ATTRIBUTE, VERDICTS_TABLE, indexesOf, type IndexDesign } from '../../shared/adapters/aws/table-design.ts';
+import {
+  DUMPS_TABLE,
+  KEYS_TABLE,
+  LISTING_ATTRIBUTES,
+  POSTINGS_TABLE,
+  SEARCH_WORDS_ATTRIBUTE,
+  SORTED_LISTINGS,
+  TTL_ATTRIBUTE,
+  VERDICTS_TABLE,
+  indexesOf,
+  type IndexDesign,
+} from '../../shared/adapters/aws/table-design.ts';
+import { MESSAGE_SORT_FIELDS } from '../../shared/ports/verdict-store.ts';
 import { ENDPOINTS } from '../../shared/api/endpoints.ts';
 import { stackPropsFromContext } from '../../infra/context.ts';
 import { LeakproofStack, type LeakproofStackProps } from '../../infra/leakproof-stack.ts';
@@ -239,7 +251,11 @@ describe('the tables', () => {
     });
     const expected = [
       { table: tables.dumps, design: DUMPS_TABLE, indexes: [DUMPS_TABLE.byStart] },
-      { table: tables.verdicts, design: VERDICTS_TABLE, indexes: [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.bySender] },
+      {
+        table: tables.verdicts,
+        design: VERDICTS_TABLE,
+        indexes: [VERDICTS_TABLE.byVerdict, VERDICTS_TABLE.bySender, VERDICTS_TABLE.sortedByDate, VERDICTS_TABLE.sortedByFrom, VERDICTS_TABLE.sortedBySubject, VERDICTS_TABLE.sortedByVerdict],
+      },
       { table: tables.postings, design: POSTINGS_TABLE, indexes: [] },
       { table: tables.keys, design: KEYS_TABLE, indexes: [KEYS_TABLE.byDomain] },
     ];
@@ -262,11 +278,19 @@ describe('the tables', () => {
     expect(DUMPS_TABLE.timeToLive).toBe(TTL_ATTRIBUTE);
   });
 
-  it('copy only the listing attributes into the verdict indexes, not the evidence', () => {
-    for (const { Projection } of resource(resources, tables.verdicts).Properties.GlobalSecondaryIndexes) {
-      expect(Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: [...LISTING_ATTRIBUTES] });
+  it('copy only the listing attributes into the verdict indexes (and the search words into the sorted ones), not the evidence', () => {
+    const indexes = resource(resources, tables.verdicts).Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: { AttributeName: string }[]; Projection: { NonKeyAttributes: string[] } }[];
+    const sorted = new Set(Object.values(SORTED_LISTINGS).map((index) => index.indexName));
+    expect(sorted.size).toBe(MESSAGE_SORT_FIELDS.length);
+    for (const { IndexName, KeySchema, Projection } of indexes) {
+      const copied = sorted.has(IndexName) ? [...LISTING_ATTRIBUTES, SEARCH_WORDS_ATTRIBUTE] : [...LISTING_ATTRIBUTES];
+      expect(Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: copied });
       expect(Projection.NonKeyAttributes).not.toContain('record');
+      // A sorted listing reads the dump's own shards: its partition key is the table's.
+      if (sorted.has(IndexName)) expect(KeySchema[0]!.AttributeName).toBe(VERDICTS_TABLE.partitionKey);
     }
+    // DynamoDB allows at most 100 attributes projected by a table's indexes, all of them together.
+    expect(indexes.reduce((sum, index) => sum + index.Projection.NonKeyAttributes.length, 0)).toBeLessThanOrEqual(100);
   });
 
   it('are on demand, encrypted, recoverable to a point in time and kept', () => {

@@ -42,6 +42,12 @@ export function dumpKey(dumpId: string): Item {
   return { [DUMPS_TABLE.partitionKey]: dumpId, [DUMPS_TABLE.sortKey]: DUMP_ITEM };
 }
 
+/**
+ * Set on the items of dumps opened since entries carry their sort keys (dynamo-sorted-keys.ts): a dump opened
+ * before holds entries the sorted indexes do not list, so a sorted listing of it would leave them out.
+ */
+export const SORT_KEYS_ATTRIBUTE = 'sortKeys';
+
 /** A dump's item as openDump creates it: splitting, nothing counted. */
 export function newDumpItem(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'finishedAt'>, at: Date): Item {
   return {
@@ -52,6 +58,7 @@ export function newDumpItem(dump: Omit<DumpRecord, 'status' | 'startedAt' | 'fin
     source: dump.source,
     bytes: dump.bytes,
     status: 'splitting',
+    [SORT_KEYS_ATTRIBUTE]: true,
   };
 }
 

@@ -15,7 +15,8 @@ import {
 import type { SignatureEvidence } from '../../verdict/contract.ts';
 import { signingDomains } from '../../verdict/signing-domains.ts';
 import { messageFilePostings } from './dynamo-file-postings.ts';
-import { searchPostings } from './dynamo-search-postings.ts';
+import { searchPostings, wordsAttributeOf, WORDS_ATTRIBUTE } from './dynamo-search-postings.ts';
+import { sortKeyAttributes } from './dynamo-sorted-keys.ts';
 import { boundedPartitionKey, boundedSortKey, keyPart, shardOf } from './dynamo-keys.ts';
 import { POSTINGS_TABLE, VERDICTS_TABLE } from './table-design.ts';
 
@@ -94,14 +95,21 @@ export function entryItem(dumpId: string, entry: EntryRecord): Item {
   Object.assign(item, listing);
   item[VERDICTS_TABLE.byVerdict.partitionKey] = verdictIndexPartition(dumpId, listing.verdict as string, shard);
   if (listing.senderDomain !== null) item[VERDICTS_TABLE.bySender.partitionKey] = senderIndexPartition(dumpId, listing.senderDomain as string, shard);
-  if (entry.kind === 'message') item.rulesVersion = entry.rulesVersion;
+  // Its place in each sorted listing, rewritten with the item (a re-verified verdict moves in the verdict sort).
+  Object.assign(item, sortKeyAttributes(listing as Pick<MessageListing, 'date' | 'sender' | 'subject' | 'verdict'>, locator));
+  if (entry.kind === 'message') {
+    item.rulesVersion = entry.rulesVersion;
+    // What a search within a sorted listing filters on (the sort's index has no search postings to read).
+    const words = wordsAttributeOf(entry);
+    if (words !== null) item[WORDS_ATTRIBUTE] = words;
+  }
   return item;
 }
 
 /** A listing attribute an item keeps beside a pointer to its record in S3 is at most this long (the rest is read from S3). */
 const POINTER_ITEM_ATTRIBUTE_BYTES = 1024;
 /** What an item keeps whatever its size: its keys, what a Query filters or selects on. */
-const KEPT_ATTRIBUTES = new Set(['dumpId', 'kind', 'verdict', 'reasons', 'rulesVersion', 'revision', 'replacedBy', 'locatorFull', 'provenance', 'provenanceRevision', 'provenanceMovedFrom', ...Object.values(VERDICTS_TABLE).flatMap((value) => (typeof value === 'string' ? [value] : [value.partitionKey, value.sortKey]))]);
+const KEPT_ATTRIBUTES = new Set(['dumpId', 'kind', 'verdict', 'reasons', WORDS_ATTRIBUTE, 'rulesVersion', 'revision', 'replacedBy', 'locatorFull', 'provenance', 'provenanceRevision', 'provenanceMovedFrom', ...Object.values(VERDICTS_TABLE).flatMap((value) => (typeof value === 'string' ? [value] : [value.partitionKey, value.sortKey]))]);
 
 /**
  * An item whose heavy attributes (record, replacedFrom) were put in S3 under `blob`: it keeps its keys, what

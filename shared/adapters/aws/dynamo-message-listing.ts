@@ -8,17 +8,23 @@
  * - else:    the dump's partitions of the verdicts table.
  * The other filters become a FilterExpression. Every shard sorts by locator, so a cursor is only "after this
  * locator key" and resumes on any path, in every shard.
+ *
+ * A sorted listing (query.sort) reads the sort's index instead, over the dump's SHARDS partitions, each sorted by
+ * the sort key dynamo-sorted-keys.ts writes (value, then locator), merged by it, backwards when descending; every
+ * filter (search words, signing domain, sender, verdict, reason, dates) is a FilterExpression there. Its cursor
+ * is that sort key, with the sort it belongs to.
  */
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
 import { searchTermsOf } from '../../search/search-words.ts';
-import { senderDomainOf, UnsupportedQueryError, type MessageListing, type MessagePage, type MessageQuery } from '../../ports/verdict-store.ts';
+import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery, type MessageSort } from '../../ports/verdict-store.ts';
 import { getAll } from './dynamo-batch.ts';
 import { locatorOfItem, senderIndexPartition, signerPosting, verdictIndexPartition, verdictKey, verdictPartition, type Item } from './dynamo-entry-items.ts';
 import { allShards } from './dynamo-keys.ts';
 import { searchPartition, startOfTerm, wordStartFilterValue, WORDS_ATTRIBUTE } from './dynamo-search-postings.ts';
 import { MAX_ROUNDS, readPage, ShardMerge } from './dynamo-shard-merge.ts';
-import { LISTING_ATTRIBUTES, POSTINGS_TABLE, SHARDS, VERDICTS_TABLE } from './table-design.ts';
+import { locatorOfSortKey, sortedCursorOf, sortKeyOfCursor } from './dynamo-sorted-keys.ts';
+import { LISTING_ATTRIBUTES, POSTINGS_TABLE, SHARDS, SORTED_LISTINGS, VERDICTS_TABLE } from './table-design.ts';
 
 export interface ListingTables {
   verdicts: string;
@@ -36,7 +42,9 @@ interface AccessPath {
   /** The attribute holding the sort key. */
   sortKey: string;
   /** Attributes the partition key already holds equal: no filter needed. */
-  served: { verdict?: true; senderDomain?: true };
+  served: { verdict?: true; senderDomain?: true; domain?: true };
+  /** Read backwards (a descending sort). */
+  descending?: true;
   /** The partition holds skipped entries and documents too (the verdicts table's): they are not messages. */
   holdsSkipped?: true;
   /** Its items hold only what the filters read: a page's lines are read from the entries' items. */
@@ -44,11 +52,12 @@ interface AccessPath {
 }
 
 /** A Query of `partitionOf(shard)` in each shard; the item at a sort key there is `keyAt(shard, sortKey)`. */
-function shardedPath(table: string, partitionKey: string, partitionOf: (shard: number) => string, sortKey: string, keyAt: (shard: number, at: string) => Item, indexName?: string): Omit<AccessPath, 'served'> {
+function shardedPath(table: string, partitionKey: string, partitionOf: (shard: number) => string, sortKey: string, keyAt: (shard: number, at: string) => Item, indexName?: string, descending = false): Omit<AccessPath, 'served'> {
   return {
     inputs: allShards().map((shard) => ({
       TableName: table,
       ...(indexName === undefined ? {} : { IndexName: indexName }),
+      ...(descending ? { ScanIndexForward: false } : {}),
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': partitionKey },
       ExpressionAttributeValues: { ':pk': partitionOf(shard) },
@@ -63,9 +72,22 @@ function indexPath(tables: ListingTables, dumpId: string, index: typeof VERDICTS
   return shardedPath(tables.verdicts, index.partitionKey, partitionOf, VERDICTS_TABLE.sortKey, keyAt, index.indexName);
 }
 
+/**
+ * A sort's index over the dump's shards. The start key of a GSI Query names the table's key too: the shard's
+ * partition, and a locator (the one the sort key ends with; sort keys are unique, so it never decides a tie).
+ */
+function sortedPath(tables: ListingTables, dumpId: string, sort: MessageSort): AccessPath {
+  const index = SORTED_LISTINGS[sort.by];
+  const keyAt = (shard: number, at: string) => ({ [VERDICTS_TABLE.partitionKey]: verdictPartition(dumpId, shard), [VERDICTS_TABLE.sortKey]: locatorOfSortKey(at), [index.sortKey]: at });
+  const path = shardedPath(tables.verdicts, index.partitionKey, (shard) => verdictPartition(dumpId, shard), index.sortKey, keyAt, index.indexName, sort.descending);
+  return { ...path, served: {}, ...(sort.descending ? { descending: true } : {}) };
+}
+
 /** The path for a query; null when its filters cannot all hold (a reason of another verdict than the one asked, a search without a word). */
 function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery, drivingTerm: string | undefined): AccessPath | null {
   if (listedVerdict(query) === null) return null;
+  if (query.q !== undefined && searchTermsOf(query.q).length === 0) return null;
+  if (query.sort !== undefined) return sortedPath(tables, dumpId, query.sort);
   if (query.q !== undefined) {
     // The postings of the rarest term's start; every term (that one too) is a filter on their words.
     if (drivingTerm === undefined) return null;
@@ -76,7 +98,7 @@ function accessPath(tables: ListingTables, dumpId: string, query: MessageQuery, 
   if (query.domain !== undefined) {
     const domain = query.domain;
     const keyAt = (shard: number, at: string) => ({ [POSTINGS_TABLE.partitionKey]: signerPosting(dumpId, domain, shard), [POSTINGS_TABLE.sortKey]: at });
-    return { ...shardedPath(tables.postings, POSTINGS_TABLE.partitionKey, (shard) => signerPosting(dumpId, domain, shard), POSTINGS_TABLE.sortKey, keyAt), served: {} };
+    return { ...shardedPath(tables.postings, POSTINGS_TABLE.partitionKey, (shard) => signerPosting(dumpId, domain, shard), POSTINGS_TABLE.sortKey, keyAt), served: { domain: true } };
   }
   const senderDomain = query.from === undefined ? null : query.from.includes('@') ? senderDomainOf(query.from) : query.from;
   if (senderDomain) return { ...indexPath(tables, dumpId, VERDICTS_TABLE.bySender, (shard) => senderIndexPartition(dumpId, senderDomain, shard)), served: { senderDomain: true } };
@@ -135,8 +157,8 @@ function filterOf(path: AccessPath, query: MessageQuery): Pick<QueryCommandInput
   for (const term of query.q === undefined ? [] : searchTermsOf(query.q)) {
     condition(WORDS_ATTRIBUTE, wordStartFilterValue(term), (name, value) => `contains(${name}, ${value})`);
   }
-  // A signing domain is the path (its signer postings) unless a search is.
-  if (query.domain !== undefined && query.q !== undefined) condition('signingDomains', query.domain, (name, value) => `contains(${name}, ${value})`);
+  // A signing domain is the path (its signer postings) unless a search or a sort is.
+  if (query.domain !== undefined && !path.served.domain) condition('signingDomains', query.domain, (name, value) => `contains(${name}, ${value})`);
   if (query.verdict !== undefined && !path.served.verdict) condition('verdict', query.verdict, (name, value) => `${name} = ${value}`);
   if (query.reason !== undefined) condition('reasons', query.reason, (name, value) => `contains(${name}, ${value})`);
   if (query.from !== undefined) {
@@ -162,9 +184,11 @@ export async function listMessages(
   listingOf: (item: Item) => Promise<MessageListing>,
   maxRounds = MAX_ROUNDS,
 ): Promise<MessagePage> {
-  if (query.sort !== undefined) throw new UnsupportedQueryError('sort', 'this store lists in locator order only: no DynamoDB index orders a dump by another column (see the README)');
-  const after = query.cursor === undefined ? undefined : locatorAfterCursor(query.cursor);
-  const path = accessPath(tables, dumpId, query, query.q === undefined ? undefined : await rarestTerm(db, tables, dumpId, searchTermsOf(query.q)));
+  const { sort } = query;
+  const after = query.cursor === undefined ? undefined : sort === undefined ? locatorAfterCursor(query.cursor) : sortKeyOfCursor(query.cursor, sort);
+  // A sorted search filters the sort's index on every term: no term drives it.
+  const drivingTerm = query.q === undefined || sort !== undefined ? undefined : await rarestTerm(db, tables, dumpId, searchTermsOf(query.q));
+  const path = accessPath(tables, dumpId, query, drivingTerm);
   if (path === null) return { messages: [], cursor: null };
   const filter = filterOf(path, query);
   const projection = Object.fromEntries([...new Set([path.sortKey, 'locator', ...LISTING_ATTRIBUTES])].map((name) => [`#p_${name}`, name]));
@@ -177,6 +201,7 @@ export async function listMessages(
       ProjectionExpression: Object.keys(projection).join(', '),
     })),
     sortKeyOf: (item) => item[path.sortKey] as string,
+    ...(path.descending ? { descending: true } : {}),
     startAfter: path.startAfter,
     after,
     // Each shard holds about 1/SHARDS of a page; a shard read again reads four times more.
@@ -184,7 +209,8 @@ export async function listMessages(
     maxPageItems: MAX_QUERY_LIMIT,
   });
 
-  const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds);
+  const cursorOf = sort === undefined ? undefined : (sortKey: string) => sortedCursorOf(sort, sortKey);
+  const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds, cursorOf);
   // Search postings do not carry the listing: the page's lines are read from their entries' items.
   const items = path.readsEntries ? await entryItemsOf(db, tables, dumpId, page.items) : page.items;
   return { messages: await Promise.all(items.map(listingOf)), cursor: page.cursor };

@@ -14,15 +14,15 @@
 import type { MessageRecord } from '../../ports/verdict-store.ts';
 import { searchWordsOf } from '../../search/search-words.ts';
 import { boundedPartitionKey, boundedSortKey, keyPart } from './dynamo-keys.ts';
-import { POSTINGS_TABLE } from './table-design.ts';
+import { POSTINGS_TABLE, SEARCH_WORDS_ATTRIBUTE } from './table-design.ts';
 
 type Item = Record<string, unknown>;
 
 /** The word starts postings are made for; a term is found under the longest of them it is not shorter than. */
 export const SEARCH_PREFIX_LENGTHS = [3, 6] as const;
 
-/** The attribute of a search posting holding its message's words, each after a space. */
-export const WORDS_ATTRIBUTE = 'words';
+/** The attribute of a search posting (and of an entry item, for sorted listings) holding its message's words, each after a space. */
+export const WORDS_ATTRIBUTE = SEARCH_WORDS_ATTRIBUTE;
 
 /** Partition of the postings of a dump's messages with a word starting `start`, in one shard. */
 export function searchPartition(dumpId: string, start: string, shard: number): string {
@@ -47,6 +47,12 @@ export function wordStartFilterValue(term: string): string {
   return ` ${term}`;
 }
 
+/** A message's words as WORDS_ATTRIBUTE holds them (each after a space: ≤ 64 × 33 characters); null when it has none. */
+export function wordsAttributeOf(record: MessageRecord): string | null {
+  const words = searchWordsOf(record);
+  return words.length === 0 ? null : words.map(wordStartFilterValue).join('');
+}
+
 /** The listing attributes a search's other filters read (dynamo-message-listing.ts filterOf). */
 const FILTERED_ATTRIBUTES = ['verdict', 'reasons', 'sender', 'senderDomain', 'date', 'signingDomains'] as const;
 /** A filtered attribute longer than this (a hostile sender) is left out: that filter then does not match it. */
@@ -55,13 +61,13 @@ const FILTERED_ATTRIBUTE_BYTES = 1024;
 /** A message's search postings, in its shard, each with the filtered attributes of its `listing`. */
 export function searchPostings(dumpId: string, record: MessageRecord, shard: number, locator: string, listing: Item): Item[] {
   const words = searchWordsOf(record);
-  if (words.length === 0) return [];
+  const text = wordsAttributeOf(record);
+  if (text === null) return [];
   const filtered: Item = { locatorFull: locator };
   for (const name of FILTERED_ATTRIBUTES) {
     const value = listing[name];
     if (name === 'verdict' || name === 'reasons' || Buffer.byteLength(JSON.stringify(value ?? null)) <= FILTERED_ATTRIBUTE_BYTES) filtered[name] = value;
   }
-  const text = words.map(wordStartFilterValue).join('');
   return wordStartsOf(words).map((start) => ({
     [POSTINGS_TABLE.partitionKey]: searchPartition(dumpId, start, shard),
     [POSTINGS_TABLE.sortKey]: boundedSortKey(locator),

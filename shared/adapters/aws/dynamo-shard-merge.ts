@@ -131,10 +131,16 @@ export const MAX_ROUNDS = 16;
 
 /**
  * A page of a listing from a merge whose Queries filter what it lists: up to `limit` items, and the cursor to go
- * on after them (null on the last page). A cursor is "after this sort key" (cursorAfter), which every shard
- * resumes from.
+ * on after them (null on the last page). A cursor is "after this sort key" (`cursorOf`: cursorAfter, or a
+ * sorted listing's, which names its sort too), which every shard resumes from.
  */
-export async function readPage(merge: ShardMerge, limit: number, sortKeyOf: (item: Item) => string, maxRounds = MAX_ROUNDS): Promise<{ items: Item[]; cursor: string | null }> {
+export async function readPage(
+  merge: ShardMerge,
+  limit: number,
+  sortKeyOf: (item: Item) => string,
+  maxRounds = MAX_ROUNDS,
+  cursorOf: (sortKey: string) => string = cursorAfter,
+): Promise<{ items: Item[]; cursor: string | null }> {
   const items: Item[] = [];
   const mayQuery = () => merge.rounds < maxRounds;
   for (;;) {
@@ -143,10 +149,10 @@ export async function readPage(merge: ShardMerge, limit: number, sortKeyOf: (ite
     if (next === 'budget') {
       // The request's reading done: everything up to where every shard was read is given out.
       // (The first round reads every shard, so every shard not read to its end has a position.)
-      return { items, cursor: cursorAfter(merge.resumeAfter()!) };
+      return { items, cursor: cursorOf(merge.resumeAfter()!) };
     }
     // Every item given out passed the filter: one beyond the page is proof that more follow.
-    if (items.length === limit) return { items, cursor: cursorAfter(sortKeyOf(items.at(-1)!)) };
+    if (items.length === limit) return { items, cursor: cursorOf(sortKeyOf(items.at(-1)!)) };
     items.push(next);
   }
 }

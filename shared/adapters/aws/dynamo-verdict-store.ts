@@ -47,6 +47,7 @@ import type {
   SelectorUse,
   VerdictStore,
 } from '../../ports/verdict-store.ts';
+import { UnsupportedQueryError } from '../../ports/verdict-store.ts';
 import { REASONS, type Verdict } from '../../verdict/contract.ts';
 import { getAll, putsOf, writeAll, type WriteRequest } from './dynamo-batch.ts';
 import { COUNTING_LEASE, countOnce, difference, finishCounting, readCounters, readMarker, readTotals, tallyOf, TOTAL, verdictCountsOf, type CountingLease, type Tally } from './dynamo-counters.ts';
@@ -59,6 +60,7 @@ import {
   dumpOverviewOf,
   dumpRecordOf,
   newDumpItem,
+  SORT_KEYS_ATTRIBUTE,
   provenanceCount,
   provenanceCountsOf,
   reasonCount,
@@ -347,7 +349,13 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async listMessages(dumpId: string, query: MessageQuery): Promise<MessagePage | null> {
-    if (!(await this.#dumpExists(dumpId))) return null;
+    const { Item: dump } = await this.#db.send(
+      new GetCommand({ TableName: this.#tables.dumps, Key: dumpKey(dumpId), ProjectionExpression: '#dumpId, #sortKeys', ExpressionAttributeNames: { '#dumpId': DUMPS_TABLE.partitionKey, '#sortKeys': SORT_KEYS_ATTRIBUTE } }),
+    );
+    if (dump === undefined) return null;
+    if (query.sort !== undefined && dump[SORT_KEYS_ATTRIBUTE] !== true) {
+      throw new UnsupportedQueryError('sort', 'this dump was stored before its messages carried sort keys: it lists in locator order only');
+    }
     return listMessages(this.#db, this.#tables, dumpId, query, (item) => this.#listingOf(item));
   }
 

@@ -59,8 +59,37 @@
  * each of its 32 keys, as the signer postings. A search: one round of Select-COUNT Queries on shard 0 of each
  * term's start (≤ 8, Limit 100, ≤ ~4 RRU each) picks the rarest, then the merge reads that start's 32 shards
  * with every term a `contains` filter (at most MAX_ROUNDS rounds a request), then one BatchGet for the page's
- * lines. No index orders a dump by Date, sender, Subject or verdict: a sorted listing is refused (400).
+ * lines.
+ *
+ * Sorted listings (issue 14, dynamo-sorted-keys.ts). One index per sort (Date, sender, Subject, verdict), each
+ * partitioned by the dump's own "<dump>#<shard>" (the table's partition key: ≤ ~70 bytes) and sorted by a string
+ * attribute written on messages and unreadable entries, "<value prefix, escaped> U+0001 <locator key>" (≤ 1,024
+ * bytes: the value's first 200 characters, ≤ 800 bytes, then the locator in the room left). DynamoDB keeps the
+ * indexes with the item: re-verification puts the whole item again (entryItem), so a changed verdict or Subject
+ * moves in its sort. Every filter is a FilterExpression on the sort's index (search terms on a copy of the
+ * message's words, `words`), read in the bounded rounds above: a rare filter under a sort returns short pages and
+ * a cursor rather than read the dump in one request.
+ * - Projection: the listing and the words (SORTED_LISTING_ATTRIBUTES), not ALL. A filter can only read what its
+ *   index copies, and a page's lines come straight from it; ALL would copy the record's evidence (~2–3 KB) into
+ *   four more places: ~4 WCU per index write instead of 1–2, and four times the index storage.
+ * - Item: the four keys (~50–150 bytes each for usual values, ≤ 1 KB each) and the words (~100–400 bytes, ≤ 2.1 KB
+ *   for 64 words) add ~0.4–0.8 KB to a message's ~3 KB item (≤ ~6 KB at worst, far under 400 KB; a record kept in
+ *   S3 keeps them on its pointer item).
+ * - Writes: each index costs one write per item write, of its copy's size (~0.7–1.3 KB: 1–2 WCU): +4–8 WCU a
+ *   message, ~+15% over its ~25–50 WCU with search postings; the 70,000-message dump ~+280,000–560,000 WRU
+ *   (~$0.35–0.70 on demand). A re-verified message rewrites its copy in each index (its verdict and reasons are
+ *   copied), the verdict sort's as a delete and a put: ~5 index writes. Per partition: an index partition takes
+ *   a dump shard's messages, ~8,700 ÷ 32 ≈ 270 a second at full speed, ≤ ~540 WCU/s with 2-WCU copies: under
+ *   the 1,000 WCU/s a partition key takes, whatever the values (a dump whose messages all share one Date or
+ *   Subject spreads the same: the value is in the sort key, not the partition).
+ * - Reads: a page is one round of 32 Queries (Limit ~ page/32 + 1, ~0.5 RRU each for a page of 50), more rounds
+ *   only as filters drop items.
+ * - Projected attributes: DynamoDB allows 100 over all of a table's indexes; 2 × 12 + 4 × 13 = 76.
+ * - Dumps opened before these keys were written hold entries the sorted indexes do not list: their dump item
+ *   lacks `sortKeys`, and a sorted listing of them is refused (UnsupportedQueryError, 400) rather than short.
  */
+
+import type { MessageSortField } from '../../ports/verdict-store.ts';
 
 /** Partitions a dump's entries, index keys, postings and counters are spread over. */
 export const SHARDS = 32;
@@ -114,6 +143,15 @@ export const LISTING_ATTRIBUTES = [
   'blob',
 ] as const;
 
+/**
+ * A listed entry's search words (dynamo-search-postings.ts), each after a space: on search postings, and on
+ * entry items for a search within a sorted listing (a `contains` filter on the sorted index).
+ */
+export const SEARCH_WORDS_ATTRIBUTE = 'words';
+
+/** What the sorted listings' indexes copy: the listing, and the words a search among them filters on. */
+export const SORTED_LISTING_ATTRIBUTES = [...LISTING_ATTRIBUTES, SEARCH_WORDS_ATTRIBUTE] as const;
+
 export const DUMPS_TABLE = {
   /** The dump id on its dump item; "<dump id>#<shard>" on its counters and markers. */
   partitionKey: 'dumpId',
@@ -132,7 +170,24 @@ export const VERDICTS_TABLE = {
   byVerdict: { indexName: 'byVerdict', partitionKey: 'dumpVerdict', sortKey: 'locator', projection: LISTING_ATTRIBUTES },
   /** "<dumpId>#<sender domain>#<shard>" on messages with a sender. */
   bySender: { indexName: 'bySender', partitionKey: 'dumpSender', sortKey: 'locator', projection: LISTING_ATTRIBUTES },
+  /**
+   * Sorted listings (see "Sorted listings" above): each over the dump's own SHARDS partitions ("<dumpId>#<shard>",
+   * the table's partition key), sorted by a key written on messages and unreadable entries only (skipped entries
+   * and documents lack it, so they are not in these indexes): dynamo-sorted-keys.ts.
+   */
+  sortedByDate: { indexName: 'sortedByDate', partitionKey: 'dumpShard', sortKey: 'sortDate', projection: SORTED_LISTING_ATTRIBUTES },
+  sortedByFrom: { indexName: 'sortedByFrom', partitionKey: 'dumpShard', sortKey: 'sortFrom', projection: SORTED_LISTING_ATTRIBUTES },
+  sortedBySubject: { indexName: 'sortedBySubject', partitionKey: 'dumpShard', sortKey: 'sortSubject', projection: SORTED_LISTING_ATTRIBUTES },
+  sortedByVerdict: { indexName: 'sortedByVerdict', partitionKey: 'dumpShard', sortKey: 'sortVerdict', projection: SORTED_LISTING_ATTRIBUTES },
 } as const;
+
+/** The index serving each sort of a message listing (MessageQuery.sort). */
+export const SORTED_LISTINGS: Record<MessageSortField, IndexDesign> = {
+  date: VERDICTS_TABLE.sortedByDate,
+  from: VERDICTS_TABLE.sortedByFrom,
+  subject: VERDICTS_TABLE.sortedBySubject,
+  verdict: VERDICTS_TABLE.sortedByVerdict,
+};
 
 export const POSTINGS_TABLE = {
   partitionKey: 'posting',

@@ -299,12 +299,9 @@ export function apiRouteSuite(start: (seed: Seed) => Promise<ApiUnderTest>): voi
       for (const [query, parameter] of bad) await expectProblem(get(`${base}?${query}`), 400, parameter);
     });
 
-    it('sorts by date, from, subject or verdict, with exact cursors, or says the store cannot (400 naming sort)', async () => {
+    it('sorts by date, from, subject or verdict, with exact cursors (every store)', async () => {
       const sorted = await get(`/dumps/${BIG_DUMP_ID}/messages?sort=-date&limit=1`);
-      if (sorted.status === 400) {
-        await expectProblem(sorted, 400, 'sort');
-        return;
-      }
+      expect(sorted.status).toBe(200);
       for (const sort of ['date', '-date', 'from', '-subject', 'verdict']) {
         const { listed } = await walk(BIG_DUMP_ID, { sort } as Filters, 211);
         const descending = sort.startsWith('-');

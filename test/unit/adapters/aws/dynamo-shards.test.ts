@@ -140,7 +140,7 @@ describe('counts', () => {
       expect(item).not.toHaveProperty('batches');
     }
     const { Item: dump } = await aws.db.send(new GetCommand({ TableName: aws.tables.dumps, Key: { dumpId: 'M', item: 'dump' } }));
-    expect(Object.keys(dump!).sort()).toEqual(['bytes', 'dumpId', 'item', 'listing', 'name', 'source', 'startedAt', 'status']);
+    expect(Object.keys(dump!).sort()).toEqual(['bytes', 'dumpId', 'item', 'listing', 'name', 'sortKeys', 'source', 'startedAt', 'status']);
   });
 
   // Each write to the dumps table during a batch's counting is a point it can die at: the marker's put, every
