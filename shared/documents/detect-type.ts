@@ -1,4 +1,5 @@
-import { fileTypeFromBuffer } from 'file-type';
+/** file-type, loaded the first time a file's type is asked (~60 ms a thread): most messages carry no file. */
+let fileType: Promise<typeof import('file-type')> | undefined;
 
 /**
  * Bytes worth handing detectType from a file's start: file-type decides most formats in the first 4 KB, but
@@ -11,6 +12,8 @@ export const DETECT_BYTES = 64 * 1024;
  * unknown formats). Pass the whole file or at least its first DETECT_BYTES.
  */
 export async function detectType(bytes: Uint8Array): Promise<string | null> {
+  fileType ??= import('file-type');
+  const { fileTypeFromBuffer } = await fileType;
   const found = await fileTypeFromBuffer(bytes.subarray(0, DETECT_BYTES)).catch(() => undefined);
   return found?.mime ?? null;
 }

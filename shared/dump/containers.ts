@@ -11,10 +11,10 @@ import type { DumpEntry } from './entry.ts';
 import { fromFile, resumeInside, tooDeep } from './file-container.ts';
 import { gunzippedItem } from './gzip.ts';
 import type { DumpItem } from './item.ts';
-import { readSevenZip } from './seven-zip.ts';
-import { readTar } from './tar.ts';
-import { readMsg } from './outlook/msg.ts';
-import { readPst } from './outlook/pst.ts';
+
+// The readers of tar, 7z/rar/bz2/xz and Outlook files load when such a file is met (import() below): with
+// 7z-wasm, tar-stream, msgreader, pst-extractor and nodemailer's composer they cost ~0.15 s of start-up on every
+// run, and most dumps are zips and mailboxes.
 
 export async function* readArchive(
   format: ArchiveFormat,
@@ -37,9 +37,11 @@ export async function* readArchive(
     case 'tar':
       // A tar read in place may hold zips to copy out, as a zip read in place may (chunks.ts SpoolBudget).
       if (item.filePath !== undefined) spool.allowFor(await stat(item.filePath).then((info) => info.size, () => 0));
+      const { readTar } = await import('./tar.ts');
       yield* expand(readTar({ path: item.path, prefix: contentsPrefix, chunks: peeked.chunks, inflation: item.inflation }), spool, resumeInside(contentsPrefix, from));
       return;
     default:
+      const { readSevenZip } = await import('./seven-zip.ts');
       yield* fromFile(item, peeked, spool, `archive.${format}`, (filePath) => readSevenZip({ filePath, path: item.path, prefix: contentsPrefix }, spool), resumeInside(contentsPrefix, from));
   }
 }
@@ -54,6 +56,7 @@ export async function* readOutlook(
   from: ResumePoint | undefined,
 ): AsyncGenerator<DumpEntry> {
   if (format === 'msg') {
+    const { readMsg } = await import('./outlook/msg.ts');
     yield await readMsg({ path: item.path }, peeked.chunks);
     return;
   }
@@ -62,5 +65,6 @@ export async function* readOutlook(
     yield deep;
     return;
   }
+  const { readPst } = await import('./outlook/pst.ts');
   yield* fromFile(item, peeked, spool, 'outlook.pst', (filePath) => readPst({ filePath, path: item.path, prefix: contentsPrefix }), resumeInside(contentsPrefix, from));
 }

@@ -1,4 +1,5 @@
-import { MailParser, type AddressObject } from 'mailparser';
+import { createRequire } from 'node:module';
+import type { AddressObject, MailParser } from 'mailparser';
 import { splitMessage } from '../dkim/header-fields.ts';
 import type { MessageHeaders } from '../ports/verdict-store.ts';
 
@@ -23,12 +24,22 @@ interface HeaderStep {
 let headerStep: HeaderStep | undefined;
 
 /**
+ * mailparser loads when the first message is described, not when the command starts: with html-to-text and
+ * its parsers it is ~80 ms of start-up, spent instead while the workers verify. Synchronously, so describing
+ * stays a plain function.
+ */
+function loadHeaderStep(): HeaderStep {
+  const { MailParser: Parser } = createRequire(import.meta.url)('mailparser') as { MailParser: typeof MailParser };
+  return new Parser() as unknown as HeaderStep;
+}
+
+/**
  * Decodes the headers people read beside a verdict with mailparser's header decoding. Only the displayed fields
  * (displayFieldsOf) are handed to it, never the body or the long Received and DKIM chains. These values are for
  * display; verification always works on the original bytes.
  */
 export function displayHeaders(displayFields: Buffer): MessageHeaders {
-  headerStep ??= new MailParser() as unknown as HeaderStep;
+  headerStep ??= loadHeaderStep();
   const lines = splitMessage(displayFields).fields.map((field) => ({ key: field.key, line: field.raw.toString('binary') }));
   const decoded = headerStep.processHeaders(lines.filter((line) => line.key !== 'date'));
   const from = decoded.get('from') as AddressObject | undefined;

@@ -1,11 +1,14 @@
 import type { FileMetadata } from '../contract.ts';
 import { readExif } from './exif.ts';
 import { MAX_METADATA_INPUT_BYTES } from './limits.ts';
-import { readOdf } from './odf.ts';
-import { readOoxml } from './ooxml.ts';
-import { readPdf } from './pdf.ts';
 
 type Reader = (bytes: Uint8Array) => Promise<FileMetadata>;
+
+// Each reader's module (with fast-xml-parser, and the zip reader for packages) loads the first time its format
+// appears, like the libraries it calls: a thread that meets no document of that format never pays for it.
+const readPdf: Reader = async (bytes) => (await import('./pdf.ts')).readPdf(bytes);
+const readOoxml: Reader = async (bytes) => (await import('./ooxml.ts')).readOoxml(bytes);
+const readOdf: Reader = async (bytes) => (await import('./odf.ts')).readOdf(bytes);
 
 // OOXML and ODF are zips: file-type names them by the member names it sees, or says application/zip when those
 // sit past what it looked at; the extension then decides. Macro and template variants included.
