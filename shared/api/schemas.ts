@@ -472,7 +472,7 @@ export const ExportRecordSchema = z
     forensics: MessageForensicsSchema.nullable(),
     to: nullableText.openapi({ description: 'The To field as people read it (null: none, an unreadable entry, or stored before To was kept). Last, as fields are added.' }),
     cc: nullableText.openapi({ description: 'The Cc field, as `to`.' }),
-    unsignedShown: UnsignedShownSchema.nullable().openapi({ description: 'The shown fields whose value no verifying signature covers, as in MessageListing (null: an unreadable entry, or stored before it was computed). CSV: names joined by ";". Last, as fields are added.' }),
+    unsignedShown: UnsignedShownSchema.nullable().openapi({ description: 'The shown fields whose value no verifying signature covers, as in MessageListing (null: an unreadable entry, or stored before it was computed). CSV: in words, "Subject, From". Last, as fields are added.' }),
   })
   .openapi('ExportRecord');
 

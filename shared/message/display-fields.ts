@@ -20,7 +20,7 @@ export const MAX_DISPLAYED_FIELD_BYTES = 64 * 1024;
  * on it. (mailparser, which decodes our display fields, keeps the last of several: it is given one instance.)
  * What a signature covers of it is said beside it (unsignedShownFields), never by showing another instance.
  */
-function shownInstance(fields: readonly HeaderField[], name: string): HeaderField | undefined {
+export function shownInstance(fields: readonly HeaderField[], name: string): HeaderField | undefined {
   return fields.find((field) => field.key === name);
 }
 

@@ -12,6 +12,7 @@ import type { MessageRecord } from '../ports/verdict-store.ts';
 import { messageExplanation, reasonExplanation } from '../verdict/plain-language.ts';
 import type { Reason, Verdict } from '../verdict/contract.ts';
 import { displayValue, messageCoverage, textOf, type MessageCoverage } from './coverage.ts';
+import { shownInstance } from './display-fields.ts';
 import { MAX_DATE_CHARS, parseDate } from './message-context.ts';
 
 /** The raw header section shown, in bytes: a longer one (a Received chain of thousands) is cut, with a flag. */
@@ -30,7 +31,7 @@ export interface MessageView extends MessageCoverage {
   /** The decoded text of the message (text/plain parts, else text/html), capped. */
   text: string;
   textTruncated: boolean;
-  /** The bottom-most To and Cc, decoded (the instances a signature takes first), or null. */
+  /** The To and Cc mail clients show (the top-most: display-fields.ts), decoded, or null; the fields' marks say whether they are signed. */
   to: string | null;
   cc: string | null;
   date: { asWritten: string; utc: string | null; zone: string | null } | null;
@@ -50,7 +51,8 @@ export function messageView(message: Buffer, record: MessageRecord): MessageView
   const coverage = outlook ? { ...messageCoverage(message, []), note: null } : messageCoverage(message, record.signatures);
   const headerEnd = Math.min(split.bodyStart, MAX_HEADER_SECTION_BYTES);
   const { text, truncated } = textPartsOf(message);
-  const bottom = (name: string) => split.fields.findLast((field) => field.key === name);
+  // The instances readers show, as the listing shows them (display-fields.ts).
+  const shown = (name: string) => shownInstance(split.fields, name);
   return {
     verdict: record.verdict,
     reasons: record.reasons,
@@ -61,9 +63,9 @@ export function messageView(message: Buffer, record: MessageRecord): MessageView
     ...coverage,
     text,
     textTruncated: truncated,
-    to: valueOf(bottom('to')),
-    cc: valueOf(bottom('cc')),
-    date: dateOf(bottom('date')),
+    to: valueOf(shown('to')),
+    cc: valueOf(shown('cc')),
+    date: dateOf(shown('date')),
     attachments: record.attachments,
     sha256: createHash('sha256').update(message).digest('hex'),
     bytes: message.length,

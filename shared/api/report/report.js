@@ -969,7 +969,8 @@ async function showMessageView(view, route) {
   }
 }
 
-const fieldValue = (view, name) => view.fields.findLast((field) => field.name.toLowerCase() === name)?.value ?? null;
+/** A field's value as mail clients show it: its top-most instance (the marks beside each field say what is signed). */
+const fieldValue = (view, name) => view.fields.find((field) => field.name.toLowerCase() === name)?.value ?? null;
 
 /** The Subject mail clients show: an unsigned one added beside the signed one is the one readers see. */
 function shownSubject(view) {

@@ -70,7 +70,7 @@ export const exportRoute = createRoute({
   summary: 'Every message of a dump (or those the listing\'s filters select), with verdict and evidence, as a download',
   description:
     'The listing\'s filters (verdict, reason, domain, from, after, before) select the same messages here. ' +
-    'jsonl: one ExportRecord a line, every value exact. csv: the same columns, reasons joined by ";", signatures and history each as one JSON cell, then the evidence in words (explanation, signer, selector, keyBits, keySource, unsigned), then to and cc; ' +
+    'jsonl: one ExportRecord a line, every value exact. csv: the same columns, reasons joined by ";", signatures and history each as one JSON cell, then the evidence in words (explanation, signer, selector, keyBits, keySource, unsigned), then to and cc, then unsignedShown (the shown fields not signed, in words: "Subject, From"); ' +
     'a cell beginning with "=", "+", "-", "@", a tab or a CR (which a spreadsheet would run as a formula) is written after a "\'". ' +
     'Locally (`leakproof serve`) the file is streamed in the response as it is read: 200. ' +
     'In AWS, where API Gateway cuts a response off after 29 s, the export is written by a job of its own, whatever its size: the answer is a 202 ' +

@@ -129,4 +129,13 @@ describe('messageView', () => {
     expect(view.headerSection.endsWith('\r\n\r\n')).toBe(true);
     expect(view.headerSectionTruncated).toBe(false);
   });
+
+  it('gives the To, Cc and Date mail clients show (the top-most), as the listing does, and marks them unsigned', async () => {
+    const added = Buffer.concat([Buffer.from('To: Editor <desk@rival.example>\r\nDate: Fri, 05 May 2017 09:00:00 -0500\r\n'), sign(plain)]);
+    const record = await recordOf(added);
+    expect(record.unsignedShown).toEqual(['date', 'to']);
+    const view = messageView(added, record);
+    expect(view).toMatchObject({ to: 'Editor <desk@rival.example>', cc: 'Carol <carol@campaign.example>', date: { asWritten: 'Fri, 05 May 2017 09:00:00 -0500', zone: '-0500' } });
+    expect(view.unsignedThatMatter.map((field) => [field.name, field.value])).toEqual([['To', 'Editor <desk@rival.example>'], ['Date', 'Fri, 05 May 2017 09:00:00 -0500']]);
+  });
 });
