@@ -50,6 +50,7 @@ export function stackPropsFromContext(node: Node): LeakproofStackProps {
     apiRateLimit: integer('apiRateLimit'),
     apiBurstLimit: integer('apiBurstLimit'),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    sortedListingIndexes: integer('sortedListingIndexes'),
   };
 }
 

@@ -29,6 +29,11 @@ export interface LeakproofStackProps extends StackProps {
   apiBurstLimit?: number;
   /** An e-mail address told when an alarm goes off or clears (subscribed to the alarm topic). */
   alarmEmail?: string;
+  /**
+   * How many of the sorted listings' indexes the verdicts table has (0–4, default all): CloudFormation adds one
+   * index to a table per deployment, so a stack deployed before them is brought up one at a time (README).
+   */
+  sortedListingIndexes?: number;
 }
 
 const STACK_DEFAULTS = {
@@ -62,7 +67,7 @@ export class LeakproofStack extends Stack {
     requireIntegerIn('maxReceiveCount', maxReceiveCount, 1, 1000);
 
     this.storage = new DumpStorage(this, 'Storage', { stagingExpiration: Duration.days(7), exportExpiration: Duration.days(1) });
-    this.tables = new VerdictTables(this, 'Tables');
+    this.tables = new VerdictTables(this, 'Tables', { sortedListingIndexes: props.sortedListingIndexes });
     this.pipeline = new IngestPipeline(this, 'Pipeline', {
       bucket: this.storage.bucket,
       tables: this.tables,

@@ -5,10 +5,19 @@ import {
   DUMPS_TABLE,
   KEYS_TABLE,
   POSTINGS_TABLE,
+  SORTED_LISTINGS,
   VERDICTS_TABLE,
   indexesOf,
+  type IndexDesign,
   type TableDesign,
 } from '../shared/adapters/aws/table-design.ts';
+
+export interface VerdictTablesProps {
+  /** The first this many of the sorted listings' indexes (SORTED_LISTINGS order), the rest left out; default all. */
+  sortedListingIndexes?: number | undefined;
+}
+
+const SORTED_INDEXES: readonly IndexDesign[] = Object.values(SORTED_LISTINGS);
 
 /**
  * The four DynamoDB tables, keyed and indexed as shared/adapters/aws/table-design.ts says (the adapters read
@@ -16,6 +25,10 @@ import {
  * verdicts and archived keys are evidence. Each index copies what the design names: the listing attributes for
  * the verdict indexes, so a listing is one Query without storing every record's evidence twice. A table whose
  * design names a TTL attribute has TTL on (the dumps table: its counted-once markers expire).
+ *
+ * CloudFormation creates or deletes one index of a table per update: a stack deployed before the four sorted
+ * listings' indexes takes them over four deployments, `-c sortedListingIndexes=1`, then 2, 3, and none given.
+ * A sort whose index is not there yet answers 400 (dynamo-message-listing.ts).
  */
 export class VerdictTables extends Construct {
   readonly dumps: dynamodb.Table;
@@ -23,8 +36,13 @@ export class VerdictTables extends Construct {
   readonly postings: dynamodb.Table;
   readonly keys: dynamodb.Table;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: VerdictTablesProps = {}) {
     super(scope, id);
+    const sortedIndexes = props.sortedListingIndexes ?? SORTED_INDEXES.length;
+    if (!Number.isInteger(sortedIndexes) || sortedIndexes < 0 || sortedIndexes > SORTED_INDEXES.length) {
+      throw new Error(`sortedListingIndexes must be a whole number from 0 to ${SORTED_INDEXES.length}, not ${sortedIndexes}`);
+    }
+    const leftOut = new Set(SORTED_INDEXES.slice(sortedIndexes));
     const string = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
     const table = (tableId: string, design: TableDesign): dynamodb.Table => {
       const created = new dynamodb.Table(this, tableId, {
@@ -36,7 +54,7 @@ export class VerdictTables extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
         ...(design.timeToLive === undefined ? {} : { timeToLiveAttribute: design.timeToLive }),
       });
-      for (const index of indexesOf(design)) {
+      for (const index of indexesOf(design).filter((index) => !leftOut.has(index))) {
         created.addGlobalSecondaryIndex({
           indexName: index.indexName,
           partitionKey: string(index.partitionKey),

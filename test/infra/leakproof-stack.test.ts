@@ -270,6 +270,18 @@ describe('the tables', () => {
     }
   });
 
+  it('can leave out the last sorted listings\' indexes, for a stack given them one a deployment (-c sortedListingIndexes)', () => {
+    const verdictIndexes = (count: number) => {
+      const built = synthesize({ sortedListingIndexes: count });
+      const table = resource(built.resources, built.stack.tables.verdicts);
+      return (table.Properties.GlobalSecondaryIndexes as { IndexName: string }[]).map((index) => index.IndexName);
+    };
+    expect(verdictIndexes(0)).toEqual(['byVerdict', 'bySender']);
+    expect(verdictIndexes(1)).toEqual(['byVerdict', 'bySender', SORTED_LISTINGS.date.indexName]);
+    expect(() => synthesize({ sortedListingIndexes: 5 })).toThrow(/sortedListingIndexes/);
+    expect(stackPropsFromContext(new App({ context: { sortedListingIndexes: '2' } }).node).sortedListingIndexes).toBe(2);
+  });
+
   it('expire items by the TTL attribute the design names (the dumps table: its counted-once markers), and no other', () => {
     for (const [table, design] of [[tables.dumps, DUMPS_TABLE], [tables.verdicts, VERDICTS_TABLE], [tables.postings, POSTINGS_TABLE], [tables.keys, KEYS_TABLE]] as const) {
       const ttl = 'timeToLive' in design ? design.timeToLive : undefined;

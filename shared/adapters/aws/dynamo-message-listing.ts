@@ -17,7 +17,7 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { listedVerdict, locatorAfterCursor } from '../../pipeline/message-listing.ts';
 import { searchTermsOf } from '../../search/search-words.ts';
-import { senderDomainOf, type MessageListing, type MessagePage, type MessageQuery, type MessageSort } from '../../ports/verdict-store.ts';
+import { senderDomainOf, UnsupportedQueryError, type MessageListing, type MessagePage, type MessageQuery, type MessageSort } from '../../ports/verdict-store.ts';
 import { getAll } from './dynamo-batch.ts';
 import { locatorOfItem, senderIndexPartition, signerPosting, verdictIndexPartition, verdictKey, verdictPartition, type Item } from './dynamo-entry-items.ts';
 import { allShards } from './dynamo-keys.ts';
@@ -210,10 +210,19 @@ export async function listMessages(
   });
 
   const cursorOf = sort === undefined ? undefined : (sortKey: string) => sortedCursorOf(sort, sortKey);
-  const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds, cursorOf);
+  const page = await readPage(merge, query.limit, (item) => item[path.sortKey] as string, maxRounds, cursorOf).catch((error: unknown) => {
+    // A stack still being given its sorted indexes, one a deployment (infra/tables.ts), lacks this sort's.
+    if (sort !== undefined && isMissingIndex(error)) throw new UnsupportedQueryError('sort', `this deployment has no index for sort=${sort.by} yet (see the README: sortedListingIndexes)`);
+    throw error;
+  });
   // Search postings do not carry the listing: the page's lines are read from their entries' items.
   const items = path.readsEntries ? await entryItemsOf(db, tables, dumpId, page.items) : page.items;
   return { messages: await Promise.all(items.map(listingOf)), cursor: page.cursor };
+}
+
+/** DynamoDB's answer to a Query of an index the table does not have. */
+function isMissingIndex(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /does not have the specified index/i.test(error.message);
 }
 
 /** The verdicts-table items of postings, in the postings' order (one BatchGet per 100). */

@@ -5,6 +5,7 @@
  * still sorts, and a dump stored before sort keys existed is refused a sort rather than listed without its
  * messages.
  */
+import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { listingFromItem, verdictPartition } from '../../../../shared/adapters/aws/dynamo-entry-items.ts';
@@ -154,5 +155,25 @@ describe('sorted listings on dynalite', () => {
     expect(refused).toBeInstanceOf(UnsupportedQueryError);
     expect((refused as UnsupportedQueryError).parameter).toBe('sort');
     expect((await store.listMessages('D', { limit: 10 }))!.messages.map((line) => line.locator)).toEqual(['m.eml']);
+  });
+
+  it('are refused, naming sort, on a verdicts table not yet given the sort\'s index (a stack brought up one index a deployment)', async () => {
+    const bare = `${aws.tables.verdicts}-bare`;
+    await aws.emulators.dynamodb.send(
+      new CreateTableCommand({
+        TableName: bare,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [VERDICTS_TABLE.partitionKey, VERDICTS_TABLE.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: VERDICTS_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: VERDICTS_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await waitUntilTableExists({ client: aws.emulators.dynamodb, maxWaitTime: 30 }, { TableName: bare });
+    const early = new DynamoVerdictStore(aws.db, { ...aws.tables, verdicts: bare });
+    const refused = await early.listMessages('D', { limit: 10, sort: { by: 'subject', descending: true } }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnsupportedQueryError);
+    expect((refused as Error).message).toContain('sort=subject');
   });
 });
