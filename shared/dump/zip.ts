@@ -45,10 +45,10 @@ export async function* readZip(zip: ZipSource): AsyncGenerator<DumpItem | DumpEn
   // Shared with the scan that may take over, so a member keeps the same name whichever way it was found.
   const names = new MemberNames();
   try {
-    for await (const { member, headerOffset, open } of listMembers(zipfile, names)) {
+    for await (const { member, headerOffset, open, readRaw } of listMembers(zipfile, names, reader)) {
       read++;
       lastHeaderOffset = Math.max(lastHeaderOffset, headerOffset);
-      const out = memberToItem(member, zip.prefix, open);
+      const out = memberToItem(member, zip.prefix, open, undefined, readRaw);
       if (out !== undefined) yield out;
     }
   } catch (error) {
@@ -65,13 +65,15 @@ export interface ListedMember {
   headerOffset: number;
   /** Opens the member's stored (still compressed) bytes. */
   open: () => Promise<Readable>;
+  /** Reads them whole, in one read (given a FileRangeReader). */
+  readRaw?: () => Promise<Buffer>;
 }
 
 /**
  * The members of an open zip in central-directory order, as the readers name them (see MemberNames). Throws
  * when the central directory turns out to be damaged part way.
  */
-export async function* listMembers(zipfile: ZipFile, names = new MemberNames()): AsyncGenerator<ListedMember> {
+export async function* listMembers(zipfile: ZipFile, names = new MemberNames(), reader?: FileRangeReader): AsyncGenerator<ListedMember> {
   for await (const entry of zipfile.eachEntry()) {
     const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
     const member: ZipMember = {
@@ -82,7 +84,10 @@ export async function* listMembers(zipfile: ZipFile, names = new MemberNames()):
       compressedSize: entry.compressedSize,
       uncompressedSize: entry.uncompressedSize,
     };
-    yield { member, headerOffset: entry.relativeOffsetOfLocalHeader, open: () => zipfile.openReadStreamPromise(entry, { decodeFileData: false }) };
+    const open = () => zipfile.openReadStreamPromise(entry, { decodeFileData: false });
+    // Where the data starts is told by the local header, as for `open` (yauzl checks it lies inside the file).
+    const readRaw = reader && (async () => reader.readRange((await zipfile.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart, entry.compressedSize));
+    yield { member, headerOffset: entry.relativeOffsetOfLocalHeader, open, ...(readRaw && { readRaw }) };
   }
 }
 

@@ -75,6 +75,17 @@ describe('zip bombs', () => {
     expect((entries[2] as MessageEntry).bytes).toEqual(message(9));
   });
 
+  it('streams a member whose compressed bytes are more than any deferred member may hold, however small its record', async () => {
+    const text = message(5);
+    // A whole deflate stream of the message, then 9 MiB more compressed bytes than it needs.
+    const whole = deflated(text);
+    const padded = { ...whole, data: Buffer.concat([whole.data, Buffer.alloc(9 * MiB, 0x5a)]) };
+    const zip = rawZip([deflatedMember('padded.eml', padded), deflatedMember('ok.eml', deflated(message(1)))]);
+    const [first, second] = (await readZipBytes(zip)) as MessageEntry[];
+    // Not held whole to travel deflated to a worker: read and inflated by the reader as a stream.
+    expect([first!.deflated, second!.deflated?.size]).toEqual([undefined, message(1).length]);
+  });
+
   it('refuses ZIP64 records that lie about either size', async () => {
     const zip = rawZip([
       deflatedMember('tera.eml', deflated(message(1)), { uncompressedSize: 2 ** 40 }),
