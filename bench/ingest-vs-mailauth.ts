@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --size 1g] [--format zip|mbox] [--base 250m] [--work DIR] [--keep] [--throughput-only]
+ * npm run bench [-- --size 1g] [--format zip|mbox] [--base 250m] [--work DIR] [--keep] [--throughput-only] [--profile]
  *
  * Generates ~250 MB of realistic signed mail (one message in ten with a 50 KB–1.5 MB attachment), then times,
  * each in its own child process: `leakproof ingest` as shipped, and a plain single-threaded loop of mailauth's
@@ -7,8 +7,10 @@
  * throughput ratio, and whether the targets hold (ratio ≥ 2, peak RSS < 300 MB; with --size 1g, peak RSS on a
  * ~1 GB dump as flat as on 250 MB). Then, unless --throughput-only, the worst-case table (worst-case.ts): hostile
  * messages and dumps against their time and memory targets. It reports, it does not gate: the exit code is 0 even
- * when a target is missed.
+ * when a target is missed. With --profile, one more ingest of the base dump runs under `--cpu-prof`, and where its
+ * time went is printed by stage and thread (profile-breakdown.ts); that run is slower and is not in the table.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { parseByteSize } from '../tools/generator/byte-size.ts';
 import type { ExpectedDump } from '../tools/generator/expected.ts';
 import { generateDump } from '../tools/generator/generate-dump.ts';
+import { breakdownsIn, breakdownTable } from './profile-breakdown.ts';
 import { runMeasured, type Measurement } from './run-measured.ts';
 import { runTable, targetLines, worstCaseTable, type RunRow, type TargetLine } from './report-table.ts';
 import { runWorstCase } from './worst-case.ts';
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       work: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'throughput-only': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   });
   const format = values.format === 'mbox' ? 'mbox' : 'zip';
@@ -72,6 +76,10 @@ async function main(): Promise<void> {
     console.log('');
     console.log(targetLines(targets(ingest, mailauth, large)));
     for (const row of rows) if (row.failed) console.log(`\n${row.label} failed:\n${row.failed}`);
+    if (values.profile) {
+      console.log(`\nwhere the time goes: leakproof ingest (${label(baseBytes)}) under --cpu-prof, by stage and thread`);
+      console.log(await profileRun(base, scratch));
+    }
     if (!values['throughput-only']) {
       console.log('\nworst case: hostile messages (verified, < 1 s each) and dumps (ingested, peak RSS < 300 MB)');
       const worst = await runWorstCase({ scratch });
@@ -117,6 +125,24 @@ async function ingestRun(dump: Dump, scratch: string, rowLabel: string): Promise
   await rm(home, { recursive: true, force: true });
   console.log(`${result.seconds.toFixed(1)} s`);
   return row(rowLabel, dump, result, dump.messages, dump.messageBytes, load);
+}
+
+/** One more ingest of `dump` with V8's CPU profiler on every thread, summed by stage (profile-breakdown.ts). */
+async function profileRun(dump: Dump, scratch: string): Promise<string> {
+  const home = join(scratch, `home-${Date.now()}`);
+  const profiles = await mkdtemp(join(scratch, 'profiles-'));
+  const run = spawnSync('bin/leakproof.js', ['ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home], {
+    cwd: REPO,
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profiles}`.trim() },
+    stdio: 'ignore',
+  });
+  try {
+    if (run.status !== 0) return `the profiled ingest failed (exit ${run.status})`;
+    return breakdownTable(await breakdownsIn(profiles));
+  } finally {
+    await rm(home, { recursive: true, force: true });
+    await rm(profiles, { recursive: true, force: true });
+  }
 }
 
 async function mailauthRun(dump: Dump, scratch: string, rowLabel: string): Promise<RunRow> {
