@@ -19,7 +19,7 @@ import { DynamoVerdictStore } from '../../shared/adapters/aws/dynamo-verdict-sto
 import { importKeyFile } from '../../shared/keys/key-import.ts';
 import { UPLOADS_PREFIX } from '../../shared/adapters/aws/settings.ts';
 import { generateDump, type GenerateResult } from '../../tools/generator/generate-dump.ts';
-import type { DocumentRecord, DumpSummary, ExportRecord, VerdictStore } from '../../shared/ports/verdict-store.ts';
+import { MESSAGE_SORT_FIELDS, type DocumentRecord, type DumpSummary, type ExportRecord, type MessageQuery, type VerdictStore } from '../../shared/ports/verdict-store.ts';
 import { openLocalHome } from '../../shared/adapters/local/local-home.ts';
 import { createLeakproofResources, startAwsEmulators, type AwsEmulators, QUIET_HANDLERS } from '../helpers/aws-emulators.ts';
 import { buildZip, mboxRecord } from '../helpers/dump-files.ts';
@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 /** `leakproof ingest` on the same dump: its summary, exported records and documents. */
-async function localPipeline(dump: GenerateResult): Promise<{ summary: DumpSummary; records: ExportRecord[]; documents: ComparableDocument[] }> {
+async function localPipeline(dump: GenerateResult): Promise<{ summary: DumpSummary; records: ExportRecord[]; documents: ComparableDocument[]; sorted: Record<string, string[]> }> {
   const home = join(work, `home-${basename(dump.dumpPath)}`);
   const run = (...args: string[]) => {
     const result = spawnSync(process.execPath, [BIN, ...args, '--home', home], { encoding: 'utf8' });
@@ -70,7 +70,7 @@ async function localPipeline(dump: GenerateResult): Promise<{ summary: DumpSumma
   const records = run('export', '--format', 'jsonl').trim().split('\n').map((line) => JSON.parse(line) as ExportRecord);
   const local = openLocalHome(home);
   try {
-    return { summary, records, documents: await documentsOf(local.store, summary.dump.id) };
+    return { summary, records, documents: await documentsOf(local.store, summary.dump.id), sorted: await sortedListings(local.store, summary.dump.id) };
   } finally {
     local.close();
   }
@@ -90,6 +90,24 @@ async function documentsOf(from: VerdictStore, dumpId: string): Promise<Comparab
     documents.push({ ...record, provenance: provenance?.provenance ?? null, carriers });
   }
   return documents;
+}
+
+/** Sorted listings (every sort, both ways, and one under a filter), walked page by page: their locators in order. */
+async function sortedListings(from: VerdictStore, dumpId: string): Promise<Record<string, string[]>> {
+  const queries: Omit<MessageQuery, 'limit' | 'cursor'>[] = MESSAGE_SORT_FIELDS.flatMap((by) => [false, true].map((descending) => ({ sort: { by, descending } })));
+  queries.push({ sort: { by: 'subject', descending: true }, verdict: 'failed' });
+  const listings: Record<string, string[]> = {};
+  for (const query of queries) {
+    const locators: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await from.listMessages(dumpId, { ...query, limit: 97, ...(cursor === undefined ? {} : { cursor }) }))!;
+      locators.push(...page.messages.map((line) => line.locator));
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+    listings[JSON.stringify(query)] = locators;
+  }
+  return listings;
 }
 
 async function importKeys(keysPath: string): Promise<void> {
@@ -164,6 +182,9 @@ describe('the AWS pipeline on local emulators', () => {
     expect(settled.invocations).toBeGreaterThanOrEqual(2); // its documents, then other dumps' documents
 
     expect(comparable(await exported(id))).toEqual(comparable(local.records));
+    // The workers wrote every message's sort keys: each sorted listing is the local store's, line for line.
+    expect(Object.values(local.sorted).every((locators) => locators.length > 0)).toBe(true);
+    expect(await sortedListings(store, id)).toEqual(local.sorted);
     const summary = (await store.summary(id))!;
     expect({ ...summary, dump: undefined }).toEqual({ ...local.summary, dump: undefined });
     const counts = await expectCountsAddUp(id);
