@@ -631,6 +631,7 @@ describe('the functions', () => {
         'GET /explanations': read,
         'GET /dumps/{id}/export': read,
         'GET /dumps/{id}/exports/{exportId}': read,
+        'GET /dumps/{id}/skipped': read,
         'GET /dumps/{id}/documents': read,
         'GET /dumps/{id}/documents/{documentKey}': read,
         'GET /documents/{sha256}': read,
