@@ -66,7 +66,8 @@ export class MemberNames {
 }
 
 /**
- * `openRaw` opens the member's stored (still compressed) bytes. Returns undefined for directories, which are
+ * `openRaw` opens the member's stored (still compressed) bytes; `readRaw`, where the reader has it, reads them whole
+ * at once (for a member that travels deflated). Returns undefined for directories, which are
  * not entries. `incomplete` marks a member cut short by the end of the file: its bytes are read as far as they
  * go (the complete messages at the start of a cut mbox are worth having), then reading fails with that reason.
  *
@@ -78,6 +79,7 @@ export function memberToItem(
   prefix: string,
   openRaw: () => Promise<Readable>,
   incomplete?: string,
+  readRaw: () => Promise<Buffer> = async () => readAll(await openRaw()),
 ): DumpItem | ErrorEntry | undefined {
   if (member.name.endsWith('/')) return undefined;
   const path = prefix + member.name;
@@ -94,7 +96,7 @@ export function memberToItem(
   }
   const item: DumpItem = { kind: 'item', path, read: () => memberData(member, openRaw, incomplete) };
   if (defersInflation(member, incomplete)) {
-    item.deflated = async () => ({ data: await readAll(await openRaw()), size: member.uncompressedSize, crc32: member.crc32 });
+    item.deflated = async () => ({ data: await readRaw(), size: member.uncompressedSize, crc32: member.crc32 });
   }
   return item;
 }
@@ -121,7 +123,9 @@ const MIN_INFLATE_CHUNK_BYTES = 64;
 const INFLATE_CHUNK_BYTES = 256 * 1024;
 
 function defersInflation(member: ZipMember, incomplete: string | undefined): boolean {
-  return member.method === DEFLATED && member.uncompressedSize <= DEFER_INFLATION_BYTES && incomplete === undefined;
+  // Its compressed bytes are held whole too: a member recording a few KB inflated but a gigabyte compressed (no
+  // honest deflate stream is larger than its output by more than a little) streams instead.
+  return member.method === DEFLATED && member.uncompressedSize <= DEFER_INFLATION_BYTES && member.compressedSize <= DEFER_INFLATION_BYTES && incomplete === undefined;
 }
 
 /**
