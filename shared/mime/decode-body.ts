@@ -35,7 +35,12 @@ export function decodedSizeBound(encodedLength: number, transferEncoding: string
  * 7bit part: a view of the message) or that may sit in one of Node's shared pool slabs.
  */
 export function discardDecoded(decoded: Buffer, encoded: Buffer): void {
+  if (decoded.buffer !== encoded.buffer) discardFile(decoded);
+}
+
+/** The same for a decoded file held apart from its message (described elsewhere: see describeEntry). */
+export function discardFile(decoded: Uint8Array): void {
   const buffer = decoded.buffer;
-  if (buffer === encoded.buffer || !(buffer instanceof ArrayBuffer) || buffer.byteLength <= Buffer.poolSize) return;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength <= Buffer.poolSize) return;
   (buffer as ArrayBuffer & { transfer(newByteLength: number): ArrayBuffer }).transfer(0);
 }

@@ -44,6 +44,11 @@ export interface IngestOptions {
 
 const BATCH_SIZE = 500;
 /**
+ * Bytes of files (attachments whose metadata the reading thread reads: see verifyEntry) waiting to be described,
+ * at most, before the reader waits: a few large PDFs, held once each.
+ */
+const MAX_DESCRIBING_BYTES = 64 * 1024 * 1024;
+/**
  * Records made while the dump's identity is still being computed, at most: its SHA-256 is a pass over the whole
  * dump (~0.5 s for 250 MB), and the reader verifies ahead of it instead of waiting, then waits here. A record is
  * ~2.5 KB, so this holds ~5 MB.
@@ -110,11 +115,21 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   };
 
   const sizes = new Map<string, number>();
-  // Display headers are decoded here, on the splitting thread, as each record arrives (see verifyEntry).
+  // Records are described here, on the splitting thread, in the order they arrive (see verifyEntry): display
+  // headers decoded, and the metadata of files the workers left to it read. The files' bytes wait here, so the
+  // reader waits while more than MAX_DESCRIBING_BYTES of them do.
+  let describing: Promise<void> = Promise.resolve();
+  let describingBytes = 0;
   const queue = options.startQueue((result) => {
     const key = locatorKey(result.locator);
-    record(describeEntry(result), sizes.get(key) ?? 0);
+    const size = sizes.get(key) ?? 0;
     sizes.delete(key);
+    const held = result.kind === 'message' ? result.toDescribe.reduce((sum, file) => sum + file.bytes.byteLength, 0) : 0;
+    describingBytes += held;
+    describing = describing.then(async () => {
+      record(await describeEntry(result), size);
+      describingBytes -= held;
+    });
   });
   // One turn of the event loop: an identity given already known (and a store that answers at once) opens first.
   await Promise.race([opening, new Promise((resolve) => setImmediate(resolve))]).catch(() => {});
@@ -136,6 +151,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
       }
       if (entry.kind === 'message') {
         sizes.set(key, messageSize(entry));
+        if (describingBytes > MAX_DESCRIBING_BYTES) await describing;
         await queue.submit(entry);
       } else if (entry.kind === 'document') {
         // Described here, one at a time, while the workers verify: the reader holds one document at most (see
@@ -151,6 +167,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
   // not finish says so, and the same command resumes it.
   await queue.drain().catch(() => {});
   await queue.close();
+  await describing;
   // A dump that could not be opened (its identity or the store failed) has nothing stored: that error is told.
   const { dump } = await opening;
   await flush();

@@ -78,10 +78,16 @@ if (!isMainThread && parentPort) {
         const fields = ownBytes(reply.record.displayFields);
         reply.record.displayFields = fields as Buffer;
         transfer.push(...transferable(fields));
+        // Files whose metadata the reading thread reads move there: a decoded file's buffer holds that file
+        // alone, unless it is one of Node's pooled slabs (then it is copied out first).
+        for (const file of reply.record.toDescribe) {
+          if (file.bytes.buffer.byteLength <= Buffer.poolSize) file.bytes = ownBytes(file.bytes) as Buffer;
+          transfer.push(...transferable(file.bytes));
+        }
       }
       replies.push(reply);
     }
-    port.postMessage(replies, transfer);
+    port.postMessage(replies, [...new Set(transfer)]);
   });
 }
 

@@ -33,6 +33,11 @@ function readerFor(detectedType: string | null, name: string | null): Reader | n
   return null;
 }
 
+/** Whether readMetadata has a reader for such a file (and reads it: it is not over MAX_METADATA_INPUT_BYTES). */
+export function hasMetadataReader(size: number, detectedType: string | null, name: string | null): boolean {
+  return size <= MAX_METADATA_INPUT_BYTES && readerFor(detectedType, name) !== null;
+}
+
 /**
  * The metadata of a file's bytes, by the reader made for its format (OOXML, ODF, PDF, EXIF), or null for a
  * format without one or a file over MAX_METADATA_INPUT_BYTES (its size, type and hash still stand). Never

@@ -16,9 +16,9 @@ const key = rsaKey(1024);
 const resolver = staticResolver({ 'sel._domainkey.campaign.example': key.record });
 const sign = (message: Buffer, options: { headers?: string[] } = {}) => signMessage(message, { domain: 'campaign.example', selector: 'sel', privateKey: key.privateKey, ...options });
 
-async function inventoryOf(message: Buffer) {
+async function inventoryOf(message: Buffer, options?: { deferMetadata: boolean }) {
   const verdict = await verifyMessage({ bytes: message }, resolver, AT);
-  return inventoryAttachments(message, verdict.signatures);
+  return inventoryAttachments(message, verdict.signatures, undefined, options);
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -52,13 +52,31 @@ describe('inventoryAttachments', () => {
         { mimePath: '3', name: null, declaredType: 'image/png', detectedType: 'image/png', size: PNG.length, sha256: sha256(PNG), metadata: png, disposition: 'inline', coveredBy: [0] },
       ],
       note: null,
+      toDescribe: [],
     });
   });
 
+  it('leaves the metadata of files with a reader to the caller when asked, with their decoded bytes', async () => {
+    const message = sign(
+      multipartMessage({
+        subtype: 'mixed',
+        boundary: 'm',
+        parts: [textPart('see attached'), filePart(PDF, { type: 'application/pdf', name: 'comptes.pdf' }), filePart(Buffer.from('plain notes'), { type: 'text/plain', name: 'notes.txt' })],
+      }),
+    );
+    const deferred = await inventoryOf(message, { deferMetadata: true });
+    const inline = await inventoryOf(message);
+    // The PDF has a reader: its metadata is left unread, its bytes handed on; the text file has none: read here (null).
+    expect(deferred.toDescribe.map(({ attachment, bytes }) => [attachment, sha256(bytes)])).toEqual([[0, sha256(PDF)]]);
+    expect(deferred.attachments.map((file) => file.metadata)).toEqual([null, null]);
+    expect(inline.attachments[0]!.metadata).toEqual(await readMetadata(PDF, 'application/pdf', 'comptes.pdf'));
+    expect({ ...deferred.attachments[0], metadata: inline.attachments[0]!.metadata }).toEqual(inline.attachments[0]);
+  });
+
   it('has no files for text-only mail, whole or in alternatives', async () => {
-    expect(await inventoryOf(sign(buildMessage()))).toEqual({ attachments: [], note: null });
+    expect(await inventoryOf(sign(buildMessage()))).toEqual({ attachments: [], note: null, toDescribe: [] });
     const alternative = multipartMessage({ subtype: 'alternative', boundary: 'a', parts: [textPart('plain'), textPart('<b>html</b>', 'text/html')] });
-    expect(await inventoryOf(sign(alternative))).toEqual({ attachments: [], note: null });
+    expect(await inventoryOf(sign(alternative))).toEqual({ attachments: [], note: null, toDescribe: [] });
   });
 
   it('takes a single-part file message as file "1"', async () => {

@@ -105,7 +105,7 @@ describe('ingest', () => {
     expect([outcome.interrupted, outcome.submitted, (await store.summary('d1'))!.dump.status]).toEqual([true, [], 'interrupted']);
   });
 
-  it('describes each verified record as it arrives: none wait for the reader', async () => {
+  it('describes each verified record as it arrives: none pile up waiting for the reader', async () => {
     const store = new SqliteVerdictStore(temp.open());
     const verified = await verifyEntry(message('template.eml') as MessageEntry, verifier, AT);
     const list = Array.from({ length: 2000 }, (_, i): DumpEntry => ({ kind: 'message', locator: { path: `m${i}.eml` }, bytes: Buffer.alloc(0) }));
@@ -133,7 +133,8 @@ describe('ingest', () => {
       onProgress: (p) => (stored = p.messages),
     });
     expect(progress.messages).toBe(2000);
-    expect(mostWaiting).toBe(0);
+    // Described a microtask later (a record's files may need reading), never more.
+    expect(mostWaiting).toBeLessThanOrEqual(1);
   });
 
   it('stores every file of content as one document beside the messages, and the counts add up', async () => {
