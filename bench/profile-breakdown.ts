@@ -32,7 +32,7 @@ const STAGES: [stage: string, functions: string[]][] = [
   ['message SHA-256', ['verifyEntry']],
   ['inflating zip members', ['inflateMember', 'inflatedHead']],
   ['dump SHA-256 (identity)', ['fingerprintDump', 'hashFile']],
-  ['display headers', ['describeEntry']],
+  ['describing records (display headers, file metadata)', ['describeEntry']],
   ['documents', ['describeDocument']],
   ['provenance', ['settleProvenance']],
   ['storing (SQLite)', ['putEntries']],
