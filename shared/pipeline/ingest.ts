@@ -35,6 +35,8 @@ export interface IngestOptions {
   store: VerdictStore;
   /** Starts the queue that verifies messages and hands each finished record to `onResult`. */
   startQueue: (onResult: (record: VerifiedEntry) => void) => WorkQueue<MessageEntry>;
+  /** Turns a verified entry into the record stored (describe-entry.ts unless given). */
+  describe?: (verified: VerifiedEntry) => Promise<EntryRecord>;
   /** The clock at the edge: when the run started and ended, for the dump record. */
   now: () => Date;
   onProgress?: (progress: IngestProgress) => void;
@@ -47,7 +49,7 @@ const BATCH_SIZE = 500;
  * Bytes of files (attachments whose metadata the reading thread reads: see verifyEntry) waiting to be described,
  * at most, before the reader waits: a few large PDFs, held once each.
  */
-const MAX_DESCRIBING_BYTES = 64 * 1024 * 1024;
+export const MAX_DESCRIBING_BYTES = 64 * 1024 * 1024;
 /**
  * Records made while the dump's identity is still being computed, at most: its SHA-256 is a pass over the whole
  * dump (~0.5 s for 250 MB), and the reader verifies ahead of it instead of waiting, then waits here. A record is
@@ -66,7 +68,7 @@ export const MAX_RECORDS_BEFORE_OPEN = 4 * BATCH_SIZE;
  * verified again, once).
  */
 export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord; progress: IngestProgress; interrupted: boolean }> {
-  const { store, now } = options;
+  const { store, now, describe = describeEntry } = options;
   const progress: IngestProgress = { located: 0, messages: 0, documents: 0, skipped: 0, errors: 0, alreadyStored: 0, bytes: 0 };
   const opening = (async () => {
     const dump = await store.openDump(await options.dump, now());
@@ -127,7 +129,7 @@ export async function ingest(options: IngestOptions): Promise<{ dump: DumpRecord
     const held = result.kind === 'message' ? result.toDescribe.reduce((sum, file) => sum + file.bytes.byteLength, 0) : 0;
     describingBytes += held;
     describing = describing.then(async () => {
-      record(await describeEntry(result), size);
+      record(await describe(result), size);
       describingBytes -= held;
     });
   });

@@ -5,7 +5,8 @@ import { SqliteVerdictStore } from '../../../shared/adapters/local/sqlite-verdic
 import { signMessage } from '../../../shared/dkim/sign.ts';
 import type { DumpEntry, MessageEntry } from '../../../shared/dump/entry.ts';
 import { readDump } from '../../../shared/dump/open-dump.ts';
-import { ingest, MAX_RECORDS_BEFORE_OPEN, type IngestOptions } from '../../../shared/pipeline/ingest.ts';
+import { describeEntry } from '../../../shared/pipeline/describe-entry.ts';
+import { ingest, MAX_DESCRIBING_BYTES, MAX_RECORDS_BEFORE_OPEN, type IngestOptions } from '../../../shared/pipeline/ingest.ts';
 import { verifyEntry, type VerifiedEntry } from '../../../shared/pipeline/verify-entry.ts';
 import type { DocumentRecord } from '../../../shared/ports/verdict-store.ts';
 import type { WorkQueue } from '../../../shared/ports/work-queue.ts';
@@ -135,6 +136,43 @@ describe('ingest', () => {
     expect(progress.messages).toBe(2000);
     // Described a microtask later (a record's files may need reading), never more.
     expect(mostWaiting).toBeLessThanOrEqual(1);
+  });
+
+  it(`waits while more than ${MAX_DESCRIBING_BYTES / 1024 / 1024} MiB of files wait to be described, then carries on`, async () => {
+    const store = new SqliteVerdictStore(temp.open());
+    const verified = await verifyEntry(message('template.eml') as MessageEntry, verifier, AT);
+    const FILE = 20 * 1024 * 1024;
+    const list = Array.from({ length: 10 }, (_, i): DumpEntry => ({ kind: 'message', locator: { path: `m${i}.eml` }, bytes: Buffer.alloc(0) }));
+    let submitted = 0;
+    // Workers that hand back each message at once with a 20 MiB file whose metadata is still to be read.
+    const queue = (onResult: (record: VerifiedEntry) => void): WorkQueue<MessageEntry> => ({
+      async submit(entry) {
+        submitted++;
+        onResult({ ...verified, locator: entry.locator, toDescribe: [{ attachment: 0, bytes: Buffer.alloc(FILE) }] } as VerifiedEntry);
+      },
+      async drain() {},
+      async close() {},
+    });
+    // Describing is held until the test lets it go.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const running = ingest({
+      dump: Promise.resolve(DUMP),
+      entries: entries(list),
+      store,
+      startQueue: queue,
+      now: () => AT,
+      describe: async (record) => {
+        await held;
+        return describeEntry({ ...record, toDescribe: [] } as VerifiedEntry);
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // 20, 40, 60 MiB wait: the fourth is submitted (60 ≤ 64), then 80 MiB wait and the reader stops.
+    expect(submitted).toBe(Math.floor(MAX_DESCRIBING_BYTES / FILE) + 1);
+    letGo();
+    expect((await running).progress).toMatchObject({ located: 10, messages: 10 });
+    expect(submitted).toBe(10);
   });
 
   it('stores every file of content as one document beside the messages, and the counts add up', async () => {
