@@ -56,10 +56,16 @@ for (const format of ['zip', 'mbox'] as const) {
     });
 
     it('stores exactly the expected counts by verdict and reason', () => {
+      const started = performance.now();
       const run = leakproof('ingest', dump.dumpPath, '--keys', dump.keysPath, '--offline', '--home', home, '--json');
+      const elapsedMs = performance.now() - started;
       expect(run.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
       expect(run.code).toBe(0);
-      expectSummaryToMatch((JSON.parse(run.stdout) as { summary: DumpSummary }).summary, expected);
+      const result = JSON.parse(run.stdout) as { summary: DumpSummary; run: { firstVerdictMs: number | null } };
+      expectSummaryToMatch(result.summary, expected);
+      // Start-up (issue 15): ms from the process's start to its first verdict, within the run's own duration.
+      expect(result.run.firstVerdictMs).toBeGreaterThan(0);
+      expect(result.run.firstVerdictMs).toBeLessThanOrEqual(elapsedMs);
     });
 
     it('gives every message the verdict and reasons planned for it', () => {
