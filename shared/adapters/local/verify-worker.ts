@@ -10,7 +10,7 @@ import { otherReadings } from '../../dump/mbox-quoting.ts';
 import { archiveFirstResolver, memoized } from '../../keys/archive-first-resolver.ts';
 import { systemTxtLookup } from '../../keys/dns-key-lookup.ts';
 import { verifyEntry, type VerifiedEntry } from '../../pipeline/verify-entry.ts';
-import { createVerifier } from '../../verify/verify-message.ts';
+import { createVerifier, type MessageVerifier } from '../../verify/verify-message.ts';
 import { openLocalDatabase } from './sqlite-database.ts';
 import { SqliteKeyArchive } from './sqlite-key-archive.ts';
 import { ownBytes, release, transferable } from './thread-bytes.ts';
@@ -41,9 +41,14 @@ export interface WorkerReply {
 
 if (!isMainThread && parentPort) {
   const config = workerData as VerifyWorkerConfig;
-  const archive = new SqliteKeyArchive(openLocalDatabase(config.home));
-  const resolver = memoized(archiveFirstResolver({ archive, dns: config.offline ? null : systemTxtLookup(), now: () => new Date() }));
-  const verifier = createVerifier(resolver);
+  // The store is opened when the first message arrives, not when the thread starts: threads start while the
+  // command is still creating or migrating the store and importing keys (see startVerifyThreads).
+  let verifier: MessageVerifier | null = null;
+  const verifierOnce = (): MessageVerifier => {
+    if (verifier) return verifier;
+    const archive = new SqliteKeyArchive(openLocalDatabase(config.home));
+    return (verifier = createVerifier(memoized(archiveFirstResolver({ archive, dns: config.offline ? null : systemTxtLookup(), now: () => new Date() }))));
+  };
   const at = new Date(config.at);
   const port = parentPort;
   const verify = async ({ id, job }: { id: number; job: VerifyJob }): Promise<WorkerReply> => {
@@ -58,7 +63,7 @@ if (!isMainThread && parentPort) {
       const message: MessageEntry = { kind: 'message', locator: job.locator, bytes };
       if (job.asStored) message.alternateReadings = otherReadings(asBuffer(job.asStored));
       if (job.outlook) message.outlook = { transportHeaders: job.outlook.transportHeaders && asBuffer(job.outlook.transportHeaders) };
-      return { id, record: await verifyEntry(message, verifier, at) };
+      return { id, record: await verifyEntry(message, verifierOnce(), at) };
     } catch (error) {
       return { id, error: (error as Error).message };
     } finally {
