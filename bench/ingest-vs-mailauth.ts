@@ -188,6 +188,9 @@ async function hashLimitRun(dump: Dump, scratch: string, sizeText: string): Prom
   const limit = JSON.parse(result.stdout.trim().split('\n').pop()!) as HashLimit;
   console.log(`${result.seconds.toFixed(1)} s, of which hashing ${limit.seconds.toFixed(2)} s (the fastest round)`);
   if (limit.sampled) console.log(`  note: the limit is measured on the first ${(limit.bytes / 1e6).toFixed(0)} MB of mail only`);
+  else if (limit.messages !== dump.messages || limit.bytes !== dump.messageBytes) {
+    console.log(`  note: the hash limit read ${limit.messages} messages / ${limit.bytes} bytes; expected.json lists ${dump.messages} / ${dump.messageBytes}`);
+  }
   return { label: rowLabel, messages: limit.messages, bytes: limit.bytes, seconds: limit.seconds, peakRssMb: null, cpuSeconds: limit.cpuSeconds, load };
 }
 
