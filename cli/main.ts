@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { IngestFlags } from './commands/ingest.ts';
 
 // Each command's module is loaded when it runs: `ingest` need not carry the HTTP API's router and schemas
 // (measured: ~20 MB of a run's peak memory).
@@ -31,7 +32,12 @@ program
   .option('--at <time>', 'verification time, ISO 8601 (default: now)', isoTime)
   .option('--json', 'print the summary as JSON')
   .addOption(homeOption())
-  .action(async (path: string, flags) => finish(await (await import('./commands/ingest.ts')).ingestCommand(path, flags)));
+  .action(async (path: string, flags: IngestFlags) => {
+    // The verifying threads first: they load their code while this thread loads the command's (ingest-threads.ts).
+    const fixed = { ...flags, at: flags.at ?? new Date() };
+    const threads = (await import('./commands/ingest-threads.ts')).startIngestThreads(fixed);
+    finish(await (await import('./commands/ingest.ts')).ingestCommand(path, fixed, threads));
+  });
 
 program
   .command('keys')

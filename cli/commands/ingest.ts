@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { openLocalHome, resolveHome } from '../../shared/adapters/local/local-home.ts';
-import { WorkerPool } from '../../shared/adapters/local/worker-pool.ts';
+import { WorkerPool, type VerifyThreads } from '../../shared/adapters/local/worker-pool.ts';
 import { fingerprintDump } from '../../shared/dump/fingerprint.ts';
 import { readDump } from '../../shared/dump/open-dump.ts';
 import { importKeyFile } from '../../shared/keys/key-import.ts';
@@ -8,6 +8,7 @@ import { ingest } from '../../shared/pipeline/ingest.ts';
 import { settleProvenance } from '../../shared/provenance/settle-provenance.ts';
 import { progressReporter } from '../progress.ts';
 import { summaryTable } from '../summary-table.ts';
+import { startIngestThreads } from './ingest-threads.ts';
 import { reportKeyImport } from './keys.ts';
 import { reportKeyImpact } from './reverify.ts';
 
@@ -20,8 +21,13 @@ export interface IngestFlags {
   json?: boolean;
 }
 
-/** `leakproof ingest <path>`: split, queue, verify and store a dump, then print its summary. */
-export async function ingestCommand(path: string, flags: IngestFlags): Promise<number> {
+/**
+ * `leakproof ingest <path>`: split, queue, verify and store a dump, then print its summary. `threads`: the
+ * verifying threads, when the caller started them already (with the same flags and `at`).
+ */
+export async function ingestCommand(path: string, flags: IngestFlags, threads?: VerifyThreads): Promise<number> {
+  const at = flags.at ?? new Date();
+  const verifyThreads = threads ?? startIngestThreads({ ...flags, at });
   const local = openLocalHome(resolveHome(flags.home));
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -32,7 +38,6 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
       reportKeyImport(imported, flags.keys);
       await reportKeyImpact(local, imported);
     }
-    const at = flags.at ?? new Date();
     const identity = fingerprintDump(path);
     const progress = progressReporter(identity.then(({ bytes }) => bytes));
     // Start-up as issue 15 measures it: ms from the process's start (Node's time origin) to the first verdict
@@ -42,7 +47,7 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
       dump: identity.then(({ id, bytes }) => ({ id, name: basename(resolve(path)), source: resolve(path), bytes })),
       entries: readDump(path),
       store: local.store,
-      startQueue: (onResult) => new WorkerPool({ home: local.home, offline: flags.offline ?? false, at: at.toISOString(), workers: flags.workers, onResult }),
+      startQueue: (onResult) => new WorkerPool({ threads: verifyThreads, onResult }),
       now: () => new Date(),
       onProgress: (p) => {
         if (firstVerdictMs === null && p.messages > 0) firstVerdictMs = performance.now();
@@ -68,5 +73,6 @@ export async function ingestCommand(path: string, flags: IngestFlags): Promise<n
   } finally {
     process.off('SIGINT', interrupt);
     local.close();
+    await verifyThreads.close(); // ended already unless the run stopped before it began
   }
 }
