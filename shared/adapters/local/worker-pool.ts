@@ -76,8 +76,9 @@ export class WorkerPool implements WorkQueue<MessageEntry> {
   private readonly threads: VerifyThreads;
 
   constructor(options: WorkerPoolOptions) {
-    this.onResult = options.onResult;
-    this.threads = 'threads' in options ? options.threads : startVerifyThreads(options);
+    const { onResult, ...threads } = options;
+    this.onResult = onResult;
+    this.threads = 'threads' in threads ? threads.threads : startVerifyThreads(threads);
     for (const worker of this.threads.workers) {
       const slot: Slot = { worker, inFlight: 0, batch: [], batchBytes: 0, transfer: [] };
       worker.on('message', (replies: WorkerReply[]) => this.settle(slot, replies));
