@@ -9,12 +9,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
+import { highWaterMarkKb } from './high-water-mark.mjs';
 
 const target = process.env.LEAKPROOF_BENCH_RSS_FILE;
 // Workers inherit --import; only the main thread reports, once, when the whole process ends.
 if (target && isMainThread) {
   process.on('exit', () => {
     const usage = process.resourceUsage();
-    writeFileSync(target, `${usage.maxRSS} ${usage.userCPUTime} ${usage.systemCPUTime}`);
+    // VmHWM, not getrusage's maxRSS where there is a choice: on Linux a process keeps across exec the peak of the
+    // one it was forked from, so a child of a bench that had just built a 600 MB hostile dump in memory reported
+    // ~1.1 GB whatever it used itself.
+    writeFileSync(target, `${highWaterMarkKb('self') ?? usage.maxRSS} ${usage.userCPUTime} ${usage.systemCPUTime}`);
   });
 }
+

@@ -1,9 +1,9 @@
 /** Runs one benchmarked child process and measures it: wall time from spawn to exit, and its own peak RSS. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { highWaterMarkKb } from './high-water-mark.mjs';
 
 export interface Measurement {
   ok: boolean;
@@ -80,12 +80,3 @@ export async function runMeasured(command: string[], options: MeasureOptions): P
   };
 }
 
-/** A live process's peak resident set size so far (VmHWM), KB; null where /proc is not there. */
-function highWaterMarkKb(pid: number): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
