@@ -34,9 +34,8 @@ program
   .addOption(homeOption())
   .action(async (path: string, flags: IngestFlags) => {
     // The verifying threads first: they load their code while this thread loads the command's (ingest-threads.ts).
-    const fixed = { ...flags, at: flags.at ?? new Date() };
-    const threads = (await import('./commands/ingest-threads.ts')).startIngestThreads(fixed);
-    finish(await (await import('./commands/ingest.ts')).ingestCommand(path, fixed, threads));
+    const threads = (await import('./commands/ingest-threads.ts')).startIngestThreads(flags);
+    finish(await (await import('./commands/ingest.ts')).ingestCommand(path, flags, threads));
   });
 
 program

@@ -4,9 +4,11 @@ import type { IngestFlags } from './ingest.ts';
 
 /**
  * The verifying threads of `leakproof ingest`, started before the command's own code is loaded: each takes
- * ~0.1–0.2 s to load the verifier, the command as long to load the readers and the store, and the two now
- * overlap (issue 15: verifying starts within 150 ms). A module of its own, small, for that reason.
+ * ~0.1 s to load the verifier, the command as long to load the readers and the store, and the two now overlap
+ * (issue 15's start-up). A module of its own, small, for that reason. The threads hold the run's verification
+ * time (`--at`, else now): the command itself does not read it.
  */
-export function startIngestThreads(flags: IngestFlags & { at: Date }): VerifyThreads {
-  return startVerifyThreads({ home: resolveHome(flags.home), offline: flags.offline ?? false, at: flags.at.toISOString(), workers: flags.workers });
+export function startIngestThreads(flags: IngestFlags): VerifyThreads {
+  const at = flags.at ?? new Date();
+  return startVerifyThreads({ home: resolveHome(flags.home), offline: flags.offline ?? false, at: at.toISOString(), workers: flags.workers });
 }

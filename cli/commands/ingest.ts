@@ -23,11 +23,10 @@ export interface IngestFlags {
 
 /**
  * `leakproof ingest <path>`: split, queue, verify and store a dump, then print its summary. `threads`: the
- * verifying threads, when the caller started them already (with the same flags and `at`).
+ * verifying threads, when the caller started them already (startIngestThreads, with the same flags).
  */
 export async function ingestCommand(path: string, flags: IngestFlags, threads?: VerifyThreads): Promise<number> {
-  const at = flags.at ?? new Date();
-  const verifyThreads = threads ?? startIngestThreads({ ...flags, at });
+  const verifyThreads = threads ?? startIngestThreads(flags);
   const local = openLocalHome(resolveHome(flags.home));
   const controller = new AbortController();
   const interrupt = () => controller.abort();
