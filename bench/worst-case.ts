@@ -15,11 +15,10 @@ import { HOSTILE_DUMPS, hostileDumpPath, type HostileDump } from './hostile-dump
 import { HOSTILE_MESSAGES, type HostileMessage } from './hostile-messages.ts';
 import { worstCaseTable, type WorstCaseRow } from './report-table.ts';
 import { runMeasured } from './run-measured.ts';
+import { TARGETS } from './targets.ts';
 import type { HostileVerification } from './verify-hostile.ts';
 
 const REPO = join(import.meta.dirname, '..');
-const TARGET_SECONDS = 1;
-const TARGET_RSS_MB = 300;
 
 export interface WorstCaseOptions {
   scratch: string;
@@ -43,7 +42,7 @@ async function messageRow(hostile: HostileMessage, scratch: string, timeoutSecon
   const run = await runMeasured([process.execPath, 'bench/verify-hostile.ts', hostile.id], { cwd: REPO, scratch, label: `worst-${hostile.id}`, timeoutMs: timeoutSeconds * 1000 });
   const lines = run.stdout.trim().split('\n');
   const built = lines[0]?.startsWith('{') ? (JSON.parse(lines[0]) as { bytes: number }) : null;
-  const row = { name: hostile.label, input: built ? megabytes(built.bytes) : 'n/a', target: `< ${TARGET_SECONDS} s` };
+  const row = { name: hostile.label, input: built ? megabytes(built.bytes) : 'n/a', target: `< ${TARGETS.hostileMessageSeconds} s` };
   if (run.timedOut) {
     console.log(`killed after ${timeoutSeconds} s`);
     return { ...row, measured: `> ${timeoutSeconds} s`, met: false, note: `still verifying after ${timeoutSeconds} s: killed` };
@@ -58,7 +57,7 @@ async function messageRow(hostile: HostileMessage, scratch: string, timeoutSecon
   return {
     ...row,
     measured: `${seconds.toFixed(2)} s`,
-    met: seconds < TARGET_SECONDS,
+    met: seconds < TARGETS.hostileMessageSeconds,
     note: `${[result.verdict, ...result.reasons].join(' ')}; verify ${result.verifySeconds.toFixed(2)} s, display headers ${result.describeSeconds.toFixed(2)} s`,
   };
 }
@@ -88,9 +87,9 @@ async function dumpRow(hostile: HostileDump, scratch: string, timeoutSeconds: nu
     name: hostile.label,
     input: megabytes(size),
     measured: rss === null ? 'n/a' : `${rss.toFixed(0)} MB`,
-    target: `< ${TARGET_RSS_MB} MB`,
+    target: `< ${TARGETS.peakRssMb} MB`,
     // A run that crashed or was killed misses whatever its memory: the dump did not get through.
-    met: rss === null ? null : rss < TARGET_RSS_MB && run.ok,
+    met: rss === null ? null : rss < TARGETS.peakRssMb && run.ok,
     note,
   };
 }
