@@ -178,3 +178,38 @@ describe('leakproof on bad input', () => {
     expect(errors.some((record) => /zip truncated.*entry '.+' incomplete/.test(record.detail ?? ''))).toBe(true);
   });
 });
+
+describe('leakproof on mail in a Japanese legacy charset', () => {
+  // The bundle loads encoding-japanese only when a charset needs it (tools/build.ts, LOADED_WHEN_CALLED): this
+  // runs that path as shipped, in a verifying thread (the attachment's name) and on the reading thread (Subject).
+  it('decodes an ISO-2022-JP attachment name and Subject', async () => {
+    const name = '=?ISO-2022-JP?B?GyRCRnxLXDhsJE47cU5BGyhCLnR4dA==?='; // 日本語の資料.txt
+    const subject = '=?ISO-2022-JP?B?GyRCMnE1RCRON28bKEI=?='; // 会議の件
+    const message = [
+      'From: a@example.org',
+      `Subject: ${subject}`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '--b',
+      'Content-Type: text/plain',
+      `Content-Disposition: attachment; filename="${name}"`,
+      '',
+      'minutes',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const path = join(work, 'japanese.zip');
+    writeFileSync(path, await buildZip([{ name: '1.eml', data: message }]));
+    const home = join(work, 'home-japanese');
+    expect(leakproof('ingest', path, '--offline', '--home', home).code).toBe(0);
+    const run = leakproof('export', '--documents', '--format', 'jsonl', '--home', home);
+    const files = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; name: string | null });
+    expect(files.filter((file) => file.kind === 'attachment').map((file) => file.name)).toEqual(['日本語の資料.txt']);
+    expect(exportedRecords(home).map((record) => record.subject)).toEqual(['会議の件']);
+  });
+});
