@@ -17,8 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-async function hashLimit(maxBytes: number): Promise<HashLimit> {
-  const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT, dump.dumpPath, String(maxBytes)]);
+async function hashLimit(maxBytes: number, dumpPath = dump.dumpPath): Promise<HashLimit> {
+  const { stdout } = await promisify(execFile)(process.execPath, [SCRIPT, dumpPath, String(maxBytes)]);
   return JSON.parse(stdout) as HashLimit;
 }
 
@@ -27,6 +27,14 @@ describe('bench/hash-limit.ts', () => {
     const limit = await hashLimit(dump.totals.messageBytes);
     expect(limit).toMatchObject({ threads: availableParallelism(), messages: dump.totals.messages, bytes: dump.totals.messageBytes, sampled: false });
     expect(limit.seconds).toBeGreaterThan(0);
+    // The zip's messages travel deflated, so the floor with inflating is measured too.
+    expect(limit.withInflating?.seconds).toBeGreaterThan(0);
+  });
+
+  it('measures no inflating limit for an mbox, whose messages are not compressed', async () => {
+    const mbox = await generateDump({ outDir: join(work, 'mbox'), format: 'mbox', messages: 10, seed: 'hash-limit-mbox' });
+    const limit = await hashLimit(mbox.totals.messageBytes, mbox.dumpPath);
+    expect(limit).toMatchObject({ messages: mbox.totals.messages, withInflating: null });
   });
 
   it('reads no more than it is allowed to hold, and says the rate is from a sample', async () => {
