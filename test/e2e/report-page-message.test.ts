@@ -187,11 +187,12 @@ describe.skipIf(!chromiumAvailable)('the report page’s message view and eviden
     const command = await sheet.locator('pre.command').innerText();
     expect(command).toMatch(new RegExp(`^npx leakproof ingest '.*leak\\.zip' --at ${VERIFIED_AT} --keys <the key archive, JSON lines> --offline\\n`));
     expect(command).toContain(`npx leakproof show 'mail/tail.eml' --dump ${dumpId.slice(0, 12)}`);
+    // Before the download below: once, in a full CI run, the full-page screenshot taken after it never completed.
+    await page.screenshot({ path: 'test-artifacts/report-page-sheet.png', fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), sheet.getByRole('button', { name: 'The JSON of this evidence' }).click()]);
     const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
     expect(json).toMatchObject({ sha256: sha256(messages['mail/tail.eml']!), verdict: 'partially-verified', verifiedAt: VERIFIED_AT });
     expect(await accessibilityViolations(page)).toEqual([]);
-    await page.screenshot({ path: 'test-artifacts/report-page-sheet.png', fullPage: true });
     // Printed, the sheet alone: no header bar, no buttons.
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('header.top').isHidden()).toBe(true);
