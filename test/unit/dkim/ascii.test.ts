@@ -15,5 +15,11 @@ describe('ASCII white space and case, never JavaScript\'s', () => {
 
   it('lower-cases A–Z and nothing else', () => {
     expect(asciiLowerCase('DKIM-Signature ÀÉ İ')).toBe('dkim-signature ÀÉ İ');
+    // Characters toLowerCase() would fold to ASCII letters: the Kelvin sign (to "k") and the dotted capital I.
+    expect(asciiLowerCase('\u212aEY')).toBe('\u212aey');
+    expect(asciiLowerCase('\u0130D')).toBe('\u0130d');
+    // Every ASCII character: only A–Z change.
+    const ascii = String.fromCharCode(...Array.from({ length: 128 }, (_, code) => code));
+    expect(asciiLowerCase(ascii)).toBe(ascii.replace(/[A-Z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 32)));
   });
 });
