@@ -180,8 +180,9 @@ describe('leakproof on bad input', () => {
 });
 
 describe('leakproof on mail in a Japanese legacy charset', () => {
-  // The bundle loads encoding-japanese only when a charset needs it (tools/build.ts, LOADED_WHEN_CALLED): this
-  // runs that path as shipped, in a verifying thread (the attachment's name) and on the reading thread (Subject).
+  // The bundle loads encoding-japanese only when a charset needs it (tools/build.ts, LOADED_WHEN_CALLED): the
+  // attachment's name is decoded by the bundled libmime in a verifying thread, through that wrapper. (The Subject is
+  // decoded by mailparser, which stays in node_modules with its own libmime: it checks the display, not the wrapper.)
   it('decodes an ISO-2022-JP attachment name and Subject', async () => {
     const name = '=?ISO-2022-JP?B?GyRCRnxLXDhsJE47cU5BGyhCLnR4dA==?='; // 日本語の資料.txt
     const subject = '=?ISO-2022-JP?B?GyRCMnE1RCRON28bKEI=?='; // 会議の件
