@@ -137,14 +137,16 @@ function hashShare({ memory, bounds, deflated }: WorkerInput): void {
   const port = parentPort!;
   port.on('message', (pass: Pass) => {
     for (let i = 0; i + 1 < bounds.length; i++) {
-      const size = bounds[i + 1]! - bounds[i]!;
-      const message =
-        pass === 'hash'
-          ? new Uint8Array(memory, bounds[i]!, size)
-          : inflateMember({ data: Buffer.from(deflated!.memory, deflated!.bounds[i]!, deflated!.bounds[i + 1]! - deflated!.bounds[i]!), size, crc32: deflated!.crc32[i]! });
+      const held = nth(memory, bounds, i);
+      const message = pass === 'hash' ? held : inflateMember({ data: nth(deflated!.memory, deflated!.bounds, i), size: held.length, crc32: deflated!.crc32[i]! });
       for (let hash = 0; hash < PASSES; hash++) createHash('sha256').update(message).digest();
     }
     port.postMessage('done');
   });
   port.postMessage('ready');
+}
+
+/** The i-th message held in `memory`, between bounds[i] and bounds[i + 1]. */
+function nth(memory: SharedArrayBuffer, bounds: number[], i: number): Buffer {
+  return Buffer.from(memory, bounds[i]!, bounds[i + 1]! - bounds[i]!);
 }
